@@ -1,0 +1,69 @@
+//! /edit <id> — an editor corrects an article. The earlier text is kept as a version.
+
+use rust_i18n::t;
+
+use super::article::article_id;
+use super::{CommandError, Ctx, Reply, resolve_topics};
+use crate::domain::ArticlePatch;
+
+#[derive(Debug)]
+pub struct Edit {
+    id: i64,
+    patch: ArticlePatch,
+}
+
+impl Edit {
+    /// `<id>` on the first line, then the fields to change in the /post format.
+    pub fn parse(args: &str) -> Result<Edit, CommandError> {
+        let (first, rest) = args.split_once('\n').unwrap_or((args, ""));
+        let mut words = first.split_whitespace();
+        let id = words
+            .next()
+            .and_then(article_id)
+            .ok_or(CommandError::Usage("edit"))?;
+        // Allow `/edit 12 title: New` on one line too.
+        let inline: Vec<&str> = words.collect();
+        let text = if inline.is_empty() {
+            rest.to_string()
+        } else {
+            format!("{}\n{rest}", inline.join(" "))
+        };
+        Ok(Edit {
+            id,
+            patch: ArticlePatch::parse(&text)?,
+        })
+    }
+
+    pub async fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+        let existing = ctx
+            .store()
+            .article(self.id)
+            .await?
+            .ok_or(CommandError::NoArticle(self.id))?;
+        if existing.retracted_at.is_some() {
+            return Err(CommandError::Retracted(self.id));
+        }
+        let topic_ids = match &self.patch.topics {
+            Some(slugs) => Some(
+                resolve_topics(ctx, slugs)
+                    .await?
+                    .iter()
+                    .map(|t| t.id)
+                    .collect::<Vec<_>>(),
+            ),
+            None => None,
+        };
+        let updated = ctx
+            .store()
+            .update_article(self.id, &self.patch, topic_ids.as_deref(), ctx.user.id)
+            .await?
+            .ok_or(CommandError::NoArticle(self.id))?;
+        tracing::info!(article = self.id, version = updated.version, editor = %ctx.user.user, "article corrected");
+        Ok(Reply::text(t!(
+            "edit.done",
+            locale = ctx.lang(),
+            id = self.id,
+            version = updated.version
+        )))
+    }
+}

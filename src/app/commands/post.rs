@@ -1,0 +1,57 @@
+//! /post — an editor publishes an article (format in `domain::article`).
+
+use chrono::Utc;
+use rust_i18n::t;
+
+use super::{CommandError, Ctx, Reply, resolve_topics};
+use crate::domain::ArticleDraft;
+use crate::store::NewArticle;
+
+#[derive(Debug)]
+pub struct Post {
+    draft: ArticleDraft,
+}
+
+impl Post {
+    pub fn parse(args: &str) -> Result<Post, CommandError> {
+        if args.trim().is_empty() {
+            return Err(CommandError::Usage("post"));
+        }
+        Ok(Post {
+            draft: ArticleDraft::parse(args)?,
+        })
+    }
+
+    pub async fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+        let draft = self.draft;
+        let topics = resolve_topics(ctx, &draft.topics).await?;
+        let (photo_url, photo_caption, photo_credit) = match draft.photo {
+            Some(p) => (Some(p.url.to_string()), p.caption, p.credit),
+            None => (None, None, None),
+        };
+        let article = NewArticle {
+            title: draft.title,
+            lead: draft.lead,
+            body: draft.body,
+            language: draft.language.unwrap_or(ctx.chat.language),
+            url: draft.url.map(|u| u.to_string()),
+            original_url: draft.original_url.map(|u| u.to_string()),
+            photo_url,
+            photo_caption,
+            photo_credit,
+            topic_ids: topics.iter().map(|t| t.id).collect(),
+            author_id: Some(ctx.user.id),
+            published_at: Utc::now(),
+        };
+        let id = ctx.store().insert_article(&article).await?;
+        tracing::info!(article = id, editor = %ctx.user.user, "article published");
+        let l = ctx.lang();
+        Ok(
+            Reply::text(t!("post.published", locale = l, id = id)).hint(t!(
+                "post.hint",
+                locale = l,
+                id = id
+            )),
+        )
+    }
+}

@@ -1,0 +1,136 @@
+//! Why a command did not do what was asked. Each case carries what the user needs to fix it;
+//! `user_message` turns it into their language, `Display` is for logs.
+
+use rust_i18n::t;
+
+use crate::domain::user::UserRefError;
+use crate::domain::{DraftError, Language, Role, SearchQueryError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("unknown command /{0}")]
+    Unknown(String),
+    #[error("wrong arguments for /{0}")]
+    Usage(&'static str),
+    #[error("needs the {needed} role")]
+    Refused { needed: Role },
+    #[error("{0}")]
+    Draft(#[from] DraftError),
+    #[error("{0}")]
+    Query(#[from] SearchQueryError),
+    #[error("{0}")]
+    User(#[from] UserRefError),
+    #[error("unknown topic {0}")]
+    UnknownTopic(String),
+    #[error("no article #{0}")]
+    NoArticle(i64),
+    #[error("article #{0} is retracted")]
+    Retracted(i64),
+    #[error("`{0}` is not a date")]
+    BadDate(String),
+    #[error("`{0}` is not a time zone")]
+    BadTimeZone(String),
+    #[error("`{0}` is not a language")]
+    BadLanguage(String),
+    #[error("`{0}` is not a role that can be granted")]
+    BadRole(String),
+    #[error("{0} is an owner")]
+    TargetIsOwner(String),
+    #[error("topic {0} exists")]
+    TopicExists(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for CommandError {
+    fn from(error: sqlx::Error) -> Self {
+        CommandError::Internal(anyhow::Error::new(error).context("database"))
+    }
+}
+
+impl CommandError {
+    /// The text shown to the user, in their chat's language.
+    pub fn user_message(&self, lang: Language) -> String {
+        let l = lang.code();
+        match self {
+            CommandError::Unknown(name) => {
+                t!("error.unknown_command", locale = l, name = name).into()
+            }
+            CommandError::Usage(name) => {
+                let usage = crate::app::tr(&format!("usage.{name}"), l);
+                t!("error.usage", locale = l, usage = usage).into()
+            }
+            CommandError::Refused { needed } => {
+                let role = crate::app::tr(&format!("role.{needed}"), l);
+                t!("error.refused", locale = l, role = role).into()
+            }
+            CommandError::Draft(error) => draft_message(error, l),
+            CommandError::Query(SearchQueryError::NoWords) => {
+                t!("error.query_no_words", locale = l).into()
+            }
+            CommandError::Query(SearchQueryError::OnlyExclusions) => {
+                t!("error.query_only_exclusions", locale = l).into()
+            }
+            CommandError::Query(SearchQueryError::TooLong) => {
+                t!("error.query_too_long", locale = l).into()
+            }
+            CommandError::User(UserRefError::Malformed(v)) => {
+                t!("error.bad_user", locale = l, value = v).into()
+            }
+            CommandError::User(UserRefError::UnknownPlatform(v)) => {
+                t!("error.bad_platform", locale = l, value = v).into()
+            }
+            CommandError::UnknownTopic(slug) => {
+                t!("error.unknown_topic", locale = l, slug = slug).into()
+            }
+            CommandError::NoArticle(id) => t!("error.no_article", locale = l, id = id).into(),
+            CommandError::Retracted(id) => t!("error.retracted", locale = l, id = id).into(),
+            CommandError::BadDate(v) => t!("error.bad_date", locale = l, value = v).into(),
+            CommandError::BadTimeZone(v) => t!("error.bad_time_zone", locale = l, value = v).into(),
+            CommandError::BadLanguage(v) => t!("error.bad_language", locale = l, value = v).into(),
+            CommandError::BadRole(v) => t!("error.bad_role", locale = l, value = v).into(),
+            CommandError::TargetIsOwner(v) => {
+                t!("error.target_is_owner", locale = l, user = v).into()
+            }
+            CommandError::TopicExists(v) => t!("error.topic_exists", locale = l, slug = v).into(),
+            CommandError::Internal(_) => t!("error.internal", locale = l).into(),
+        }
+    }
+}
+
+fn draft_message(error: &DraftError, l: &str) -> String {
+    let detail = match error {
+        DraftError::Empty => t!("draft.empty", locale = l),
+        DraftError::NotAField { line, text } => {
+            t!("draft.not_a_field", locale = l, line = line, text = text)
+        }
+        DraftError::UnknownField { line, field } => t!(
+            "draft.unknown_field",
+            locale = l,
+            line = line,
+            field = field
+        ),
+        DraftError::Repeated { line, field } => {
+            t!("draft.repeated", locale = l, line = line, field = field)
+        }
+        DraftError::NotEditable { line, field } => {
+            t!("draft.not_editable", locale = l, line = line, field = field)
+        }
+        DraftError::MissingTitle => t!("draft.missing_title", locale = l),
+        DraftError::TooLong { field, max } => {
+            t!("draft.too_long", locale = l, field = field, max = max)
+        }
+        DraftError::BadLanguage { line, value } => {
+            t!("draft.bad_language", locale = l, line = line, value = value)
+        }
+        DraftError::BadTopic { line, value } => {
+            t!("draft.bad_topic", locale = l, line = line, value = value)
+        }
+        DraftError::BadUrl { line, value } => {
+            t!("draft.bad_url", locale = l, line = line, value = value)
+        }
+        DraftError::CaptionWithoutPhoto => t!("draft.caption_without_photo", locale = l),
+        DraftError::NothingToChange => t!("draft.nothing_to_change", locale = l),
+    };
+    t!("draft.wrapper", locale = l, detail = detail).into()
+}

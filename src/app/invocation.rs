@@ -1,0 +1,28 @@
+//! What a platform adapter hands to the app: one message in one chat from one person.
+
+use crate::domain::{ChatKind, Language, Platform};
+
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub platform: Platform,
+    pub chat: ChatInfo,
+    pub sender: Sender,
+    /// The message text as the user wrote it, command prefix included.
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChatInfo {
+    /// The platform's id for the chat (Telegram chat id, Matrix room id, ...).
+    pub native_id: String,
+    pub kind: ChatKind,
+    pub title: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub native_id: String,
+    pub display_name: String,
+    /// The language the platform reports for the user; used for a chat's first language.
+    pub language: Option<Language>,
+}

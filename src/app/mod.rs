@@ -1,0 +1,221 @@
+//! Use cases: everything herald does for a message, independent of the platform it came from.
+
+pub mod commands;
+pub mod demo;
+mod error;
+mod format;
+pub mod invocation;
+pub mod reply;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use rust_i18n::t;
+
+use crate::config::Settings;
+use crate::domain::{ChatKind, Role};
+use crate::store::{AuditEntry, AuditOutcome, ChatRecord, NewChat, Store, UserRecord};
+pub use commands::Command;
+pub use error::CommandError;
+pub use invocation::{ChatInfo, Invocation, Sender};
+pub use reply::{Block, Reply};
+
+/// The application: settings and storage, shared by every platform adapter and by tests.
+#[derive(Clone)]
+pub struct App {
+    settings: Arc<Settings>,
+    store: Store,
+}
+
+/// Looks up a catalog text whose key is computed at run time (`role.editor`, `usage.post`).
+pub(crate) fn tr(key: &str, lang: &str) -> String {
+    t!(key, locale = lang).into_owned()
+}
+
+/// Everything a command needs to know about who asked, and where.
+pub struct Ctx<'a> {
+    pub app: &'a App,
+    pub chat: ChatRecord,
+    pub user: UserRecord,
+    pub role: Role,
+}
+
+impl Ctx<'_> {
+    pub fn store(&self) -> &Store {
+        &self.app.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.app.settings
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.chat.language.code()
+    }
+}
+
+impl App {
+    /// Opens the database in the configured data directory (creating both if needed) and
+    /// applies migrations. Tests call this with a fresh directory each.
+    pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
+        let store = Store::open(&settings.database_path()).await?;
+        Ok(App {
+            settings: Arc::new(settings),
+            store,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Answers one message. `None` means herald stays silent (plain talk in a group).
+    pub async fn handle(&self, invocation: &Invocation) -> Option<Reply> {
+        let parsed = commands::split(&invocation.text);
+        if parsed.is_none() && invocation.chat.kind != ChatKind::Private {
+            return None;
+        }
+        let (chat, user, role) = match self.identify(invocation).await {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::error!(error = format!("{error:#}"), "could not load chat or user");
+                let lang = invocation
+                    .sender
+                    .language
+                    .unwrap_or(self.settings.newsroom.default_language);
+                return Some(Reply::text(t!("error.internal", locale = lang.code())));
+            }
+        };
+        let ctx = Ctx {
+            app: self,
+            chat,
+            user,
+            role,
+        };
+        let Some((name, args)) = parsed else {
+            return Some(Reply::text(t!("error.not_a_command", locale = ctx.lang())));
+        };
+        Some(self.run(&ctx, &name, args).await)
+    }
+
+    async fn identify(
+        &self,
+        invocation: &Invocation,
+    ) -> anyhow::Result<(ChatRecord, UserRecord, Role)> {
+        let newsroom = &self.settings.newsroom;
+        let chat = self
+            .store
+            .upsert_chat(NewChat {
+                platform: invocation.platform,
+                native_id: &invocation.chat.native_id,
+                kind: invocation.chat.kind,
+                title: &invocation.chat.title,
+                language: invocation
+                    .sender
+                    .language
+                    .unwrap_or(newsroom.default_language),
+                time_zone: newsroom.default_time_zone,
+            })
+            .await?;
+        let user_ref = crate::domain::UserRef {
+            platform: invocation.platform,
+            native_id: invocation.sender.native_id.clone(),
+        };
+        let user = self
+            .store
+            .upsert_user(&user_ref, &invocation.sender.display_name)
+            .await?;
+        let role = if self.settings.is_owner(&user_ref) {
+            Role::Owner
+        } else {
+            self.store.role_of(user.id).await?
+        };
+        Ok((chat, user, role))
+    }
+
+    /// Checks the role, runs the command, writes the audit log for privileged ones, and turns
+    /// every error into a message in the chat's language.
+    async fn run(&self, ctx: &Ctx<'_>, name: &str, args: &str) -> Reply {
+        let needed = commands::required_role(name);
+        let privileged = needed > Role::Reader;
+        let target: String = args
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(120)
+            .collect();
+        if ctx.role < needed {
+            let error = CommandError::Refused { needed };
+            tracing::info!(command = name, user = %ctx.user.user, "refused: {error}");
+            self.audit(
+                ctx,
+                name,
+                &target,
+                AuditOutcome::Refused,
+                &error.to_string(),
+            )
+            .await;
+            return Reply::text(error.user_message(ctx.chat.language));
+        }
+        let result = match Command::parse(name, args) {
+            Ok(command) => command.apply(ctx).await,
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(reply) => {
+                if privileged {
+                    self.audit(ctx, name, &target, AuditOutcome::Ok, "").await;
+                }
+                reply
+            }
+            Err(error) => {
+                match &error {
+                    CommandError::Internal(cause) => {
+                        tracing::error!(
+                            command = name,
+                            error = format!("{cause:#}"),
+                            "command failed"
+                        )
+                    }
+                    other => {
+                        tracing::info!(command = name, user = %ctx.user.user, "rejected: {other}")
+                    }
+                }
+                if privileged {
+                    self.audit(ctx, name, &target, AuditOutcome::Failed, &error.to_string())
+                        .await;
+                }
+                Reply::text(error.user_message(ctx.chat.language))
+            }
+        }
+    }
+
+    async fn audit(
+        &self,
+        ctx: &Ctx<'_>,
+        command: &str,
+        target: &str,
+        outcome: AuditOutcome,
+        detail: &str,
+    ) {
+        let entry = AuditEntry {
+            actor_id: ctx.user.id,
+            chat_id: ctx.chat.id,
+            command,
+            target,
+            outcome,
+            detail,
+        };
+        if let Err(error) = self.store.audit(entry).await {
+            // The command itself already happened; losing the audit line must at least be loud.
+            tracing::error!(command, %error, "could not write the audit log");
+        }
+    }
+}

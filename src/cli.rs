@@ -1,0 +1,34 @@
+//! Command-line interface.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "herald",
+    version,
+    about = "News distribution bot for Telegram, Matrix and the terminal"
+)]
+pub struct Cli {
+    /// Configuration file (default: config/herald.toml if present).
+    #[arg(long, short, global = true, env = "HERALD_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run herald (the default). Without platform accounts it opens the terminal chat.
+    Run {
+        /// Load the demo newsroom first if the database is empty, without asking.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Check the configuration and print what herald would run with (secrets hidden).
+    CheckConfig,
+}

@@ -1,0 +1,290 @@
+//! Typed settings: `config/herald.toml` (every key is explained there), then
+//! `HERALD__SECTION__KEY` environment variables on top. Parsed once at start; a wrong value
+//! stops herald with a message naming the key.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use crate::domain::{Language, TimeZoneName, UserRef};
+
+/// The validated settings herald runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the database (and, later, platform sessions) live.
+    pub data_dir: PathBuf,
+    /// The database file name inside `data_dir`.
+    pub database_file: String,
+    pub newsroom: Newsroom,
+    /// People with every right; not stored, so editing the config always wins.
+    pub owners: Vec<UserRef>,
+    pub console: Console,
+    pub search: Search,
+    /// The tracing filter (`info`, `herald=debug,sqlx=warn`, ...); `RUST_LOG` overrides it.
+    pub log_filter: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Newsroom {
+    pub name: String,
+    /// The language of a chat herald meets for the first time, unless its platform says.
+    pub default_language: Language,
+    /// The time zone new chats show times in.
+    pub default_time_zone: TimeZoneName,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DemoOffer {
+    /// Ask on an empty database when the console is a terminal.
+    Ask,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone)]
+pub struct Console {
+    pub demo: DemoOffer,
+    /// The console user's id; list `console:<id>` in owners to make them the owner.
+    pub user: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Search {
+    /// How many of the newest matches relevance ranking looks at.
+    pub rank_window: u32,
+    /// Results per page.
+    pub page_size: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct Raw {
+    storage: RawStorage,
+    newsroom: RawNewsroom,
+    access: RawAccess,
+    console: RawConsole,
+    search: RawSearch,
+    log: RawLog,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawStorage {
+    data_dir: PathBuf,
+    database_file: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawNewsroom {
+    name: String,
+    default_language: String,
+    default_time_zone: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawAccess {
+    owners: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawConsole {
+    demo: DemoOffer,
+    user: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawSearch {
+    rank_window: u32,
+    page_size: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawLog {
+    filter: String,
+}
+
+impl Default for Raw {
+    fn default() -> Self {
+        Raw {
+            storage: RawStorage::default(),
+            newsroom: RawNewsroom::default(),
+            access: RawAccess {
+                owners: vec!["console:local".into()],
+            },
+            console: RawConsole::default(),
+            search: RawSearch::default(),
+            log: RawLog::default(),
+        }
+    }
+}
+
+impl Default for RawStorage {
+    fn default() -> Self {
+        RawStorage {
+            data_dir: PathBuf::from("./data"),
+            database_file: "herald.db".into(),
+        }
+    }
+}
+
+impl Default for RawNewsroom {
+    fn default() -> Self {
+        RawNewsroom {
+            name: "herald".into(),
+            default_language: "en".into(),
+            default_time_zone: "Europe/Moscow".into(),
+        }
+    }
+}
+
+impl Default for RawConsole {
+    fn default() -> Self {
+        RawConsole {
+            demo: DemoOffer::Ask,
+            user: "local".into(),
+        }
+    }
+}
+
+impl Default for RawSearch {
+    fn default() -> Self {
+        RawSearch {
+            rank_window: 2_000,
+            page_size: 5,
+        }
+    }
+}
+
+impl Default for RawLog {
+    fn default() -> Self {
+        RawLog {
+            filter: "info".into(),
+        }
+    }
+}
+
+/// The file read when `--config` is not given; herald runs on defaults without it.
+pub const DEFAULT_PATH: &str = "config/herald.toml";
+
+impl Settings {
+    /// Reads the file (required when named explicitly) and the environment.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Settings> {
+        let file = match path {
+            Some(p) => config::File::from(p).required(true),
+            None => config::File::with_name(DEFAULT_PATH).required(false),
+        };
+        let env = config::Environment::with_prefix("HERALD")
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true)
+            .list_separator(",")
+            .with_list_parse_key("access.owners");
+        let raw: Raw = config::Config::builder()
+            .add_source(file.format(config::FileFormat::Toml))
+            .add_source(env)
+            .build()
+            .context("reading configuration")?
+            .try_deserialize()
+            .context("configuration has an unknown key or a value of the wrong type")?;
+        Settings::from_raw(raw)
+    }
+
+    /// Settings for tests: defaults, a given data directory, and the given owners.
+    pub fn for_tests(data_dir: &Path, owners: &[&str]) -> anyhow::Result<Settings> {
+        let mut raw = Raw::default();
+        raw.storage.data_dir = data_dir.to_path_buf();
+        raw.access.owners = owners.iter().map(|s| s.to_string()).collect();
+        raw.console.demo = DemoOffer::Never;
+        Settings::from_raw(raw)
+    }
+
+    fn from_raw(raw: Raw) -> anyhow::Result<Settings> {
+        let default_language =
+            Language::parse(&raw.newsroom.default_language).with_context(|| {
+                format!(
+                    "newsroom.default_language: `{}` is not ru or en",
+                    raw.newsroom.default_language
+                )
+            })?;
+        let default_time_zone =
+            TimeZoneName::parse(&raw.newsroom.default_time_zone).with_context(|| {
+                format!(
+                    "newsroom.default_time_zone: `{}` is not an IANA time zone",
+                    raw.newsroom.default_time_zone
+                )
+            })?;
+        let owners = raw
+            .access
+            .owners
+            .iter()
+            .filter(|o| !o.trim().is_empty())
+            .map(|o| UserRef::parse(o).with_context(|| format!("access.owners: `{o}`")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if raw.storage.database_file.is_empty() || raw.storage.database_file.contains(['/', '\\']) {
+            bail!(
+                "storage.database_file: `{}` must be a plain file name",
+                raw.storage.database_file
+            );
+        }
+        if !(1..=100_000).contains(&raw.search.rank_window) {
+            bail!("search.rank_window: must be between 1 and 100000");
+        }
+        if !(1..=50).contains(&raw.search.page_size) {
+            bail!("search.page_size: must be between 1 and 50");
+        }
+        Ok(Settings {
+            data_dir: raw.storage.data_dir,
+            database_file: raw.storage.database_file,
+            newsroom: Newsroom {
+                name: raw.newsroom.name,
+                default_language,
+                default_time_zone,
+            },
+            owners,
+            console: Console {
+                demo: raw.console.demo,
+                user: raw.console.user,
+            },
+            search: Search {
+                rank_window: raw.search.rank_window,
+                page_size: raw.search.page_size,
+            },
+            log_filter: raw.log.filter,
+        })
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join(&self.database_file)
+    }
+
+    pub fn is_owner(&self, user: &UserRef) -> bool {
+        self.owners.contains(user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_make_the_console_user_owner() {
+        let settings = Settings::from_raw(Raw::default()).unwrap();
+        assert!(settings.is_owner(&UserRef::parse("console:local").unwrap()));
+        assert_eq!(settings.newsroom.default_time_zone.name(), "Europe/Moscow");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let mut raw = Raw::default();
+        raw.newsroom.default_time_zone = "Moon/Base".into();
+        let err = Settings::from_raw(raw).unwrap_err().to_string();
+        assert!(err.contains("newsroom.default_time_zone"), "{err}");
+    }
+}

@@ -1,0 +1,21 @@
+//! Pure types and rules, no I/O. Each type parses its input once (`parse` returns `Result`);
+//! after that the rest of herald trusts it.
+
+pub mod article;
+pub mod chat;
+pub mod language;
+pub mod role;
+pub mod search_query;
+pub mod text;
+pub mod time_zone;
+pub mod topic;
+pub mod user;
+
+pub use article::{ArticleDraft, ArticlePatch, DraftError};
+pub use chat::{ChatKind, Platform};
+pub use language::Language;
+pub use role::Role;
+pub use search_query::{SearchQuery, SearchQueryError};
+pub use time_zone::TimeZoneName;
+pub use topic::{TopicName, TopicSlug};
+pub use user::UserRef;

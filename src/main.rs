@@ -1,0 +1,96 @@
+//! The herald binary: parse the command line, load settings, build the app, run it.
+
+use std::io::IsTerminal;
+
+use anyhow::Context;
+use clap::Parser;
+use herald::app::App;
+use herald::cli::{Cli, Command};
+use herald::config::{DemoOffer, Settings};
+use herald::platform::console::{self, ConsoleOptions};
+use tokio::io::BufReader;
+use tokio_util::sync::CancellationToken;
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let result = runtime.block_on(start());
+    // A console blocked reading stdin must not keep the process alive after a shutdown signal.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    result
+}
+
+async fn start() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref())?;
+    herald::telemetry::init(&settings.log_filter);
+    match cli.command.unwrap_or(Command::Run { demo: false }) {
+        Command::CheckConfig => {
+            println!("{settings:#?}");
+            Ok(())
+        }
+        Command::Migrate => {
+            App::build(settings).await?.store().close().await;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Run { demo } => run(settings, demo).await,
+    }
+}
+
+async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let interactive = std::io::stdin().is_terminal();
+    let demo_policy = settings.console.demo;
+    let app = App::build(settings).await?;
+    let empty = app.store().count_articles().await? == 0;
+    if empty && (demo || demo_policy == DemoOffer::Always) {
+        let count = herald::app::demo::load(&app)
+            .await
+            .context("loading the demo newsroom")?;
+        tracing::info!(count, "demo newsroom loaded");
+    }
+    let offer_demo = empty && !demo && interactive && demo_policy == DemoOffer::Ask;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    let options = ConsoleOptions {
+        interactive,
+        offer_demo,
+    };
+    let result = console::run(
+        &app,
+        BufReader::new(tokio::io::stdin()),
+        tokio::io::stdout(),
+        options,
+        shutdown,
+    )
+    .await;
+    app.store().close().await;
+    result
+}
+
+/// Cancels `shutdown` on Ctrl-C or SIGTERM, so every task stops through the same token.
+async fn cancel_on_signal(shutdown: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    shutdown.cancel();
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down");
+    shutdown.cancel();
+}

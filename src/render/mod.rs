@@ -1,0 +1,3 @@
+//! Turning platform-neutral replies into what each platform shows.
+
+pub mod plain;

@@ -1,0 +1,357 @@
+//! Articles, their versions, topics and full-text index entries — always written together in
+//! one transaction, so the index can never disagree with the archive.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::Store;
+use crate::domain::{ArticlePatch, Language, TopicSlug, text};
+
+/// An article about to be stored, with its topics already resolved to ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewArticle {
+    pub title: String,
+    pub lead: String,
+    pub body: String,
+    pub language: Language,
+    pub url: Option<String>,
+    pub original_url: Option<String>,
+    pub photo_url: Option<String>,
+    pub photo_caption: Option<String>,
+    pub photo_credit: Option<String>,
+    pub topic_ids: Vec<i64>,
+    pub author_id: Option<i64>,
+    pub published_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleRecord {
+    pub id: i64,
+    pub title: String,
+    pub lead: String,
+    pub body: String,
+    pub language: Language,
+    pub url: Option<String>,
+    pub original_url: Option<String>,
+    pub photo_url: Option<String>,
+    pub photo_caption: Option<String>,
+    pub photo_credit: Option<String>,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub retracted_at: Option<DateTime<Utc>>,
+    pub retraction_reason: Option<String>,
+    pub version: i64,
+    pub topics: Vec<TopicSlug>,
+}
+
+/// The columns every article read selects, topics folded into one space-separated string.
+/// A macro, so queries can be assembled with `concat!` and stay static strings.
+macro_rules! article_columns {
+    () => {
+        "a.id, a.title, a.lead, a.body, a.language, a.url, a.original_url, a.photo_url,
+    a.photo_caption, a.photo_credit, a.published_at, a.updated_at, a.retracted_at, a.retraction_reason, a.version,
+    (SELECT group_concat(t.slug, ' ') FROM article_topics x JOIN topics t ON t.id = x.topic_id
+      WHERE x.article_id = a.id) AS topic_slugs"
+    };
+}
+pub(super) use article_columns;
+
+pub(super) fn article_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<ArticleRecord> {
+    let language: String = row.try_get("language")?;
+    let topics: Option<String> = row.try_get("topic_slugs")?;
+    let mut topics: Vec<TopicSlug> = topics
+        .unwrap_or_default()
+        .split(' ')
+        .filter_map(TopicSlug::parse)
+        .collect();
+    topics.sort();
+    Ok(ArticleRecord {
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        lead: row.try_get("lead")?,
+        body: row.try_get("body")?,
+        language: Language::parse(&language).unwrap_or(Language::En),
+        url: row.try_get("url")?,
+        original_url: row.try_get("original_url")?,
+        photo_url: row.try_get("photo_url")?,
+        photo_caption: row.try_get("photo_caption")?,
+        photo_credit: row.try_get("photo_credit")?,
+        published_at: row.try_get("published_at")?,
+        updated_at: row.try_get("updated_at")?,
+        retracted_at: row.try_get("retracted_at")?,
+        retraction_reason: row.try_get("retraction_reason")?,
+        version: row.try_get("version")?,
+        topics,
+    })
+}
+
+/// What /retract found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retraction {
+    Retracted,
+    AlreadyRetracted,
+    NotFound,
+}
+
+async fn index_article(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    title: &str,
+    texts: &[&str],
+) -> sqlx::Result<()> {
+    let title = text::index(title);
+    let body = text::index(&texts.join("\n"));
+    sqlx::query("INSERT INTO article_search (rowid, title, text, title_stems, text_stems) VALUES (?1, ?2, ?3, ?4, ?5)")
+        .bind(id)
+        .bind(title.written)
+        .bind(body.written)
+        .bind(title.stems)
+        .bind(body.stems)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn set_topics(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    topic_ids: &[i64],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM article_topics WHERE article_id = ?1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    for topic_id in topic_ids {
+        sqlx::query("INSERT OR IGNORE INTO article_topics (article_id, topic_id) VALUES (?1, ?2)")
+            .bind(id)
+            .bind(topic_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_in(tx: &mut Transaction<'_, Sqlite>, article: &NewArticle) -> sqlx::Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO articles (title, lead, body, language, url, original_url, photo_url, photo_caption,
+             photo_credit, author_id, published_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         RETURNING id",
+    )
+    .bind(&article.title)
+    .bind(&article.lead)
+    .bind(&article.body)
+    .bind(article.language.code())
+    .bind(&article.url)
+    .bind(&article.original_url)
+    .bind(&article.photo_url)
+    .bind(&article.photo_caption)
+    .bind(&article.photo_credit)
+    .bind(article.author_id)
+    .bind(article.published_at)
+    .fetch_one(&mut **tx)
+    .await?;
+    set_topics(tx, id, &article.topic_ids).await?;
+    let caption = article.photo_caption.as_deref().unwrap_or("");
+    index_article(
+        tx,
+        id,
+        &article.title,
+        &[&article.lead, &article.body, caption],
+    )
+    .await?;
+    Ok(id)
+}
+
+impl Store {
+    /// Stores one article with its topics and index entry; returns its id.
+    pub async fn insert_article(&self, article: &NewArticle) -> sqlx::Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id = insert_in(&mut tx, article).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Stores many articles in one transaction (imports, the demo newsroom, benchmarks).
+    pub async fn insert_articles(&self, articles: &[NewArticle]) -> sqlx::Result<Vec<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let mut ids = Vec::with_capacity(articles.len());
+        for article in articles {
+            ids.push(insert_in(&mut tx, article).await?);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    pub async fn article(&self, id: i64) -> sqlx::Result<Option<ArticleRecord>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            article_columns!(),
+            " FROM articles a WHERE a.id = ?1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(article_from_row).transpose()
+    }
+
+    pub async fn count_articles(&self) -> sqlx::Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM articles")
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Applies a correction: the previous text is kept in `article_versions`, the version goes
+    /// up, and the index is rewritten. `None` when there is no such article.
+    pub async fn update_article(
+        &self,
+        id: i64,
+        patch: &ArticlePatch,
+        topic_ids: Option<&[i64]>,
+        editor_id: i64,
+    ) -> sqlx::Result<Option<ArticleRecord>> {
+        let mut tx = self.pool.begin().await?;
+        let Some(row) = sqlx::query(concat!(
+            "SELECT ",
+            article_columns!(),
+            " FROM articles a WHERE a.id = ?1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let old = article_from_row(&row)?;
+        let now = Utc::now();
+        sqlx::query(
+            "INSERT INTO article_versions (article_id, version, title, lead, body, replaced_by, replaced_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(id)
+        .bind(old.version)
+        .bind(&old.title)
+        .bind(&old.lead)
+        .bind(&old.body)
+        .bind(editor_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let title = patch.title.clone().unwrap_or(old.title);
+        let lead = patch.lead.clone().unwrap_or(old.lead);
+        let body = patch.body.clone().unwrap_or(old.body);
+        sqlx::query(
+            "UPDATE articles SET title = ?2, lead = ?3, body = ?4, updated_at = ?5, version = version + 1
+             WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(&title)
+        .bind(&lead)
+        .bind(&body)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(topic_ids) = topic_ids {
+            set_topics(&mut tx, id, topic_ids).await?;
+        }
+        sqlx::query("DELETE FROM article_search WHERE rowid = ?1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if old.retracted_at.is_none() {
+            let caption = old.photo_caption.as_deref().unwrap_or("");
+            index_article(&mut tx, id, &title, &[&lead, &body, caption]).await?;
+        }
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            article_columns!(),
+            " FROM articles a WHERE a.id = ?1"
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(article_from_row(&row)?))
+    }
+
+    /// Marks the article retracted and takes it out of search; the text stays in the archive
+    /// so the retraction can be audited.
+    pub async fn retract_article(&self, id: i64, reason: &str) -> sqlx::Result<Retraction> {
+        let mut tx = self.pool.begin().await?;
+        let state: Option<Option<DateTime<Utc>>> =
+            sqlx::query_scalar("SELECT retracted_at FROM articles WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match state {
+            None => return Ok(Retraction::NotFound),
+            Some(Some(_)) => return Ok(Retraction::AlreadyRetracted),
+            Some(None) => {}
+        }
+        sqlx::query("UPDATE articles SET retracted_at = ?2, retraction_reason = ?3 WHERE id = ?1")
+            .bind(id)
+            .bind(Utc::now())
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM article_search WHERE rowid = ?1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Retraction::Retracted)
+    }
+
+    /// The newest live articles, optionally of one topic.
+    pub async fn latest_articles(
+        &self,
+        topic_id: Option<i64>,
+        limit: u32,
+        offset: u32,
+    ) -> sqlx::Result<Vec<ArticleRecord>> {
+        let sql = match topic_id {
+            None => concat!(
+                "SELECT ",
+                article_columns!(),
+                " FROM articles a WHERE a.retracted_at IS NULL
+                 ORDER BY a.published_at DESC, a.id DESC LIMIT ?2 OFFSET ?3"
+            ),
+            Some(_) => concat!(
+                "SELECT ",
+                article_columns!(),
+                " FROM article_topics x JOIN articles a ON a.id = x.article_id
+                 WHERE x.topic_id = ?1 AND a.retracted_at IS NULL
+                 ORDER BY a.published_at DESC, a.id DESC LIMIT ?2 OFFSET ?3"
+            ),
+        };
+        let rows = sqlx::query(sql)
+            .bind(topic_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(article_from_row).collect()
+    }
+
+    /// Live articles published in `[from, to)`, oldest first, as an archive page reads.
+    pub async fn articles_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+        offset: u32,
+    ) -> sqlx::Result<Vec<ArticleRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            article_columns!(),
+            " FROM articles a WHERE a.published_at >= ?1 AND a.published_at < ?2
+             AND a.retracted_at IS NULL ORDER BY a.published_at, a.id LIMIT ?3 OFFSET ?4"
+        ))
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(article_from_row).collect()
+    }
+}

@@ -1,0 +1,86 @@
+//! The audit log: every privileged command, done or refused.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::Store;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditOutcome {
+    Ok,
+    Refused,
+    Failed,
+}
+
+impl AuditOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Ok => "ok",
+            AuditOutcome::Refused => "refused",
+            AuditOutcome::Failed => "failed",
+        }
+    }
+}
+
+pub struct AuditEntry<'a> {
+    pub actor_id: i64,
+    pub chat_id: i64,
+    pub command: &'a str,
+    pub target: &'a str,
+    pub outcome: AuditOutcome,
+    pub detail: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub command: String,
+    pub target: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
+impl Store {
+    pub async fn audit(&self, entry: AuditEntry<'_>) -> sqlx::Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_id, chat_id, command, target, outcome, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(Utc::now())
+        .bind(entry.actor_id)
+        .bind(entry.chat_id)
+        .bind(entry.command)
+        .bind(entry.target)
+        .bind(entry.outcome.as_str())
+        .bind(entry.detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest entries first.
+    pub async fn recent_audit(&self, limit: u32) -> sqlx::Result<Vec<AuditRecord>> {
+        let rows = sqlx::query(
+            "SELECT l.at, u.platform || ':' || u.native_id AS actor, l.command, l.target, l.outcome, l.detail
+             FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id ORDER BY l.id DESC LIMIT ?1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditRecord {
+                    at: row.try_get("at")?,
+                    actor: row
+                        .try_get::<Option<String>, _>("actor")?
+                        .unwrap_or_default(),
+                    command: row.try_get("command")?,
+                    target: row.try_get("target")?,
+                    outcome: row.try_get("outcome")?,
+                    detail: row.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+}

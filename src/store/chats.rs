@@ -1,0 +1,89 @@
+//! Chats, channels and rooms herald talks in, with their language and time zone.
+
+use chrono::Utc;
+use sqlx::Row;
+
+use super::Store;
+use crate::domain::{ChatKind, Language, Platform, TimeZoneName};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatRecord {
+    pub id: i64,
+    pub platform: Platform,
+    pub native_id: String,
+    pub kind: ChatKind,
+    pub title: String,
+    pub language: Language,
+    pub time_zone: TimeZoneName,
+    pub paused: bool,
+}
+
+fn chat_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<ChatRecord> {
+    let platform: String = row.try_get("platform")?;
+    let kind: String = row.try_get("kind")?;
+    let language: String = row.try_get("language")?;
+    let zone: String = row.try_get("time_zone")?;
+    Ok(ChatRecord {
+        id: row.try_get("id")?,
+        platform: Platform::parse(&platform).unwrap_or(Platform::Console),
+        native_id: row.try_get("native_id")?,
+        kind: ChatKind::from_stored(&kind),
+        title: row.try_get("title")?,
+        language: Language::parse(&language).unwrap_or(Language::En),
+        // Only valid names are ever written; fall back to UTC rather than fail a read.
+        time_zone: TimeZoneName::parse(&zone)
+            .unwrap_or_else(|| TimeZoneName::parse("UTC").expect("UTC exists")),
+        paused: row.try_get("paused")?,
+    })
+}
+
+/// What an adapter knows about a chat the first time it sees it.
+pub struct NewChat<'a> {
+    pub platform: Platform,
+    pub native_id: &'a str,
+    pub kind: ChatKind,
+    pub title: &'a str,
+    pub language: Language,
+    pub time_zone: TimeZoneName,
+}
+
+impl Store {
+    /// Finds the chat or creates it with the given defaults; a known chat keeps its settings
+    /// and only its title is refreshed.
+    pub async fn upsert_chat(&self, chat: NewChat<'_>) -> sqlx::Result<ChatRecord> {
+        let row = sqlx::query(
+            "INSERT INTO chats (platform, native_id, kind, title, language, time_zone, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (platform, native_id) DO UPDATE SET title = excluded.title
+             RETURNING id, platform, native_id, kind, title, language, time_zone, paused",
+        )
+        .bind(chat.platform.as_str())
+        .bind(chat.native_id)
+        .bind(chat.kind.as_str())
+        .bind(chat.title)
+        .bind(chat.language.code())
+        .bind(chat.time_zone.name())
+        .bind(Utc::now())
+        .fetch_one(&self.pool)
+        .await?;
+        chat_from_row(&row)
+    }
+
+    pub async fn set_chat_language(&self, chat_id: i64, language: Language) -> sqlx::Result<()> {
+        sqlx::query("UPDATE chats SET language = ?2 WHERE id = ?1")
+            .bind(chat_id)
+            .bind(language.code())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_chat_time_zone(&self, chat_id: i64, zone: TimeZoneName) -> sqlx::Result<()> {
+        sqlx::query("UPDATE chats SET time_zone = ?2 WHERE id = ?1")
+            .bind(chat_id)
+            .bind(zone.name())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
