@@ -121,6 +121,14 @@ async fn set_topics(
         .bind(id)
         .execute(&mut **tx)
         .await?;
+    add_topics(tx, id, topic_ids).await
+}
+
+async fn add_topics(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    topic_ids: &[i64],
+) -> sqlx::Result<()> {
     for topic_id in topic_ids {
         sqlx::query("INSERT OR IGNORE INTO article_topics (article_id, topic_id) VALUES (?1, ?2)")
             .bind(id)
@@ -150,7 +158,7 @@ async fn insert_in(tx: &mut Transaction<'_, Sqlite>, article: &NewArticle) -> sq
     .bind(article.published_at)
     .fetch_one(&mut **tx)
     .await?;
-    set_topics(tx, id, &article.topic_ids).await?;
+    add_topics(tx, id, &article.topic_ids).await?;
     let caption = article.photo_caption.as_deref().unwrap_or("");
     index_article(
         tx,

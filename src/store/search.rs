@@ -50,18 +50,20 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?
             }
-            SearchOrder::Newest => sqlx::query(concat!(
+            SearchOrder::Newest => {
+                sqlx::query(concat!(
                 "WITH hits AS (SELECT rowid AS id FROM article_search WHERE article_search MATCH ?1
                          ORDER BY rowid DESC LIMIT ?2 OFFSET ?3)
                      SELECT ",
                 article_columns!(),
                 " FROM hits JOIN articles a ON a.id = hits.id ORDER BY a.id DESC"
             ))
-            .bind(query.to_fts())
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.pool)
-            .await?,
+                .bind(query.to_fts())
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?
+            }
         };
         rows.iter().map(article_from_row).collect()
     }

@@ -39,11 +39,12 @@ impl TopicCommand {
         let (action, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
         let rest = rest.trim();
         let (slug, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-        if slug.is_empty() {
+        let action = action.to_lowercase();
+        if slug.is_empty() || !matches!(action.as_str(), "add" | "rename" | "remove" | "delete") {
             return Err(CommandError::Usage("topic"));
         }
         let slug = topic_slug(slug)?;
-        match action.to_lowercase().as_str() {
+        match action.as_str() {
             "add" => {
                 let (ru, en) = names(rest)?;
                 Ok(TopicCommand::Add { slug, ru, en })

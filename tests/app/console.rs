@@ -1,0 +1,77 @@
+//! The terminal chat as a newcomer and a script use it: the real binary, stdin piped in.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Runs `herald run` (plus `extra` args) in an empty directory with `input` on stdin.
+fn herald(extra: &[&str], input: &str) -> (String, String, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("run")
+        .args(extra)
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("herald starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        dir.path().join("data/herald.db").exists(),
+        "the default data directory is used"
+    );
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+        output.status.success(),
+    )
+}
+
+#[test]
+fn piped_commands_on_an_empty_data_directory_are_answered_in_order() {
+    let input = "/latest\n/topic add dagestan Дагестан | Dagestan\n\
+        /post\ntitle: Floods in Dagestan\ntopics: dagestan\n\nRoads are closed.\n\nMore soon.\n.\n\
+        /search floods\n/lang ru\n/latest dagestan\n";
+    let (stdout, stderr, ok) = herald(&[], input);
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("No articles yet.\n"), "{stdout}");
+    assert!(
+        stdout.contains("Topic #dagestan added: Дагестан / Dagestan."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Published as #1."), "{stdout}");
+    assert!(
+        stdout.contains("Search «floods», page 1\n• #1 · "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Последние новости: Дагестан\n• #1 · "),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("[Y/n]"),
+        "no question is asked of a script: {stdout}"
+    );
+}
+
+#[test]
+fn the_demo_flag_loads_a_bilingual_newsroom_to_try() {
+    let (stdout, stderr, ok) = herald(&["--demo"], "/topics\n/search выборы\n/search elections\n");
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("#dagestan — Dagestan"), "{stdout}");
+    assert!(
+        stdout.contains("Выборы в сельские советы Дагестана"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Village council elections in Dagestan"),
+        "{stdout}"
+    );
+}

@@ -1,0 +1,142 @@
+//! `spawn_app()` and the conversations tests hold with it.
+
+use chrono::{DateTime, TimeZone, Utc};
+use herald::app::{App, ChatInfo, Invocation, Sender};
+use herald::config::Settings;
+use herald::domain::{ChatKind, Language, Platform, TopicName, TopicSlug};
+use herald::render::plain;
+use herald::store::NewArticle;
+use tempfile::TempDir;
+
+/// The owner every test app is configured with.
+pub const OWNER: &str = "1";
+
+pub struct TestApp {
+    pub app: App,
+    /// Keeps the database directory alive for the test's duration.
+    _dir: TempDir,
+}
+
+/// A fresh app on an empty database; `telegram:1` is the owner.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like `spawn_app`, with settings adjusted first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::for_tests(dir.path(), &["telegram:1"]).expect("test settings");
+    adjust(&mut settings);
+    let app = App::build(settings).await.expect("app builds");
+    TestApp { app, _dir: dir }
+}
+
+impl TestApp {
+    /// `user` (a Telegram user id) writes `text` in their private chat; returns the reply text.
+    pub async fn say(&self, user: &str, text: &str) -> String {
+        self.say_in(user, ChatKind::Private, user, text)
+            .await
+            .expect("private chats always get an answer")
+    }
+
+    /// `user` writes `text` in the chat `chat` of the given kind.
+    pub async fn say_in(
+        &self,
+        chat: &str,
+        kind: ChatKind,
+        user: &str,
+        text: &str,
+    ) -> Option<String> {
+        let invocation = Invocation {
+            platform: Platform::Telegram,
+            chat: ChatInfo {
+                native_id: chat.into(),
+                kind,
+                title: format!("chat {chat}"),
+            },
+            sender: Sender {
+                native_id: user.into(),
+                display_name: format!("user {user}"),
+                language: Some(Language::En),
+            },
+            text: text.into(),
+        };
+        self.app
+            .handle(&invocation)
+            .await
+            .map(|reply| plain::render(&reply))
+    }
+
+    /// The owner creates the demo-like topics used across tests.
+    pub async fn with_topics(&self) {
+        for (slug, ru, en) in [
+            ("dagestan", "Дагестан", "Dagestan"),
+            ("chechnya", "Чечня", "Chechnya"),
+            ("azerbaijan", "Азербайджан", "Azerbaijan"),
+        ] {
+            self.app
+                .store()
+                .create_topic(
+                    &TopicSlug::parse(slug).unwrap(),
+                    &TopicName::parse(ru).unwrap(),
+                    &TopicName::parse(en).unwrap(),
+                )
+                .await
+                .unwrap();
+        }
+    }
+
+    /// Stores an article directly, published at `at`, and returns its id.
+    pub async fn add_article(
+        &self,
+        title: &str,
+        body: &str,
+        language: Language,
+        topics: &[&str],
+        at: DateTime<Utc>,
+    ) -> i64 {
+        let mut topic_ids = Vec::new();
+        for slug in topics {
+            let topic = self
+                .app
+                .store()
+                .topic(&TopicSlug::parse(slug).unwrap())
+                .await
+                .unwrap()
+                .expect("topic exists");
+            topic_ids.push(topic.id);
+        }
+        let article = NewArticle {
+            title: title.into(),
+            lead: String::new(),
+            body: body.into(),
+            language,
+            url: None,
+            original_url: None,
+            photo_url: None,
+            photo_caption: None,
+            photo_credit: None,
+            topic_ids,
+            author_id: None,
+            published_at: at,
+        };
+        self.app.store().insert_article(&article).await.unwrap()
+    }
+
+    /// The newest audit lines as `command outcome` pairs.
+    pub async fn audit(&self) -> Vec<String> {
+        self.app
+            .store()
+            .recent_audit(50)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|entry| format!("{} {} {}", entry.actor, entry.command, entry.outcome))
+            .collect()
+    }
+}
+
+/// A UTC instant.
+pub fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real app (`App::build`) on a fresh database per test, driven through
+//! the command layer exactly as a platform adapter drives it.
+
+mod console;
+mod editors;
+mod helpers;
+mod moderators;
+mod readers;
+mod search;

@@ -1,0 +1,288 @@
+//! Search finds inflected forms in both languages, honours the query syntax, never errors on
+//! any input, and ranks within a bounded window of the newest matches.
+
+use herald::domain::{Language, SearchQuery};
+use herald::store::SearchOrder;
+use proptest::prelude::*;
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with, utc};
+
+async fn newsroom() -> TestApp {
+    let t = spawn_app().await;
+    t.add_article(
+        "Выборы в Дагестане перенесены",
+        "Голосование пройдёт осенью.",
+        Language::Ru,
+        &[],
+        utc(2024, 4, 1, 9, 0),
+    )
+    .await;
+    t.add_article(
+        "Итоги выборов в Чечне",
+        "Наблюдатели говорят о нарушениях.",
+        Language::Ru,
+        &[],
+        utc(2024, 4, 2, 9, 0),
+    )
+    .await;
+    t.add_article(
+        "Блогер Гусейнов объявил голодовку",
+        "Гусейнов протестует против нового дела.",
+        Language::Ru,
+        &[],
+        utc(2024, 4, 3, 9, 0),
+    )
+    .await;
+    t.add_article(
+        "Суд продлил арест Гусейнова",
+        "Защита обжалует решение.",
+        Language::Ru,
+        &[],
+        utc(2024, 4, 4, 9, 0),
+    )
+    .await;
+    t.add_article(
+        "Правозащитники написали Гусейнову письмо",
+        "Письмо передали в колонию.",
+        Language::Ru,
+        &[],
+        utc(2024, 4, 5, 9, 0),
+    )
+    .await;
+    t.add_article(
+        "Village elections postponed",
+        "The commission cited floods.",
+        Language::En,
+        &[],
+        utc(2024, 4, 6, 9, 0),
+    )
+    .await;
+    t.add_article(
+        "A new council was elected in Nazran",
+        "Turnout was low.",
+        Language::En,
+        &[],
+        utc(2024, 4, 7, 9, 0),
+    )
+    .await;
+    t
+}
+
+/// The ids of articles a query finds, as a sorted list.
+async fn ids(t: &TestApp, query: &str) -> Vec<i64> {
+    let query = SearchQuery::parse(query).unwrap();
+    let mut ids: Vec<i64> = t
+        .app
+        .store()
+        .search(&query, SearchOrder::Relevance { window: 100 }, 50, 0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn russian_inflections_find_each_other_in_both_directions() {
+    let t = newsroom().await;
+    for query in ["выборы", "выборах", "выборов"] {
+        assert_eq!(ids(&t, query).await, [1, 2], "{query}");
+    }
+    for query in ["Гусейнов", "Гусейнова", "Гусейнову", "гусейновым"]
+    {
+        assert_eq!(ids(&t, query).await, [3, 4, 5], "{query}");
+    }
+    assert_eq!(ids(&t, "Дагестан").await, [1]);
+}
+
+#[tokio::test]
+async fn english_inflections_find_each_other_in_both_directions() {
+    let t = newsroom().await;
+    assert_eq!(ids(&t, "elections").await, [6, 7]);
+    assert_eq!(ids(&t, "elected").await, [6, 7]);
+    assert_eq!(ids(&t, "ELECTION").await, [6, 7]);
+}
+
+#[tokio::test]
+async fn phrases_prefixes_exclusions_and_alternatives_narrow_or_widen_the_search() {
+    let t = newsroom().await;
+    assert_eq!(ids(&t, "\"арест Гусейнова\"").await, [4]);
+    assert_eq!(ids(&t, "\"арест Гусейнову\"").await, Vec::<i64>::new());
+    assert_eq!(ids(&t, "Гусей*").await, [3, 4, 5]);
+    assert_eq!(ids(&t, "Гусейнов -письмо").await, [3, 4]);
+    assert_eq!(ids(&t, "Nazran OR floods").await, [6, 7]);
+    assert_eq!(ids(&t, "выборы ИЛИ голодовка").await, [1, 2, 3]);
+}
+
+#[tokio::test]
+async fn relevance_puts_the_headline_match_first_and_sort_new_puts_the_newest_first() {
+    let t = newsroom().await;
+    let ranked = t.say("42", "/search Гусейнов").await;
+    let newest = t.say("42", "/search Гусейнов sort:new").await;
+    let first = |reply: &str| reply.lines().nth(1).unwrap_or("").to_string();
+    // #3 has the exact form twice (headline and text); #5 is newest.
+    assert!(first(&ranked).starts_with("• #3 "), "{ranked}");
+    assert!(first(&newest).starts_with("• #5 "), "{newest}");
+}
+
+#[tokio::test]
+async fn search_pages_and_points_to_the_next_page() {
+    let t = spawn_app().await;
+    for n in 0..7 {
+        t.add_article(
+            &format!("Flood report {n}"),
+            "",
+            Language::En,
+            &[],
+            utc(2024, 4, 1 + n, 9, 0),
+        )
+        .await;
+    }
+    let first = t.say("42", "/search flood sort:new").await;
+    assert!(
+        first.contains("Flood report 6") && first.contains("More: /search flood sort:new page:2"),
+        "{first}"
+    );
+    let second = t.say("42", "/search flood sort:new page:2").await;
+    assert!(
+        second.contains("Flood report 1")
+            && second.contains("Flood report 0")
+            && !second.contains("More:"),
+        "{second}"
+    );
+    assert_eq!(
+        t.say("42", "/search flood page:3").await,
+        "No more results."
+    );
+}
+
+#[tokio::test]
+async fn relevance_ranking_only_considers_the_newest_matches_in_its_window() {
+    let t = spawn_app_with(|s| s.search.rank_window = 3).await;
+    for n in 0..6 {
+        t.add_article(
+            &format!("Storm {n}"),
+            "",
+            Language::En,
+            &[],
+            utc(2024, 4, 1 + n, 9, 0),
+        )
+        .await;
+    }
+    let query = SearchQuery::parse("storm").unwrap();
+    let found = t
+        .app
+        .store()
+        .search(&query, SearchOrder::Relevance { window: 3 }, 10, 0)
+        .await
+        .unwrap();
+    let mut ids: Vec<i64> = found.iter().map(|a| a.id).collect();
+    ids.sort();
+    assert_eq!(ids, [4, 5, 6]);
+}
+
+#[tokio::test]
+async fn queries_without_words_get_a_clear_message() {
+    let t = newsroom().await;
+    assert_eq!(
+        t.say("42", "/search \"\" *** ()").await,
+        "The query has no words to search for."
+    );
+    assert_eq!(
+        t.say("42", "/search -Гусейнов").await,
+        "The query only excludes words; add a word to search for."
+    );
+    assert!(t.say("42", "/search").await.starts_with("Usage: /search"));
+    assert_eq!(
+        t.say("42", "/search нетакогослова").await,
+        "Nothing found for «нетакогослова»."
+    );
+}
+
+fn hostile() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "\"",
+        "*",
+        "NEAR",
+        "NEAR(",
+        "-",
+        ":",
+        "(",
+        ")",
+        "^",
+        "+",
+        "OR",
+        "AND",
+        "NOT",
+        "ИЛИ",
+        "{",
+        "}",
+        "title:",
+        "'",
+        "🗞",
+        "👨‍👩‍👧",
+        "\u{0}",
+        "\\",
+        "%",
+        "_",
+        "выборы",
+        "Гусейнов",
+        "elections",
+        " ",
+        "  ",
+        "ё",
+        "ﬁ",
+        "İ",
+        "١٢٣",
+        "page:2",
+        "sort:new",
+        "@",
+        "#",
+        "\n",
+        "\t",
+    ]);
+    prop::collection::vec(
+        prop_oneof![pieces.prop_map(String::from), any::<String>()],
+        0..12,
+    )
+    .prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// No input may produce an SQL or FTS error: the query is refused with a reason or it runs.
+    #[test]
+    fn random_queries_never_produce_an_error(input in hostile()) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let t = newsroom_once().await;
+            if let Ok(query) = SearchQuery::parse(&input) {
+                for order in [SearchOrder::Relevance { window: 50 }, SearchOrder::Newest] {
+                    let result = t.app.store().search(&query, order, 5, 0).await;
+                    prop_assert!(result.is_ok(), "{input:?} -> {} -> {:?}", query.to_fts(), result.err());
+                }
+            }
+            let reply = t.say("42", &format!("/search {input}")).await;
+            prop_assert!(!reply.contains("Something went wrong"), "{input:?} -> {reply}");
+            Ok(())
+        })?;
+    }
+}
+
+/// One small newsroom per proptest case would be slow; each case gets a fresh runtime, so the
+/// app is rebuilt cheaply on a throwaway database instead.
+async fn newsroom_once() -> TestApp {
+    let t = spawn_app().await;
+    t.add_article(
+        "Выборы и Гусейнов",
+        "Elections, NEAR and \"quotes\" (test)",
+        Language::Ru,
+        &[],
+        utc(2024, 4, 1, 9, 0),
+    )
+    .await;
+    t
+}
