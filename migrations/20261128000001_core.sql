@@ -86,14 +86,9 @@ CREATE TABLE article_topics (
 );
 CREATE INDEX article_topics_topic ON article_topics (topic_id, article_id);
 
--- Full-text index, contentless: herald writes both the text as written (folded to lower case,
--- ё→е) and its snowball stems, so exact forms rank higher while inflected forms still match.
--- rowid = articles.id.
-CREATE VIRTUAL TABLE article_search USING fts5 (
-    title, text, title_stems, text_stems,
-    content = '', contentless_delete = 1,
-    tokenize = 'unicode61 remove_diacritics 2'
-);
+-- The full-text index lives in partitions of 50,000 articles each (article_search_0000,
+-- article_search_0001, ...), created by herald as articles arrive; see src/store/index.rs.
+-- Bounded partitions keep bm25's per-term statistics cheap however large the archive grows.
 
 CREATE TABLE audit_log (
     id       INTEGER PRIMARY KEY,
@@ -106,3 +101,9 @@ CREATE TABLE audit_log (
     detail   TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX audit_log_at ON audit_log (at);
+
+-- Facts about this database that must never change once written (e.g. the index partition size).
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

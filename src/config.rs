@@ -56,6 +56,8 @@ pub struct Search {
     pub rank_window: u32,
     /// Results per page.
     pub page_size: u32,
+    /// Articles per full-text index partition; applies only when the database is created.
+    pub index_partition: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,6 +104,7 @@ struct RawConsole {
 struct RawSearch {
     rank_window: u32,
     page_size: u32,
+    index_partition: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,6 +161,7 @@ impl Default for RawSearch {
         RawSearch {
             rank_window: 2_000,
             page_size: 5,
+            index_partition: 50_000,
         }
     }
 }
@@ -236,6 +240,9 @@ impl Settings {
         if !(1..=100_000).contains(&raw.search.rank_window) {
             bail!("search.rank_window: must be between 1 and 100000");
         }
+        if !(100..=10_000_000).contains(&raw.search.index_partition) {
+            bail!("search.index_partition: must be between 100 and 10000000");
+        }
         if !(1..=50).contains(&raw.search.page_size) {
             bail!("search.page_size: must be between 1 and 50");
         }
@@ -255,6 +262,7 @@ impl Settings {
             search: Search {
                 rank_window: raw.search.rank_window,
                 page_size: raw.search.page_size,
+                index_partition: raw.search.index_partition,
             },
             log_filter: raw.log.filter,
         })

@@ -20,7 +20,9 @@ rust_i18n::i18n!("locales", fallback = "en");
 
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod platform;
 pub mod render;

@@ -162,6 +162,7 @@ pub async fn load(app: &App) -> anyhow::Result<usize> {
             topic_ids,
             author_id: None,
             published_at: at(demo.at),
+            breaking: false,
         });
     }
     Ok(store.insert_articles(&articles).await?.len())

@@ -129,6 +129,9 @@ fn draft_message(error: &DraftError, l: &str) -> String {
         DraftError::BadUrl { line, value } => {
             t!("draft.bad_url", locale = l, line = line, value = value)
         }
+        DraftError::NotYesNo { line, value } => {
+            t!("draft.not_yes_no", locale = l, line = line, value = value)
+        }
         DraftError::CaptionWithoutPhoto => t!("draft.caption_without_photo", locale = l),
         DraftError::NothingToChange => t!("draft.nothing_to_change", locale = l),
     };

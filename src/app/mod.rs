@@ -9,9 +9,12 @@ pub mod reply;
 
 use std::sync::Arc;
 
+use tokio::sync::Notify;
+
 use anyhow::Context;
 use rust_i18n::t;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::{ChatKind, Role};
 use crate::store::{AuditEntry, AuditOutcome, ChatRecord, NewChat, Store, UserRecord};
@@ -25,11 +28,24 @@ pub use reply::{Block, Reply};
 pub struct App {
     settings: Arc<Settings>,
     store: Store,
+    /// The one clock of the process; tests pause and advance it through tokio.
+    clock: Clock,
+    /// Wakes the delivery engine when a command planned new deliveries.
+    wake: Arc<Notify>,
 }
 
 /// Looks up a catalog text whose key is computed at run time (`role.editor`, `usage.post`).
 pub(crate) fn tr(key: &str, lang: &str) -> String {
     t!(key, locale = lang).into_owned()
+}
+
+/// Like [`tr`], filling `%{name}` placeholders.
+pub(crate) fn tr_args(key: &str, lang: &str, args: &[(&str, String)]) -> String {
+    let mut text = tr(key, lang);
+    for (name, value) in args {
+        text = text.replace(&format!("%{{{name}}}"), value);
+    }
+    text
 }
 
 /// Everything a command needs to know about who asked, and where.
@@ -58,12 +74,21 @@ impl App {
     /// Opens the database in the configured data directory (creating both if needed) and
     /// applies migrations. Tests call this with a fresh directory each.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        App::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// Like [`App::build`], on a given clock.
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<App> {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
-        let store = Store::open(&settings.database_path()).await?;
+        let store =
+            Store::open_with_partition(&settings.database_path(), settings.search.index_partition)
+                .await?;
         Ok(App {
             settings: Arc::new(settings),
             store,
+            clock,
+            wake: Arc::new(Notify::new()),
         })
     }
 
@@ -73,6 +98,20 @@ impl App {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// The notifier the delivery engine waits on.
+    pub fn wake(&self) -> Arc<Notify> {
+        Arc::clone(&self.wake)
+    }
+
+    /// Tells the delivery engine that new deliveries were planned.
+    pub fn planned(&self) {
+        self.wake.notify_one();
     }
 
     /// Answers one message. `None` means herald stays silent (plain talk in a group).

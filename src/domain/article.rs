@@ -42,6 +42,8 @@ pub struct ArticleDraft {
     pub url: Option<Url>,
     pub original_url: Option<Url>,
     pub photo: Option<Photo>,
+    /// Breaking news overtakes routine deliveries already queued.
+    pub breaking: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +92,8 @@ pub enum DraftError {
     BadTopic { line: usize, value: String },
     #[error("line {line}: `{value}` is not an http(s) link")]
     BadUrl { line: usize, value: String },
+    #[error("line {line}: `{value}` is not yes or no")]
+    NotYesNo { line: usize, value: String },
     #[error("a caption or credit needs a photo")]
     CaptionWithoutPhoto,
     #[error("nothing to change")]
@@ -107,6 +111,7 @@ enum Field {
     Credit,
     Url,
     Original,
+    Breaking,
 }
 
 impl Field {
@@ -121,6 +126,7 @@ impl Field {
             "credit" | "источник фото" | "автор фото" => Field::Credit,
             "url" | "link" | "ссылка" => Field::Url,
             "original" | "оригинал" => Field::Original,
+            "breaking" | "срочно" => Field::Breaking,
             _ => return None,
         })
     }
@@ -198,6 +204,17 @@ fn parse_url(value: &str, line: usize) -> Result<Url, DraftError> {
     Ok(url)
 }
 
+fn parse_yes_no(value: &str, line: usize) -> Result<bool, DraftError> {
+    match value.trim().to_lowercase().as_str() {
+        "yes" | "true" | "y" | "да" => Ok(true),
+        "no" | "false" | "n" | "нет" => Ok(false),
+        _ => Err(DraftError::NotYesNo {
+            line,
+            value: value.chars().take(20).collect(),
+        }),
+    }
+}
+
 fn parse_topics(value: &str, line: usize) -> Result<Vec<TopicSlug>, DraftError> {
     let mut topics = Vec::new();
     for item in value.split([',', ' ', ';']).filter(|s| !s.is_empty()) {
@@ -225,6 +242,7 @@ impl ArticleDraft {
             url: None,
             original_url: None,
             photo: None,
+            breaking: false,
         };
         let (mut caption, mut credit) = (None, None);
         for (field, value, line, _) in parsed.fields {
@@ -254,6 +272,7 @@ impl ArticleDraft {
                 }
                 Field::Url => draft.url = Some(parse_url(&value, line)?),
                 Field::Original => draft.original_url = Some(parse_url(&value, line)?),
+                Field::Breaking => draft.breaking = parse_yes_no(&value, line)?,
             }
         }
         if draft.title.is_empty() {

@@ -1,3 +1,4 @@
 //! Turning platform-neutral replies into what each platform shows.
 
 pub mod plain;
+pub mod post;

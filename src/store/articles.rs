@@ -1,11 +1,15 @@
 //! Articles, their versions, topics and full-text index entries — always written together in
 //! one transaction, so the index can never disagree with the archive.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::Store;
-use crate::domain::{ArticlePatch, Language, TopicSlug, text};
+use super::deliveries::{self, LANE_BREAKING, LANE_ROUTINE};
+use super::index::{self, Partitions};
+use crate::domain::{ArticlePatch, Language, TopicSlug};
 
 /// An article about to be stored, with its topics already resolved to ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +26,8 @@ pub struct NewArticle {
     pub topic_ids: Vec<i64>,
     pub author_id: Option<i64>,
     pub published_at: DateTime<Utc>,
+    /// Breaking news overtakes routine deliveries already queued.
+    pub breaking: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,25 +99,6 @@ pub enum Retraction {
     NotFound,
 }
 
-async fn index_article(
-    tx: &mut Transaction<'_, Sqlite>,
-    id: i64,
-    title: &str,
-    texts: &[&str],
-) -> sqlx::Result<()> {
-    let title = text::index(title);
-    let body = text::index(&texts.join("\n"));
-    sqlx::query("INSERT INTO article_search (rowid, title, text, title_stems, text_stems) VALUES (?1, ?2, ?3, ?4, ?5)")
-        .bind(id)
-        .bind(title.written)
-        .bind(body.written)
-        .bind(title.stems)
-        .bind(body.stems)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
 async fn set_topics(
     tx: &mut Transaction<'_, Sqlite>,
     id: i64,
@@ -139,10 +126,16 @@ async fn add_topics(
     Ok(())
 }
 
-async fn insert_in(tx: &mut Transaction<'_, Sqlite>, article: &NewArticle) -> sqlx::Result<i64> {
+/// Inserts the article, its topics and its index entry; returns its id.
+async fn insert_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    partitions: &Partitions,
+    fresh: &mut BTreeSet<i64>,
+    article: &NewArticle,
+) -> sqlx::Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO articles (title, lead, body, language, url, original_url, photo_url, photo_caption,
-             photo_credit, author_id, published_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             photo_credit, author_id, published_at, breaking) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          RETURNING id",
     )
     .bind(&article.title)
@@ -156,12 +149,15 @@ async fn insert_in(tx: &mut Transaction<'_, Sqlite>, article: &NewArticle) -> sq
     .bind(&article.photo_credit)
     .bind(article.author_id)
     .bind(article.published_at)
+    .bind(article.breaking)
     .fetch_one(&mut **tx)
     .await?;
     add_topics(tx, id, &article.topic_ids).await?;
     let caption = article.photo_caption.as_deref().unwrap_or("");
-    index_article(
+    index::insert(
         tx,
+        partitions,
+        fresh,
         id,
         &article.title,
         &[&article.lead, &article.body, caption],
@@ -171,22 +167,39 @@ async fn insert_in(tx: &mut Transaction<'_, Sqlite>, article: &NewArticle) -> sq
 }
 
 impl Store {
-    /// Stores one article with its topics and index entry; returns its id.
-    pub async fn insert_article(&self, article: &NewArticle) -> sqlx::Result<i64> {
+    /// Publishes one article: stores it with its topics and index entry and, in the same
+    /// transaction, plans its delivery to every subscribed chat. Returns its id and how many
+    /// deliveries were planned.
+    pub async fn insert_article(
+        &self,
+        article: &NewArticle,
+        now_ms: i64,
+    ) -> sqlx::Result<(i64, u64)> {
         let mut tx = self.pool.begin().await?;
-        let id = insert_in(&mut tx, article).await?;
+        let mut fresh = BTreeSet::new();
+        let id = insert_in(&mut tx, &self.partitions, &mut fresh, article).await?;
+        let lane = if article.breaking {
+            LANE_BREAKING
+        } else {
+            LANE_ROUTINE
+        };
+        let planned = deliveries::plan_sends(&mut tx, id, lane, now_ms).await?;
         tx.commit().await?;
-        Ok(id)
+        self.partitions.add(fresh);
+        Ok((id, planned))
     }
 
-    /// Stores many articles in one transaction (imports, the demo newsroom, benchmarks).
+    /// Stores many articles in one transaction without delivering them (archive imports, the
+    /// demo newsroom, benchmarks): subscribers get news, not a backlog.
     pub async fn insert_articles(&self, articles: &[NewArticle]) -> sqlx::Result<Vec<i64>> {
         let mut tx = self.pool.begin().await?;
         let mut ids = Vec::with_capacity(articles.len());
+        let mut fresh = BTreeSet::new();
         for article in articles {
-            ids.push(insert_in(&mut tx, article).await?);
+            ids.push(insert_in(&mut tx, &self.partitions, &mut fresh, article).await?);
         }
         tx.commit().await?;
+        self.partitions.add(fresh);
         Ok(ids)
     }
 
@@ -210,12 +223,14 @@ impl Store {
 
     /// Applies a correction: the previous text is kept in `article_versions`, the version goes
     /// up, and the index is rewritten. `None` when there is no such article.
+    /// Every copy already sent gets an edit planned in the same transaction.
     pub async fn update_article(
         &self,
         id: i64,
         patch: &ArticlePatch,
         topic_ids: Option<&[i64]>,
         editor_id: i64,
+        now_ms: i64,
     ) -> sqlx::Result<Option<ArticleRecord>> {
         let mut tx = self.pool.begin().await?;
         let Some(row) = sqlx::query(concat!(
@@ -261,13 +276,20 @@ impl Store {
         if let Some(topic_ids) = topic_ids {
             set_topics(&mut tx, id, topic_ids).await?;
         }
-        sqlx::query("DELETE FROM article_search WHERE rowid = ?1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        index::remove(&mut tx, &self.partitions, id).await?;
+        let mut fresh = BTreeSet::new();
         if old.retracted_at.is_none() {
             let caption = old.photo_caption.as_deref().unwrap_or("");
-            index_article(&mut tx, id, &title, &[&lead, &body, caption]).await?;
+            index::insert(
+                &mut tx,
+                &self.partitions,
+                &mut fresh,
+                id,
+                &title,
+                &[&lead, &body, caption],
+            )
+            .await?;
+            deliveries::plan_edits(&mut tx, id, now_ms).await?;
         }
         let row = sqlx::query(concat!(
             "SELECT ",
@@ -278,12 +300,19 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.partitions.add(fresh);
         Ok(Some(article_from_row(&row)?))
     }
 
     /// Marks the article retracted and takes it out of search; the text stays in the archive
-    /// so the retraction can be audited.
-    pub async fn retract_article(&self, id: i64, reason: &str) -> sqlx::Result<Retraction> {
+    /// so the retraction can be audited. Copies not yet sent are cancelled and every sent copy
+    /// gets a removal planned, in the same transaction.
+    pub async fn retract_article(
+        &self,
+        id: i64,
+        reason: &str,
+        now_ms: i64,
+    ) -> sqlx::Result<Retraction> {
         let mut tx = self.pool.begin().await?;
         let state: Option<Option<DateTime<Utc>>> =
             sqlx::query_scalar("SELECT retracted_at FROM articles WHERE id = ?1")
@@ -301,10 +330,8 @@ impl Store {
             .bind(reason)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM article_search WHERE rowid = ?1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        index::remove(&mut tx, &self.partitions, id).await?;
+        deliveries::plan_retraction(&mut tx, id, now_ms).await?;
         tx.commit().await?;
         Ok(Retraction::Retracted)
     }

@@ -7,6 +7,9 @@
 mod articles;
 mod audit;
 mod chats;
+mod deliveries;
+mod digests;
+mod index;
 mod search;
 mod subscriptions;
 mod topics;
@@ -23,6 +26,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub use articles::{ArticleRecord, NewArticle, Retraction};
 pub use audit::{AuditEntry, AuditOutcome, AuditRecord};
 pub use chats::{ChatRecord, NewChat};
+pub use deliveries::{
+    Action, DeadLetter, Job, LANE_BREAKING, LANE_CORRECTION, LANE_ROUTINE, QueueStats,
+};
+pub use digests::ScheduledChat;
 pub use search::SearchOrder;
 pub use topics::{TopicError, TopicRecord};
 pub use users::UserRecord;
@@ -31,11 +38,19 @@ pub use users::UserRecord;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// The full-text index partitions that exist (see `index`).
+    partitions: index::Partitions,
 }
 
 impl Store {
     /// Opens (creating if needed) the database file and applies pending migrations.
     pub async fn open(path: &Path) -> anyhow::Result<Store> {
+        Store::open_with_partition(path, index::PARTITION).await
+    }
+
+    /// Like `open`, with another full-text partition size for a new database (tests use a
+    /// small one to cross partitions). An existing database keeps the size it was created with.
+    pub async fn open_with_partition(path: &Path, partition_size: i64) -> anyhow::Result<Store> {
         let options = SqliteConnectOptions::from_str("sqlite:")
             .context("building SQLite options")?
             .filename(path)
@@ -52,17 +67,12 @@ impl Store {
             .connect_with(options)
             .await
             .with_context(|| format!("opening database {}", path.display()))?;
-        let store = Store { pool };
-        store.migrate().await?;
-        Ok(store)
-    }
-
-    /// Applies the migrations compiled into this binary; safe to call on an up-to-date database.
-    pub async fn migrate(&self) -> anyhow::Result<()> {
         sqlx::migrate!("./migrations")
-            .run(&self.pool)
+            .run(&pool)
             .await
-            .context("applying database migrations")
+            .context("applying database migrations")?;
+        let partitions = index::Partitions::load(&pool, partition_size).await?;
+        Ok(Store { pool, partitions })
     }
 
     /// Closes every connection, waiting for running statements to finish.

@@ -1,16 +1,15 @@
-//! Full-text search over `article_search` (see the migration for what is indexed).
+//! Full-text search over the partitioned index (see `index`), newest partitions first.
+
+use sqlx::AssertSqlSafe;
 
 use super::Store;
 use super::articles::{ArticleRecord, article_columns, article_from_row};
+use super::index::table;
 use crate::domain::SearchQuery;
 
 /// bm25 column weights: title as written, text as written, title stems, text stems. An exact
 /// form outranks an inflected one, and the headline outranks the body.
-macro_rules! bm25 {
-    () => {
-        "bm25(article_search, 4.0, 1.0, 2.0, 0.5)"
-    };
-}
+const BM25_WEIGHTS: &str = "4.0, 1.0, 2.0, 0.5";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SearchOrder {
@@ -31,40 +30,78 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> sqlx::Result<Vec<ArticleRecord>> {
-        let rows = match order {
+        let fts = query.to_fts();
+        let ids: Vec<i64> = match order {
             SearchOrder::Relevance { window } => {
-                sqlx::query(concat!(
-                    "WITH hits AS (SELECT rowid AS id, ",
-                    bm25!(),
-                    " AS score FROM article_search
-                         WHERE article_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2)
-                     SELECT ",
-                    article_columns!(),
-                    " FROM hits JOIN articles a ON a.id = hits.id
-                     ORDER BY hits.score, a.id DESC LIMIT ?3 OFFSET ?4"
-                ))
-                .bind(query.to_fts())
-                .bind(window)
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(&self.pool)
-                .await?
+                let mut hits: Vec<(i64, f64)> = Vec::new();
+                for n in self.partitions.newest_first() {
+                    let remaining = i64::from(window) - hits.len() as i64;
+                    if remaining <= 0 {
+                        break;
+                    }
+                    let sql = format!(
+                        "SELECT rowid, bm25({t}, {BM25_WEIGHTS}) FROM {t} WHERE {t} MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+                        t = table(n)
+                    );
+                    let rows: Vec<(i64, f64)> = sqlx::query_as(AssertSqlSafe(sql))
+                        .bind(&fts)
+                        .bind(remaining)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    hits.extend(rows);
+                }
+                // bm25 is lower for better matches; ties go to the newer article.
+                hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+                hits.into_iter()
+                    .skip(offset as usize)
+                    .take(limit as usize)
+                    .map(|(id, _)| id)
+                    .collect()
             }
             SearchOrder::Newest => {
-                sqlx::query(concat!(
-                "WITH hits AS (SELECT rowid AS id FROM article_search WHERE article_search MATCH ?1
-                         ORDER BY rowid DESC LIMIT ?2 OFFSET ?3)
-                     SELECT ",
-                article_columns!(),
-                " FROM hits JOIN articles a ON a.id = hits.id ORDER BY a.id DESC"
-            ))
-                .bind(query.to_fts())
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(&self.pool)
-                .await?
+                let wanted = i64::from(offset) + i64::from(limit);
+                let mut ids: Vec<i64> = Vec::new();
+                for n in self.partitions.newest_first() {
+                    let remaining = wanted - ids.len() as i64;
+                    if remaining <= 0 {
+                        break;
+                    }
+                    let sql = format!(
+                        "SELECT rowid FROM {t} WHERE {t} MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+                        t = table(n)
+                    );
+                    let rows: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+                        .bind(&fts)
+                        .bind(remaining)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    ids.extend(rows);
+                }
+                ids.into_iter().skip(offset as usize).collect()
             }
         };
-        rows.iter().map(article_from_row).collect()
+        self.articles_in_order(&ids).await
+    }
+
+    /// The articles with these ids, in the order given.
+    async fn articles_in_order(&self, ids: &[i64]) -> sqlx::Result<Vec<ArticleRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            article_columns!(),
+            " FROM articles a WHERE a.id IN (SELECT value FROM json_each(?1))"
+        ))
+        .bind(json)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut articles = rows
+            .iter()
+            .map(article_from_row)
+            .collect::<sqlx::Result<Vec<_>>>()?;
+        articles.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
+        Ok(articles)
     }
 }

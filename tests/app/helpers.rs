@@ -119,8 +119,14 @@ impl TestApp {
             topic_ids,
             author_id: None,
             published_at: at,
+            breaking: false,
         };
-        self.app.store().insert_article(&article).await.unwrap()
+        self.app
+            .store()
+            .insert_article(&article, self.app.clock().now_ms())
+            .await
+            .unwrap()
+            .0
     }
 
     /// The newest audit lines as `command outcome` pairs.

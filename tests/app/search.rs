@@ -184,6 +184,61 @@ async fn relevance_ranking_only_considers_the_newest_matches_in_its_window() {
 }
 
 #[tokio::test]
+async fn search_spans_index_partitions_newest_first_and_corrections_stay_findable() {
+    let t = spawn_app_with(|s| s.search.index_partition = 100).await;
+    let mut batch = Vec::new();
+    for n in 1..=250 {
+        let word = if n % 50 == 0 {
+            "Гусейнова"
+        } else {
+            "погода"
+        };
+        batch.push(format!("Сводка {n}: {word}"));
+    }
+    for (n, title) in batch.iter().enumerate() {
+        t.add_article(
+            title,
+            "",
+            Language::Ru,
+            &[],
+            utc(2024, 1, 1, 0, 0) + chrono::Duration::minutes(n as i64),
+        )
+        .await;
+    }
+    // Ids 50, 100, 150, 200 and 250 lie in partitions 0, 1, 1, 2 and 2.
+    assert_eq!(ids(&t, "Гусейнов").await, [50, 100, 150, 200, 250]);
+    let newest = t.say("42", "/search Гусейнов sort:new").await;
+    assert!(
+        newest.lines().nth(1).unwrap().starts_with("• #250 "),
+        "{newest}"
+    );
+    let found = t
+        .app
+        .store()
+        .search(
+            &SearchQuery::parse("погода").unwrap(),
+            SearchOrder::Relevance { window: 120 },
+            500,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        found.len(),
+        120,
+        "the window bounds ranking across partitions"
+    );
+    assert!(
+        found.iter().all(|a| a.id > 120),
+        "only the newest matches are ranked"
+    );
+
+    t.say("1", "/edit 50\ntitle: Сводка 50: ясно").await;
+    assert_eq!(ids(&t, "Гусейнов").await, [100, 150, 200, 250]);
+    assert_eq!(ids(&t, "ясно").await, [50]);
+}
+
+#[tokio::test]
 async fn queries_without_words_get_a_clear_message() {
     let t = newsroom().await;
     assert_eq!(

@@ -55,9 +55,16 @@ impl Edit {
         };
         let updated = ctx
             .store()
-            .update_article(self.id, &self.patch, topic_ids.as_deref(), ctx.user.id)
+            .update_article(
+                self.id,
+                &self.patch,
+                topic_ids.as_deref(),
+                ctx.user.id,
+                ctx.app.clock().now_ms(),
+            )
             .await?
             .ok_or(CommandError::NoArticle(self.id))?;
+        ctx.app.planned();
         tracing::info!(article = self.id, version = updated.version, editor = %ctx.user.user, "article corrected");
         Ok(Reply::text(t!(
             "edit.done",

@@ -1,6 +1,5 @@
 //! /post — an editor publishes an article (format in `domain::article`).
 
-use chrono::Utc;
 use rust_i18n::t;
 
 use super::{CommandError, Ctx, Reply, resolve_topics};
@@ -41,10 +40,15 @@ impl Post {
             photo_credit,
             topic_ids: topics.iter().map(|t| t.id).collect(),
             author_id: Some(ctx.user.id),
-            published_at: Utc::now(),
+            published_at: ctx.app.clock().now(),
+            breaking: draft.breaking,
         };
-        let id = ctx.store().insert_article(&article).await?;
-        tracing::info!(article = id, editor = %ctx.user.user, "article published");
+        let (id, planned) = ctx
+            .store()
+            .insert_article(&article, ctx.app.clock().now_ms())
+            .await?;
+        ctx.app.planned();
+        tracing::info!(article = id, planned, editor = %ctx.user.user, "article published");
         let l = ctx.lang();
         Ok(
             Reply::text(t!("post.published", locale = l, id = id)).hint(t!(

@@ -1,0 +1,206 @@
+//! Performing one leased delivery and recording what the platform said.
+
+use tokio::time::Instant;
+
+use super::{Engine, Outcome, backoff};
+use crate::platform::{Destination, SendError};
+use crate::render::post;
+use crate::store::{Action, Job};
+
+/// What a successful platform call did.
+enum Done {
+    Sent(Vec<String>, Option<i64>),
+    Edited(i64),
+    Changed,
+    /// Nothing to do after all; the reason is recorded.
+    Moot(&'static str),
+}
+
+impl Engine {
+    /// Performs a leased delivery. A database failure while recording leaves the delivery
+    /// queued again (its lease released), never marked as something it is not.
+    pub(super) async fn execute(&self, job: Job) -> Outcome {
+        match self.perform(&job).await {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                tracing::error!(
+                    delivery = job.id,
+                    error = format!("{error:#}"),
+                    "could not record a delivery"
+                );
+                if let Err(error) = self.store.release_lease(job.id).await {
+                    tracing::error!(delivery = job.id, %error, "could not release a lease; it is released at the next start");
+                }
+                Outcome::Rescheduled {
+                    delivery: job.id,
+                    chat: job.chat_id,
+                }
+            }
+        }
+    }
+
+    async fn perform(&self, job: &Job) -> anyhow::Result<Outcome> {
+        let (delivery, chat) = (job.id, job.chat_id);
+        let Some(outbound) = self.platforms.get(&job.platform) else {
+            self.store.release_lease(delivery).await?;
+            return Ok(Outcome::Rescheduled { delivery, chat });
+        };
+        let to = Destination {
+            chat_id: chat,
+            platform: job.platform,
+            native_id: job.native_id.clone(),
+            kind: job.kind,
+            language: job.language,
+            time_zone: job.time_zone,
+        };
+        let article = match job.article_id {
+            Some(id) => self.store.article(id).await?,
+            None => None,
+        };
+        let copy = job.target_message_ids.as_deref();
+        let started = Instant::now();
+        let result = match (job.action, &article, copy) {
+            (Action::Send, Some(a), _) if a.retracted_at.is_none() => outbound
+                .send(&to, &post::article(a, &to))
+                .await
+                .map(|ids| Done::Sent(ids, Some(a.version))),
+            (Action::Send, _, _) => Ok(Done::Moot("article retracted or removed before delivery")),
+            (Action::Edit, Some(a), Some(ids)) if a.retracted_at.is_none() => outbound
+                .edit(&to, ids, &post::article(a, &to))
+                .await
+                .map(|()| Done::Edited(a.version)),
+            (Action::Edit, _, _) => Ok(Done::Moot("no copy to edit")),
+            (Action::Delete, _, Some(ids)) => {
+                outbound.delete(&to, ids).await.map(|()| Done::Changed)
+            }
+            (Action::Notice, Some(a), Some(ids)) => outbound
+                .edit(&to, ids, &post::retraction_notice(&a.title, to.language))
+                .await
+                .map(|()| Done::Changed),
+            (Action::Delete | Action::Notice, _, _) => Ok(Done::Moot("no copy to remove")),
+            (Action::Digest, _, _) => {
+                let mut articles = Vec::new();
+                for id in &job.digest_articles {
+                    articles.extend(
+                        self.store
+                            .article(*id)
+                            .await?
+                            .filter(|a| a.retracted_at.is_none()),
+                    );
+                }
+                if articles.is_empty() {
+                    Ok(Done::Moot("every article of the digest was retracted"))
+                } else {
+                    outbound
+                        .send(&to, &post::digest(&articles, &to))
+                        .await
+                        .map(|ids| Done::Sent(ids, None))
+                }
+            }
+        };
+        self.metrics
+            .observe_latency(job.platform, started.elapsed());
+        self.settle(job, result).await
+    }
+
+    async fn settle(&self, job: &Job, result: Result<Done, SendError>) -> anyhow::Result<Outcome> {
+        let (delivery, chat) = (job.id, job.chat_id);
+        let now = self.clock.now_ms();
+        let outcome = match result {
+            Ok(Done::Sent(ids, version)) => {
+                self.store
+                    .mark_delivered(delivery, Some(&ids), version, now)
+                    .await?;
+                Outcome::Delivered { delivery, chat }
+            }
+            Ok(Done::Edited(version)) => {
+                self.store.mark_delivered(delivery, None, None, now).await?;
+                if let Some(target) = job.target_id {
+                    self.store.set_copy_version(target, version).await?;
+                }
+                Outcome::Delivered { delivery, chat }
+            }
+            Ok(Done::Changed) => {
+                self.store.mark_delivered(delivery, None, None, now).await?;
+                Outcome::Delivered { delivery, chat }
+            }
+            Ok(Done::Moot(why)) => {
+                self.store.mark_cancelled(delivery, why).await?;
+                return Ok(Outcome::Cancelled { delivery });
+            }
+            Err(SendError::RetryAfter { after, global }) => {
+                let until = now + after.as_millis() as i64;
+                if global {
+                    self.pacer.lock().await.block_platform(job.platform, until);
+                }
+                tracing::warn!(
+                    delivery,
+                    chat,
+                    ?after,
+                    global,
+                    "platform asked to wait; the pacer should have prevented this"
+                );
+                self.store.hold_chat(chat, until).await?;
+                self.store
+                    .reschedule_delivery(delivery, until, false, "rate limited")
+                    .await?;
+                self.metrics.rate_limited(job.platform);
+                Outcome::Rescheduled { delivery, chat }
+            }
+            Err(SendError::ChatMoved(new_id)) => {
+                tracing::info!(chat, new_id, "chat moved; resending under its new id");
+                self.store.chat_moved(chat, &new_id).await?;
+                self.store
+                    .reschedule_delivery(delivery, now, false, "chat moved")
+                    .await?;
+                Outcome::Rescheduled { delivery, chat }
+            }
+            Err(SendError::ChatGone(reason)) => {
+                tracing::warn!(
+                    chat,
+                    reason,
+                    "chat unreachable; deactivated and moderators notified"
+                );
+                self.store.chat_gone(chat, &reason).await?;
+                self.metrics.failed(job.platform);
+                Outcome::ChatGone { delivery, chat }
+            }
+            Err(SendError::NotDeletable(why)) if job.action == Action::Delete => {
+                self.store.convert_to_notice(delivery, now, &why).await?;
+                Outcome::Rescheduled { delivery, chat }
+            }
+            Err(SendError::Transient(error)) if job.attempts + 1 < self.config.max_attempts => {
+                let until = now
+                    + backoff::delay(
+                        job.attempts,
+                        self.config.backoff_base,
+                        self.config.backoff_max,
+                    )
+                    .as_millis() as i64;
+                // The whole chat waits, so a later message cannot overtake this one.
+                self.store.hold_chat(chat, until).await?;
+                self.store
+                    .reschedule_delivery(delivery, until, true, &error)
+                    .await?;
+                self.metrics.retried(job.platform);
+                Outcome::Rescheduled { delivery, chat }
+            }
+            Err(error) => {
+                tracing::warn!(delivery, chat, %error, "delivery failed for good; see /deliveries failed");
+                self.store
+                    .mark_dead(
+                        delivery,
+                        matches!(error, SendError::Transient(_)),
+                        &error.to_string(),
+                    )
+                    .await?;
+                self.metrics.failed(job.platform);
+                Outcome::Dead { delivery, chat }
+            }
+        };
+        if matches!(outcome, Outcome::Delivered { .. }) {
+            self.metrics.sent(job.platform);
+        }
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,166 @@
+//! Prometheus metrics of the delivery engine, served on /metrics.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::domain::Platform;
+use crate::store::{Job, QueueStats};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PlatformLabel {
+    platform: String,
+}
+
+fn label(platform: Platform) -> PlatformLabel {
+    PlatformLabel {
+        platform: platform.as_str().to_string(),
+    }
+}
+
+type Latency = Family<PlatformLabel, Histogram, fn() -> Histogram>;
+
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    sent: Family<PlatformLabel, Counter>,
+    failed: Family<PlatformLabel, Counter>,
+    retried: Family<PlatformLabel, Counter>,
+    rate_limited: Family<PlatformLabel, Counter>,
+    picked: Family<PlatformLabel, Counter>,
+    latency: Latency,
+    queue_pending: Gauge,
+    queue_held: Gauge,
+    queue_dead: Gauge,
+    oldest_pending_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("herald");
+        let metrics = Metrics {
+            registry: Mutex::new(Registry::default()),
+            sent: Family::default(),
+            failed: Family::default(),
+            retried: Family::default(),
+            rate_limited: Family::default(),
+            picked: Family::default(),
+            latency: Family::new_with_constructor(|| {
+                Histogram::new(exponential_buckets(0.005, 2.0, 12))
+            }),
+            queue_pending: Gauge::default(),
+            queue_held: Gauge::default(),
+            queue_dead: Gauge::default(),
+            oldest_pending_seconds: Gauge::default(),
+        };
+        registry.register(
+            "deliveries_sent",
+            "Deliveries the platform acknowledged",
+            metrics.sent.clone(),
+        );
+        registry.register(
+            "deliveries_failed",
+            "Deliveries given up on (dead letters, gone chats)",
+            metrics.failed.clone(),
+        );
+        registry.register(
+            "deliveries_retried",
+            "Transient failures scheduled for another attempt",
+            metrics.retried.clone(),
+        );
+        registry.register(
+            "rate_limited",
+            "429 / M_LIMIT_EXCEEDED answers (each is a pacing defect)",
+            metrics.rate_limited.clone(),
+        );
+        registry.register(
+            "deliveries_started",
+            "Deliveries taken from the queue",
+            metrics.picked.clone(),
+        );
+        registry.register(
+            "send_latency_seconds",
+            "Time the platform took to answer",
+            metrics.latency.clone(),
+        );
+        registry.register(
+            "queue_pending",
+            "Deliveries waiting to be sent",
+            metrics.queue_pending.clone(),
+        );
+        registry.register(
+            "queue_held",
+            "Deliveries held for digests or quiet hours",
+            metrics.queue_held.clone(),
+        );
+        registry.register(
+            "queue_dead",
+            "Dead letters awaiting a moderator",
+            metrics.queue_dead.clone(),
+        );
+        registry.register(
+            "queue_oldest_pending_seconds",
+            "Age of the oldest pending delivery",
+            metrics.oldest_pending_seconds.clone(),
+        );
+        *metrics.registry.lock().unwrap_or_else(|e| e.into_inner()) = registry;
+        metrics
+    }
+
+    pub(super) fn picked(&self, job: &Job) {
+        self.picked.get_or_create(&label(job.platform)).inc();
+    }
+
+    pub(super) fn sent(&self, platform: Platform) {
+        self.sent.get_or_create(&label(platform)).inc();
+    }
+
+    pub(super) fn failed(&self, platform: Platform) {
+        self.failed.get_or_create(&label(platform)).inc();
+    }
+
+    pub(super) fn retried(&self, platform: Platform) {
+        self.retried.get_or_create(&label(platform)).inc();
+    }
+
+    pub(super) fn rate_limited(&self, platform: Platform) {
+        self.rate_limited.get_or_create(&label(platform)).inc();
+    }
+
+    pub(super) fn observe_latency(&self, platform: Platform, took: Duration) {
+        self.latency
+            .get_or_create(&label(platform))
+            .observe(took.as_secs_f64());
+    }
+
+    /// How many 429s a platform answered so far.
+    pub fn rate_limited_count(&self, platform: Platform) -> u64 {
+        self.rate_limited.get_or_create(&label(platform)).get()
+    }
+
+    /// The Prometheus text exposition, with queue gauges from `stats`.
+    pub fn render(&self, stats: &QueueStats) -> String {
+        self.queue_pending.set(stats.pending);
+        self.queue_held.set(stats.held);
+        self.queue_dead.set(stats.dead);
+        self.oldest_pending_seconds
+            .set(stats.oldest_pending_ms.unwrap_or(0) as f64 / 1000.0);
+        let mut out = String::new();
+        let registry = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        if let Err(error) = prometheus_client::encoding::text::encode(&mut out, &registry) {
+            tracing::error!(%error, "could not encode metrics");
+        }
+        out
+    }
+}

@@ -1,0 +1,288 @@
+//! The delivery engine: takes planned deliveries from the outbox, paces them under each
+//! platform's limits, and settles each one only once the platform answered.
+//!
+//! [`Engine::try_deliver_next`] is one step (pick one delivery, perform it, record the result);
+//! [`Engine::run`] is the loop around it, with several sends in flight so throughput is set by
+//! the rate policy rather than by round-trip time. One chat never has two sends in flight, so
+//! its messages arrive in order, and a chat that must wait is simply not offered by the
+//! database, so it never holds the others back.
+
+mod backoff;
+pub mod digest;
+mod execute;
+pub mod metrics;
+pub mod pacer;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, Notify};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub use crate::clock::Clock;
+use crate::domain::Platform;
+use crate::platform::Outbound;
+use crate::store::{Job, Store};
+pub use metrics::Metrics;
+pub use pacer::{Pacer, RatePolicy, Window};
+
+/// How the engine behaves; see `config/herald.toml` for the defaults' reasons.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Sends in flight at once.
+    pub concurrency: usize,
+    /// Failed attempts (transient errors) before a delivery becomes a dead letter.
+    pub max_attempts: i64,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// How long a send may take before its lease lapses.
+    pub lease: Duration,
+    /// How long a graceful shutdown waits for sends in flight.
+    pub grace: Duration,
+    /// The longest the loop sleeps before looking at the queue again.
+    pub idle_poll: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            concurrency: 8,
+            max_attempts: 8,
+            backoff_base: Duration::from_secs(2),
+            backoff_max: Duration::from_secs(600),
+            lease: Duration::from_secs(60),
+            grace: Duration::from_secs(10),
+            idle_poll: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The platform acknowledged it.
+    Delivered { delivery: i64, chat: i64 },
+    /// It will be tried again (rate limited, moved chat, transient failure).
+    Rescheduled { delivery: i64, chat: i64 },
+    /// Given up on; listed for moderators.
+    Dead { delivery: i64, chat: i64 },
+    /// No longer wanted (retracted article, copy that never existed).
+    Cancelled { delivery: i64 },
+    /// The chat is unreachable and was deactivated.
+    ChatGone { delivery: i64, chat: i64 },
+    /// Nothing may be sent now; the platform limit frees up in `wait`.
+    Throttled { wait: Duration },
+    /// Nothing is ready.
+    Idle,
+}
+
+/// The engine. Cheap to share: every field is behind an `Arc` or a lock.
+pub struct Engine {
+    store: Store,
+    platforms: HashMap<Platform, Arc<dyn Outbound>>,
+    /// Serialises picking, so two concurrent steps never take the same slot or chat.
+    pacer: Mutex<Pacer>,
+    clock: Clock,
+    config: EngineConfig,
+    metrics: Arc<Metrics>,
+    /// Woken when new work is planned, so the loop need not poll.
+    wake: Arc<Notify>,
+}
+
+enum Pick {
+    Job(Job),
+    Throttled(Duration),
+    Idle,
+}
+
+impl Engine {
+    pub fn new(
+        store: Store,
+        platforms: Vec<(Platform, Arc<dyn Outbound>, RatePolicy)>,
+        clock: Clock,
+        config: EngineConfig,
+        metrics: Arc<Metrics>,
+        wake: Arc<Notify>,
+    ) -> Engine {
+        let policies = platforms
+            .iter()
+            .map(|(p, _, policy)| (*p, *policy))
+            .collect();
+        let platforms = platforms
+            .into_iter()
+            .map(|(p, outbound, _)| (p, outbound))
+            .collect();
+        Engine {
+            store,
+            platforms,
+            pacer: Mutex::new(Pacer::new(policies)),
+            clock,
+            config,
+            metrics,
+            wake,
+        }
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// One step: pick the next delivery that may go now, perform it, record the outcome.
+    pub async fn try_deliver_next(&self) -> anyhow::Result<Outcome> {
+        match self.pick().await? {
+            Pick::Job(job) => Ok(self.execute(job).await),
+            Pick::Throttled(wait) => Ok(Outcome::Throttled { wait }),
+            Pick::Idle => Ok(Outcome::Idle),
+        }
+    }
+
+    async fn pick(&self) -> anyhow::Result<Pick> {
+        let mut pacer = self.pacer.lock().await;
+        let now = self.clock.now_ms();
+        let mut open = Vec::new();
+        let mut wait = Duration::MAX;
+        for platform in self.platforms.keys() {
+            let w = pacer.wait(*platform, now);
+            if w.is_zero() {
+                open.push(*platform)
+            } else {
+                wait = wait.min(w)
+            }
+        }
+        if open.is_empty() {
+            return Ok(if wait == Duration::MAX {
+                Pick::Idle
+            } else {
+                Pick::Throttled(wait)
+            });
+        }
+        for job in self.store.ready_deliveries(now, &open, 16).await? {
+            let policy = pacer.policy(job.platform);
+            if policy.per_group.is_some()
+                && job.kind != crate::domain::ChatKind::Private
+                && !pacer.knows_group(job.chat_id)
+            {
+                let times = self
+                    .store
+                    .recent_send_times(job.chat_id, policy.per_group.map_or(0, |g| g.count as u32))
+                    .await?;
+                pacer.restore_group(job.chat_id, times);
+            }
+            let next = pacer.record(job.platform, job.chat_id, job.kind, now);
+            let lease = now + self.config.lease.as_millis() as i64;
+            if self
+                .store
+                .lease_delivery(job.id, job.chat_id, lease, next)
+                .await?
+            {
+                self.metrics.picked(&job);
+                return Ok(Pick::Job(job));
+            }
+        }
+        Ok(
+            if open.len() < self.platforms.len() && wait != Duration::MAX {
+                Pick::Throttled(wait)
+            } else {
+                Pick::Idle
+            },
+        )
+    }
+
+    /// Runs until `shutdown`: at most `concurrency` sends in flight, sleeping while nothing is
+    /// ready. On shutdown it stops picking, lets sends in flight finish within the grace
+    /// period, and puts back any that did not.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let released = self.store.release_leases().await?;
+        if released > 0 {
+            tracing::warn!(
+                released,
+                "deliveries in flight at the last stop are queued again"
+            );
+        }
+        let mut inflight: JoinSet<(i64, Outcome)> = JoinSet::new();
+        let mut leased: HashMap<tokio::task::Id, i64> = HashMap::new();
+        while !shutdown.is_cancelled() {
+            while inflight.len() >= self.config.concurrency.max(1) {
+                if let Some(done) = inflight.join_next_with_id().await {
+                    forget(&mut leased, done);
+                }
+            }
+            let wait = match self.pick().await {
+                Ok(Pick::Job(job)) => {
+                    let engine = Arc::clone(&self);
+                    let id = job.id;
+                    let handle = inflight.spawn(async move { (id, engine.execute(job).await) });
+                    leased.insert(handle.id(), id);
+                    continue;
+                }
+                Ok(Pick::Throttled(wait)) => wait,
+                Ok(Pick::Idle) => self.idle_wait().await,
+                Err(error) => {
+                    tracing::error!(
+                        error = format!("{error:#}"),
+                        "delivery engine could not read the queue"
+                    );
+                    Duration::from_secs(1)
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.wake.notified() => {}
+                Some(done) = inflight.join_next_with_id(), if !inflight.is_empty() => forget(&mut leased, done),
+                () = shutdown.cancelled() => {}
+            }
+        }
+        let deadline = tokio::time::sleep(self.config.grace);
+        tokio::pin!(deadline);
+        while !inflight.is_empty() {
+            tokio::select! {
+                Some(done) = inflight.join_next_with_id() => forget(&mut leased, done),
+                () = &mut deadline => break,
+            }
+        }
+        inflight.abort_all();
+        for id in leased.into_values() {
+            tracing::warn!(
+                delivery = id,
+                "send still in flight at shutdown; queued again"
+            );
+            self.store.release_lease(id).await?;
+        }
+        Ok(())
+    }
+
+    /// How long to sleep with nothing ready: until the next delivery is due, at most `idle_poll`.
+    async fn idle_wait(&self) -> Duration {
+        let due = self.store.next_delivery_due().await.ok().flatten();
+        let now = self.clock.now_ms();
+        match due {
+            Some(due) if due > now => {
+                Duration::from_millis((due - now) as u64).min(self.config.idle_poll)
+            }
+            Some(_) => Duration::from_millis(20),
+            None => self.config.idle_poll,
+        }
+    }
+}
+
+fn forget(
+    leased: &mut HashMap<tokio::task::Id, i64>,
+    done: Result<(tokio::task::Id, (i64, Outcome)), tokio::task::JoinError>,
+) {
+    match done {
+        Ok((id, _)) => {
+            leased.remove(&id);
+        }
+        Err(error) => {
+            // A panicking send leaves its lease; it is released at the next start.
+            tracing::error!(%error, "a delivery task failed");
+            leased.remove(&error.id());
+        }
+    }
+}

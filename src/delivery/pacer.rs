@@ -1,0 +1,231 @@
+//! Rate policies and the pacer that keeps herald under them.
+//!
+//! Telegram counts messages in sliding windows (about 30 per second per bot, 1 per second per
+//! chat, 20 per minute per group or channel), so the pacer keeps a log of recent send times and
+//! never starts a send that would put a window over its count. It does not learn limits from
+//! 429s; a 429 that still comes is honoured exactly and counted as a defect.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use crate::domain::{ChatKind, Platform};
+
+/// At most `count` sends in any `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub count: usize,
+    pub window: Duration,
+}
+
+/// The limits of one platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RatePolicy {
+    /// For the whole account.
+    pub total: Window,
+    /// Minimum gap between two sends to one chat.
+    pub per_chat_interval: Duration,
+    /// Extra limit for groups, channels and rooms.
+    pub per_group: Option<Window>,
+    /// Added to every window, so sends that arrive a little late or early at the platform are
+    /// still within its count.
+    pub margin: Duration,
+}
+
+impl RatePolicy {
+    /// Telegram's documented broadcast limits.
+    pub fn telegram() -> RatePolicy {
+        RatePolicy {
+            total: Window {
+                count: 30,
+                window: Duration::from_secs(1),
+            },
+            per_chat_interval: Duration::from_secs(1),
+            per_group: Some(Window {
+                count: 20,
+                window: Duration::from_secs(60),
+            }),
+            margin: Duration::from_millis(20),
+        }
+    }
+
+    /// Telegram with paid broadcasts: up to 1000 messages per second in total.
+    pub fn telegram_paid() -> RatePolicy {
+        RatePolicy {
+            total: Window {
+                count: 1_000,
+                window: Duration::from_secs(1),
+            },
+            ..RatePolicy::telegram()
+        }
+    }
+
+    /// Synapse's default `rc_message` (0.2/s with a burst of 10) for an account that is not
+    /// exempted; the engine also learns from M_LIMIT_EXCEEDED.
+    pub fn matrix() -> RatePolicy {
+        RatePolicy {
+            total: Window {
+                count: 10,
+                window: Duration::from_secs(50),
+            },
+            per_chat_interval: Duration::ZERO,
+            per_group: None,
+            margin: Duration::from_millis(50),
+        }
+    }
+
+    /// No limits at all (the console, benchmarks of the engine itself).
+    pub fn unlimited() -> RatePolicy {
+        RatePolicy {
+            total: Window {
+                count: usize::MAX,
+                window: Duration::from_secs(1),
+            },
+            per_chat_interval: Duration::ZERO,
+            per_group: None,
+            margin: Duration::ZERO,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct PlatformState {
+    /// Send times within the total window, oldest first.
+    recent: VecDeque<i64>,
+    /// A platform-wide retry_after.
+    blocked_until: i64,
+}
+
+/// In-memory rate state. The per-chat part is mirrored into `chats.send_after` by the engine,
+/// so the database only offers chats that may be sent to.
+#[derive(Debug, Default)]
+pub struct Pacer {
+    policies: HashMap<Platform, RatePolicy>,
+    platforms: HashMap<Platform, PlatformState>,
+    /// Recent send times per group chat, oldest first (bounded by the group window count).
+    groups: HashMap<i64, VecDeque<i64>>,
+}
+
+fn ms(d: Duration) -> i64 {
+    d.as_millis().min(i64::MAX as u128) as i64
+}
+
+impl Pacer {
+    pub fn new(policies: HashMap<Platform, RatePolicy>) -> Pacer {
+        Pacer {
+            policies,
+            ..Pacer::default()
+        }
+    }
+
+    pub fn policy(&self, platform: Platform) -> RatePolicy {
+        self.policies
+            .get(&platform)
+            .copied()
+            .unwrap_or_else(RatePolicy::unlimited)
+    }
+
+    /// How long until the platform may take another send (zero: now).
+    pub fn wait(&mut self, platform: Platform, now: i64) -> Duration {
+        let policy = self.policy(platform);
+        let state = self.platforms.entry(platform).or_default();
+        let window = ms(policy.total.window + policy.margin);
+        while state.recent.front().is_some_and(|t| *t + window <= now) {
+            state.recent.pop_front();
+        }
+        let mut until = state.blocked_until;
+        if state.recent.len() >= policy.total.count {
+            let oldest = state.recent[state.recent.len() - policy.total.count];
+            until = until.max(oldest + window);
+        }
+        Duration::from_millis((until - now).max(0) as u64)
+    }
+
+    /// Whether a group's window is known (restored after a restart from the database).
+    pub fn knows_group(&self, chat_id: i64) -> bool {
+        self.groups.contains_key(&chat_id)
+    }
+
+    /// Restores a group's window from its latest send times.
+    pub fn restore_group(&mut self, chat_id: i64, mut times: Vec<i64>) {
+        times.sort_unstable();
+        self.groups.insert(chat_id, times.into());
+    }
+
+    /// Records a send starting now and returns when the chat may be sent to next.
+    pub fn record(&mut self, platform: Platform, chat_id: i64, kind: ChatKind, now: i64) -> i64 {
+        let policy = self.policy(platform);
+        self.platforms
+            .entry(platform)
+            .or_default()
+            .recent
+            .push_back(now);
+        let mut next = now + ms(policy.per_chat_interval);
+        if let (Some(group), true) = (policy.per_group, kind != ChatKind::Private) {
+            let log = self.groups.entry(chat_id).or_default();
+            log.push_back(now);
+            while log.len() > group.count {
+                log.pop_front();
+            }
+            if log.len() >= group.count {
+                next = next.max(log[0] + ms(group.window + policy.margin));
+            }
+        }
+        next
+    }
+
+    /// The platform said to wait for everyone.
+    pub fn block_platform(&mut self, platform: Platform, until: i64) {
+        let state = self.platforms.entry(platform).or_default();
+        state.blocked_until = state.blocked_until.max(until);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn telegram() -> Pacer {
+        Pacer::new(HashMap::from([(
+            Platform::Telegram,
+            RatePolicy::telegram(),
+        )]))
+    }
+
+    #[test]
+    fn the_total_window_admits_thirty_then_waits_for_the_oldest_to_expire() {
+        let mut pacer = telegram();
+        for i in 0..30 {
+            assert_eq!(pacer.wait(Platform::Telegram, i * 10), Duration::ZERO);
+            pacer.record(Platform::Telegram, i, ChatKind::Private, i * 10);
+        }
+        assert_eq!(
+            pacer.wait(Platform::Telegram, 300),
+            Duration::from_millis(720)
+        );
+        assert_eq!(pacer.wait(Platform::Telegram, 1_020), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_private_chat_waits_a_second_and_a_group_also_twenty_per_minute() {
+        let mut pacer = telegram();
+        assert_eq!(
+            pacer.record(Platform::Telegram, 1, ChatKind::Private, 0),
+            1_000
+        );
+        let mut next = 0;
+        for n in 0..20 {
+            next = pacer.record(Platform::Telegram, 2, ChatKind::Group, n * 1_000);
+        }
+        assert_eq!(next, 60_020);
+    }
+
+    #[test]
+    fn a_platform_wide_retry_after_blocks_every_send() {
+        let mut pacer = telegram();
+        pacer.block_platform(Platform::Telegram, 5_000);
+        assert_eq!(
+            pacer.wait(Platform::Telegram, 1_000),
+            Duration::from_secs(4)
+        );
+    }
+}

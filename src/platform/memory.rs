@@ -1,0 +1,190 @@
+//! An in-process platform for tests and benchmarks: it keeps every chat's messages, records
+//! each call with the engine's clock, and plays scripted faults. No network, no framework.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::{Destination, Outbound, SendError};
+use crate::app::Reply;
+use crate::clock::Clock;
+use crate::render::plain;
+
+/// One call the platform received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub at_ms: i64,
+    pub chat: String,
+    pub kind: CallKind,
+    /// What the call answered: `Ok` or the error it played.
+    pub result: Result<(), SendError>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    Send,
+    Edit,
+    Delete,
+}
+
+/// A message as a chat shows it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: String,
+    pub text: String,
+    pub edits: u32,
+    pub deleted: bool,
+}
+
+#[derive(Default)]
+struct State {
+    next_id: u64,
+    chats: HashMap<String, Vec<Message>>,
+    calls: Vec<Call>,
+    /// Faults played once each, in order, per chat.
+    scripted: HashMap<String, VecDeque<SendError>>,
+    /// Faults played on every call to the chat.
+    always: HashMap<String, SendError>,
+}
+
+/// See the module docs. Cheap to share behind an `Arc`.
+pub struct MemoryPlatform {
+    clock: Clock,
+    latency: Duration,
+    state: Mutex<State>,
+}
+
+impl MemoryPlatform {
+    pub fn new(clock: Clock) -> MemoryPlatform {
+        MemoryPlatform {
+            clock,
+            latency: Duration::ZERO,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Every call takes this long (with tokio's clock) before answering.
+    pub fn with_latency(mut self, latency: Duration) -> MemoryPlatform {
+        self.latency = latency;
+        self
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next calls to `chat` answer these errors, one each.
+    pub fn fail_next(&self, chat: &str, errors: impl IntoIterator<Item = SendError>) {
+        self.state()
+            .scripted
+            .entry(chat.to_string())
+            .or_default()
+            .extend(errors);
+    }
+
+    /// Every call to `chat` answers `error` (until `clear`).
+    pub fn fail_always(&self, chat: &str, error: SendError) {
+        self.state().always.insert(chat.to_string(), error);
+    }
+
+    pub fn clear(&self, chat: &str) {
+        self.state().always.remove(chat);
+    }
+
+    /// The chat's messages, deleted ones included (marked).
+    pub fn messages(&self, chat: &str) -> Vec<Message> {
+        self.state().chats.get(chat).cloned().unwrap_or_default()
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.state().calls.clone()
+    }
+
+    /// Successful sends, all chats.
+    pub fn delivered(&self) -> usize {
+        self.state()
+            .calls
+            .iter()
+            .filter(|c| c.kind == CallKind::Send && c.result.is_ok())
+            .count()
+    }
+
+    fn answer(&self, chat: &str, kind: CallKind) -> Result<(), SendError> {
+        let mut state = self.state();
+        let fault = state
+            .scripted
+            .get_mut(chat)
+            .and_then(VecDeque::pop_front)
+            .or_else(|| state.always.get(chat).cloned());
+        let result = fault.map_or(Ok(()), Err);
+        state.calls.push(Call {
+            at_ms: self.clock.now_ms(),
+            chat: chat.to_string(),
+            kind,
+            result: result.clone(),
+        });
+        result
+    }
+
+    async fn wait(&self) {
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+    }
+}
+
+#[async_trait]
+impl Outbound for MemoryPlatform {
+    async fn send(&self, to: &Destination, post: &Reply) -> Result<Vec<String>, SendError> {
+        self.wait().await;
+        self.answer(&to.native_id, CallKind::Send)?;
+        let mut state = self.state();
+        state.next_id += 1;
+        let id = state.next_id.to_string();
+        let message = Message {
+            id: id.clone(),
+            text: plain::render(post),
+            edits: 0,
+            deleted: false,
+        };
+        state
+            .chats
+            .entry(to.native_id.clone())
+            .or_default()
+            .push(message);
+        Ok(vec![id])
+    }
+
+    async fn edit(
+        &self,
+        to: &Destination,
+        message_ids: &[String],
+        post: &Reply,
+    ) -> Result<(), SendError> {
+        self.wait().await;
+        self.answer(&to.native_id, CallKind::Edit)?;
+        let mut state = self.state();
+        let messages = state.chats.entry(to.native_id.clone()).or_default();
+        let message = messages
+            .iter_mut()
+            .find(|m| message_ids.contains(&m.id) && !m.deleted)
+            .ok_or_else(|| SendError::Permanent("message to edit not found".into()))?;
+        message.text = plain::render(post);
+        message.edits += 1;
+        Ok(())
+    }
+
+    async fn delete(&self, to: &Destination, message_ids: &[String]) -> Result<(), SendError> {
+        self.wait().await;
+        self.answer(&to.native_id, CallKind::Delete)?;
+        let mut state = self.state();
+        for message in state.chats.entry(to.native_id.clone()).or_default() {
+            if message_ids.contains(&message.id) {
+                message.deleted = true;
+            }
+        }
+        Ok(())
+    }
+}

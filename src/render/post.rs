@@ -1,0 +1,72 @@
+//! What a pushed article, a digest and a retraction notice say, platform-neutral. Adapters
+//! render the reply into their markup.
+
+use chrono::{DateTime, Utc};
+
+use crate::app::{Reply, tr_args};
+use crate::domain::Language;
+use crate::platform::Destination;
+use crate::store::ArticleRecord;
+
+fn local(at: DateTime<Utc>, to: &Destination, format: &str) -> String {
+    at.with_timezone(&to.time_zone.tz())
+        .format(format)
+        .to_string()
+}
+
+/// An article as pushed to a chat: headline, time, lead, where to read on. A corrected article
+/// carries a visible "Updated HH:MM" mark.
+pub fn article(article: &ArticleRecord, to: &Destination) -> Reply {
+    let l = to.language.code();
+    let mut meta = local(article.published_at, to, "%d.%m.%Y %H:%M %Z");
+    if let Some(updated) = article.updated_at {
+        meta.push_str(" · ");
+        meta.push_str(&tr_args(
+            "push.updated",
+            l,
+            &[("at", local(updated, to, "%H:%M"))],
+        ));
+    }
+    if !article.topics.is_empty() {
+        let tags: Vec<String> = article.topics.iter().map(|t| format!("#{t}")).collect();
+        meta.push_str(&format!(" · {}", tags.join(" ")));
+    }
+    let mut reply = Reply::default()
+        .heading(article.title.clone())
+        .paragraph(meta);
+    if !article.lead.is_empty() {
+        reply = reply.paragraph(article.lead.clone());
+    }
+    match &article.url {
+        Some(url) => reply.hint(tr_args("push.read_more", l, &[("url", url.clone())])),
+        None => reply.hint(tr_args("push.open", l, &[("id", article.id.to_string())])),
+    }
+}
+
+/// Replaces a copy that can no longer be deleted.
+pub fn retraction_notice(title: &str, language: Language) -> Reply {
+    Reply::text(tr_args(
+        "push.retracted",
+        language.code(),
+        &[("title", title.to_string())],
+    ))
+}
+
+/// Several held articles in one message.
+pub fn digest(articles: &[ArticleRecord], to: &Destination) -> Reply {
+    let l = to.language.code();
+    let mut reply = Reply::default().heading(tr_args(
+        "push.digest",
+        l,
+        &[("count", articles.len().to_string())],
+    ));
+    for article in articles {
+        reply = reply.item(format!(
+            "#{} · {} · {}",
+            article.id,
+            local(article.published_at, to, "%H:%M"),
+            article.title
+        ));
+    }
+    reply.hint(tr_args("push.open", l, &[("id", "<id>".into())]))
+}

@@ -1,0 +1,534 @@
+//! The outbox: delivery rows are planned in the same transaction as the article write that
+//! causes them, leased by the engine, and settled only when the platform answered.
+
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::Store;
+use crate::domain::{ChatKind, Language, Platform, TimeZoneName};
+
+/// Lanes, in the order the engine serves them.
+pub const LANE_CORRECTION: i64 = 1;
+pub const LANE_BREAKING: i64 = 2;
+pub const LANE_ROUTINE: i64 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Send,
+    Edit,
+    Delete,
+    Notice,
+    Digest,
+}
+
+impl Action {
+    fn from_stored(value: &str) -> Action {
+        match value {
+            "edit" => Action::Edit,
+            "delete" => Action::Delete,
+            "notice" => Action::Notice,
+            "digest" => Action::Digest,
+            _ => Action::Send,
+        }
+    }
+}
+
+/// A delivery the engine may work on now, with everything needed to perform it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: i64,
+    pub action: Action,
+    pub article_id: Option<i64>,
+    pub target_id: Option<i64>,
+    pub attempts: i64,
+    pub lane: i64,
+    pub chat_id: i64,
+    pub platform: Platform,
+    pub native_id: String,
+    pub kind: ChatKind,
+    pub language: Language,
+    pub time_zone: TimeZoneName,
+    /// For edit, delete and notice: the ids of the copy being changed, if it was sent.
+    pub target_message_ids: Option<Vec<String>>,
+    /// For digests: the articles listed.
+    pub digest_articles: Vec<i64>,
+}
+
+/// A failed delivery as moderators see it.
+#[derive(Debug, Clone)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub article_id: Option<i64>,
+    pub chat: String,
+    pub action: String,
+    pub attempts: i64,
+    pub error: String,
+}
+
+/// Counts for /deliveries and /metrics.
+#[derive(Debug, Clone, Default)]
+pub struct QueueStats {
+    pub held: i64,
+    pub pending: i64,
+    pub sending: i64,
+    pub sent: i64,
+    pub dead: i64,
+    /// Age of the oldest pending delivery, in milliseconds.
+    pub oldest_pending_ms: Option<i64>,
+}
+
+/// Plans one `send` per subscribed, active chat (all news, or one of the article's topics).
+/// Chats taking digests get a `held` row instead.
+pub(super) async fn plan_sends(
+    tx: &mut Transaction<'_, Sqlite>,
+    article_id: i64,
+    lane: i64,
+    now_ms: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "INSERT OR IGNORE INTO deliveries (chat_id, article_id, action, lane, state, not_before, created_at)
+         SELECT c.id, ?1, 'send', ?2, CASE c.delivery_mode WHEN 'instant' THEN 'pending' ELSE 'held' END, ?3, ?3
+         FROM chats c WHERE c.active = 1 AND c.id IN (
+             SELECT s.chat_id FROM subscriptions s WHERE s.topic_id IS NULL
+                OR s.topic_id IN (SELECT topic_id FROM article_topics WHERE article_id = ?1))",
+    )
+    .bind(article_id)
+    .bind(lane)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Plans an edit of every copy already sent or being sent; copies not yet sent will carry the
+/// new text anyway. One pending edit per copy is enough: it renders the newest version.
+pub(super) async fn plan_edits(
+    tx: &mut Transaction<'_, Sqlite>,
+    article_id: i64,
+    now_ms: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "INSERT INTO deliveries (chat_id, article_id, action, target_id, lane, state, not_before, created_at)
+         SELECT d.chat_id, d.article_id, 'edit', d.id, ?2, 'pending', ?3, ?3 FROM deliveries d
+         WHERE d.article_id = ?1 AND d.action = 'send' AND d.state IN ('sent', 'sending')
+           AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.target_id = d.id AND e.action = 'edit'
+                           AND e.state IN ('pending', 'sending'))",
+    )
+    .bind(article_id)
+    .bind(LANE_CORRECTION)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Cancels copies not yet sent and plans the removal of every copy sent or being sent.
+pub(super) async fn plan_retraction(
+    tx: &mut Transaction<'_, Sqlite>,
+    article_id: i64,
+    now_ms: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE deliveries SET state = 'cancelled', last_error = 'retracted before delivery'
+         WHERE article_id = ?1 AND state IN ('pending', 'held') AND action IN ('send', 'edit')",
+    )
+    .bind(article_id)
+    .execute(&mut **tx)
+    .await?;
+    let done = sqlx::query(
+        "INSERT INTO deliveries (chat_id, article_id, action, target_id, lane, state, not_before, created_at)
+         SELECT d.chat_id, d.article_id, 'delete', d.id, ?2, 'pending', ?3, ?3 FROM deliveries d
+         WHERE d.article_id = ?1 AND d.action = 'send' AND d.state IN ('sent', 'sending')",
+    )
+    .bind(article_id)
+    .bind(LANE_CORRECTION)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
+    let platform: String = row.try_get("platform")?;
+    let kind: String = row.try_get("kind")?;
+    let language: String = row.try_get("language")?;
+    let zone: String = row.try_get("time_zone")?;
+    let action: String = row.try_get("action")?;
+    let target_ids: Option<String> = row.try_get("target_message_ids")?;
+    let digest: Option<String> = row.try_get("digest_articles")?;
+    Ok(Job {
+        id: row.try_get("id")?,
+        action: Action::from_stored(&action),
+        article_id: row.try_get("article_id")?,
+        target_id: row.try_get("target_id")?,
+        attempts: row.try_get("attempts")?,
+        lane: row.try_get("lane")?,
+        chat_id: row.try_get("chat_id")?,
+        platform: Platform::parse(&platform).unwrap_or(Platform::Console),
+        native_id: row.try_get("native_id")?,
+        kind: ChatKind::from_stored(&kind),
+        language: Language::parse(&language).unwrap_or(Language::En),
+        time_zone: TimeZoneName::parse(&zone)
+            .unwrap_or_else(|| TimeZoneName::parse("UTC").expect("UTC exists")),
+        target_message_ids: target_ids.and_then(|ids| serde_json::from_str(&ids).ok()),
+        digest_articles: digest
+            .and_then(|ids| serde_json::from_str(&ids).ok())
+            .unwrap_or_default(),
+    })
+}
+
+impl Store {
+    /// Deliveries that may go now, best lane first, oldest first: due, to an active, unpaused
+    /// chat of one of `platforms` whose own wait has passed and that has nothing in flight,
+    /// and (for changes to a copy) whose copy is not itself in flight.
+    pub async fn ready_deliveries(
+        &self,
+        now_ms: i64,
+        platforms: &[Platform],
+        limit: u32,
+    ) -> sqlx::Result<Vec<Job>> {
+        let name = |i: usize| platforms.get(i).map_or("", |p| p.as_str());
+        let rows = sqlx::query(
+            "SELECT d.id, d.action, d.article_id, d.target_id, d.attempts, d.lane, d.chat_id, d.digest_articles,
+                    c.platform, c.native_id, c.kind, c.language, c.time_zone, t.message_ids AS target_message_ids
+             FROM deliveries d JOIN chats c ON c.id = d.chat_id
+             LEFT JOIN deliveries t ON t.id = d.target_id
+             WHERE d.state = 'pending' AND d.not_before <= ?1
+               AND c.active = 1 AND c.paused = 0 AND c.send_after <= ?1 AND c.platform IN (?2, ?3, ?4)
+               AND NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.chat_id = d.chat_id AND s.state = 'sending')
+               AND (t.id IS NULL OR t.state <> 'sending')
+             ORDER BY d.lane, d.id LIMIT ?5",
+        )
+        .bind(now_ms)
+        .bind(name(0))
+        .bind(name(1))
+        .bind(name(2))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(job_from_row).collect()
+    }
+
+    /// Takes a delivery for sending until `lease_until`, and holds its chat until
+    /// `chat_send_after` (the chat's rate limit). False if someone else took it first.
+    pub async fn lease_delivery(
+        &self,
+        id: i64,
+        chat_id: i64,
+        lease_until: i64,
+        chat_send_after: i64,
+    ) -> sqlx::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE deliveries SET state = 'sending', lease_until = ?2 WHERE id = ?1 AND state = 'pending'")
+            .bind(id)
+            .bind(lease_until)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE chats SET send_after = MAX(send_after, ?2) WHERE id = ?1")
+            .bind(chat_id)
+            .bind(chat_send_after)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Records the platform's acknowledgement. For a send, the message ids are kept so later
+    /// corrections can reach the copy.
+    pub async fn mark_delivered(
+        &self,
+        id: i64,
+        message_ids: Option<&[String]>,
+        version: Option<i64>,
+        now_ms: i64,
+    ) -> sqlx::Result<()> {
+        let ids = message_ids.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()));
+        sqlx::query(
+            "UPDATE deliveries SET state = 'sent', sent_at = ?2, lease_until = NULL, last_error = NULL,
+                 message_ids = COALESCE(?3, message_ids), sent_version = COALESCE(?4, sent_version) WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(now_ms)
+        .bind(ids)
+        .bind(version)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Notes which version a sent copy now shows, after an edit reached it.
+    pub async fn set_copy_version(&self, id: i64, version: i64) -> sqlx::Result<()> {
+        sqlx::query("UPDATE deliveries SET sent_version = ?2 WHERE id = ?1")
+            .bind(id)
+            .bind(version)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Puts a delivery back in the queue. `attempt` counts it as a failed try.
+    pub async fn reschedule_delivery(
+        &self,
+        id: i64,
+        not_before: i64,
+        attempt: bool,
+        error: &str,
+    ) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = ?2,
+                 attempts = attempts + ?3, last_error = ?4 WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(not_before)
+        .bind(i64::from(attempt))
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Holds every delivery to the chat until `until` (a retry_after, or a backoff that must
+    /// not let a later message overtake an earlier one).
+    pub async fn hold_chat(&self, chat_id: i64, until: i64) -> sqlx::Result<()> {
+        sqlx::query("UPDATE chats SET send_after = MAX(send_after, ?2) WHERE id = ?1")
+            .bind(chat_id)
+            .bind(until)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Gives up on a delivery; it stays listed for moderators and can be retried.
+    pub async fn mark_dead(&self, id: i64, attempt: bool, error: &str) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET state = 'dead', lease_until = NULL, attempts = attempts + ?2, last_error = ?3 WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(i64::from(attempt))
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The delivery is no longer wanted (its article was retracted, its copy never existed).
+    pub async fn mark_cancelled(&self, id: i64, why: &str) -> sqlx::Result<()> {
+        sqlx::query("UPDATE deliveries SET state = 'cancelled', lease_until = NULL, last_error = ?2 WHERE id = ?1")
+            .bind(id)
+            .bind(why)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Turns a delete that the platform refused into a replacement of the copy by a notice.
+    pub async fn convert_to_notice(&self, id: i64, now_ms: i64, why: &str) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET action = 'notice', state = 'pending', lease_until = NULL, not_before = ?2,
+                 last_error = ?3 WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(now_ms)
+        .bind(why)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The chat is unreachable: it is deactivated with the reason, its queued deliveries are
+    /// kept as dead letters (retryable if the chat comes back), and moderators get a notice.
+    pub async fn chat_gone(&self, chat_id: i64, reason: &str) -> sqlx::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE chats SET active = 0, gone_reason = ?2 WHERE id = ?1")
+            .bind(chat_id)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE deliveries SET state = 'dead', lease_until = NULL, last_error = 'chat gone: ' || ?2
+             WHERE chat_id = ?1 AND state IN ('pending', 'held', 'sending')",
+        )
+        .bind(chat_id)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO notices (at, chat_id, kind, detail) VALUES (?1, ?2, 'chat_gone', ?3)",
+        )
+        .bind(chrono::Utc::now())
+        .bind(chat_id)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The chat has a new platform id. If herald already knows a chat under the new id, the
+    /// old one's subscriptions and queued deliveries move over to it.
+    pub async fn chat_moved(&self, chat_id: i64, new_native_id: &str) -> sqlx::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let existing: Option<i64> = sqlx::query_scalar(
+            "SELECT n.id FROM chats n JOIN chats o ON o.platform = n.platform WHERE o.id = ?1 AND n.native_id = ?2",
+        )
+        .bind(chat_id)
+        .bind(new_native_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match existing {
+            None => {
+                sqlx::query("UPDATE chats SET native_id = ?2 WHERE id = ?1")
+                    .bind(chat_id)
+                    .bind(new_native_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Some(target) => {
+                sqlx::query("INSERT OR IGNORE INTO subscriptions (chat_id, topic_id, created_at) SELECT ?2, topic_id, created_at FROM subscriptions WHERE chat_id = ?1")
+                    .bind(chat_id).bind(target).execute(&mut *tx).await?;
+                sqlx::query("UPDATE OR IGNORE deliveries SET chat_id = ?2 WHERE chat_id = ?1 AND state IN ('pending', 'held', 'sending')")
+                    .bind(chat_id).bind(target).execute(&mut *tx).await?;
+                sqlx::query("UPDATE chats SET active = 0, gone_reason = 'moved to chat ' || ?2 WHERE id = ?1")
+                    .bind(chat_id).bind(target).execute(&mut *tx).await?;
+                sqlx::query("UPDATE deliveries SET state = 'cancelled', last_error = 'duplicate after chat move' WHERE chat_id = ?1 AND state IN ('pending', 'held', 'sending')")
+                    .bind(chat_id).execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// After a crash, deliveries leased by the dead process go back to the queue. (Only one
+    /// herald runs per database, so every lease found at start is stale.)
+    pub async fn release_leases(&self) -> sqlx::Result<u64> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET state = 'pending', lease_until = NULL WHERE state = 'sending'",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Releases one lease (a send abandoned at shutdown).
+    pub async fn release_lease(&self, id: i64) -> sqlx::Result<()> {
+        sqlx::query("UPDATE deliveries SET state = 'pending', lease_until = NULL WHERE id = ?1 AND state = 'sending'")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The earliest time something queued may become ready, for the engine to sleep until.
+    pub async fn next_delivery_due(&self) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT MIN(MAX(d.not_before, c.send_after)) FROM deliveries d JOIN chats c ON c.id = d.chat_id
+             WHERE d.state = 'pending' AND c.active = 1 AND c.paused = 0",
+        )
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Send times of the chat's latest copies, newest first (to restore its rate window).
+    pub async fn recent_send_times(&self, chat_id: i64, limit: u32) -> sqlx::Result<Vec<i64>> {
+        sqlx::query_scalar("SELECT sent_at FROM deliveries WHERE chat_id = ?1 AND sent_at IS NOT NULL ORDER BY sent_at DESC LIMIT ?2")
+            .bind(chat_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    pub async fn queue_stats(&self, now_ms: i64) -> sqlx::Result<QueueStats> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n, MIN(CASE WHEN state = 'pending' THEN created_at END) AS oldest FROM deliveries GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut stats = QueueStats::default();
+        for row in rows {
+            let n: i64 = row.try_get("n")?;
+            match row.try_get::<String, _>("state")?.as_str() {
+                "held" => stats.held = n,
+                "pending" => {
+                    stats.pending = n;
+                    stats.oldest_pending_ms =
+                        row.try_get::<Option<i64>, _>("oldest")?.map(|t| now_ms - t);
+                }
+                "sending" => stats.sending = n,
+                "sent" => stats.sent = n,
+                "dead" => stats.dead = n,
+                _ => {}
+            }
+        }
+        Ok(stats)
+    }
+
+    pub async fn dead_letters(&self, limit: u32) -> sqlx::Result<Vec<DeadLetter>> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.article_id, c.platform || ':' || c.native_id AS chat, d.action, d.attempts,
+                    COALESCE(d.last_error, '') AS error
+             FROM deliveries d JOIN chats c ON c.id = d.chat_id WHERE d.state = 'dead' ORDER BY d.id DESC LIMIT ?1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DeadLetter {
+                    id: row.try_get("id")?,
+                    article_id: row.try_get("article_id")?,
+                    chat: row.try_get("chat")?,
+                    action: row.try_get("action")?,
+                    attempts: row.try_get("attempts")?,
+                    error: row.try_get("error")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Puts dead letters back in the queue (one, or all with `None`), reactivating their chats:
+    /// a moderator retrying says the chat is worth another try. Returns how many.
+    pub async fn retry_dead(&self, id: Option<i64>, now_ms: i64) -> sqlx::Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE chats SET active = 1, gone_reason = NULL, send_after = 0
+             WHERE id IN (SELECT chat_id FROM deliveries WHERE state = 'dead' AND (?1 IS NULL OR id = ?1))",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query(
+            "UPDATE deliveries SET state = 'pending', attempts = 0, not_before = ?2
+             WHERE state = 'dead' AND (?1 IS NULL OR id = ?1)",
+        )
+        .bind(id)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The newest notices for moderators, as (time, kind, chat, detail).
+    pub async fn recent_notices(
+        &self,
+        limit: u32,
+    ) -> sqlx::Result<Vec<(chrono::DateTime<chrono::Utc>, String, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT n.at, n.kind, COALESCE(c.platform || ':' || c.native_id, '') AS chat, n.detail
+             FROM notices n LEFT JOIN chats c ON c.id = n.chat_id ORDER BY n.id DESC LIMIT ?1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("at")?,
+                    r.try_get("kind")?,
+                    r.try_get("chat")?,
+                    r.try_get("detail")?,
+                ))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,150 @@
+//! Per-chat delivery schedules and the digests built from held deliveries.
+
+use sqlx::Row;
+
+use super::Store;
+use crate::domain::{DeliveryMode, QuietHours, TimeZoneName, schedule::parse_time};
+
+/// A chat whose deliveries may be held (digest mode or quiet hours).
+#[derive(Debug, Clone)]
+pub struct ScheduledChat {
+    pub chat_id: i64,
+    pub time_zone: TimeZoneName,
+    pub mode: DeliveryMode,
+    pub quiet: Option<QuietHours>,
+    /// Creation time of its oldest held delivery, if any (ms since the epoch).
+    pub oldest_held: Option<i64>,
+}
+
+impl Store {
+    pub async fn set_delivery_mode(&self, chat_id: i64, mode: DeliveryMode) -> sqlx::Result<()> {
+        let at = match mode {
+            DeliveryMode::Daily(at) => at.format("%H:%M").to_string(),
+            _ => "09:00".to_string(),
+        };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE chats SET delivery_mode = ?2, digest_at = ?3 WHERE id = ?1")
+            .bind(chat_id)
+            .bind(mode.as_str())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        if mode == DeliveryMode::Instant {
+            // Held items should not wait for a digest that will no longer come.
+            sqlx::query(
+                "UPDATE deliveries SET state = 'pending' WHERE chat_id = ?1 AND state = 'held'",
+            )
+            .bind(chat_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    pub async fn set_quiet_hours(
+        &self,
+        chat_id: i64,
+        quiet: Option<QuietHours>,
+    ) -> sqlx::Result<()> {
+        let fmt = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
+        sqlx::query("UPDATE chats SET quiet_start = ?2, quiet_end = ?3 WHERE id = ?1")
+            .bind(chat_id)
+            .bind(quiet.map(|q| fmt(q.start)))
+            .bind(quiet.map(|q| fmt(q.end)))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn chat_schedule(
+        &self,
+        chat_id: i64,
+    ) -> sqlx::Result<(DeliveryMode, Option<QuietHours>)> {
+        let row = sqlx::query(
+            "SELECT delivery_mode, digest_at, quiet_start, quiet_end FROM chats WHERE id = ?1",
+        )
+        .bind(chat_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((
+            DeliveryMode::from_stored(
+                &row.try_get::<String, _>("delivery_mode")?,
+                &row.try_get::<String, _>("digest_at")?,
+            ),
+            quiet_from(row.try_get("quiet_start")?, row.try_get("quiet_end")?),
+        ))
+    }
+
+    /// Active chats that take digests or have quiet hours.
+    pub async fn scheduled_chats(&self) -> sqlx::Result<Vec<ScheduledChat>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.time_zone, c.delivery_mode, c.digest_at, c.quiet_start, c.quiet_end,
+                    (SELECT MIN(created_at) FROM deliveries d WHERE d.chat_id = c.id AND d.state = 'held') AS oldest
+             FROM chats c WHERE c.active = 1 AND (c.delivery_mode <> 'instant' OR c.quiet_start IS NOT NULL)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let zone: String = row.try_get("time_zone")?;
+                Ok(ScheduledChat {
+                    chat_id: row.try_get("id")?,
+                    time_zone: TimeZoneName::parse(&zone)
+                        .unwrap_or_else(|| TimeZoneName::parse("UTC").expect("UTC exists")),
+                    mode: DeliveryMode::from_stored(
+                        &row.try_get::<String, _>("delivery_mode")?,
+                        &row.try_get::<String, _>("digest_at")?,
+                    ),
+                    quiet: quiet_from(row.try_get("quiet_start")?, row.try_get("quiet_end")?),
+                    oldest_held: row.try_get("oldest")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Holds the chat's pending new copies for the digest at the end of its quiet hours.
+    pub async fn hold_pending_sends(&self, chat_id: i64) -> sqlx::Result<u64> {
+        let done = sqlx::query("UPDATE deliveries SET state = 'held' WHERE chat_id = ?1 AND state = 'pending' AND action = 'send'")
+            .bind(chat_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Folds the chat's held deliveries into one digest delivery; returns its id, or `None`
+    /// when nothing was held. The folded rows say which digest carried them.
+    pub async fn compose_digest(&self, chat_id: i64, now_ms: i64) -> sqlx::Result<Option<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let held: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT id, article_id FROM deliveries WHERE chat_id = ?1 AND state = 'held' AND action = 'send' ORDER BY id",
+        )
+        .bind(chat_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        if held.is_empty() {
+            return Ok(None);
+        }
+        let articles: Vec<i64> = held.iter().map(|(_, article)| *article).collect();
+        let digest: i64 = sqlx::query_scalar(
+            "INSERT INTO deliveries (chat_id, action, lane, state, not_before, digest_articles, created_at)
+             VALUES (?1, 'digest', 3, 'pending', 0, ?2, ?3) RETURNING id",
+        )
+        .bind(chat_id)
+        .bind(serde_json::to_string(&articles).unwrap_or_else(|_| "[]".into()))
+        .bind(now_ms)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE deliveries SET state = 'cancelled', last_error = 'in digest #' || ?2 WHERE chat_id = ?1 AND state = 'held' AND action = 'send'")
+            .bind(chat_id)
+            .bind(digest)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(digest))
+    }
+}
+
+fn quiet_from(start: Option<String>, end: Option<String>) -> Option<QuietHours> {
+    let (start, end) = (parse_time(&start?)?, parse_time(&end?)?);
+    Some(QuietHours { start, end })
+}
