@@ -232,6 +232,7 @@ async fn main() -> anyhow::Result<()> {
         .collect();
 
     let mut report = Vec::new();
+    let mut slowest: Vec<(Duration, &'static str, String)> = Vec::new();
     for (name, order) in [
         (
             "ranked (bm25, window 2000)",
@@ -246,7 +247,9 @@ async fn main() -> anyhow::Result<()> {
                 let page = ((round + i) % 3) as u32;
                 let started = Instant::now();
                 let found = store.search(&parsed, order, 6, page * 5).await?;
-                times.push(started.elapsed());
+                let took = started.elapsed();
+                times.push(took);
+                slowest.push((took, name, query.clone()));
                 std::hint::black_box(found);
             }
         }
@@ -273,6 +276,12 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("common words queried: {}", common.join(", "));
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.dedup_by(|a, b| a.1 == b.1 && a.2 == b.2);
+    println!("slowest queries:");
+    for (took, order, query) in slowest.iter().take(6) {
+        println!("  {:.2} ms  {order}  {query}", took.as_secs_f64() * 1e3);
+    }
     store.close().await;
     Ok(())
 }

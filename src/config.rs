@@ -2,11 +2,14 @@
 //! `HERALD__SECTION__KEY` environment variables on top. Parsed once at start; a wrong value
 //! stops herald with a message naming the key.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use crate::delivery::{EngineConfig, RatePolicy, Window};
 use crate::domain::{Language, TimeZoneName, UserRef};
 
 /// The validated settings herald runs with.
@@ -23,6 +26,11 @@ pub struct Settings {
     pub search: Search,
     /// The tracing filter (`info`, `herald=debug,sqlx=warn`, ...); `RUST_LOG` overrides it.
     pub log_filter: String,
+    pub delivery: EngineConfig,
+    pub telegram_limits: RatePolicy,
+    pub matrix_limits: RatePolicy,
+    /// Where /healthz and /metrics are served; `None`: no HTTP listener.
+    pub http_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +77,83 @@ struct Raw {
     console: RawConsole,
     search: RawSearch,
     log: RawLog,
+    delivery: RawDelivery,
+    limits: RawLimits,
+    http: RawHttp,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawDelivery {
+    concurrency: usize,
+    max_attempts: i64,
+    backoff_base_ms: u64,
+    backoff_max_ms: u64,
+    grace_ms: u64,
+}
+
+impl Default for RawDelivery {
+    fn default() -> Self {
+        let d = EngineConfig::default();
+        RawDelivery {
+            concurrency: d.concurrency,
+            max_attempts: d.max_attempts,
+            backoff_base_ms: d.backoff_base.as_millis() as u64,
+            backoff_max_ms: d.backoff_max.as_millis() as u64,
+            grace_ms: d.grace.as_millis() as u64,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawLimits {
+    telegram: RawTelegramLimits,
+    matrix: RawMatrixLimits,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawTelegramLimits {
+    paid_broadcast: bool,
+    total_per_second: usize,
+    per_chat_interval_ms: u64,
+    group_per_minute: usize,
+    margin_ms: u64,
+}
+
+impl Default for RawTelegramLimits {
+    fn default() -> Self {
+        RawTelegramLimits {
+            paid_broadcast: false,
+            total_per_second: 30,
+            per_chat_interval_ms: 1_000,
+            group_per_minute: 20,
+            margin_ms: 20,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawMatrixLimits {
+    burst: usize,
+    per_second: f64,
+}
+
+impl Default for RawMatrixLimits {
+    fn default() -> Self {
+        RawMatrixLimits {
+            burst: 10,
+            per_second: 0.2,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawHttp {
+    listen: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,6 +209,9 @@ impl Default for Raw {
             console: RawConsole::default(),
             search: RawSearch::default(),
             log: RawLog::default(),
+            delivery: RawDelivery::default(),
+            limits: RawLimits::default(),
+            http: RawHttp::default(),
         }
     }
 }
@@ -246,7 +334,67 @@ impl Settings {
         if !(1..=50).contains(&raw.search.page_size) {
             bail!("search.page_size: must be between 1 and 50");
         }
+        let d = &raw.delivery;
+        if d.concurrency == 0
+            || d.max_attempts < 1
+            || d.backoff_base_ms == 0
+            || d.backoff_max_ms < d.backoff_base_ms
+        {
+            bail!(
+                "delivery: concurrency and max_attempts must be at least 1, backoff_base_ms above 0 and at most backoff_max_ms"
+            );
+        }
+        let delivery = EngineConfig {
+            concurrency: d.concurrency,
+            max_attempts: d.max_attempts,
+            backoff_base: Duration::from_millis(d.backoff_base_ms),
+            backoff_max: Duration::from_millis(d.backoff_max_ms),
+            grace: Duration::from_millis(d.grace_ms),
+            ..EngineConfig::default()
+        };
+        let tg = &raw.limits.telegram;
+        if tg.total_per_second == 0 || tg.group_per_minute == 0 {
+            bail!("limits.telegram: total_per_second and group_per_minute must be at least 1");
+        }
+        let telegram_limits = RatePolicy {
+            total: Window {
+                count: if tg.paid_broadcast {
+                    1_000
+                } else {
+                    tg.total_per_second
+                },
+                window: Duration::from_secs(1),
+            },
+            per_chat_interval: Duration::from_millis(tg.per_chat_interval_ms),
+            per_group: Some(Window {
+                count: tg.group_per_minute,
+                window: Duration::from_secs(60),
+            }),
+            margin: Duration::from_millis(tg.margin_ms),
+        };
+        let mx = &raw.limits.matrix;
+        if mx.burst == 0 || !(mx.per_second > 0.0) {
+            bail!("limits.matrix: burst must be at least 1 and per_second above 0");
+        }
+        let matrix_limits = RatePolicy {
+            total: Window {
+                count: mx.burst,
+                window: Duration::from_secs_f64(mx.burst as f64 / mx.per_second),
+            },
+            ..RatePolicy::matrix()
+        };
+        let http_listen = match raw.http.listen.trim() {
+            "" => None,
+            addr => Some(
+                addr.parse()
+                    .with_context(|| format!("http.listen: `{addr}` is not host:port"))?,
+            ),
+        };
         Ok(Settings {
+            delivery,
+            telegram_limits,
+            matrix_limits,
+            http_listen,
             data_dir: raw.storage.data_dir,
             database_file: raw.storage.database_file,
             newsroom: Newsroom {

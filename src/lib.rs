@@ -12,8 +12,14 @@
 //! - [`store`]: every SQL statement (SQLite through sqlx), one file per aggregate, with the
 //!   full-text index kept in the same transactions as the articles.
 //! - [`render`]: replies and articles as each platform shows them.
-//! - [`platform`]: the adapters, and the only place chat frameworks are named. Today: the
-//!   terminal chat.
+//! - [`platform`]: the adapters, and the only place chat frameworks are named, with the
+//!   `Outbound` trait the engine sends through. Today: the terminal chat and an in-process
+//!   platform for tests and benchmarks.
+//! - [`delivery`]: the engine that takes planned deliveries from the outbox and sends them
+//!   within each platform's rate limits, retrying, dead-lettering and composing digests.
+//! - [`http`]: health and Prometheus metrics.
+//! - [`instance`]: the lock that keeps a second herald off the same database.
+//! - [`clock`]: the one clock, following tokio's so tests can pause time.
 //! - [`cli`]: the command line that `main` parses.
 
 rust_i18n::i18n!("locales", fallback = "en");
@@ -24,6 +30,8 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod domain;
+pub mod http;
+pub mod instance;
 pub mod platform;
 pub mod render;
 pub mod store;

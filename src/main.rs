@@ -1,12 +1,16 @@
 //! The herald binary: parse the command line, load settings, build the app, run it.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
 use herald::app::App;
 use herald::cli::{Cli, Command};
 use herald::config::{DemoOffer, Settings};
+use herald::delivery::{Engine, Metrics, RatePolicy};
+use herald::domain::Platform;
+use herald::instance::InstanceLock;
 use herald::platform::console::{self, ConsoleOptions};
 use tokio::io::BufReader;
 use tokio_util::sync::CancellationToken;
@@ -40,31 +44,66 @@ async fn start() -> anyhow::Result<()> {
 }
 
 async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
+    let _lock = InstanceLock::acquire(&settings.database_path())?;
     let interactive = std::io::stdin().is_terminal();
-    let demo_policy = settings.console.demo;
-    let app = App::build(settings).await?;
+    let app = App::build(settings.clone()).await?;
     let empty = app.store().count_articles().await? == 0;
-    if empty && (demo || demo_policy == DemoOffer::Always) {
+    if empty && (demo || settings.console.demo == DemoOffer::Always) {
         let count = herald::app::demo::load(&app)
             .await
             .context("loading the demo newsroom")?;
         tracing::info!(count, "demo newsroom loaded");
     }
-    let offer_demo = empty && !demo && interactive && demo_policy == DemoOffer::Ask;
+    let offer_demo = empty && !demo && interactive && settings.console.demo == DemoOffer::Ask;
+
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
+    let (console_out, pushes) = console::outbound();
+    let metrics = Arc::new(Metrics::new());
+    let engine = Arc::new(Engine::new(
+        app.store().clone(),
+        vec![(
+            Platform::Console,
+            Arc::new(console_out),
+            RatePolicy::unlimited(),
+        )],
+        app.clock(),
+        settings.delivery.clone(),
+        Arc::clone(&metrics),
+        app.wake(),
+    ));
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(Arc::clone(&engine).run(shutdown.clone()));
+    tasks.spawn(Arc::clone(&engine).run_digests(shutdown.clone()));
+    if let Some(addr) = settings.http_listen {
+        let router = herald::http::router(app.store().clone(), metrics, app.clock());
+        tasks.spawn(herald::http::serve(addr, router, shutdown.clone()));
+    }
+
     let options = ConsoleOptions {
         interactive,
         offer_demo,
     };
+    let stdin = BufReader::new(tokio::io::stdin());
     let result = console::run(
         &app,
-        BufReader::new(tokio::io::stdin()),
+        stdin,
         tokio::io::stdout(),
+        pushes,
         options,
-        shutdown,
+        shutdown.clone(),
     )
     .await;
+    shutdown.cancel();
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(error = format!("{error:#}"), "a task failed"),
+            Err(error) => tracing::error!(%error, "a task panicked"),
+        }
+    }
     app.store().close().await;
     result
 }

@@ -47,3 +47,24 @@ impl Engine {
         Ok(composed)
     }
 }
+
+impl Engine {
+    /// Runs the digest step every `DIGEST_TICK` until `shutdown`.
+    pub async fn run_digests(
+        self: std::sync::Arc<Self>,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> anyhow::Result<()> {
+        loop {
+            if let Err(error) = self.try_compose_digests().await {
+                tracing::error!(error = format!("{error:#}"), "digest step failed");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(DIGEST_TICK) => {}
+                () = shutdown.cancelled() => return Ok(()),
+            }
+        }
+    }
+}
+
+/// How often held deliveries are checked; digests go out at most this late.
+pub const DIGEST_TICK: std::time::Duration = std::time::Duration::from_secs(20);

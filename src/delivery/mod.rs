@@ -240,7 +240,7 @@ impl Engine {
         }
         let deadline = tokio::time::sleep(self.config.grace);
         tokio::pin!(deadline);
-        while !inflight.is_empty() {
+        while !inflight.is_empty() && !self.config.grace.is_zero() {
             tokio::select! {
                 Some(done) = inflight.join_next_with_id() => forget(&mut leased, done),
                 () = &mut deadline => break,

@@ -4,10 +4,20 @@
 //!
 //! One line is one message, except `/post` and `/edit`, which take every following line up to a
 //! line holding a single `.` (or the end of input) — articles have paragraphs.
+//!
+//! The console is also a delivery platform: articles pushed to its chat are printed between
+//! the replies, marked with the message id they got, and their edits and removals likewise.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
+use async_trait::async_trait;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+
+use super::{Destination, Outbound, SendError};
+use crate::app::Reply;
 
 use crate::app::{App, ChatInfo, Invocation, Sender};
 use crate::domain::{ChatKind, Platform};
@@ -21,11 +31,72 @@ pub struct ConsoleOptions {
     pub offer_demo: bool,
 }
 
-/// Runs the terminal chat until the input ends or `shutdown` is cancelled.
+/// At the end of input, how long the console waits for another push before it stops.
+const PUSH_SETTLE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The console chat's id on the console platform.
+pub const CHAT_ID: &str = "local";
+
+/// The delivery side of the console: pushes go to the chat loop through a channel, so they
+/// never interleave with a reply being printed.
+pub struct ConsoleOutbound {
+    pushes: mpsc::UnboundedSender<String>,
+    next_id: AtomicU64,
+}
+
+/// A console outbound and the receiving end for [`run`].
+pub fn outbound() -> (ConsoleOutbound, mpsc::UnboundedReceiver<String>) {
+    let (pushes, received) = mpsc::unbounded_channel();
+    (
+        ConsoleOutbound {
+            pushes,
+            next_id: AtomicU64::new(1),
+        },
+        received,
+    )
+}
+
+impl ConsoleOutbound {
+    fn push(&self, text: String) -> Result<(), SendError> {
+        self.pushes
+            .send(text)
+            .map_err(|_| SendError::Transient("the console is closed".into()))
+    }
+}
+
+#[async_trait]
+impl Outbound for ConsoleOutbound {
+    async fn send(&self, _to: &Destination, post: &Reply) -> Result<Vec<String>, SendError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed).to_string();
+        self.push(format!("📰 [message {id}]\n{}", plain::render(post)))?;
+        Ok(vec![id])
+    }
+
+    async fn edit(
+        &self,
+        _to: &Destination,
+        message_ids: &[String],
+        post: &Reply,
+    ) -> Result<(), SendError> {
+        self.push(format!(
+            "✏️ [message {} edited]\n{}",
+            message_ids.join(", "),
+            plain::render(post)
+        ))
+    }
+
+    async fn delete(&self, _to: &Destination, message_ids: &[String]) -> Result<(), SendError> {
+        self.push(format!("🗑 [message {} removed]", message_ids.join(", ")))
+    }
+}
+
+/// Runs the terminal chat until the input ends or `shutdown` is cancelled, printing pushes
+/// from `pushes` as they come.
 pub async fn run<R, W>(
     app: &App,
     input: R,
     mut output: W,
+    mut pushes: mpsc::UnboundedReceiver<String>,
     options: ConsoleOptions,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()>
@@ -65,9 +136,21 @@ where
         }
         let line = tokio::select! {
             line = lines.next_line() => line.context("reading the console")?,
+            Some(push) = pushes.recv() => {
+                output.write_all(format!("{push}\n\n").as_bytes()).await?;
+                output.flush().await?;
+                continue;
+            }
             () = shutdown.cancelled() => break,
         };
-        let Some(mut text) = line else { break };
+        let Some(mut text) = line else {
+            // End of piped input: show what is still being delivered here, then stop.
+            while let Ok(Some(push)) = tokio::time::timeout(PUSH_SETTLE, pushes.recv()).await {
+                output.write_all(format!("{push}\n\n").as_bytes()).await?;
+            }
+            output.flush().await?;
+            break;
+        };
         if text.trim().is_empty() {
             continue;
         }

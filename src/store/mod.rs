@@ -20,8 +20,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, SqliteConnection, SqlitePool};
 
 pub use articles::{ArticleRecord, NewArticle, Retraction};
 pub use audit::{AuditEntry, AuditOutcome, AuditRecord};
@@ -33,6 +33,9 @@ pub use digests::ScheduledChat;
 pub use search::SearchOrder;
 pub use topics::{TopicError, TopicRecord};
 pub use users::UserRecord;
+
+/// Connections in the pool: SQLite has one writer, so more would only wait for each other.
+const CONNECTIONS: u32 = 4;
 
 /// A handle to the database; cheap to clone (it is a connection pool).
 #[derive(Clone, Debug)]
@@ -62,11 +65,33 @@ impl Store {
             // 64 MiB of page cache per connection keeps the FTS index's hot pages in memory.
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory");
+        // One connection first creates the file and switches it to WAL; pooled connections
+        // opening at once on a new file would race for that lock.
+        SqliteConnection::connect_with(&options)
+            .await
+            .with_context(|| format!("opening database {}", path.display()))?
+            .close()
+            .await?;
+        // Connections are opened once and kept: no reaper, no reconnects in the middle of work
+        // (which also keeps tests on tokio's paused clock free of connect timeouts).
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(CONNECTIONS)
+            .min_connections(CONNECTIONS)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .with_context(|| format!("opening database {}", path.display()))?;
+        let mut warm = Vec::new();
+        for _ in 0..CONNECTIONS {
+            warm.push(
+                pool.acquire()
+                    .await
+                    .context("opening database connections")?,
+            );
+        }
+        drop(warm);
         sqlx::migrate!("./migrations")
             .run(&pool)
             .await

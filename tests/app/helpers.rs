@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use herald::app::{App, ChatInfo, Invocation, Sender};
+use herald::clock::Clock;
 use herald::config::Settings;
 use herald::domain::{ChatKind, Language, Platform, TopicName, TopicSlug};
 use herald::render::plain;
@@ -24,10 +25,17 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like `spawn_app`, with settings adjusted first.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_at(Clock::system(), adjust).await
+}
+
+/// Like `spawn_app_with`, on a given clock (which follows tokio's, so tests can pause it).
+pub async fn spawn_app_at(clock: Clock, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::for_tests(dir.path(), &["telegram:1"]).expect("test settings");
     adjust(&mut settings);
-    let app = App::build(settings).await.expect("app builds");
+    let app = App::build_with_clock(settings, clock)
+        .await
+        .expect("app builds");
     TestApp { app, _dir: dir }
 }
 

@@ -2,6 +2,7 @@
 //! the command layer exactly as a platform adapter drives it.
 
 mod console;
+mod delivery;
 mod editors;
 mod helpers;
 mod moderators;

@@ -6,12 +6,15 @@
 
 mod archive;
 mod article;
+mod deliveries;
+mod digest;
 mod edit;
 mod grant;
 mod help;
 mod lang;
 mod latest;
 mod post;
+mod quiet;
 mod retract;
 mod revoke;
 mod roles;
@@ -43,6 +46,8 @@ pub enum Command {
     Subscriptions(subscriptions::Subscriptions),
     Lang(lang::Lang),
     Timezone(timezone::Timezone),
+    Digest(digest::Digest),
+    Quiet(quiet::Quiet),
     Post(post::Post),
     Edit(edit::Edit),
     Retract(retract::Retract),
@@ -50,6 +55,7 @@ pub enum Command {
     Revoke(revoke::Revoke),
     Roles(roles::Roles),
     Topic(topic::TopicCommand),
+    Deliveries(deliveries::Deliveries),
 }
 
 /// Command names and the role each needs, in the order /help lists them.
@@ -66,6 +72,8 @@ pub const COMMANDS: &[(&str, Role)] = &[
     ("subscriptions", Role::Reader),
     ("lang", Role::Reader),
     ("timezone", Role::Reader),
+    ("digest", Role::Reader),
+    ("quiet", Role::Reader),
     ("post", Role::Editor),
     ("edit", Role::Editor),
     ("retract", Role::Editor),
@@ -73,6 +81,7 @@ pub const COMMANDS: &[(&str, Role)] = &[
     ("revoke", Role::Moderator),
     ("roles", Role::Moderator),
     ("topic", Role::Moderator),
+    ("deliveries", Role::Moderator),
 ];
 
 /// Splits `/name@bot args` (or `!name args`, Matrix style) into a lower-case name and the rest.
@@ -112,6 +121,8 @@ impl Command {
             "subscriptions" => Command::Subscriptions(subscriptions::Subscriptions::parse(args)?),
             "lang" => Command::Lang(lang::Lang::parse(args)?),
             "timezone" => Command::Timezone(timezone::Timezone::parse(args)?),
+            "digest" => Command::Digest(digest::Digest::parse(args)?),
+            "quiet" => Command::Quiet(quiet::Quiet::parse(args)?),
             "post" => Command::Post(post::Post::parse(args)?),
             "edit" => Command::Edit(edit::Edit::parse(args)?),
             "retract" => Command::Retract(retract::Retract::parse(args)?),
@@ -119,6 +130,7 @@ impl Command {
             "revoke" => Command::Revoke(revoke::Revoke::parse(args)?),
             "roles" => Command::Roles(roles::Roles::parse(args)?),
             "topic" => Command::Topic(topic::TopicCommand::parse(args)?),
+            "deliveries" => Command::Deliveries(deliveries::Deliveries::parse(args)?),
             other => return Err(CommandError::Unknown(other.chars().take(32).collect())),
         })
     }
@@ -137,6 +149,8 @@ impl Command {
             Command::Subscriptions(c) => c.apply(ctx).await,
             Command::Lang(c) => c.apply(ctx).await,
             Command::Timezone(c) => c.apply(ctx).await,
+            Command::Digest(c) => c.apply(ctx).await,
+            Command::Quiet(c) => c.apply(ctx).await,
             Command::Post(c) => c.apply(ctx).await,
             Command::Edit(c) => c.apply(ctx).await,
             Command::Retract(c) => c.apply(ctx).await,
@@ -144,6 +158,7 @@ impl Command {
             Command::Revoke(c) => c.apply(ctx).await,
             Command::Roles(c) => c.apply(ctx).await,
             Command::Topic(c) => c.apply(ctx).await,
+            Command::Deliveries(c) => c.apply(ctx).await,
         }
     }
 }
