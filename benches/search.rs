@@ -233,13 +233,19 @@ async fn main() -> anyhow::Result<()> {
 
     let mut report = Vec::new();
     let mut slowest: Vec<(Duration, &'static str, String)> = Vec::new();
-    for (name, order) in [
+    let orders = [
+        ("ranked, window 500", SearchOrder::Relevance { window: 500 }),
         (
-            "ranked (bm25, window 2000)",
+            "ranked, window 1000",
+            SearchOrder::Relevance { window: 1_000 },
+        ),
+        (
+            "ranked, window 2000",
             SearchOrder::Relevance { window: 2_000 },
         ),
         ("newest first", SearchOrder::Newest),
-    ] {
+    ];
+    for (name, order) in orders {
         let mut times = Vec::new();
         for round in 0..20 {
             for (i, query) in all.iter().enumerate() {
@@ -283,5 +289,8 @@ async fn main() -> anyhow::Result<()> {
         println!("  {:.2} ms  {order}  {query}", took.as_secs_f64() * 1e3);
     }
     store.close().await;
+    if std::env::var("HERALD_BENCH_KEEP").is_ok() {
+        println!("database kept in {}", dir.keep().display());
+    }
     Ok(())
 }

@@ -114,6 +114,21 @@ impl Metrics {
             "Age of the oldest pending delivery",
             metrics.oldest_pending_seconds.clone(),
         );
+        // Every platform's series exists from the start, at zero, so dashboards and alerts see
+        // "no 429s" rather than "no data".
+        for platform in [Platform::Console, Platform::Telegram, Platform::Matrix] {
+            let l = label(platform);
+            for family in [
+                &metrics.sent,
+                &metrics.failed,
+                &metrics.retried,
+                &metrics.rate_limited,
+                &metrics.picked,
+            ] {
+                family.get_or_create(&l);
+            }
+            metrics.latency.get_or_create(&l);
+        }
         *metrics.registry.lock().unwrap_or_else(|e| e.into_inner()) = registry;
         metrics
     }

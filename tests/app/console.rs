@@ -62,6 +62,59 @@ fn piped_commands_on_an_empty_data_directory_are_answered_in_order() {
 }
 
 #[test]
+fn the_console_receives_its_subscriptions_and_their_corrections() {
+    let input = "/subscribe all\n/post\ntitle: Floods in Dagestan\n\nRoads are closed.\n.\n\
+        /edit 9\ntitle: Floods close two roads in Dagestan\n.\n";
+    let (stdout, stderr, ok) = herald(&["--demo"], input);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("📰 [message 1]\nFloods in Dagestan"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("✏️ [message 1 edited]\nFloods close two roads in Dagestan"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Updated "), "{stdout}");
+}
+
+#[test]
+fn a_second_herald_on_the_same_data_directory_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = || {
+        Command::new(env!("CARGO_BIN_EXE_herald"))
+            .arg("run")
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = start();
+    // The first one holds the lock once its database exists.
+    for _ in 0..100 {
+        if dir.path().join("data/herald.lock").exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let second = start().wait_with_output().unwrap();
+    let message = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success());
+    assert!(
+        message.contains(&format!(
+            "another herald (pid {}) is already running",
+            first.id()
+        )),
+        "{message}"
+    );
+    drop(first.stdin.take());
+    assert!(first.wait().unwrap().success());
+}
+
+#[test]
 fn the_demo_flag_loads_a_bilingual_newsroom_to_try() {
     let (stdout, stderr, ok) = herald(&["--demo"], "/topics\n/search выборы\n/search elections\n");
     assert!(ok, "{stderr}");

@@ -5,6 +5,7 @@ mod console;
 mod delivery;
 mod editors;
 mod helpers;
+mod http;
 mod moderators;
 mod readers;
 mod search;
