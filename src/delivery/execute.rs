@@ -3,9 +3,9 @@
 use tokio::time::Instant;
 
 use super::{Engine, Outcome, backoff};
-use crate::platform::{Destination, SendError};
+use crate::platform::{Destination, Outbound, SendError};
 use crate::render::post;
-use crate::store::{Action, Job};
+use crate::store::{Action, ArticleRecord, Job};
 
 /// What a successful platform call did.
 enum Done {
@@ -57,24 +57,45 @@ impl Engine {
             Some(id) => self.store.article(id).await?,
             None => None,
         };
-        let copy = job.target_message_ids.as_deref();
         let started = Instant::now();
-        let result = match (job.action, &article, copy) {
+        let call = self.call(outbound.as_ref(), job, &to, article.as_ref());
+        let result = match tokio::time::timeout(self.config.send_timeout, call).await {
+            Ok(result) => result?,
+            Err(_) => Err(SendError::Transient(format!(
+                "no answer within {:?}",
+                self.config.send_timeout
+            ))),
+        };
+        self.metrics
+            .observe_latency(job.platform, started.elapsed());
+        self.settle(job, result).await
+    }
+
+    /// The one platform call a delivery needs.
+    async fn call(
+        &self,
+        outbound: &dyn Outbound,
+        job: &Job,
+        to: &Destination,
+        article: Option<&ArticleRecord>,
+    ) -> anyhow::Result<Result<Done, SendError>> {
+        let copy = job.target_message_ids.as_deref();
+        Ok(match (job.action, article, copy) {
             (Action::Send, Some(a), _) if a.retracted_at.is_none() => outbound
-                .send(&to, &post::article(a, &to))
+                .send(to, &post::article(a, to))
                 .await
                 .map(|ids| Done::Sent(ids, Some(a.version))),
             (Action::Send, _, _) => Ok(Done::Moot("article retracted or removed before delivery")),
             (Action::Edit, Some(a), Some(ids)) if a.retracted_at.is_none() => outbound
-                .edit(&to, ids, &post::article(a, &to))
+                .edit(to, ids, &post::article(a, to))
                 .await
                 .map(|()| Done::Edited(a.version)),
             (Action::Edit, _, _) => Ok(Done::Moot("no copy to edit")),
             (Action::Delete, _, Some(ids)) => {
-                outbound.delete(&to, ids).await.map(|()| Done::Changed)
+                outbound.delete(to, ids).await.map(|()| Done::Changed)
             }
             (Action::Notice, Some(a), Some(ids)) => outbound
-                .edit(&to, ids, &post::retraction_notice(&a.title, to.language))
+                .edit(to, ids, &post::retraction_notice(&a.title, to.language))
                 .await
                 .map(|()| Done::Changed),
             (Action::Delete | Action::Notice, _, _) => Ok(Done::Moot("no copy to remove")),
@@ -92,15 +113,12 @@ impl Engine {
                     Ok(Done::Moot("every article of the digest was retracted"))
                 } else {
                     outbound
-                        .send(&to, &post::digest(&articles, &to))
+                        .send(to, &post::digest(&articles, to))
                         .await
                         .map(|ids| Done::Sent(ids, None))
                 }
             }
-        };
-        self.metrics
-            .observe_latency(job.platform, started.elapsed());
-        self.settle(job, result).await
+        })
     }
 
     async fn settle(&self, job: &Job, result: Result<Done, SendError>) -> anyhow::Result<Outcome> {

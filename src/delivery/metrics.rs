@@ -125,9 +125,9 @@ impl Metrics {
                 &metrics.rate_limited,
                 &metrics.picked,
             ] {
-                family.get_or_create(&l);
+                let _ = family.get_or_create(&l);
             }
-            metrics.latency.get_or_create(&l);
+            let _ = metrics.latency.get_or_create(&l);
         }
         *metrics.registry.lock().unwrap_or_else(|e| e.into_inner()) = registry;
         metrics

@@ -37,7 +37,9 @@ pub struct EngineConfig {
     pub max_attempts: i64,
     pub backoff_base: Duration,
     pub backoff_max: Duration,
-    /// How long a send may take before its lease lapses.
+    /// How long a platform call may take before it counts as a transient failure.
+    pub send_timeout: Duration,
+    /// How long a send may take before its lease lapses (longer than `send_timeout`).
     pub lease: Duration,
     /// How long a graceful shutdown waits for sends in flight.
     pub grace: Duration,
@@ -52,6 +54,7 @@ impl Default for EngineConfig {
             max_attempts: 8,
             backoff_base: Duration::from_secs(2),
             backoff_max: Duration::from_secs(600),
+            send_timeout: Duration::from_secs(30),
             lease: Duration::from_secs(60),
             grace: Duration::from_secs(10),
             idle_poll: Duration::from_secs(1),

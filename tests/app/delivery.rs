@@ -567,3 +567,26 @@ async fn quiet_hours_hold_news_until_they_end_then_send_one_digest() {
     assert_eq!(texts.len(), 1, "{texts:?}");
     assert!(texts[0].starts_with("News digest: 2 articles"), "{texts:?}");
 }
+
+#[tokio::test]
+async fn a_platform_that_never_answers_counts_as_a_transient_failure() {
+    let t = spawn_app_at(Clock::system(), |_| {}).await;
+    hold_clock();
+    let h = harness_for(t, RatePolicy::telegram(), Duration::from_secs(3_600));
+    h.t.say("10", "/subscribe all").await;
+    h.post("Hanging platform", "").await;
+    let step = tokio::spawn({
+        let engine = Arc::clone(&h.engine);
+        async move { engine.try_deliver_next().await.unwrap() }
+    });
+    while !step.is_finished() {
+        pass(Duration::from_secs(1)).await;
+        tokio::task::yield_now().await;
+    }
+    assert!(matches!(step.await.unwrap(), Outcome::Rescheduled { .. }));
+    assert!(
+        h.t.say("1", "/deliveries")
+            .await
+            .contains("pending 1, held 0, sending 0, sent 0")
+    );
+}

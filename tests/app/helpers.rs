@@ -9,9 +9,6 @@ use herald::render::plain;
 use herald::store::NewArticle;
 use tempfile::TempDir;
 
-/// The owner every test app is configured with.
-pub const OWNER: &str = "1";
-
 pub struct TestApp {
     pub app: App,
     /// Keeps the database directory alive for the test's duration.
