@@ -178,14 +178,18 @@ async fn main() -> anyhow::Result<()> {
         Ok(dir) => tempfile::tempdir_in(dir)?,
         Err(_) => tempfile::tempdir()?,
     };
-    let store = Store::open(&dir.path().join("bench.db")).await?;
+    // HERALD_BENCH_REUSE=<dir> measures searches on an archive kept by an earlier run
+    // (HERALD_BENCH_KEEP=1) instead of filling a new one.
+    let reuse = std::env::var("HERALD_BENCH_REUSE").ok().map(std::path::PathBuf::from);
+    let path = reuse.clone().unwrap_or_else(|| dir.path().to_path_buf()).join("bench.db");
+    let store = Store::open(&path).await?;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let ru = Vocabulary::new(&mut rng, SYLLABLES_RU, RU, 50_000);
     let en = Vocabulary::new(&mut rng, SYLLABLES_EN, EN, 50_000);
 
     println!("filling {total} articles (batches of 1,000, one transaction each)...");
     let mut insert_time = Duration::ZERO;
-    let mut n = 0;
+    let mut n = if reuse.is_some() { total } else { 0 };
     while n < total {
         let batch: Vec<NewArticle> = (n..(n + 1_000).min(total))
             .map(|i| article(&mut rng, &ru, &en, i))
@@ -202,8 +206,8 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let rate = total as f64 / insert_time.as_secs_f64();
-    let size = std::fs::metadata(dir.path().join("bench.db"))?.len()
-        + std::fs::metadata(dir.path().join("bench.db-wal"))
+    let size = std::fs::metadata(&path)?.len()
+        + std::fs::metadata(path.with_extension("db-wal"))
             .map(|m| m.len())
             .unwrap_or(0);
 
@@ -234,15 +238,9 @@ async fn main() -> anyhow::Result<()> {
     let mut report = Vec::new();
     let mut slowest: Vec<(Duration, &'static str, String)> = Vec::new();
     let orders = [
-        ("ranked, window 500", SearchOrder::Relevance { window: 500 }),
-        (
-            "ranked, window 1000",
-            SearchOrder::Relevance { window: 1_000 },
-        ),
-        (
-            "ranked, window 2000",
-            SearchOrder::Relevance { window: 2_000 },
-        ),
+        ("ranked, window 1000, span 250k", SearchOrder::Relevance { window: 1_000, span: 250_000 }),
+        ("ranked, window 2000, span 250k", SearchOrder::Relevance { window: 2_000, span: 250_000 }),
+        ("ranked, window 2000, whole archive", SearchOrder::Relevance { window: 2_000, span: u32::MAX }),
         ("newest first", SearchOrder::Newest),
     ];
     for (name, order) in orders {

@@ -62,6 +62,8 @@ pub struct Console {
 pub struct Search {
     /// How many of the newest matches relevance ranking looks at.
     pub rank_window: u32,
+    /// How many of the newest articles relevance ranking looks through for them.
+    pub rank_span: u32,
     /// Results per page.
     pub page_size: u32,
     /// Articles per full-text index partition; applies only when the database is created.
@@ -188,6 +190,7 @@ struct RawConsole {
 #[serde(deny_unknown_fields, default)]
 struct RawSearch {
     rank_window: u32,
+    rank_span: u32,
     page_size: u32,
     index_partition: i64,
 }
@@ -247,7 +250,8 @@ impl Default for RawConsole {
 impl Default for RawSearch {
     fn default() -> Self {
         RawSearch {
-            rank_window: 2_000,
+            rank_window: 1_000,
+            rank_span: 250_000,
             page_size: 5,
             index_partition: 50_000,
         }
@@ -409,6 +413,7 @@ impl Settings {
             },
             search: Search {
                 rank_window: raw.search.rank_window,
+                rank_span: raw.search.rank_span,
                 page_size: raw.search.page_size,
                 index_partition: raw.search.index_partition,
             },

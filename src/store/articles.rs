@@ -175,7 +175,7 @@ impl Store {
         article: &NewArticle,
         now_ms: i64,
     ) -> sqlx::Result<(i64, u64)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let mut fresh = BTreeSet::new();
         let id = insert_in(&mut tx, &self.partitions, &mut fresh, article).await?;
         let lane = if article.breaking {
@@ -192,7 +192,7 @@ impl Store {
     /// Stores many articles in one transaction without delivering them (archive imports, the
     /// demo newsroom, benchmarks): subscribers get news, not a backlog.
     pub async fn insert_articles(&self, articles: &[NewArticle]) -> sqlx::Result<Vec<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let mut ids = Vec::with_capacity(articles.len());
         let mut fresh = BTreeSet::new();
         for article in articles {
@@ -232,7 +232,7 @@ impl Store {
         editor_id: i64,
         now_ms: i64,
     ) -> sqlx::Result<Option<ArticleRecord>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let Some(row) = sqlx::query(concat!(
             "SELECT ",
             article_columns!(),
@@ -313,7 +313,7 @@ impl Store {
         reason: &str,
         now_ms: i64,
     ) -> sqlx::Result<Retraction> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let state: Option<Option<DateTime<Utc>>> =
             sqlx::query_scalar("SELECT retracted_at FROM articles WHERE id = ?1")
                 .bind(id)

@@ -217,7 +217,7 @@ impl Store {
         lease_until: i64,
         chat_send_after: i64,
     ) -> sqlx::Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let done = sqlx::query("UPDATE deliveries SET state = 'sending', lease_until = ?2 WHERE id = ?1 AND state = 'pending'")
             .bind(id)
             .bind(lease_until)
@@ -340,7 +340,7 @@ impl Store {
     /// The chat is unreachable: it is deactivated with the reason, its queued deliveries are
     /// kept as dead letters (retryable if the chat comes back), and moderators get a notice.
     pub async fn chat_gone(&self, chat_id: i64, reason: &str) -> sqlx::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE chats SET active = 0, gone_reason = ?2 WHERE id = ?1")
             .bind(chat_id)
             .bind(reason)
@@ -369,7 +369,7 @@ impl Store {
     /// The chat has a new platform id. If herald already knows a chat under the new id, the
     /// old one's subscriptions and queued deliveries move over to it.
     pub async fn chat_moved(&self, chat_id: i64, new_native_id: &str) -> sqlx::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let existing: Option<i64> = sqlx::query_scalar(
             "SELECT n.id FROM chats n JOIN chats o ON o.platform = n.platform WHERE o.id = ?1 AND n.native_id = ?2",
         )
@@ -488,7 +488,7 @@ impl Store {
     /// Puts dead letters back in the queue (one, or all with `None`), reactivating their chats:
     /// a moderator retrying says the chat is worth another try. Returns how many.
     pub async fn retry_dead(&self, id: Option<i64>, now_ms: i64) -> sqlx::Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "UPDATE chats SET active = 1, gone_reason = NULL, send_after = 0
              WHERE id IN (SELECT chat_id FROM deliveries WHERE state = 'dead' AND (?1 IS NULL OR id = ?1))",

@@ -22,7 +22,7 @@ impl Store {
             DeliveryMode::Daily(at) => at.format("%H:%M").to_string(),
             _ => "09:00".to_string(),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE chats SET delivery_mode = ?2, digest_at = ?3 WHERE id = ?1")
             .bind(chat_id)
             .bind(mode.as_str())
@@ -114,7 +114,7 @@ impl Store {
     /// Folds the chat's held deliveries into one digest delivery; returns its id, or `None`
     /// when nothing was held. The folded rows say which digest carried them.
     pub async fn compose_digest(&self, chat_id: i64, now_ms: i64) -> sqlx::Result<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let held: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT id, article_id FROM deliveries WHERE chat_id = ?1 AND state = 'held' AND action = 'send' ORDER BY id",
         )

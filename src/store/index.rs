@@ -56,6 +56,11 @@ impl Partitions {
         })
     }
 
+    /// Articles per partition.
+    pub fn size(&self) -> i64 {
+        self.size
+    }
+
     fn of(&self, id: i64) -> i64 {
         id / self.size
     }

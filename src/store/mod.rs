@@ -100,6 +100,13 @@ impl Store {
         Ok(Store { pool, partitions })
     }
 
+    /// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front (waiting up to
+    /// the busy timeout), so a transaction that reads before it writes can never fail on a
+    /// stale snapshot when another connection wrote in between.
+    async fn write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
     /// Closes every connection, waiting for running statements to finish.
     pub async fn close(&self) {
         self.pool.close().await;

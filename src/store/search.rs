@@ -13,11 +13,10 @@ const BM25_WEIGHTS: &str = "4.0, 1.0, 2.0, 0.5";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SearchOrder {
-    /// bm25 over the `window` newest matches: a very common word ranks a bounded set
-    /// instead of scoring the whole archive.
-    Relevance {
-        window: u32,
-    },
+    /// bm25 over the `window` newest matches among the newest `span` articles, so neither a
+    /// very common word nor a rare phrase makes ranking walk the whole archive. When the span
+    /// holds fewer than `window` matches, older matches follow the ranked ones, newest first.
+    Relevance { window: u32, span: u32 },
     Newest,
 }
 
@@ -31,56 +30,68 @@ impl Store {
         offset: u32,
     ) -> sqlx::Result<Vec<ArticleRecord>> {
         let fts = query.to_fts();
-        let ids: Vec<i64> = match order {
-            SearchOrder::Relevance { window } => {
+        let wanted = offset as usize + limit as usize;
+        let partitions = self.partitions.newest_first();
+        let mut ids: Vec<i64> = Vec::new();
+        match order {
+            SearchOrder::Relevance { window, span } => {
+                let ranked = (i64::from(span) / self.partitions.size()).max(1) as usize;
+                let (recent, older) = partitions.split_at(ranked.min(partitions.len()));
                 let mut hits: Vec<(i64, f64)> = Vec::new();
-                for n in self.partitions.newest_first() {
-                    let remaining = i64::from(window) - hits.len() as i64;
-                    if remaining <= 0 {
+                for &n in recent {
+                    let remaining = window as usize - hits.len().min(window as usize);
+                    if remaining == 0 {
                         break;
                     }
                     let sql = format!(
-                        "SELECT rowid, bm25({t}, {BM25_WEIGHTS}) FROM {t} WHERE {t} MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+                        "SELECT rowid, bm25({t}, {BM25_WEIGHTS}) FROM {t} WHERE {t} MATCH ?1
+                         ORDER BY rowid DESC LIMIT ?2",
                         t = table(n)
                     );
                     let rows: Vec<(i64, f64)> = sqlx::query_as(AssertSqlSafe(sql))
                         .bind(&fts)
-                        .bind(remaining)
+                        .bind(remaining as i64)
                         .fetch_all(&self.pool)
                         .await?;
                     hits.extend(rows);
                 }
                 // bm25 is lower for better matches; ties go to the newer article.
                 hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-                hits.into_iter()
-                    .skip(offset as usize)
-                    .take(limit as usize)
-                    .map(|(id, _)| id)
-                    .collect()
-            }
-            SearchOrder::Newest => {
-                let wanted = i64::from(offset) + i64::from(limit);
-                let mut ids: Vec<i64> = Vec::new();
-                for n in self.partitions.newest_first() {
-                    let remaining = wanted - ids.len() as i64;
-                    if remaining <= 0 {
-                        break;
-                    }
-                    let sql = format!(
-                        "SELECT rowid FROM {t} WHERE {t} MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
-                        t = table(n)
-                    );
-                    let rows: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
-                        .bind(&fts)
-                        .bind(remaining)
-                        .fetch_all(&self.pool)
-                        .await?;
-                    ids.extend(rows);
+                ids.extend(hits.iter().map(|(id, _)| *id));
+                if hits.len() < window as usize {
+                    self.newest_matches(&fts, older, wanted, &mut ids).await?;
                 }
-                ids.into_iter().skip(offset as usize).collect()
             }
-        };
-        self.articles_in_order(&ids).await
+            SearchOrder::Newest => self.newest_matches(&fts, &partitions, wanted, &mut ids).await?,
+        }
+        let page: Vec<i64> = ids.into_iter().skip(offset as usize).take(limit as usize).collect();
+        self.articles_in_order(&page).await
+    }
+
+    /// Appends matches from `partitions` (newest first) to `ids` until it holds `wanted`.
+    async fn newest_matches(
+        &self,
+        fts: &str,
+        partitions: &[i64],
+        wanted: usize,
+        ids: &mut Vec<i64>,
+    ) -> sqlx::Result<()> {
+        for &n in partitions {
+            if ids.len() >= wanted {
+                break;
+            }
+            let sql = format!(
+                "SELECT rowid FROM {t} WHERE {t} MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+                t = table(n)
+            );
+            let rows: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+                .bind(fts)
+                .bind((wanted - ids.len()) as i64)
+                .fetch_all(&self.pool)
+                .await?;
+            ids.extend(rows);
+        }
+        Ok(())
     }
 
     /// The articles with these ids, in the order given.
@@ -97,10 +108,7 @@ impl Store {
         .bind(json)
         .fetch_all(&self.pool)
         .await?;
-        let mut articles = rows
-            .iter()
-            .map(article_from_row)
-            .collect::<sqlx::Result<Vec<_>>>()?;
+        let mut articles = rows.iter().map(article_from_row).collect::<sqlx::Result<Vec<_>>>()?;
         articles.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
         Ok(articles)
     }

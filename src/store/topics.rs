@@ -86,7 +86,7 @@ impl Store {
     /// Removes the topic and returns how many chats were subscribed to it, so the moderator is
     /// told exactly what the removal took away. Articles keep existing; only the tag goes.
     pub async fn remove_topic(&self, slug: &TopicSlug) -> Result<u64, TopicError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM topics WHERE slug = ?1")
             .bind(slug.as_str())
             .fetch_optional(&mut *tx)

@@ -74,7 +74,7 @@ async fn ids(t: &TestApp, query: &str) -> Vec<i64> {
     let mut ids: Vec<i64> = t
         .app
         .store()
-        .search(&query, SearchOrder::Relevance { window: 100 }, 50, 0)
+        .search(&query, SearchOrder::Relevance { window: 100, span: 1_000_000 }, 50, 0)
         .await
         .unwrap()
         .iter()
@@ -175,7 +175,7 @@ async fn relevance_ranking_only_considers_the_newest_matches_in_its_window() {
     let found = t
         .app
         .store()
-        .search(&query, SearchOrder::Relevance { window: 3 }, 10, 0)
+        .search(&query, SearchOrder::Relevance { window: 3, span: 1_000_000 }, 10, 0)
         .await
         .unwrap();
     let mut ids: Vec<i64> = found.iter().map(|a| a.id).collect();
@@ -217,7 +217,7 @@ async fn search_spans_index_partitions_newest_first_and_corrections_stay_findabl
         .store()
         .search(
             &SearchQuery::parse("погода").unwrap(),
-            SearchOrder::Relevance { window: 120 },
+            SearchOrder::Relevance { window: 120, span: 1_000_000 },
             500,
             0,
         )
@@ -232,6 +232,17 @@ async fn search_spans_index_partitions_newest_first_and_corrections_stay_findabl
         found.iter().all(|a| a.id > 120),
         "only the newest matches are ranked"
     );
+
+    // Ranking limited to the newest partition: its matches ranked, older ones after, newest first.
+    let spanned = t
+        .app
+        .store()
+        .search(&SearchQuery::parse("Гусейнов").unwrap(), SearchOrder::Relevance { window: 1_000, span: 100 }, 10, 0)
+        .await
+        .unwrap();
+    let spanned: Vec<i64> = spanned.iter().map(|a| a.id).collect();
+    assert_eq!(spanned.len(), 5, "{spanned:?}");
+    assert_eq!(spanned[2..], [150, 100, 50], "{spanned:?}");
 
     t.say("1", "/edit 50\ntitle: Сводка 50: ясно").await;
     assert_eq!(ids(&t, "Гусейнов").await, [100, 150, 200, 250]);
@@ -315,7 +326,7 @@ proptest! {
         runtime.block_on(async {
             let t = newsroom_once().await;
             if let Ok(query) = SearchQuery::parse(&input) {
-                for order in [SearchOrder::Relevance { window: 50 }, SearchOrder::Newest] {
+                for order in [SearchOrder::Relevance { window: 50, span: 1_000_000 }, SearchOrder::Newest] {
                     let result = t.app.store().search(&query, order, 5, 0).await;
                     prop_assert!(result.is_ok(), "{input:?} -> {} -> {:?}", query.to_fts(), result.err());
                 }

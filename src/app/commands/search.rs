@@ -48,9 +48,8 @@ impl Search {
         let order = if self.newest {
             SearchOrder::Newest
         } else {
-            SearchOrder::Relevance {
-                window: ctx.settings().search.rank_window,
-            }
+            let search = &ctx.settings().search;
+            SearchOrder::Relevance { window: search.rank_window, span: search.rank_span }
         };
         // One row more than a page tells whether a next page exists without counting matches.
         let mut found = ctx
