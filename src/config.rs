@@ -250,7 +250,7 @@ impl Default for RawConsole {
 impl Default for RawSearch {
     fn default() -> Self {
         RawSearch {
-            rank_window: 1_000,
+            rank_window: 2_000,
             rank_span: 250_000,
             page_size: 5,
             index_partition: 50_000,
@@ -328,6 +328,9 @@ impl Settings {
                 "storage.database_file: `{}` must be a plain file name",
                 raw.storage.database_file
             );
+        }
+        if raw.search.rank_span == 0 {
+            bail!("search.rank_span: must be at least 1");
         }
         if !(1..=100_000).contains(&raw.search.rank_window) {
             bail!("search.rank_window: must be between 1 and 100000");

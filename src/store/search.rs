@@ -16,7 +16,10 @@ pub enum SearchOrder {
     /// bm25 over the `window` newest matches among the newest `span` articles, so neither a
     /// very common word nor a rare phrase makes ranking walk the whole archive. When the span
     /// holds fewer than `window` matches, older matches follow the ranked ones, newest first.
-    Relevance { window: u32, span: u32 },
+    Relevance {
+        window: u32,
+        span: u32,
+    },
     Newest,
 }
 
@@ -62,9 +65,16 @@ impl Store {
                     self.newest_matches(&fts, older, wanted, &mut ids).await?;
                 }
             }
-            SearchOrder::Newest => self.newest_matches(&fts, &partitions, wanted, &mut ids).await?,
+            SearchOrder::Newest => {
+                self.newest_matches(&fts, &partitions, wanted, &mut ids)
+                    .await?
+            }
         }
-        let page: Vec<i64> = ids.into_iter().skip(offset as usize).take(limit as usize).collect();
+        let page: Vec<i64> = ids
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect();
         self.articles_in_order(&page).await
     }
 
@@ -108,7 +118,10 @@ impl Store {
         .bind(json)
         .fetch_all(&self.pool)
         .await?;
-        let mut articles = rows.iter().map(article_from_row).collect::<sqlx::Result<Vec<_>>>()?;
+        let mut articles = rows
+            .iter()
+            .map(article_from_row)
+            .collect::<sqlx::Result<Vec<_>>>()?;
         articles.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
         Ok(articles)
     }

@@ -67,7 +67,11 @@ fn the_console_receives_its_subscriptions_and_their_corrections() {
         /edit 9\ntitle: Floods close two roads in Dagestan\n.\n";
     let (stdout, stderr, ok) = herald(&["--demo"], input);
     assert!(ok, "{stderr}");
-    assert_eq!(stdout.matches("📰 [message").count(), 1, "one copy: {stdout}");
+    assert_eq!(
+        stdout.matches("📰 [message").count(),
+        1,
+        "one copy: {stdout}"
+    );
     // The correction reaches the copy: as an edit if it was already pushed, or in the push
     // itself if the edit came first.
     let corrected = stdout.contains("✏️ [message 1 edited]\nFloods close two roads in Dagestan")

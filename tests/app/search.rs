@@ -74,7 +74,15 @@ async fn ids(t: &TestApp, query: &str) -> Vec<i64> {
     let mut ids: Vec<i64> = t
         .app
         .store()
-        .search(&query, SearchOrder::Relevance { window: 100, span: 1_000_000 }, 50, 0)
+        .search(
+            &query,
+            SearchOrder::Relevance {
+                window: 100,
+                span: 1_000_000,
+            },
+            50,
+            0,
+        )
         .await
         .unwrap()
         .iter()
@@ -175,7 +183,15 @@ async fn relevance_ranking_only_considers_the_newest_matches_in_its_window() {
     let found = t
         .app
         .store()
-        .search(&query, SearchOrder::Relevance { window: 3, span: 1_000_000 }, 10, 0)
+        .search(
+            &query,
+            SearchOrder::Relevance {
+                window: 3,
+                span: 1_000_000,
+            },
+            10,
+            0,
+        )
         .await
         .unwrap();
     let mut ids: Vec<i64> = found.iter().map(|a| a.id).collect();
@@ -217,7 +233,10 @@ async fn search_spans_index_partitions_newest_first_and_corrections_stay_findabl
         .store()
         .search(
             &SearchQuery::parse("погода").unwrap(),
-            SearchOrder::Relevance { window: 120, span: 1_000_000 },
+            SearchOrder::Relevance {
+                window: 120,
+                span: 1_000_000,
+            },
             500,
             0,
         )
@@ -237,7 +256,15 @@ async fn search_spans_index_partitions_newest_first_and_corrections_stay_findabl
     let spanned = t
         .app
         .store()
-        .search(&SearchQuery::parse("Гусейнов").unwrap(), SearchOrder::Relevance { window: 1_000, span: 100 }, 10, 0)
+        .search(
+            &SearchQuery::parse("Гусейнов").unwrap(),
+            SearchOrder::Relevance {
+                window: 1_000,
+                span: 100,
+            },
+            10,
+            0,
+        )
         .await
         .unwrap();
     let spanned: Vec<i64> = spanned.iter().map(|a| a.id).collect();

@@ -49,7 +49,10 @@ impl Search {
             SearchOrder::Newest
         } else {
             let search = &ctx.settings().search;
-            SearchOrder::Relevance { window: search.rank_window, span: search.rank_span }
+            SearchOrder::Relevance {
+                window: search.rank_window,
+                span: search.rank_span,
+            }
         };
         // One row more than a page tells whether a next page exists without counting matches.
         let mut found = ctx
