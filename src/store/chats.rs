@@ -49,12 +49,13 @@ pub struct NewChat<'a> {
 
 impl Store {
     /// Finds the chat or creates it with the given defaults; a known chat keeps its settings
-    /// and only its title is refreshed.
+    /// and only its title is refreshed. A message from a chat herald had given up on (the user
+    /// blocked it, say) shows it is reachable again, so it is reactivated.
     pub async fn upsert_chat(&self, chat: NewChat<'_>) -> sqlx::Result<ChatRecord> {
         let row = sqlx::query(
             "INSERT INTO chats (platform, native_id, kind, title, language, time_zone, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (platform, native_id) DO UPDATE SET title = excluded.title
+             ON CONFLICT (platform, native_id) DO UPDATE SET title = excluded.title, active = 1, gone_reason = NULL
              RETURNING id, platform, native_id, kind, title, language, time_zone, paused",
         )
         .bind(chat.platform.as_str())

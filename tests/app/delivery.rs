@@ -388,6 +388,13 @@ async fn a_gone_chat_is_deactivated_with_its_reason_and_moderators_are_told() {
         "nothing more is sent to a gone chat"
     );
     assert_eq!(h.texts("11").len(), 2);
+    // The user unblocks herald and writes again: the chat is back, with its subscriptions.
+    h.platform.clear("10");
+    h.t.say("10", "/start").await;
+    h.post("Third", "").await;
+    h.drain().await;
+    assert_eq!(h.texts("10").len(), 1);
+    assert!(h.texts("10")[0].starts_with("Third"));
 }
 
 #[tokio::test]
