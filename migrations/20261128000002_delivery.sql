@@ -20,11 +20,13 @@ CREATE TABLE deliveries (
     chat_id     INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
     article_id  INTEGER REFERENCES articles(id) ON DELETE CASCADE,
     -- send: a new copy; edit: update a sent copy; delete: remove it; notice: replace a copy that
-    -- can no longer be deleted with a retraction notice; digest: one message for held items.
-    action      TEXT    NOT NULL CHECK (action IN ('send', 'edit', 'delete', 'notice', 'digest')),
+    -- can no longer be deleted with a retraction notice; digest: one message for held items;
+    -- reply: an answer to a command, paced like everything else.
+    action      TEXT    NOT NULL CHECK (action IN ('send', 'edit', 'delete', 'notice', 'digest', 'reply')),
     -- For edit, delete and notice: the send (or digest) row whose copy this changes.
     target_id   INTEGER REFERENCES deliveries(id),
-    -- Lower goes first: 1 corrections and retractions, 2 breaking news, 3 routine.
+    -- Lower goes first: 0 replies to commands (with a bounded share of the budget),
+    -- 1 corrections and retractions, 2 breaking news, 3 routine news and digests.
     lane        INTEGER NOT NULL DEFAULT 3,
     -- held: waiting for a digest or the end of quiet hours; pending: ready once not_before
     -- passes; sending: leased by the engine; sent: acknowledged by the platform; dead: failed
@@ -40,6 +42,8 @@ CREATE TABLE deliveries (
     sent_version INTEGER,
     -- For digest rows: the articles it lists (JSON array of ids).
     digest_articles TEXT,
+    -- For reply rows: the reply itself (JSON), rendered by the platform when sent.
+    payload     TEXT,
     created_at  INTEGER NOT NULL,
     sent_at     INTEGER
 );

@@ -122,6 +122,7 @@ struct RawTelegramLimits {
     per_chat_interval_ms: u64,
     group_per_minute: usize,
     margin_ms: u64,
+    reply_share_percent: u8,
 }
 
 impl Default for RawTelegramLimits {
@@ -131,7 +132,8 @@ impl Default for RawTelegramLimits {
             total_per_second: 30,
             per_chat_interval_ms: 1_000,
             group_per_minute: 20,
-            margin_ms: 20,
+            margin_ms: 0,
+            reply_share_percent: 33,
         }
     }
 }
@@ -360,8 +362,13 @@ impl Settings {
             ..EngineConfig::default()
         };
         let tg = &raw.limits.telegram;
-        if tg.total_per_second == 0 || tg.group_per_minute == 0 {
-            bail!("limits.telegram: total_per_second and group_per_minute must be at least 1");
+        if tg.total_per_second == 0
+            || tg.group_per_minute == 0
+            || !(1..=100).contains(&tg.reply_share_percent)
+        {
+            bail!(
+                "limits.telegram: total_per_second and group_per_minute must be at least 1, reply_share_percent 1 to 100"
+            );
         }
         let telegram_limits = RatePolicy {
             total: Window {
@@ -378,6 +385,7 @@ impl Settings {
                 window: Duration::from_secs(60),
             }),
             margin: Duration::from_millis(tg.margin_ms),
+            interactive_share: tg.reply_share_percent,
         };
         let mx = &raw.limits.matrix;
         if mx.burst == 0 || !(mx.per_second > 0.0) {

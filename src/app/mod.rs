@@ -143,6 +143,28 @@ impl App {
         Some(self.run(&ctx, &name, args).await)
     }
 
+    /// Answers one message through the delivery engine: the reply is queued in the reply lane,
+    /// so it shares the platform's rate budget with broadcasts and goes out ahead of them.
+    /// Adapters of rate-limited platforms answer this way; the console prints replies itself.
+    /// Returns the reply's delivery id, or `None` when herald stays silent.
+    pub async fn submit(&self, invocation: &Invocation) -> anyhow::Result<Option<i64>> {
+        let Some(reply) = self.handle(invocation).await else {
+            return Ok(None);
+        };
+        let chat = self
+            .store
+            .chat_id(invocation.platform, &invocation.chat.native_id)
+            .await?
+            .context("the chat of a handled message is stored")?;
+        let payload = serde_json::to_string(&reply).context("encoding a reply")?;
+        let id = self
+            .store
+            .enqueue_reply(chat, &payload, self.clock.now_ms())
+            .await?;
+        self.planned();
+        Ok(Some(id))
+    }
+
     async fn identify(
         &self,
         invocation: &Invocation,

@@ -1,12 +1,12 @@
 //! What the app answers, independent of any platform. Adapters render it (see `render`).
 
 /// A reply is a short sequence of blocks; platforms decide how each looks.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Reply {
     pub blocks: Vec<Block>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Block {
     /// A headline or the subject of the reply.
     Heading(String),

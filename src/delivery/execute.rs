@@ -1,8 +1,11 @@
 //! Performing one leased delivery and recording what the platform said.
 
+use std::time::Duration;
+
 use tokio::time::Instant;
 
 use super::{Engine, Outcome, backoff};
+use crate::app::Reply;
 use crate::platform::{Destination, Outbound, SendError};
 use crate::render::post;
 use crate::store::{Action, ArticleRecord, Job};
@@ -99,6 +102,19 @@ impl Engine {
                 .await
                 .map(|()| Done::Changed),
             (Action::Delete | Action::Notice, _, _) => Ok(Done::Moot("no copy to remove")),
+            (Action::Reply, _, _) => {
+                match job
+                    .payload
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str::<Reply>(p).ok())
+                {
+                    Some(reply) => outbound
+                        .send(to, &reply)
+                        .await
+                        .map(|ids| Done::Sent(ids, None)),
+                    None => Err(SendError::Permanent("unreadable reply".into())),
+                }
+            }
             (Action::Digest, _, _) => {
                 let mut articles = Vec::new();
                 for id in &job.digest_articles {
@@ -218,6 +234,10 @@ impl Engine {
         };
         if matches!(outcome, Outcome::Delivered { .. }) {
             self.metrics.sent(job.platform);
+            self.metrics.lane_sent(
+                job.lane,
+                Duration::from_millis((now - job.created_at).max(0) as u64),
+            );
         }
         Ok(outcome)
     }

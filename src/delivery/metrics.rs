@@ -11,11 +11,25 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::domain::Platform;
-use crate::store::{Job, QueueStats};
+use crate::store::{Job, LaneDepths, QueueStats};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PlatformLabel {
     platform: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LaneLabel {
+    lane: &'static str,
+}
+
+/// Lane names as /metrics shows them, by lane number.
+const LANES: [&str; 4] = ["reply", "correction", "breaking", "routine"];
+
+fn lane(number: i64) -> LaneLabel {
+    LaneLabel {
+        lane: LANES.get(number as usize).copied().unwrap_or("routine"),
+    }
 }
 
 fn label(platform: Platform) -> PlatformLabel {
@@ -25,6 +39,7 @@ fn label(platform: Platform) -> PlatformLabel {
 }
 
 type Latency = Family<PlatformLabel, Histogram, fn() -> Histogram>;
+type LaneWait = Family<LaneLabel, Histogram, fn() -> Histogram>;
 
 pub struct Metrics {
     registry: Mutex<Registry>,
@@ -34,6 +49,9 @@ pub struct Metrics {
     rate_limited: Family<PlatformLabel, Counter>,
     picked: Family<PlatformLabel, Counter>,
     latency: Latency,
+    lane_sent: Family<LaneLabel, Counter>,
+    lane_wait: LaneWait,
+    lane_queued: Family<LaneLabel, Gauge>,
     queue_pending: Gauge,
     queue_held: Gauge,
     queue_dead: Gauge,
@@ -59,11 +77,31 @@ impl Metrics {
             latency: Family::new_with_constructor(|| {
                 Histogram::new(exponential_buckets(0.005, 2.0, 12))
             }),
+            lane_sent: Family::default(),
+            lane_wait: Family::new_with_constructor(|| {
+                Histogram::new(exponential_buckets(0.05, 2.0, 14))
+            }),
+            lane_queued: Family::default(),
             queue_pending: Gauge::default(),
             queue_held: Gauge::default(),
             queue_dead: Gauge::default(),
             oldest_pending_seconds: Gauge::default(),
         };
+        registry.register(
+            "lane_sent",
+            "Deliveries acknowledged, by lane",
+            metrics.lane_sent.clone(),
+        );
+        registry.register(
+            "lane_wait_seconds",
+            "Time from planning to acknowledgement, by lane",
+            metrics.lane_wait.clone(),
+        );
+        registry.register(
+            "lane_queued",
+            "Deliveries waiting, by lane",
+            metrics.lane_queued.clone(),
+        );
         registry.register(
             "deliveries_sent",
             "Deliveries the platform acknowledged",
@@ -129,6 +167,10 @@ impl Metrics {
             }
             let _ = metrics.latency.get_or_create(&l);
         }
+        for number in 0..LANES.len() as i64 {
+            let _ = metrics.lane_sent.get_or_create(&lane(number));
+            let _ = metrics.lane_wait.get_or_create(&lane(number));
+        }
         *metrics.registry.lock().unwrap_or_else(|e| e.into_inner()) = registry;
         metrics
     }
@@ -159,13 +201,25 @@ impl Metrics {
             .observe(took.as_secs_f64());
     }
 
+    pub(super) fn lane_sent(&self, number: i64, waited: Duration) {
+        self.lane_sent.get_or_create(&lane(number)).inc();
+        self.lane_wait
+            .get_or_create(&lane(number))
+            .observe(waited.as_secs_f64());
+    }
+
     /// How many 429s a platform answered so far.
     pub fn rate_limited_count(&self, platform: Platform) -> u64 {
         self.rate_limited.get_or_create(&label(platform)).get()
     }
 
     /// The Prometheus text exposition, with queue gauges from `stats`.
-    pub fn render(&self, stats: &QueueStats) -> String {
+    pub fn render(&self, stats: &QueueStats, lanes: &LaneDepths) -> String {
+        for (number, depth) in lanes.iter().enumerate() {
+            self.lane_queued
+                .get_or_create(&lane(number as i64))
+                .set(*depth);
+        }
         self.queue_pending.set(stats.pending);
         self.queue_held.set(stats.held);
         self.queue_dead.set(stats.dead);

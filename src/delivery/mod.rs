@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 pub use crate::clock::Clock;
 use crate::domain::Platform;
 use crate::platform::Outbound;
-use crate::store::{Job, Store};
+use crate::store::{Job, LANE_INTERACTIVE, Store};
 pub use metrics::Metrics;
 pub use pacer::{Pacer, RatePolicy, Window};
 
@@ -165,7 +165,32 @@ impl Engine {
                 Pick::Throttled(wait)
             });
         }
-        for job in self.store.ready_deliveries(now, &open, 16).await? {
+        // Replies beyond their share of the window wait while other work is ready.
+        let capped: Vec<Platform> = open
+            .iter()
+            .copied()
+            .filter(|p| !pacer.interactive_allowed(*p, now))
+            .collect();
+        let mut jobs = self
+            .store
+            .ready_deliveries(now, &open, LANE_INTERACTIVE, 16)
+            .await?;
+        if jobs
+            .iter()
+            .any(|j| j.lane == LANE_INTERACTIVE && capped.contains(&j.platform))
+        {
+            let others = self
+                .store
+                .ready_deliveries(now, &open, LANE_INTERACTIVE + 1, 16)
+                .await?;
+            if !others.is_empty() {
+                jobs.retain(|j| !(j.lane == LANE_INTERACTIVE && capped.contains(&j.platform)));
+                jobs.extend(others);
+                jobs.sort_by_key(|j| (j.lane, j.id));
+                jobs.dedup_by_key(|j| j.id);
+            }
+        }
+        for job in jobs {
             let policy = pacer.policy(job.platform);
             if policy.per_group.is_some()
                 && job.kind != crate::domain::ChatKind::Private
@@ -177,7 +202,13 @@ impl Engine {
                     .await?;
                 pacer.restore_group(job.chat_id, times);
             }
-            let next = pacer.record(job.platform, job.chat_id, job.kind, now);
+            let next = pacer.record(
+                job.platform,
+                job.chat_id,
+                job.kind,
+                job.lane == LANE_INTERACTIVE,
+                now,
+            );
             let lease = now + self.config.lease.as_millis() as i64;
             if self
                 .store

@@ -29,6 +29,9 @@ pub struct RatePolicy {
     /// Added to every window, so sends that arrive a little late or early at the platform are
     /// still within its count.
     pub margin: Duration,
+    /// The most of the total window replies to commands may take while other work waits, in
+    /// percent: a flood of commands must not starve deliveries.
+    pub interactive_share: u8,
 }
 
 impl RatePolicy {
@@ -44,7 +47,8 @@ impl RatePolicy {
                 count: 20,
                 window: Duration::from_secs(60),
             }),
-            margin: Duration::from_millis(20),
+            margin: Duration::ZERO,
+            interactive_share: 33,
         }
     }
 
@@ -70,6 +74,7 @@ impl RatePolicy {
             per_chat_interval: Duration::ZERO,
             per_group: None,
             margin: Duration::from_millis(50),
+            interactive_share: 50,
         }
     }
 
@@ -83,6 +88,7 @@ impl RatePolicy {
             per_chat_interval: Duration::ZERO,
             per_group: None,
             margin: Duration::ZERO,
+            interactive_share: 100,
         }
     }
 }
@@ -91,6 +97,8 @@ impl RatePolicy {
 struct PlatformState {
     /// Send times within the total window, oldest first.
     recent: VecDeque<i64>,
+    /// The same for replies to commands only.
+    interactive: VecDeque<i64>,
     /// A platform-wide retry_after.
     blocked_until: i64,
 }
@@ -132,12 +140,34 @@ impl Pacer {
         while state.recent.front().is_some_and(|t| *t + window <= now) {
             state.recent.pop_front();
         }
+        while state
+            .interactive
+            .front()
+            .is_some_and(|t| *t + window <= now)
+        {
+            state.interactive.pop_front();
+        }
         let mut until = state.blocked_until;
         if state.recent.len() >= policy.total.count {
             let oldest = state.recent[state.recent.len() - policy.total.count];
             until = until.max(oldest + window);
         }
         Duration::from_millis((until - now).max(0) as u64)
+    }
+
+    /// Whether replies may take another slot of the current window while other work waits.
+    pub fn interactive_allowed(&mut self, platform: Platform, now: i64) -> bool {
+        let policy = self.policy(platform);
+        self.wait(platform, now);
+        let cap = (policy
+            .total
+            .count
+            .saturating_mul(usize::from(policy.interactive_share))
+            / 100)
+            .max(1);
+        self.platforms
+            .get(&platform)
+            .is_none_or(|s| s.interactive.len() < cap)
     }
 
     /// Whether a group's window is known (restored after a restart from the database).
@@ -152,13 +182,20 @@ impl Pacer {
     }
 
     /// Records a send starting now and returns when the chat may be sent to next.
-    pub fn record(&mut self, platform: Platform, chat_id: i64, kind: ChatKind, now: i64) -> i64 {
+    pub fn record(
+        &mut self,
+        platform: Platform,
+        chat_id: i64,
+        kind: ChatKind,
+        interactive: bool,
+        now: i64,
+    ) -> i64 {
         let policy = self.policy(platform);
-        self.platforms
-            .entry(platform)
-            .or_default()
-            .recent
-            .push_back(now);
+        let state = self.platforms.entry(platform).or_default();
+        state.recent.push_back(now);
+        if interactive {
+            state.interactive.push_back(now);
+        }
         let mut next = now + ms(policy.per_chat_interval);
         if let (Some(group), true) = (policy.per_group, kind != ChatKind::Private) {
             let log = self.groups.entry(chat_id).or_default();
@@ -196,27 +233,44 @@ mod tests {
         let mut pacer = telegram();
         for i in 0..30 {
             assert_eq!(pacer.wait(Platform::Telegram, i * 10), Duration::ZERO);
-            pacer.record(Platform::Telegram, i, ChatKind::Private, i * 10);
+            pacer.record(Platform::Telegram, i, ChatKind::Private, false, i * 10);
         }
         assert_eq!(
             pacer.wait(Platform::Telegram, 300),
-            Duration::from_millis(720)
+            Duration::from_millis(700)
         );
-        assert_eq!(pacer.wait(Platform::Telegram, 1_020), Duration::ZERO);
+        assert_eq!(pacer.wait(Platform::Telegram, 1_000), Duration::ZERO);
     }
 
     #[test]
     fn a_private_chat_waits_a_second_and_a_group_also_twenty_per_minute() {
         let mut pacer = telegram();
         assert_eq!(
-            pacer.record(Platform::Telegram, 1, ChatKind::Private, 0),
+            pacer.record(Platform::Telegram, 1, ChatKind::Private, false, 0),
             1_000
         );
         let mut next = 0;
         for n in 0..20 {
-            next = pacer.record(Platform::Telegram, 2, ChatKind::Group, n * 1_000);
+            next = pacer.record(Platform::Telegram, 2, ChatKind::Group, false, n * 1_000);
         }
-        assert_eq!(next, 60_020);
+        assert_eq!(next, 60_000);
+    }
+
+    #[test]
+    fn replies_take_at_most_their_share_of_the_window() {
+        let mut pacer = telegram();
+        for i in 0..9 {
+            assert!(pacer.interactive_allowed(Platform::Telegram, i));
+            pacer.record(Platform::Telegram, i, ChatKind::Private, true, i);
+        }
+        assert!(
+            !pacer.interactive_allowed(Platform::Telegram, 10),
+            "33% of 30 is 9"
+        );
+        assert!(
+            pacer.interactive_allowed(Platform::Telegram, 1_100),
+            "a new window"
+        );
     }
 
     #[test]

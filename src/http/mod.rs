@@ -64,19 +64,18 @@ async fn healthz(State(shared): State<Shared>) -> (StatusCode, &'static str) {
 async fn metrics_text(
     State(shared): State<Shared>,
 ) -> Result<([(axum::http::HeaderName, &'static str); 1], String), StatusCode> {
-    let stats = shared
-        .store
-        .queue_stats(shared.clock.now_ms())
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "metrics: database unavailable");
-            StatusCode::SERVICE_UNAVAILABLE
-        })?;
+    let now = shared.clock.now_ms();
+    let stats = shared.store.queue_stats(now).await;
+    let lanes = shared.store.lane_depths().await;
+    let (Ok(stats), Ok(lanes)) = (stats, lanes) else {
+        tracing::error!("metrics: database unavailable");
+        return Err(StatusCode::SERVICE_UNAVAILABLE);
+    };
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
-        shared.metrics.render(&stats),
+        shared.metrics.render(&stats, &lanes),
     ))
 }

@@ -18,6 +18,8 @@ pub struct Call {
     pub at_ms: i64,
     pub chat: String,
     pub kind: CallKind,
+    /// The text sent or edited in (empty for deletions).
+    pub text: String,
     /// What the call answered: `Ok` or the error it played.
     pub result: Result<(), SendError>,
 }
@@ -111,7 +113,7 @@ impl MemoryPlatform {
             .count()
     }
 
-    fn answer(&self, chat: &str, kind: CallKind) -> Result<(), SendError> {
+    fn answer(&self, chat: &str, kind: CallKind, text: String) -> Result<(), SendError> {
         let mut state = self.state();
         let fault = state
             .scripted
@@ -123,6 +125,7 @@ impl MemoryPlatform {
             at_ms: self.clock.now_ms(),
             chat: chat.to_string(),
             kind,
+            text,
             result: result.clone(),
         });
         result
@@ -139,7 +142,7 @@ impl MemoryPlatform {
 impl Outbound for MemoryPlatform {
     async fn send(&self, to: &Destination, post: &Reply) -> Result<Vec<String>, SendError> {
         self.wait().await;
-        self.answer(&to.native_id, CallKind::Send)?;
+        self.answer(&to.native_id, CallKind::Send, plain::render(post))?;
         let mut state = self.state();
         state.next_id += 1;
         let id = state.next_id.to_string();
@@ -164,7 +167,7 @@ impl Outbound for MemoryPlatform {
         post: &Reply,
     ) -> Result<(), SendError> {
         self.wait().await;
-        self.answer(&to.native_id, CallKind::Edit)?;
+        self.answer(&to.native_id, CallKind::Edit, plain::render(post))?;
         let mut state = self.state();
         let messages = state.chats.entry(to.native_id.clone()).or_default();
         let message = messages
@@ -178,7 +181,7 @@ impl Outbound for MemoryPlatform {
 
     async fn delete(&self, to: &Destination, message_ids: &[String]) -> Result<(), SendError> {
         self.wait().await;
-        self.answer(&to.native_id, CallKind::Delete)?;
+        self.answer(&to.native_id, CallKind::Delete, String::new())?;
         let mut state = self.state();
         for message in state.chats.entry(to.native_id.clone()).or_default() {
             if message_ids.contains(&message.id) {

@@ -70,6 +70,15 @@ impl Store {
         chat_from_row(&row)
     }
 
+    /// herald's id for a platform chat, if it knows the chat.
+    pub async fn chat_id(&self, platform: Platform, native_id: &str) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar("SELECT id FROM chats WHERE platform = ?1 AND native_id = ?2")
+            .bind(platform.as_str())
+            .bind(native_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
     pub async fn set_chat_language(&self, chat_id: i64, language: Language) -> sqlx::Result<()> {
         sqlx::query("UPDATE chats SET language = ?2 WHERE id = ?1")
             .bind(chat_id)

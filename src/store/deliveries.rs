@@ -7,6 +7,7 @@ use super::Store;
 use crate::domain::{ChatKind, Language, Platform, TimeZoneName};
 
 /// Lanes, in the order the engine serves them.
+pub const LANE_INTERACTIVE: i64 = 0;
 pub const LANE_CORRECTION: i64 = 1;
 pub const LANE_BREAKING: i64 = 2;
 pub const LANE_ROUTINE: i64 = 3;
@@ -18,6 +19,7 @@ pub enum Action {
     Delete,
     Notice,
     Digest,
+    Reply,
 }
 
 impl Action {
@@ -27,6 +29,7 @@ impl Action {
             "delete" => Action::Delete,
             "notice" => Action::Notice,
             "digest" => Action::Digest,
+            "reply" => Action::Reply,
             _ => Action::Send,
         }
     }
@@ -51,6 +54,10 @@ pub struct Job {
     pub target_message_ids: Option<Vec<String>>,
     /// For digests: the articles listed.
     pub digest_articles: Vec<i64>,
+    /// For replies: the reply, as JSON.
+    pub payload: Option<String>,
+    /// When it was planned (ms since the epoch), for wait-time metrics.
+    pub created_at: i64,
 }
 
 /// A failed delivery as moderators see it.
@@ -173,29 +180,70 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
         digest_articles: digest
             .and_then(|ids| serde_json::from_str(&ids).ok())
             .unwrap_or_default(),
+        payload: row.try_get("payload")?,
+        created_at: row.try_get("created_at")?,
     })
 }
 
+/// How many deliveries wait in each lane (index = lane).
+pub type LaneDepths = [i64; 4];
+
 impl Store {
+    /// Queues a reply to a command, ahead of every broadcast (lane 0); returns its id.
+    pub async fn enqueue_reply(
+        &self,
+        chat_id: i64,
+        payload: &str,
+        now_ms: i64,
+    ) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO deliveries (chat_id, action, lane, state, not_before, payload, created_at)
+             VALUES (?1, 'reply', 0, 'pending', 0, ?2, ?3) RETURNING id",
+        )
+        .bind(chat_id)
+        .bind(payload)
+        .bind(now_ms)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Pending deliveries per lane.
+    pub async fn lane_depths(&self) -> sqlx::Result<LaneDepths> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT lane, COUNT(*) FROM deliveries WHERE state = 'pending' GROUP BY lane",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut depths = [0; 4];
+        for (lane, n) in rows {
+            if let Some(slot) = depths.get_mut(lane as usize) {
+                *slot = n;
+            }
+        }
+        Ok(depths)
+    }
+
     /// Deliveries that may go now, best lane first, oldest first: due, to an active, unpaused
     /// chat of one of `platforms` whose own wait has passed and that has nothing in flight,
-    /// and (for changes to a copy) whose copy is not itself in flight.
+    /// and (for changes to a copy) whose copy is not itself in flight; lanes from `min_lane`.
     pub async fn ready_deliveries(
         &self,
         now_ms: i64,
         platforms: &[Platform],
+        min_lane: i64,
         limit: u32,
     ) -> sqlx::Result<Vec<Job>> {
         let name = |i: usize| platforms.get(i).map_or("", |p| p.as_str());
         let rows = sqlx::query(
             "SELECT d.id, d.action, d.article_id, d.target_id, d.attempts, d.lane, d.chat_id, d.digest_articles,
+                    d.payload, d.created_at,
                     c.platform, c.native_id, c.kind, c.language, c.time_zone, t.message_ids AS target_message_ids
              FROM deliveries d JOIN chats c ON c.id = d.chat_id
              LEFT JOIN deliveries t ON t.id = d.target_id
              WHERE d.state = 'pending' AND d.not_before <= ?1
                AND c.active = 1 AND c.paused = 0 AND c.send_after <= ?1 AND c.platform IN (?2, ?3, ?4)
                AND NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.chat_id = d.chat_id AND s.state = 'sending')
-               AND (t.id IS NULL OR t.state <> 'sending')
+               AND (t.id IS NULL OR t.state <> 'sending') AND d.lane >= ?6
              ORDER BY d.lane, d.id LIMIT ?5",
         )
         .bind(now_ms)
@@ -203,6 +251,7 @@ impl Store {
         .bind(name(1))
         .bind(name(2))
         .bind(limit)
+        .bind(min_lane)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(job_from_row).collect()

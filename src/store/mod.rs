@@ -27,7 +27,8 @@ pub use articles::{ArticleRecord, NewArticle, Retraction};
 pub use audit::{AuditEntry, AuditOutcome, AuditRecord};
 pub use chats::{ChatRecord, NewChat};
 pub use deliveries::{
-    Action, DeadLetter, Job, LANE_BREAKING, LANE_CORRECTION, LANE_ROUTINE, QueueStats,
+    Action, DeadLetter, Job, LANE_BREAKING, LANE_CORRECTION, LANE_INTERACTIVE, LANE_ROUTINE,
+    LaneDepths, QueueStats,
 };
 pub use digests::ScheduledChat;
 pub use search::SearchOrder;

@@ -6,6 +6,7 @@ mod delivery;
 mod editors;
 mod helpers;
 mod http;
+mod lanes;
 mod moderators;
 mod readers;
 mod search;
