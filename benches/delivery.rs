@@ -1,9 +1,11 @@
-//! Delivery engine benchmark (issue 3): planning 100,000 deliveries for one article, engine
-//! throughput to a no-op platform with limits lifted, and the rate achieved under Telegram's
-//! policy with a count of limit violations. Real time, release build:
+//! Delivery engine benchmark (issues 3 and 9): planning 100,000 deliveries for one article,
+//! engine throughput to a no-op platform with limits lifted, the rate achieved under Telegram's
+//! policy with a count of limit violations, and how fast command replies go out while that
+//! broadcast runs. Real time, release build:
 //!
 //! `cargo bench --bench delivery` (`HERALD_BENCH_CHATS=N` for another plan size).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,25 +23,20 @@ async fn fresh_app() -> anyhow::Result<(App, tempfile::TempDir)> {
     Ok((App::build(settings).await?, dir))
 }
 
-/// `count` private chats subscribed to everything (through the command layer, as users do).
+/// `user` writes `text` in their chat of the given kind.
+fn invocation(user: &str, kind: ChatKind, text: &str) -> Invocation {
+    Invocation {
+        platform: Platform::Telegram,
+        chat: ChatInfo { native_id: user.into(), kind, title: String::new() },
+        sender: Sender { native_id: user.into(), display_name: String::new(), language: Some(Language::En) },
+        text: text.into(),
+    }
+}
+
+/// `count` chats subscribed to everything (through the command layer, as users do).
 async fn subscribers(app: &App, count: usize, kind: ChatKind, first: i64) {
     for n in 0..count {
-        let id = (first + n as i64).to_string();
-        let invocation = Invocation {
-            platform: Platform::Telegram,
-            chat: ChatInfo {
-                native_id: id.clone(),
-                kind,
-                title: String::new(),
-            },
-            sender: Sender {
-                native_id: id,
-                display_name: String::new(),
-                language: Some(Language::En),
-            },
-            text: "/subscribe all".into(),
-        };
-        app.handle(&invocation).await;
+        app.handle(&invocation(&(first + n as i64).to_string(), kind, "/subscribe all")).await;
     }
 }
 
@@ -61,24 +58,10 @@ fn article(title: &str) -> NewArticle {
     }
 }
 
-fn engine(
-    app: &App,
-    platform: Arc<MemoryPlatform>,
-    policy: RatePolicy,
-    concurrency: usize,
-) -> Arc<Engine> {
-    let config = EngineConfig {
-        concurrency,
-        ..EngineConfig::default()
-    };
-    Arc::new(Engine::new(
-        app.store().clone(),
-        vec![(Platform::Telegram, platform, policy)],
-        app.clock(),
-        config,
-        Arc::new(Metrics::new()),
-        app.wake(),
-    ))
+fn engine(app: &App, platform: Arc<MemoryPlatform>, policy: RatePolicy, concurrency: usize) -> Arc<Engine> {
+    let config = EngineConfig { concurrency, ..EngineConfig::default() };
+    let platforms = vec![(Platform::Telegram, platform as Arc<dyn herald::platform::Outbound>, policy)];
+    Arc::new(Engine::new(app.store().clone(), platforms, app.clock(), config, Arc::new(Metrics::new()), app.wake()))
 }
 
 /// Runs the engine until `done` says so (checked every 50 ms) or `limit` passes.
@@ -95,38 +78,28 @@ async fn run_until(engine: Arc<Engine>, limit: Duration, done: impl Fn() -> bool
     took
 }
 
+fn percentile(sorted: &[i64], p: f64) -> i64 {
+    sorted.get(((sorted.len().max(1) - 1) as f64 * p).round() as usize).copied().unwrap_or(-1)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let chats: usize = std::env::var("HERALD_BENCH_CHATS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let chats: usize = std::env::var("HERALD_BENCH_CHATS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
 
     // 1. Planning: one article, `chats` subscribers, one transaction.
     let (app, _dir) = fresh_app().await?;
     println!("subscribing {chats} chats...");
     subscribers(&app, chats, ChatKind::Private, 1_000_000).await;
     let started = Instant::now();
-    let (_, planned) = app
-        .store()
-        .insert_article(&article("Planning benchmark"), app.clock().now_ms())
-        .await?;
-    let plan = started.elapsed();
-    println!(
-        "plan: {planned} deliveries for one article in {:.3} s (goal <= 0.5 s)",
-        plan.as_secs_f64()
-    );
+    let (_, planned) = app.store().insert_article(&article("Planning benchmark"), app.clock().now_ms()).await?;
+    println!("plan: {planned} deliveries for one article in {:.3} s (goal <= 0.5 s)", started.elapsed().as_secs_f64());
 
     // 2. Throughput to a no-op platform, limits lifted.
     let platform = Arc::new(MemoryPlatform::new(app.clock()));
     let total = planned as usize;
     let watch = Arc::clone(&platform);
-    let took = run_until(
-        engine(&app, Arc::clone(&platform), RatePolicy::unlimited(), 16),
-        Duration::from_secs(600),
-        move || watch.delivered() >= total,
-    )
-    .await;
+    let engine_fast = engine(&app, Arc::clone(&platform), RatePolicy::unlimited(), 16);
+    let took = run_until(engine_fast, Duration::from_secs(600), move || watch.delivered() >= total).await;
     let sent = platform.delivered();
     println!(
         "throughput: {sent} deliveries in {:.1} s = {:.0} msg/s (goal >= 1000)",
@@ -135,33 +108,38 @@ async fn main() -> anyhow::Result<()> {
     );
     drop(app);
 
-    // 3. Telegram's policy: 2,000 private chats and 20 groups, 20 s of real time.
+    // 3. Telegram's policy: 2,000 private chats and 20 groups, 50 ms latency on every call,
+    //    20 s of real time; meanwhile 40 subscribers send a command, one every 400 ms.
     let (app, _dir) = fresh_app().await?;
     subscribers(&app, 2_000, ChatKind::Private, 1).await;
     subscribers(&app, 20, ChatKind::Group, -1_000_000).await;
     for n in 0..3 {
-        app.store()
-            .insert_article(
-                &article(&format!("Rate benchmark {n}")),
-                app.clock().now_ms(),
-            )
-            .await?;
+        app.store().insert_article(&article(&format!("Rate benchmark {n}")), app.clock().now_ms()).await?;
     }
-    let platform =
-        Arc::new(MemoryPlatform::new(app.clock()).with_latency(Duration::from_millis(50)));
-    let run_for = Duration::from_secs(20);
-    run_until(
-        engine(&app, Arc::clone(&platform), RatePolicy::telegram(), 8),
-        run_for,
-        || false,
-    )
-    .await;
-    let calls: Vec<(i64, String)> = platform
-        .calls()
-        .into_iter()
-        .filter(|c| c.kind == CallKind::Send)
-        .map(|c| (c.at_ms, c.chat))
+    let platform = Arc::new(MemoryPlatform::new(app.clock()).with_latency(Duration::from_millis(50)));
+    let broadcast = engine(&app, Arc::clone(&platform), RatePolicy::telegram(), 8);
+    let broadcast = tokio::spawn(run_until(broadcast, Duration::from_secs(20), || false));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut asked = Vec::new();
+    for n in 0..40 {
+        let user = (1 + n * 37).to_string();
+        asked.push((user.clone(), app.clock().now_ms()));
+        app.submit(&invocation(&user, ChatKind::Private, "/subscriptions")).await?;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    broadcast.await?;
+
+    let all = platform.calls();
+    let mut latencies: Vec<i64> = asked
+        .iter()
+        .filter_map(|(user, at)| {
+            let reply = all.iter().find(|c| &c.chat == user && c.text.starts_with("This chat receives"))?;
+            Some(reply.at_ms - at)
+        })
         .collect();
+    latencies.sort_unstable();
+    let calls: Vec<(i64, &str)> =
+        all.iter().filter(|c| c.kind == CallKind::Send).map(|c| (c.at_ms, c.chat.as_str())).collect();
     let first = calls.first().map_or(0, |c| c.0);
     let last = calls.last().map_or(0, |c| c.0);
     // The rate over whole seconds of steady sending (the first 15 s after the first send).
@@ -169,34 +147,20 @@ async fn main() -> anyhow::Result<()> {
     let rate = steady as f64 / 15.0;
     let mut total_violations = 0;
     for (i, (t, _)) in calls.iter().enumerate() {
-        if calls[i..]
-            .iter()
-            .take_while(|(u, _)| *u < t + 1_000)
-            .count()
-            > 30
-        {
+        if calls[i..].iter().take_while(|(u, _)| *u < t + 1_000).count() > 30 {
             total_violations += 1;
         }
     }
-    let mut per_chat_violations = 0;
-    let mut by_chat: std::collections::HashMap<&str, Vec<i64>> = std::collections::HashMap::new();
+    let mut by_chat: HashMap<&str, Vec<i64>> = HashMap::new();
     for (t, chat) in &calls {
         by_chat.entry(chat).or_default().push(*t);
     }
+    let mut per_chat_violations = 0;
     for (chat, times) in &by_chat {
         per_chat_violations += times.windows(2).filter(|w| w[1] - w[0] < 1_000).count();
         if chat.starts_with('-') {
-            per_chat_violations += times
-                .iter()
-                .enumerate()
-                .filter(|(i, t)| {
-                    times[*i..]
-                        .iter()
-                        .take_while(|u| **u < **t + 60_000)
-                        .count()
-                        > 20
-                })
-                .count();
+            per_chat_violations +=
+                (0..times.len()).filter(|i| times[*i..].iter().take_while(|u| **u < times[*i] + 60_000).count() > 20).count();
         }
     }
     println!(
@@ -205,6 +169,14 @@ async fn main() -> anyhow::Result<()> {
         calls.len(),
         (last - first) as f64 / 1000.0,
         rate / 30.0
+    );
+    println!(
+        "replies during that broadcast: {} of {} answered; latency p50 {} ms, p99 {} ms, max {} ms",
+        latencies.len(),
+        asked.len(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        latencies.last().copied().unwrap_or(-1)
     );
     Ok(())
 }
