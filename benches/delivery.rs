@@ -27,8 +27,16 @@ async fn fresh_app() -> anyhow::Result<(App, tempfile::TempDir)> {
 fn invocation(user: &str, kind: ChatKind, text: &str) -> Invocation {
     Invocation {
         platform: Platform::Telegram,
-        chat: ChatInfo { native_id: user.into(), kind, title: String::new() },
-        sender: Sender { native_id: user.into(), display_name: String::new(), language: Some(Language::En) },
+        chat: ChatInfo {
+            native_id: user.into(),
+            kind,
+            title: String::new(),
+        },
+        sender: Sender {
+            native_id: user.into(),
+            display_name: String::new(),
+            language: Some(Language::En),
+        },
         text: text.into(),
     }
 }
@@ -36,7 +44,12 @@ fn invocation(user: &str, kind: ChatKind, text: &str) -> Invocation {
 /// `count` chats subscribed to everything (through the command layer, as users do).
 async fn subscribers(app: &App, count: usize, kind: ChatKind, first: i64) {
     for n in 0..count {
-        app.handle(&invocation(&(first + n as i64).to_string(), kind, "/subscribe all")).await;
+        app.handle(&invocation(
+            &(first + n as i64).to_string(),
+            kind,
+            "/subscribe all",
+        ))
+        .await;
     }
 }
 
@@ -58,10 +71,29 @@ fn article(title: &str) -> NewArticle {
     }
 }
 
-fn engine(app: &App, platform: Arc<MemoryPlatform>, policy: RatePolicy, concurrency: usize) -> Arc<Engine> {
-    let config = EngineConfig { concurrency, ..EngineConfig::default() };
-    let platforms = vec![(Platform::Telegram, platform as Arc<dyn herald::platform::Outbound>, policy)];
-    Arc::new(Engine::new(app.store().clone(), platforms, app.clock(), config, Arc::new(Metrics::new()), app.wake()))
+fn engine(
+    app: &App,
+    platform: Arc<MemoryPlatform>,
+    policy: RatePolicy,
+    concurrency: usize,
+) -> Arc<Engine> {
+    let config = EngineConfig {
+        concurrency,
+        ..EngineConfig::default()
+    };
+    let platforms = vec![(
+        Platform::Telegram,
+        platform as Arc<dyn herald::platform::Outbound>,
+        policy,
+    )];
+    Arc::new(Engine::new(
+        app.store().clone(),
+        platforms,
+        app.clock(),
+        config,
+        Arc::new(Metrics::new()),
+        app.wake(),
+    ))
 }
 
 /// Runs the engine until `done` says so (checked every 50 ms) or `limit` passes.
@@ -79,27 +111,42 @@ async fn run_until(engine: Arc<Engine>, limit: Duration, done: impl Fn() -> bool
 }
 
 fn percentile(sorted: &[i64], p: f64) -> i64 {
-    sorted.get(((sorted.len().max(1) - 1) as f64 * p).round() as usize).copied().unwrap_or(-1)
+    sorted
+        .get(((sorted.len().max(1) - 1) as f64 * p).round() as usize)
+        .copied()
+        .unwrap_or(-1)
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let chats: usize = std::env::var("HERALD_BENCH_CHATS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let chats: usize = std::env::var("HERALD_BENCH_CHATS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
 
     // 1. Planning: one article, `chats` subscribers, one transaction.
     let (app, _dir) = fresh_app().await?;
     println!("subscribing {chats} chats...");
     subscribers(&app, chats, ChatKind::Private, 1_000_000).await;
     let started = Instant::now();
-    let (_, planned) = app.store().insert_article(&article("Planning benchmark"), app.clock().now_ms()).await?;
-    println!("plan: {planned} deliveries for one article in {:.3} s (goal <= 0.5 s)", started.elapsed().as_secs_f64());
+    let (_, planned) = app
+        .store()
+        .insert_article(&article("Planning benchmark"), app.clock().now_ms())
+        .await?;
+    println!(
+        "plan: {planned} deliveries for one article in {:.3} s (goal <= 0.5 s)",
+        started.elapsed().as_secs_f64()
+    );
 
     // 2. Throughput to a no-op platform, limits lifted.
     let platform = Arc::new(MemoryPlatform::new(app.clock()));
     let total = planned as usize;
     let watch = Arc::clone(&platform);
     let engine_fast = engine(&app, Arc::clone(&platform), RatePolicy::unlimited(), 16);
-    let took = run_until(engine_fast, Duration::from_secs(600), move || watch.delivered() >= total).await;
+    let took = run_until(engine_fast, Duration::from_secs(600), move || {
+        watch.delivered() >= total
+    })
+    .await;
     let sent = platform.delivered();
     println!(
         "throughput: {sent} deliveries in {:.1} s = {:.0} msg/s (goal >= 1000)",
@@ -114,9 +161,15 @@ async fn main() -> anyhow::Result<()> {
     subscribers(&app, 2_000, ChatKind::Private, 1).await;
     subscribers(&app, 20, ChatKind::Group, -1_000_000).await;
     for n in 0..3 {
-        app.store().insert_article(&article(&format!("Rate benchmark {n}")), app.clock().now_ms()).await?;
+        app.store()
+            .insert_article(
+                &article(&format!("Rate benchmark {n}")),
+                app.clock().now_ms(),
+            )
+            .await?;
     }
-    let platform = Arc::new(MemoryPlatform::new(app.clock()).with_latency(Duration::from_millis(50)));
+    let platform =
+        Arc::new(MemoryPlatform::new(app.clock()).with_latency(Duration::from_millis(50)));
     let broadcast = engine(&app, Arc::clone(&platform), RatePolicy::telegram(), 8);
     let broadcast = tokio::spawn(run_until(broadcast, Duration::from_secs(20), || false));
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -124,7 +177,8 @@ async fn main() -> anyhow::Result<()> {
     for n in 0..40 {
         let user = (1 + n * 37).to_string();
         asked.push((user.clone(), app.clock().now_ms()));
-        app.submit(&invocation(&user, ChatKind::Private, "/subscriptions")).await?;
+        app.submit(&invocation(&user, ChatKind::Private, "/subscriptions"))
+            .await?;
         tokio::time::sleep(Duration::from_millis(400)).await;
     }
     broadcast.await?;
@@ -133,13 +187,18 @@ async fn main() -> anyhow::Result<()> {
     let mut latencies: Vec<i64> = asked
         .iter()
         .filter_map(|(user, at)| {
-            let reply = all.iter().find(|c| &c.chat == user && c.text.starts_with("This chat receives"))?;
+            let reply = all
+                .iter()
+                .find(|c| &c.chat == user && c.text.starts_with("This chat receives"))?;
             Some(reply.at_ms - at)
         })
         .collect();
     latencies.sort_unstable();
-    let calls: Vec<(i64, &str)> =
-        all.iter().filter(|c| c.kind == CallKind::Send).map(|c| (c.at_ms, c.chat.as_str())).collect();
+    let calls: Vec<(i64, &str)> = all
+        .iter()
+        .filter(|c| c.kind == CallKind::Send)
+        .map(|c| (c.at_ms, c.chat.as_str()))
+        .collect();
     let first = calls.first().map_or(0, |c| c.0);
     let last = calls.last().map_or(0, |c| c.0);
     // The rate over whole seconds of steady sending (the first 15 s after the first send).
@@ -147,7 +206,12 @@ async fn main() -> anyhow::Result<()> {
     let rate = steady as f64 / 15.0;
     let mut total_violations = 0;
     for (i, (t, _)) in calls.iter().enumerate() {
-        if calls[i..].iter().take_while(|(u, _)| *u < t + 1_000).count() > 30 {
+        if calls[i..]
+            .iter()
+            .take_while(|(u, _)| *u < t + 1_000)
+            .count()
+            > 30
+        {
             total_violations += 1;
         }
     }
@@ -159,8 +223,15 @@ async fn main() -> anyhow::Result<()> {
     for (chat, times) in &by_chat {
         per_chat_violations += times.windows(2).filter(|w| w[1] - w[0] < 1_000).count();
         if chat.starts_with('-') {
-            per_chat_violations +=
-                (0..times.len()).filter(|i| times[*i..].iter().take_while(|u| **u < times[*i] + 60_000).count() > 20).count();
+            per_chat_violations += (0..times.len())
+                .filter(|i| {
+                    times[*i..]
+                        .iter()
+                        .take_while(|u| **u < times[*i] + 60_000)
+                        .count()
+                        > 20
+                })
+                .count();
         }
     }
     println!(

@@ -132,7 +132,7 @@ impl Default for RawTelegramLimits {
             total_per_second: 30,
             per_chat_interval_ms: 1_000,
             group_per_minute: 20,
-            margin_ms: 0,
+            margin_ms: 20,
             reply_share_percent: 33,
         }
     }

@@ -6,6 +6,11 @@
 //! the rate policy rather than by round-trip time. One chat never has two sends in flight, so
 //! its messages arrive in order, and a chat that must wait is simply not offered by the
 //! database, so it never holds the others back.
+//!
+//! Deliveries are served by lane (replies, corrections, breaking, routine), oldest first within
+//! a lane. Replies may take at most `interactive_share` percent of a platform's window while
+//! other work is ready, so a flood of commands cannot starve the broadcast, and the broadcast
+//! never fills the window for longer than one window, so a reply waits at most about a second.
 
 mod backoff;
 pub mod digest;
@@ -148,14 +153,19 @@ impl Engine {
     async fn pick(&self) -> anyhow::Result<Pick> {
         let mut pacer = self.pacer.lock().await;
         let now = self.clock.now_ms();
-        let mut open = Vec::new();
+        // Platforms a reply may go to now, and those a broadcast may go to too; `wait` is the
+        // soonest either frees up, so a waiting reply is never overslept.
+        let (mut open, mut broadcast_open) = (Vec::new(), Vec::new());
         let mut wait = Duration::MAX;
         for platform in self.platforms.keys() {
-            let w = pacer.wait(*platform, now);
-            if w.is_zero() {
-                open.push(*platform)
-            } else {
-                wait = wait.min(w)
+            let reply = pacer.wait(*platform, now, true);
+            let broadcast = pacer.wait(*platform, now, false);
+            for (w, list) in [(reply, &mut open), (broadcast, &mut broadcast_open)] {
+                if w.is_zero() {
+                    list.push(*platform);
+                } else {
+                    wait = wait.min(w);
+                }
             }
         }
         if open.is_empty() {
@@ -191,6 +201,9 @@ impl Engine {
             }
         }
         for job in jobs {
+            if job.lane != LANE_INTERACTIVE && !broadcast_open.contains(&job.platform) {
+                continue;
+            }
             let policy = pacer.policy(job.platform);
             if policy.per_group.is_some()
                 && job.kind != crate::domain::ChatKind::Private
@@ -219,13 +232,11 @@ impl Engine {
                 return Ok(Pick::Job(job));
             }
         }
-        Ok(
-            if open.len() < self.platforms.len() && wait != Duration::MAX {
-                Pick::Throttled(wait)
-            } else {
-                Pick::Idle
-            },
-        )
+        Ok(if wait != Duration::MAX {
+            Pick::Throttled(wait)
+        } else {
+            Pick::Idle
+        })
     }
 
     /// Runs until `shutdown`: at most `concurrency` sends in flight, sleeping while nothing is

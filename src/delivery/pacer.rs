@@ -47,7 +47,7 @@ impl RatePolicy {
                 count: 20,
                 window: Duration::from_secs(60),
             }),
-            margin: Duration::ZERO,
+            margin: Duration::from_millis(20),
             interactive_share: 33,
         }
     }
@@ -132,25 +132,24 @@ impl Pacer {
             .unwrap_or_else(RatePolicy::unlimited)
     }
 
-    /// How long until the platform may take another send (zero: now).
-    pub fn wait(&mut self, platform: Platform, now: i64) -> Duration {
+    /// How long until the platform may take another send (zero: now). Broadcasts keep the
+    /// margin as a cushion against arrival jitter; a reply may use it, so the longest a reply
+    /// waits for the total limit is one window.
+    pub fn wait(&mut self, platform: Platform, now: i64, reply: bool) -> Duration {
         let policy = self.policy(platform);
         let state = self.platforms.entry(platform).or_default();
-        let window = ms(policy.total.window + policy.margin);
-        while state.recent.front().is_some_and(|t| *t + window <= now) {
+        let full = ms(policy.total.window + policy.margin);
+        while state.recent.front().is_some_and(|t| *t + full <= now) {
             state.recent.pop_front();
         }
-        while state
-            .interactive
-            .front()
-            .is_some_and(|t| *t + window <= now)
-        {
+        while state.interactive.front().is_some_and(|t| *t + full <= now) {
             state.interactive.pop_front();
         }
+        let span = if reply { ms(policy.total.window) } else { full };
+        let within = state.recent.len() - state.recent.partition_point(|t| *t + span <= now);
         let mut until = state.blocked_until;
-        if state.recent.len() >= policy.total.count {
-            let oldest = state.recent[state.recent.len() - policy.total.count];
-            until = until.max(oldest + window);
+        if within >= policy.total.count {
+            until = until.max(state.recent[state.recent.len() - policy.total.count] + span);
         }
         Duration::from_millis((until - now).max(0) as u64)
     }
@@ -158,7 +157,7 @@ impl Pacer {
     /// Whether replies may take another slot of the current window while other work waits.
     pub fn interactive_allowed(&mut self, platform: Platform, now: i64) -> bool {
         let policy = self.policy(platform);
-        self.wait(platform, now);
+        self.wait(platform, now, true);
         let cap = (policy
             .total
             .count
@@ -232,14 +231,17 @@ mod tests {
     fn the_total_window_admits_thirty_then_waits_for_the_oldest_to_expire() {
         let mut pacer = telegram();
         for i in 0..30 {
-            assert_eq!(pacer.wait(Platform::Telegram, i * 10), Duration::ZERO);
+            assert_eq!(
+                pacer.wait(Platform::Telegram, i * 10, false),
+                Duration::ZERO
+            );
             pacer.record(Platform::Telegram, i, ChatKind::Private, false, i * 10);
         }
         assert_eq!(
-            pacer.wait(Platform::Telegram, 300),
-            Duration::from_millis(700)
+            pacer.wait(Platform::Telegram, 300, false),
+            Duration::from_millis(720)
         );
-        assert_eq!(pacer.wait(Platform::Telegram, 1_000), Duration::ZERO);
+        assert_eq!(pacer.wait(Platform::Telegram, 1_020, false), Duration::ZERO);
     }
 
     #[test]
@@ -253,7 +255,7 @@ mod tests {
         for n in 0..20 {
             next = pacer.record(Platform::Telegram, 2, ChatKind::Group, false, n * 1_000);
         }
-        assert_eq!(next, 60_000);
+        assert_eq!(next, 60_020);
     }
 
     #[test]
@@ -278,7 +280,7 @@ mod tests {
         let mut pacer = telegram();
         pacer.block_platform(Platform::Telegram, 5_000);
         assert_eq!(
-            pacer.wait(Platform::Telegram, 1_000),
+            pacer.wait(Platform::Telegram, 1_000, false),
             Duration::from_secs(4)
         );
     }
