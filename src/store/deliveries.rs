@@ -60,29 +60,6 @@ pub struct Job {
     pub created_at: i64,
 }
 
-/// A failed delivery as moderators see it.
-#[derive(Debug, Clone)]
-pub struct DeadLetter {
-    pub id: i64,
-    pub article_id: Option<i64>,
-    pub chat: String,
-    pub action: String,
-    pub attempts: i64,
-    pub error: String,
-}
-
-/// Counts for /deliveries and /metrics.
-#[derive(Debug, Clone, Default)]
-pub struct QueueStats {
-    pub held: i64,
-    pub pending: i64,
-    pub sending: i64,
-    pub sent: i64,
-    pub dead: i64,
-    /// Age of the oldest pending delivery, in milliseconds.
-    pub oldest_pending_ms: Option<i64>,
-}
-
 /// Plans one `send` per subscribed, active chat (all news, or one of the article's topics).
 /// Chats taking digests get a `held` row instead.
 pub(super) async fn plan_sends(
@@ -185,9 +162,6 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
     })
 }
 
-/// How many deliveries wait in each lane (index = lane).
-pub type LaneDepths = [i64; 4];
-
 impl Store {
     /// Queues a reply to a command, ahead of every broadcast (lane 0); returns its id.
     pub async fn enqueue_reply(
@@ -205,22 +179,6 @@ impl Store {
         .bind(now_ms)
         .fetch_one(&self.pool)
         .await
-    }
-
-    /// Pending deliveries per lane.
-    pub async fn lane_depths(&self) -> sqlx::Result<LaneDepths> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT lane, COUNT(*) FROM deliveries WHERE state = 'pending' GROUP BY lane",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut depths = [0; 4];
-        for (lane, n) in rows {
-            if let Some(slot) = depths.get_mut(lane as usize) {
-                *slot = n;
-            }
-        }
-        Ok(depths)
     }
 
     /// Deliveries that may go now, best lane first, oldest first: due, to an active, unpaused
@@ -486,98 +444,5 @@ impl Store {
             .bind(limit)
             .fetch_all(&self.pool)
             .await
-    }
-
-    pub async fn queue_stats(&self, now_ms: i64) -> sqlx::Result<QueueStats> {
-        let rows = sqlx::query("SELECT state, COUNT(*) AS n, MIN(CASE WHEN state = 'pending' THEN created_at END) AS oldest FROM deliveries GROUP BY state")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut stats = QueueStats::default();
-        for row in rows {
-            let n: i64 = row.try_get("n")?;
-            match row.try_get::<String, _>("state")?.as_str() {
-                "held" => stats.held = n,
-                "pending" => {
-                    stats.pending = n;
-                    stats.oldest_pending_ms =
-                        row.try_get::<Option<i64>, _>("oldest")?.map(|t| now_ms - t);
-                }
-                "sending" => stats.sending = n,
-                "sent" => stats.sent = n,
-                "dead" => stats.dead = n,
-                _ => {}
-            }
-        }
-        Ok(stats)
-    }
-
-    pub async fn dead_letters(&self, limit: u32) -> sqlx::Result<Vec<DeadLetter>> {
-        let rows = sqlx::query(
-            "SELECT d.id, d.article_id, c.platform || ':' || c.native_id AS chat, d.action, d.attempts,
-                    COALESCE(d.last_error, '') AS error
-             FROM deliveries d JOIN chats c ON c.id = d.chat_id WHERE d.state = 'dead' ORDER BY d.id DESC LIMIT ?1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(DeadLetter {
-                    id: row.try_get("id")?,
-                    article_id: row.try_get("article_id")?,
-                    chat: row.try_get("chat")?,
-                    action: row.try_get("action")?,
-                    attempts: row.try_get("attempts")?,
-                    error: row.try_get("error")?,
-                })
-            })
-            .collect()
-    }
-
-    /// Puts dead letters back in the queue (one, or all with `None`), reactivating their chats:
-    /// a moderator retrying says the chat is worth another try. Returns how many.
-    pub async fn retry_dead(&self, id: Option<i64>, now_ms: i64) -> sqlx::Result<u64> {
-        let mut tx = self.write().await?;
-        sqlx::query(
-            "UPDATE chats SET active = 1, gone_reason = NULL, send_after = 0
-             WHERE id IN (SELECT chat_id FROM deliveries WHERE state = 'dead' AND (?1 IS NULL OR id = ?1))",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let done = sqlx::query(
-            "UPDATE deliveries SET state = 'pending', attempts = 0, not_before = ?2
-             WHERE state = 'dead' AND (?1 IS NULL OR id = ?1)",
-        )
-        .bind(id)
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
-    }
-
-    /// The newest notices for moderators, as (time, kind, chat, detail).
-    pub async fn recent_notices(
-        &self,
-        limit: u32,
-    ) -> sqlx::Result<Vec<(chrono::DateTime<chrono::Utc>, String, String, String)>> {
-        let rows = sqlx::query(
-            "SELECT n.at, n.kind, COALESCE(c.platform || ':' || c.native_id, '') AS chat, n.detail
-             FROM notices n LEFT JOIN chats c ON c.id = n.chat_id ORDER BY n.id DESC LIMIT ?1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("at")?,
-                    r.try_get("kind")?,
-                    r.try_get("chat")?,
-                    r.try_get("detail")?,
-                ))
-            })
-            .collect()
     }
 }

@@ -10,6 +10,7 @@ mod chats;
 mod deliveries;
 mod digests;
 mod index;
+mod outbox_report;
 mod search;
 mod subscriptions;
 mod topics;
@@ -26,11 +27,9 @@ use sqlx::{Connection, SqliteConnection, SqlitePool};
 pub use articles::{ArticleRecord, NewArticle, Retraction};
 pub use audit::{AuditEntry, AuditOutcome, AuditRecord};
 pub use chats::{ChatRecord, NewChat};
-pub use deliveries::{
-    Action, DeadLetter, Job, LANE_BREAKING, LANE_CORRECTION, LANE_INTERACTIVE, LANE_ROUTINE,
-    LaneDepths, QueueStats,
-};
+pub use deliveries::{Action, Job, LANE_BREAKING, LANE_CORRECTION, LANE_INTERACTIVE, LANE_ROUTINE};
 pub use digests::ScheduledChat;
+pub use outbox_report::{DeadLetter, LaneDepths, QueueStats};
 pub use search::SearchOrder;
 pub use topics::{TopicError, TopicRecord};
 pub use users::UserRecord;

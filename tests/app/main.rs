@@ -3,6 +3,7 @@
 
 mod console;
 mod delivery;
+mod digests;
 mod editors;
 mod helpers;
 mod http;
