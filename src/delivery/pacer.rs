@@ -284,4 +284,41 @@ mod tests {
             Duration::from_secs(4)
         );
     }
+
+    proptest::proptest! {
+        /// Whatever the mix of chats, kinds, replies and timing, a sender that only sends when
+        /// the pacer allows never puts more than the limit in any window, per account or chat.
+        #[test]
+        fn sends_the_pacer_allows_never_exceed_any_window(
+            offers in proptest::collection::vec((0i64..40, 0u8..3, proptest::bool::ANY, 0i64..120), 1..400)
+        ) {
+            let mut pacer = telegram();
+            let mut chat_ready: HashMap<i64, i64> = HashMap::new();
+            let mut sent: Vec<(i64, i64, bool)> = Vec::new();
+            let mut now = 0;
+            for (chat, kind, reply, gap) in offers {
+                now += gap;
+                let kind = [ChatKind::Private, ChatKind::Group, ChatKind::Channel][kind as usize];
+                let chat = if kind == ChatKind::Private { chat } else { -1 - chat };
+                if pacer.wait(Platform::Telegram, now, reply).is_zero() && chat_ready.get(&chat).is_none_or(|t| *t <= now) {
+                    chat_ready.insert(chat, pacer.record(Platform::Telegram, chat, kind, reply, now));
+                    sent.push((now, chat, kind != ChatKind::Private));
+                }
+            }
+            for (i, (t, _, _)) in sent.iter().enumerate() {
+                let in_second = sent[i..].iter().take_while(|(u, _, _)| *u < t + 1_000).count();
+                proptest::prop_assert!(in_second <= 30, "{in_second} in a second from {t}");
+            }
+            for (chat, group) in sent.iter().map(|(_, c, g)| (*c, *g)).collect::<std::collections::BTreeSet<_>>() {
+                let times: Vec<i64> = sent.iter().filter(|(_, c, _)| *c == chat).map(|(t, _, _)| *t).collect();
+                proptest::prop_assert!(times.windows(2).all(|w| w[1] - w[0] >= 1_000), "chat {chat}: {times:?}");
+                if group {
+                    for (i, t) in times.iter().enumerate() {
+                        let in_minute = times[i..].iter().take_while(|u| **u < t + 60_000).count();
+                        proptest::prop_assert!(in_minute <= 20, "group {chat}: {in_minute} in a minute");
+                    }
+                }
+            }
+        }
+    }
 }
