@@ -8,7 +8,7 @@ use clap::Parser;
 use herald::app::App;
 use herald::cli::{Cli, Command};
 use herald::config::{DemoOffer, Settings};
-use herald::delivery::{Engine, Metrics, RatePolicy};
+use herald::delivery::{Engine, EngineConfig, Metrics, RatePolicy};
 use herald::domain::Platform;
 use herald::instance::InstanceLock;
 use herald::platform::console::{self, ConsoleOptions};
@@ -70,7 +70,10 @@ async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
             RatePolicy::unlimited(),
         )],
         app.clock(),
-        settings.delivery.clone(),
+        EngineConfig {
+            owners: settings.owners.clone(),
+            ..settings.delivery.clone()
+        },
         Arc::clone(&metrics),
         app.wake(),
     ));

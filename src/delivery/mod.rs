@@ -27,7 +27,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub use crate::clock::Clock;
-use crate::domain::Platform;
+use crate::domain::{Platform, UserRef};
 use crate::platform::Outbound;
 use crate::store::{Job, LANE_INTERACTIVE, Store};
 pub use metrics::Metrics;
@@ -50,6 +50,8 @@ pub struct EngineConfig {
     pub grace: Duration,
     /// The longest the loop sleeps before looking at the queue again.
     pub idle_poll: Duration,
+    /// Owners from the config; they and stored moderators are told when a chat is gone.
+    pub owners: Vec<UserRef>,
 }
 
 impl Default for EngineConfig {
@@ -63,6 +65,7 @@ impl Default for EngineConfig {
             lease: Duration::from_secs(60),
             grace: Duration::from_secs(10),
             idle_poll: Duration::from_secs(1),
+            owners: Vec::new(),
         }
     }
 }

@@ -4,7 +4,7 @@ use chrono::Utc;
 use sqlx::Row;
 
 use super::Store;
-use crate::domain::{ChatKind, Language, Platform, TimeZoneName};
+use crate::domain::{ChatKind, Language, Platform, TimeZoneName, UserRef};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatRecord {
@@ -68,6 +68,33 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         chat_from_row(&row)
+    }
+
+    /// The active private chats of stored moderators and of `owners`, with their languages:
+    /// where herald tells the people in charge about trouble.
+    pub async fn moderator_chats(&self, owners: &[UserRef]) -> sqlx::Result<Vec<(i64, Language)>> {
+        let mut chats: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT c.id, c.language FROM chats c
+             JOIN users u ON u.platform = c.platform AND u.native_id = c.native_id
+             JOIN user_roles r ON r.user_id = u.id
+             WHERE r.role = 'moderator' AND c.kind = 'private' AND c.active = 1",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for owner in owners {
+            let chat: Option<(i64, String)> = sqlx::query_as(
+                "SELECT id, language FROM chats WHERE platform = ?1 AND native_id = ?2 AND kind = 'private' AND active = 1",
+            )
+            .bind(owner.platform.as_str())
+            .bind(&owner.native_id)
+            .fetch_optional(&self.pool)
+            .await?;
+            chats.extend(chat.filter(|c| !chats.iter().any(|known| known.0 == c.0)));
+        }
+        Ok(chats
+            .into_iter()
+            .map(|(id, language)| (id, Language::parse(&language).unwrap_or(Language::En)))
+            .collect())
     }
 
     /// herald's id for a platform chat, if it knows the chat.

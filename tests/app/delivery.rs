@@ -40,6 +40,7 @@ pub fn harness_with_grace(
         max_attempts: 3,
         backoff_base: Duration::from_secs(2),
         grace,
+        owners: t.app.settings().owners.clone(),
         ..EngineConfig::default()
     };
     let engine = Arc::new(Engine::new(
@@ -374,6 +375,14 @@ async fn a_gone_chat_is_deactivated_with_its_reason_and_moderators_are_told() {
     );
     h.post("First", "").await;
     h.drain().await;
+    let told = h.texts("1");
+    assert_eq!(told.len(), 1, "the owner is told once: {told:?}");
+    assert!(
+        told[0].starts_with(
+            "herald can no longer post to telegram:10 (Forbidden: bot was blocked by the user)"
+        ),
+        "{told:?}"
+    );
     let summary = h.t.say("1", "/deliveries").await;
     assert!(
         summary.contains("chat_gone · telegram:10 · Forbidden: bot was blocked by the user"),
