@@ -68,6 +68,7 @@ fn article(title: &str) -> NewArticle {
         author_id: None,
         published_at: chrono::Utc::now(),
         breaking: false,
+        label: None,
     }
 }
 

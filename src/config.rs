@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::delivery::{EngineConfig, RatePolicy, Window};
-use crate::domain::{Language, TimeZoneName, UserRef};
+use crate::domain::{Label, LabelPosition, Language, TimeZoneName, UserRef};
 
 /// The validated settings herald runs with.
 #[derive(Debug, Clone)]
@@ -40,6 +40,10 @@ pub struct Newsroom {
     pub default_language: Language,
     /// The time zone new chats show times in.
     pub default_time_zone: TimeZoneName,
+    /// The legal labels editors can name at /post (`label: <name>`), by name.
+    pub labels: std::collections::BTreeMap<String, Label>,
+    /// The label every article carries unless /post names another.
+    pub default_label: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -82,6 +86,7 @@ struct Raw {
     delivery: RawDelivery,
     limits: RawLimits,
     http: RawHttp,
+    labels: std::collections::BTreeMap<String, RawLabel>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +178,19 @@ struct RawNewsroom {
     name: String,
     default_language: String,
     default_time_zone: String,
+    default_label: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLabel {
+    text: String,
+    #[serde(default = "top")]
+    position: LabelPosition,
+}
+
+fn top() -> LabelPosition {
+    LabelPosition::Top
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -217,6 +235,7 @@ impl Default for Raw {
             delivery: RawDelivery::default(),
             limits: RawLimits::default(),
             http: RawHttp::default(),
+            labels: Default::default(),
         }
     }
 }
@@ -236,6 +255,7 @@ impl Default for RawNewsroom {
             name: "herald".into(),
             default_language: "en".into(),
             default_time_zone: "Europe/Moscow".into(),
+            default_label: String::new(),
         }
     }
 }
@@ -398,6 +418,24 @@ impl Settings {
             },
             ..RatePolicy::matrix()
         };
+        let mut labels = std::collections::BTreeMap::new();
+        for (name, label) in raw.labels {
+            if label.text.trim().is_empty() || label.text.chars().count() > 900 {
+                bail!("labels.{name}.text: must hold 1 to 900 characters");
+            }
+            labels.insert(
+                name.to_lowercase(),
+                Label {
+                    text: label.text.trim().to_string(),
+                    position: label.position,
+                },
+            );
+        }
+        let default_label =
+            Some(raw.newsroom.default_label.trim().to_lowercase()).filter(|l| !l.is_empty());
+        if let Some(name) = default_label.as_ref().filter(|l| !labels.contains_key(*l)) {
+            bail!("newsroom.default_label: no label `{name}` under [labels]");
+        }
         let http_listen = match raw.http.listen.trim() {
             "" => None,
             addr => Some(
@@ -416,6 +454,8 @@ impl Settings {
                 name: raw.newsroom.name,
                 default_language,
                 default_time_zone,
+                labels,
+                default_label,
             },
             owners,
             console: Console {

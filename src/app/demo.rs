@@ -163,6 +163,7 @@ pub async fn load(app: &App) -> anyhow::Result<usize> {
             author_id: None,
             published_at: at(demo.at),
             breaking: false,
+            label: None,
         });
     }
     Ok(store.insert_articles(&articles).await?.len())

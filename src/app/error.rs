@@ -38,6 +38,10 @@ pub enum CommandError {
     TargetIsOwner(String),
     #[error("topic {0} exists")]
     TopicExists(String),
+    #[error("no label {0}")]
+    UnknownLabel(String),
+    #[error("label does not fit: {0}")]
+    LabelTooLong(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -93,6 +97,10 @@ impl CommandError {
                 t!("error.target_is_owner", locale = l, user = v).into()
             }
             CommandError::TopicExists(v) => t!("error.topic_exists", locale = l, slug = v).into(),
+            CommandError::UnknownLabel(v) => t!("error.unknown_label", locale = l, name = v).into(),
+            CommandError::LabelTooLong(v) => {
+                t!("error.label_too_long", locale = l, detail = v).into()
+            }
             CommandError::Internal(_) => t!("error.internal", locale = l).into(),
         }
     }

@@ -44,6 +44,8 @@ pub struct ArticleDraft {
     pub photo: Option<Photo>,
     /// Breaking news overtakes routine deliveries already queued.
     pub breaking: bool,
+    /// The name of a legal label from the config, instead of the newsroom's default one.
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +114,7 @@ enum Field {
     Url,
     Original,
     Breaking,
+    Label,
 }
 
 impl Field {
@@ -127,6 +130,7 @@ impl Field {
             "url" | "link" | "ссылка" => Field::Url,
             "original" | "оригинал" => Field::Original,
             "breaking" | "срочно" => Field::Breaking,
+            "label" | "маркировка" => Field::Label,
             _ => return None,
         })
     }
@@ -243,6 +247,7 @@ impl ArticleDraft {
             original_url: None,
             photo: None,
             breaking: false,
+            label: None,
         };
         let (mut caption, mut credit) = (None, None);
         for (field, value, line, _) in parsed.fields {
@@ -273,6 +278,7 @@ impl ArticleDraft {
                 Field::Url => draft.url = Some(parse_url(&value, line)?),
                 Field::Original => draft.original_url = Some(parse_url(&value, line)?),
                 Field::Breaking => draft.breaking = parse_yes_no(&value, line)?,
+                Field::Label => draft.label = Some(value.to_lowercase()).filter(|v| !v.is_empty()),
             }
         }
         if draft.title.is_empty() {

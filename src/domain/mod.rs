@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod chat;
+pub mod label;
 pub mod language;
 pub mod role;
 pub mod schedule;
@@ -14,6 +15,7 @@ pub mod user;
 
 pub use article::{ArticleDraft, ArticlePatch, DraftError};
 pub use chat::{ChatKind, Platform};
+pub use label::{Label, LabelPosition};
 pub use language::Language;
 pub use role::Role;
 pub use schedule::{DeliveryMode, QuietHours};

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::app::{Reply, tr_args};
-use crate::domain::Language;
+use crate::app::{Block, Reply, tr_args};
+use crate::domain::{LabelPosition, Language};
 use crate::platform::Destination;
 use crate::store::ArticleRecord;
 
@@ -17,6 +17,10 @@ fn local(at: DateTime<Utc>, to: &Destination, format: &str) -> String {
 /// An article as pushed to a chat: headline, time, lead, where to read on. A corrected article
 /// carries a visible "Updated HH:MM" mark.
 pub fn article(article: &ArticleRecord, to: &Destination) -> Reply {
+    with_label(article, article_body(article, to))
+}
+
+fn article_body(article: &ArticleRecord, to: &Destination) -> Reply {
     let l = to.language.code();
     let mut meta = local(article.published_at, to, "%d.%m.%Y %H:%M %Z");
     if let Some(updated) = article.updated_at {
@@ -41,6 +45,19 @@ pub fn article(article: &ArticleRecord, to: &Destination) -> Reply {
         Some(url) => reply.hint(tr_args("push.read_more", l, &[("url", url.clone())])),
         None => reply.hint(tr_args("push.open", l, &[("id", article.id.to_string())])),
     }
+}
+
+/// Puts the article's legal label first (or last): every message of the article carries it.
+fn with_label(article: &ArticleRecord, mut reply: Reply) -> Reply {
+    let Some(label) = &article.label else {
+        return reply;
+    };
+    let block = Block::Paragraph(label.text.clone());
+    match label.position {
+        LabelPosition::Top => reply.blocks.insert(0, block),
+        LabelPosition::Bottom => reply.blocks.push(block),
+    }
+    reply
 }
 
 /// Replaces a copy that can no longer be deleted.

@@ -6,21 +6,8 @@
 //! else between sentences, else between words — never inside a tag, an entity, a link or a
 //! character — and a required legal label is repeated in every part.
 
-/// A styled run of text inside a paragraph.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Inline {
-    Text(String),
-    Bold(String),
-    Italic(String),
-    /// Kept whole: a link is never split across parts.
-    Link {
-        text: String,
-        href: String,
-    },
-}
-
-/// One paragraph; paragraphs are separated by a blank line.
-pub type Paragraph = Vec<Inline>;
+use crate::domain::{Label, LabelPosition};
+use crate::render::layout::{Inline, Layout, Paragraph};
 
 pub const TEXT_LIMIT: usize = 4096;
 pub const CAPTION_LIMIT: usize = 1024;
@@ -111,7 +98,10 @@ fn cut_run(text: &str, limit: usize) -> Vec<String> {
 }
 
 /// Splits a paragraph longer than `limit` into paragraphs that fit.
-fn split_paragraph(paragraph: &Paragraph, limit: usize) -> Result<Vec<Paragraph>, SplitError> {
+pub(crate) fn split_paragraph(
+    paragraph: &Paragraph,
+    limit: usize,
+) -> Result<Vec<Paragraph>, SplitError> {
     let mut out: Vec<Paragraph> = vec![Vec::new()];
     let mut used = 0;
     for inline in paragraph {
@@ -149,14 +139,14 @@ fn split_paragraph(paragraph: &Paragraph, limit: usize) -> Result<Vec<Paragraph>
 }
 
 /// Renders paragraphs as Telegram HTML parts of at most `limit` visible characters each, with
-/// `label` (if any) as the first paragraph of every part.
+/// `label` (if any) as the first (or last) paragraph of every part.
 pub fn parts(
     paragraphs: &[Paragraph],
-    label: Option<&str>,
+    label: Option<&Label>,
     limit: usize,
 ) -> Result<Vec<String>, SplitError> {
     const SEPARATOR: usize = 2; // "\n\n"
-    let label_len = label.map_or(0, |l| visible_len(l) + SEPARATOR);
+    let label_len = label.map_or(0, |l| visible_len(&l.text) + SEPARATOR);
     if label_len + 2 > limit {
         return Err(SplitError::LabelDoesNotFit {
             needs: label_len,
@@ -198,12 +188,62 @@ pub fn parts(
     }
     Ok(out
         .into_iter()
-        .map(|part| {
-            let mut all: Vec<String> = label.map(|l| escape(l)).into_iter().collect();
-            all.extend(part);
-            all.join("\n\n")
+        .map(|mut part| {
+            match label {
+                Some(l) if l.position == LabelPosition::Bottom => part.push(escape(&l.text)),
+                Some(l) => part.insert(0, escape(&l.text)),
+                None => {}
+            }
+            part.join("\n\n")
         })
         .collect())
+}
+
+/// An article as Telegram messages: a photo with its caption (≤ 1024), then texts (≤ 4096).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TelegramPost {
+    /// Photo URL and caption HTML.
+    pub photo: Option<(String, String)>,
+    pub texts: Vec<String>,
+}
+
+/// Renders a laid-out article. With a photo, the caption holds the headline, time and lead if
+/// they fit in one caption, else the headline alone, and everything else follows as text.
+pub fn article(layout: &Layout) -> Result<TelegramPost, SplitError> {
+    let label = layout.label.as_ref();
+    let Some(photo) = &layout.photo else {
+        let all: Vec<Paragraph> = layout.head.iter().chain(&layout.rest).cloned().collect();
+        return Ok(TelegramPost {
+            photo: None,
+            texts: parts(&all, label, TEXT_LIMIT)?,
+        });
+    };
+    let head = parts(&layout.head, label, CAPTION_LIMIT)?;
+    let (caption, rest): (String, Vec<Paragraph>) = if head.len() == 1 {
+        (
+            head.into_iter().next().unwrap_or_default(),
+            layout.rest.clone(),
+        )
+    } else {
+        let headline = parts(&layout.head[..1], label, CAPTION_LIMIT)?;
+        (
+            headline[0].clone(),
+            layout.head[1..]
+                .iter()
+                .chain(&layout.rest)
+                .cloned()
+                .collect(),
+        )
+    };
+    let texts = if rest.is_empty() {
+        Vec::new()
+    } else {
+        parts(&rest, label, TEXT_LIMIT)?
+    };
+    Ok(TelegramPost {
+        photo: Some((photo.clone(), caption)),
+        texts,
+    })
 }
 
 /// The visible length of rendered Telegram HTML, as Telegram counts it after parsing.
@@ -234,6 +274,13 @@ pub fn parsed_len(html: &str) -> usize {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn top(text: &str) -> Label {
+        Label {
+            text: text.into(),
+            position: LabelPosition::Top,
+        }
+    }
 
     fn text(t: &str) -> Paragraph {
         vec![Inline::Text(t.into())]
@@ -283,10 +330,20 @@ mod tests {
     #[test]
     fn the_label_is_in_every_part_or_publishing_is_refused() {
         let label = "THIS MATERIAL WAS PRODUCED BY A FOREIGN AGENT";
-        let html = parts(&[text(&"word ".repeat(900))], Some(label), CAPTION_LIMIT).unwrap();
+        let html = parts(
+            &[text(&"word ".repeat(900))],
+            Some(&top(label)),
+            CAPTION_LIMIT,
+        )
+        .unwrap();
         assert!(html.len() > 1 && html.iter().all(|p| p.starts_with(label)));
+        let bottom = Label {
+            text: label.into(),
+            position: LabelPosition::Bottom,
+        };
+        assert!(parts(&[text("x")], Some(&bottom), CAPTION_LIMIT).unwrap()[0].ends_with(label));
         assert!(matches!(
-            parts(&[text("x")], Some(&"L".repeat(1_100)), CAPTION_LIMIT),
+            parts(&[text("x")], Some(&top(&"L".repeat(1_100))), CAPTION_LIMIT),
             Err(SplitError::LabelDoesNotFit { .. })
         ));
     }
@@ -350,17 +407,18 @@ mod tests {
             label in prop::option::of("[A-ZА-Я ]{1,80}"),
             limit in prop::sample::select(vec![TEXT_LIMIT, CAPTION_LIMIT, 200usize]),
         ) {
-            let html = parts(&paragraphs, label.as_deref(), limit).unwrap();
+            let label = label.map(|l| top(&l));
+            let html = parts(&paragraphs, label.as_ref(), limit).unwrap();
             for part in &html {
                 prop_assert!(parsed_len(part) <= limit, "{} > {limit}", parsed_len(part));
                 prop_assert!(balanced(part), "{part}");
                 if let Some(label) = &label {
-                    prop_assert!(part.starts_with(&escape(label)));
+                    prop_assert!(part.starts_with(&escape(&label.text)));
                 }
             }
             let kept: usize = paragraphs.iter().flatten().map(|i| inline_text(i).chars().filter(|c| !c.is_whitespace()).count()).sum();
             let shown: usize = html.iter().map(|p| {
-                let body = match &label { Some(l) => p.strip_prefix(&escape(l)).unwrap_or(p), None => p };
+                let body = match &label { Some(l) => p.strip_prefix(&escape(&l.text)).unwrap_or(p), None => p };
                 let mut plain = String::new();
                 let mut rest = body;
                 while let Some(i) = rest.find('<') { plain.push_str(&rest[..i]); rest = rest[i..].find('>').map_or("", |e| &rest[i + e + 1..]); }

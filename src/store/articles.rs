@@ -9,7 +9,7 @@ use sqlx::{Row, Sqlite, Transaction};
 use super::Store;
 use super::deliveries::{self, LANE_BREAKING, LANE_ROUTINE};
 use super::index::{self, Partitions};
-use crate::domain::{ArticlePatch, Language, TopicSlug};
+use crate::domain::{ArticlePatch, Label, LabelPosition, Language, TopicSlug};
 
 /// An article about to be stored, with its topics already resolved to ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub struct NewArticle {
     pub published_at: DateTime<Utc>,
     /// Breaking news overtakes routine deliveries already queued.
     pub breaking: bool,
+    /// The legal label every message of this article must carry.
+    pub label: Option<Label>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +50,7 @@ pub struct ArticleRecord {
     pub retraction_reason: Option<String>,
     pub version: i64,
     pub topics: Vec<TopicSlug>,
+    pub label: Option<Label>,
 }
 
 /// The columns every article read selects, topics folded into one space-separated string.
@@ -55,7 +58,7 @@ pub struct ArticleRecord {
 macro_rules! article_columns {
     () => {
         "a.id, a.title, a.lead, a.body, a.language, a.url, a.original_url, a.photo_url,
-    a.photo_caption, a.photo_credit, a.published_at, a.updated_at, a.retracted_at, a.retraction_reason, a.version,
+    a.photo_caption, a.photo_credit, a.published_at, a.updated_at, a.retracted_at, a.retraction_reason, a.version, a.label, a.label_position,
     (SELECT group_concat(t.slug, ' ') FROM article_topics x JOIN topics t ON t.id = x.topic_id
       WHERE x.article_id = a.id) AS topic_slugs"
     };
@@ -88,6 +91,15 @@ pub(super) fn article_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Ar
         retraction_reason: row.try_get("retraction_reason")?,
         version: row.try_get("version")?,
         topics,
+        label: row
+            .try_get::<Option<String>, _>("label")?
+            .map(|text| Label {
+                text,
+                position: LabelPosition::from_stored(
+                    &row.try_get::<String, _>("label_position")
+                        .unwrap_or_default(),
+                ),
+            }),
     })
 }
 
@@ -135,7 +147,8 @@ async fn insert_in(
 ) -> sqlx::Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO articles (title, lead, body, language, url, original_url, photo_url, photo_caption,
-             photo_credit, author_id, published_at, breaking) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             photo_credit, author_id, published_at, breaking, label, label_position)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          RETURNING id",
     )
     .bind(&article.title)
@@ -150,6 +163,8 @@ async fn insert_in(
     .bind(article.author_id)
     .bind(article.published_at)
     .bind(article.breaking)
+    .bind(article.label.as_ref().map(|l| l.text.clone()))
+    .bind(article.label.as_ref().map_or("top", |l| l.position.as_str()))
     .fetch_one(&mut **tx)
     .await?;
     add_topics(tx, id, &article.topic_ids).await?;

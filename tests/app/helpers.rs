@@ -125,6 +125,7 @@ impl TestApp {
             author_id: None,
             published_at: at,
             breaking: false,
+            label: None,
         };
         self.app
             .store()

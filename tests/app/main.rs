@@ -10,4 +10,5 @@ mod http;
 mod lanes;
 mod moderators;
 mod readers;
+mod rendering;
 mod search;

@@ -58,7 +58,11 @@ impl ShowArticle {
             let tags: Vec<String> = article.topics.iter().map(|t| format!("#{t}")).collect();
             meta.push_str(&format!(" · {}", tags.join(" ")));
         }
-        let mut reply = Reply::default().heading(article.title).paragraph(meta);
+        let mut reply = Reply::default();
+        if let Some(label) = &article.label {
+            reply = reply.paragraph(label.text.clone());
+        }
+        let mut reply = reply.heading(article.title).paragraph(meta);
         if !article.lead.is_empty() {
             reply = reply.paragraph(article.lead);
         }

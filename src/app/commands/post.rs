@@ -3,7 +3,9 @@
 use rust_i18n::t;
 
 use super::{CommandError, Ctx, Reply, resolve_topics};
-use crate::domain::ArticleDraft;
+use crate::domain::{ArticleDraft, Label};
+use crate::render::layout::Inline;
+use crate::render::telegram;
 use crate::store::NewArticle;
 
 #[derive(Debug)]
@@ -28,6 +30,7 @@ impl Post {
             Some(p) => (Some(p.url.to_string()), p.caption, p.credit),
             None => (None, None, None),
         };
+        let label = resolve_label(ctx, draft.label.as_deref(), photo_url.is_some())?;
         let article = NewArticle {
             title: draft.title,
             lead: draft.lead,
@@ -42,6 +45,7 @@ impl Post {
             author_id: Some(ctx.user.id),
             published_at: ctx.app.clock().now(),
             breaking: draft.breaking,
+            label,
         };
         let (id, planned) = ctx
             .store()
@@ -58,4 +62,32 @@ impl Post {
             )),
         )
     }
+}
+
+/// The label the article must carry: the one named at /post, else the newsroom's default. It
+/// must leave room for text in a message (a photo caption holds only 1024 characters), or
+/// publishing is refused — a message without its label is never sent.
+fn resolve_label(
+    ctx: &Ctx<'_>,
+    named: Option<&str>,
+    photo: bool,
+) -> Result<Option<Label>, CommandError> {
+    let newsroom = &ctx.settings().newsroom;
+    let Some(name) = named.or(newsroom.default_label.as_deref()) else {
+        return Ok(None);
+    };
+    let label = newsroom
+        .labels
+        .get(name)
+        .cloned()
+        .ok_or_else(|| CommandError::UnknownLabel(name.to_string()))?;
+    let limit = if photo {
+        telegram::CAPTION_LIMIT
+    } else {
+        telegram::TEXT_LIMIT
+    };
+    let probe = [vec![Inline::Bold("x".repeat(40))]];
+    telegram::parts(&probe, Some(&label), limit)
+        .map_err(|e| CommandError::LabelTooLong(e.to_string()))?;
+    Ok(Some(label))
 }

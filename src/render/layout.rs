@@ -1,0 +1,157 @@
+//! The platform-neutral layout of a pushed article, which every platform renders: headline,
+//! time in the reader's zone, lead, body, photo credit, the original-language link, topics as
+//! hashtags, where to read on — and the legal label, which renderers repeat in every part.
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
+
+use crate::app::tr;
+use crate::domain::{Label, Language};
+use crate::store::ArticleRecord;
+
+/// A styled run of text inside a paragraph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inline {
+    Text(String),
+    Bold(String),
+    Italic(String),
+    /// Kept whole: a link is never split across message parts.
+    Link {
+        text: String,
+        href: String,
+    },
+}
+
+/// One paragraph; renderers separate paragraphs with a blank line.
+pub type Paragraph = Vec<Inline>;
+
+/// An article laid out for one reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// Headline, time and lead: what a photo caption should hold.
+    pub head: Vec<Paragraph>,
+    /// Body, credit, links and hashtags.
+    pub rest: Vec<Paragraph>,
+    pub photo: Option<String>,
+    pub label: Option<Label>,
+}
+
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const MONTHS_RU: [&str; 12] = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+];
+
+/// `12 January 2019, 21:10 MSK` / `12 января 2019, 21:10 MSK`, in the reader's zone.
+pub fn long_time(at: DateTime<Utc>, zone: Tz, language: Language) -> String {
+    let local = at.with_timezone(&zone);
+    let months = if language == Language::Ru {
+        MONTHS_RU
+    } else {
+        MONTHS_EN
+    };
+    format!(
+        "{} {} {}, {}",
+        local.day(),
+        months[local.month0() as usize],
+        local.year(),
+        local.format("%H:%M %Z")
+    )
+}
+
+/// Lays out `article` for a reader of `language` in `zone`.
+pub fn article(article: &ArticleRecord, language: Language, zone: Tz) -> Layout {
+    let l = language.code();
+    let mut time = long_time(article.published_at, zone, language);
+    if let Some(updated) = article.updated_at {
+        let at = updated.with_timezone(&zone).format("%H:%M").to_string();
+        time.push_str(&format!(
+            " · {}",
+            tr("push.updated", l).replace("%{at}", &at)
+        ));
+    }
+    let mut head = vec![
+        vec![Inline::Bold(article.title.clone())],
+        vec![Inline::Italic(time)],
+    ];
+    if !article.lead.is_empty() {
+        head.push(vec![Inline::Text(article.lead.clone())]);
+    }
+    let mut rest: Vec<Paragraph> = article
+        .body
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| vec![Inline::Text(p.to_string())])
+        .collect();
+    if article.photo_url.is_some() {
+        let mut credit = Vec::new();
+        if let Some(caption) = &article.photo_caption {
+            credit.push(Inline::Italic(caption.clone()));
+        }
+        match &article.photo_credit {
+            Some(c) if c.starts_with("http://") || c.starts_with("https://") => {
+                credit.push(Inline::Text(" ".into()));
+                credit.push(Inline::Link {
+                    text: tr("render.photo", l),
+                    href: c.clone(),
+                });
+            }
+            Some(c) => credit.push(Inline::Text(format!(" {c}"))),
+            None => {}
+        }
+        if !credit.is_empty() {
+            rest.push(credit);
+        }
+    }
+    if let Some(original) = &article.original_url {
+        let text = tr(&format!("article.original_{}", article.language.other()), l);
+        rest.push(vec![Inline::Link {
+            text,
+            href: original.clone(),
+        }]);
+    }
+    if !article.topics.is_empty() {
+        let tags: Vec<String> = article
+            .topics
+            .iter()
+            .map(|t| format!("#{}", t.as_str().replace('-', "_")))
+            .collect();
+        rest.push(vec![Inline::Text(tags.join(" "))]);
+    }
+    if let Some(url) = &article.url {
+        rest.push(vec![Inline::Link {
+            text: tr("render.read_more", l),
+            href: url.clone(),
+        }]);
+    }
+    Layout {
+        head,
+        rest,
+        photo: article.photo_url.clone(),
+        label: article.label.clone(),
+    }
+}

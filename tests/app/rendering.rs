@@ -1,0 +1,180 @@
+//! Golden tests of the article layout rendered for Telegram (HTML, UTF-16 limits) and Matrix
+//! (HTML + plain body), and legal labels at /post.
+
+use chrono::{TimeZone, Utc};
+use herald::domain::{Label, LabelPosition, Language, TopicSlug};
+use herald::render::{layout, matrix, telegram};
+use herald::store::ArticleRecord;
+
+const LABEL: &str = "НАСТОЯЩИЙ МАТЕРИАЛ ПРОИЗВЕДЁН ИНОСТРАННЫМ АГЕНТОМ";
+
+fn record() -> ArticleRecord {
+    ArticleRecord {
+        id: 7,
+        title: "Rights defenders <urge> release of blogger Guseinov".into(),
+        lead: "The new charges against the blogger should be dropped, the foundation said.".into(),
+        body: "Guseinov went on a hunger strike in the colony.\n\nHis statements about pressure have not been investigated."
+            .into(),
+        language: Language::En,
+        url: Some("https://news.example.org/en/7".into()),
+        original_url: Some("https://news.example.org/ru/6".into()),
+        photo_url: Some("https://news.example.org/photo.jpg".into()),
+        photo_caption: Some("A poster in support of the blogger".into()),
+        photo_credit: Some("https://rights.example.org/letter".into()),
+        published_at: Utc.with_ymd_and_hms(2019, 1, 12, 18, 10, 0).unwrap(),
+        updated_at: None,
+        retracted_at: None,
+        retraction_reason: None,
+        version: 1,
+        topics: vec![TopicSlug::parse("azerbaijan").unwrap(), TopicSlug::parse("human-rights").unwrap()],
+        label: Some(Label { text: LABEL.into(), position: LabelPosition::Top }),
+    }
+}
+
+#[test]
+fn a_full_article_with_photo_renders_for_telegram_as_caption_and_text() {
+    let layout = layout::article(&record(), Language::En, chrono_tz::Europe::Moscow);
+    let post = telegram::article(&layout).unwrap();
+    let (photo, caption) = post.photo.unwrap();
+    assert_eq!(photo, "https://news.example.org/photo.jpg");
+    assert_eq!(
+        caption,
+        format!(
+            "{LABEL}\n\n<b>Rights defenders &lt;urge&gt; release of blogger Guseinov</b>\n\n\
+             <i>12 January 2019, 21:10 MSK</i>\n\n\
+             The new charges against the blogger should be dropped, the foundation said."
+        )
+    );
+    assert_eq!(
+        post.texts,
+        [format!(
+            "{LABEL}\n\nGuseinov went on a hunger strike in the colony.\n\n\
+             His statements about pressure have not been investigated.\n\n\
+             <i>A poster in support of the blogger</i> <a href=\"https://rights.example.org/letter\">Photo</a>\n\n\
+             <a href=\"https://news.example.org/ru/6\">Originally published in Russian</a>\n\n\
+             #azerbaijan #human_rights\n\n\
+             <a href=\"https://news.example.org/en/7\">Read more</a>"
+        )]
+    );
+}
+
+#[test]
+fn the_same_article_renders_for_matrix_with_a_plain_body_and_russian_dates() {
+    let layout = layout::article(&record(), Language::Ru, chrono_tz::Europe::Moscow);
+    let messages = matrix::article(&layout);
+    assert_eq!(messages.len(), 1);
+    let m = &messages[0];
+    assert!(m.body.starts_with(&format!("{LABEL}\n\nRights defenders <urge> release of blogger Guseinov\n\n12 января 2019, 21:10 MSK")), "{}", m.body);
+    assert!(
+        m.body
+            .contains("Оригинал на русском: https://news.example.org/ru/6"),
+        "{}",
+        m.body
+    );
+    assert!(
+        m.formatted_body.starts_with(&format!(
+            "<p>{LABEL}</p><p><strong>Rights defenders &lt;urge&gt; release"
+        )),
+        "{}",
+        m.formatted_body
+    );
+    assert!(
+        m.formatted_body
+            .contains("<a href=\"https://news.example.org/en/7\">Читать полностью</a>")
+    );
+}
+
+#[test]
+fn a_very_long_article_splits_within_limits_with_the_label_in_every_part() {
+    let mut article = record();
+    article.photo_url = None;
+    article.body = (0..60)
+        .map(|n| format!("Paragraph {n}: {}", "Sentence with a 🗞 emoji. ".repeat(20)))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let layout = layout::article(&article, Language::En, chrono_tz::Europe::Moscow);
+    let post = telegram::article(&layout).unwrap();
+    assert!(post.texts.len() > 3, "{} parts", post.texts.len());
+    for part in &post.texts {
+        assert!(telegram::parsed_len(part) <= telegram::TEXT_LIMIT);
+        assert!(part.starts_with(LABEL));
+    }
+    article.body = article.body.repeat(4);
+    let messages = matrix::article(&layout::article(
+        &article,
+        Language::En,
+        chrono_tz::Europe::Moscow,
+    ));
+    assert!(messages.len() > 1);
+    for m in &messages {
+        assert!(m.body.len() + m.formatted_body.len() <= matrix::EVENT_BUDGET + 1_000);
+        assert!(
+            m.body.starts_with(LABEL) && m.formatted_body.starts_with(&format!("<p>{LABEL}</p>"))
+        );
+    }
+}
+
+#[test]
+fn a_correction_shows_its_updated_mark_in_the_readers_zone() {
+    let mut article = record();
+    article.updated_at = Some(Utc.with_ymd_and_hms(2019, 1, 12, 19, 5, 0).unwrap());
+    let layout = layout::article(&article, Language::En, chrono_tz::Asia::Baku);
+    let post = telegram::article(&layout).unwrap();
+    assert!(
+        post.photo
+            .unwrap()
+            .1
+            .contains("<i>12 January 2019, 22:10 +04 · Updated 23:05</i>")
+    );
+}
+
+mod at_post {
+    use crate::helpers::spawn_app_with;
+    use herald::domain::{Label, LabelPosition};
+
+    fn label(text: &str) -> Label {
+        Label {
+            text: text.into(),
+            position: LabelPosition::Top,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_default_label_goes_on_every_article_and_unknown_or_oversized_ones_are_refused() {
+        let t = spawn_app_with(|s| {
+            s.newsroom
+                .labels
+                .insert("agent".into(), label(super::LABEL));
+            s.newsroom
+                .labels
+                .insert("huge".into(), label(&"L".repeat(1_100)));
+            s.newsroom.default_label = Some("agent".into());
+        })
+        .await;
+        assert!(
+            t.say("1", "/post\ntitle: Labelled")
+                .await
+                .starts_with("Published as #1.")
+        );
+        assert!(t.say("42", "/article 1").await.starts_with(super::LABEL));
+        assert_eq!(
+            t.say("1", "/post\ntitle: X\nlabel: nonexistent").await,
+            "There is no label «nonexistent» in the configuration."
+        );
+        let refused = t
+            .say(
+                "1",
+                "/post\ntitle: X\nlabel: huge\nphoto: https://example.org/p.jpg",
+            )
+            .await;
+        assert!(
+            refused.starts_with("The article was not saved: its label does not fit in a message"),
+            "{refused}"
+        );
+        assert!(
+            t.say("1", "/post\ntitle: Long label, no photo\nlabel: huge")
+                .await
+                .starts_with("Published as #2.")
+        );
+    }
+}
