@@ -44,6 +44,8 @@ pub struct Newsroom {
     pub labels: std::collections::BTreeMap<String, Label>,
     /// The label every article carries unless /post names another.
     pub default_label: Option<String>,
+    /// Names that get a marker at their first mention and a note in every part mentioning them.
+    pub glossary: Vec<crate::domain::Footnote>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -87,6 +89,20 @@ struct Raw {
     limits: RawLimits,
     http: RawHttp,
     labels: std::collections::BTreeMap<String, RawLabel>,
+    footnotes: std::collections::BTreeMap<String, RawFootnote>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFootnote {
+    names: Vec<String>,
+    #[serde(default = "asterisk")]
+    marker: String,
+    note: String,
+}
+
+fn asterisk() -> String {
+    "*".into()
 }
 
 #[derive(Debug, Deserialize)]
@@ -236,6 +252,7 @@ impl Default for Raw {
             limits: RawLimits::default(),
             http: RawHttp::default(),
             labels: Default::default(),
+            footnotes: Default::default(),
         }
     }
 }
@@ -431,6 +448,20 @@ impl Settings {
                 },
             );
         }
+        let mut glossary = Vec::new();
+        for (key, f) in raw.footnotes {
+            if f.names.iter().all(|n| n.trim().is_empty())
+                || f.note.trim().is_empty()
+                || f.marker.is_empty()
+            {
+                bail!("footnotes.{key}: needs names, a marker and a note");
+            }
+            glossary.push(crate::domain::Footnote::new(
+                &f.names,
+                &f.marker,
+                f.note.trim(),
+            ));
+        }
         let default_label =
             Some(raw.newsroom.default_label.trim().to_lowercase()).filter(|l| !l.is_empty());
         if let Some(name) = default_label.as_ref().filter(|l| !labels.contains_key(*l)) {
@@ -456,6 +487,7 @@ impl Settings {
                 default_time_zone,
                 labels,
                 default_label,
+                glossary,
             },
             owners,
             console: Console {

@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod chat;
+pub mod footnote;
 pub mod label;
 pub mod language;
 pub mod role;
@@ -15,6 +16,7 @@ pub mod user;
 
 pub use article::{ArticleDraft, ArticlePatch, DraftError};
 pub use chat::{ChatKind, Platform};
+pub use footnote::Footnote;
 pub use label::{Label, LabelPosition};
 pub use language::Language;
 pub use role::Role;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 
 use crate::app::tr;
-use crate::domain::{Label, Language};
+use crate::domain::{Footnote, Label, Language};
 use crate::store::ArticleRecord;
 
 /// A styled run of text inside a paragraph.
@@ -34,6 +34,9 @@ pub struct Layout {
     pub rest: Vec<Paragraph>,
     pub photo: Option<String>,
     pub label: Option<Label>,
+    /// Glossary entries the article mentions; their marker is already at the first mention,
+    /// and renderers add the note to every part that mentions them.
+    pub footnotes: Vec<Footnote>,
 }
 
 const MONTHS_EN: [&str; 12] = [
@@ -82,8 +85,35 @@ pub fn long_time(at: DateTime<Utc>, zone: Tz, language: Language) -> String {
     )
 }
 
-/// Lays out `article` for a reader of `language` in `zone`.
-pub fn article(article: &ArticleRecord, language: Language, zone: Tz) -> Layout {
+/// Marks the first mention of each glossary name in the paragraphs; returns the entries
+/// mentioned at all. Links are left alone.
+fn mark_first_mentions(paragraphs: &mut [&mut Paragraph], glossary: &[Footnote]) -> Vec<Footnote> {
+    let mut mentioned = Vec::new();
+    for footnote in glossary {
+        'search: for paragraph in paragraphs.iter_mut() {
+            for inline in paragraph.iter_mut() {
+                let (Inline::Text(text) | Inline::Bold(text) | Inline::Italic(text)) = inline
+                else {
+                    continue;
+                };
+                if let Some(end) = footnote.first_mention(text) {
+                    text.insert_str(end, &footnote.marker);
+                    mentioned.push(footnote.clone());
+                    break 'search;
+                }
+            }
+        }
+    }
+    mentioned
+}
+
+/// Lays out `article` for a reader of `language` in `zone`, marking names from `glossary`.
+pub fn article(
+    article: &ArticleRecord,
+    language: Language,
+    zone: Tz,
+    glossary: &[Footnote],
+) -> Layout {
     let l = language.code();
     let mut time = long_time(article.published_at, zone, language);
     if let Some(updated) = article.updated_at {
@@ -148,10 +178,40 @@ pub fn article(article: &ArticleRecord, language: Language, zone: Tz) -> Layout 
             href: url.clone(),
         }]);
     }
+    let footnotes = {
+        let mut all: Vec<&mut Paragraph> = head.iter_mut().chain(rest.iter_mut()).collect();
+        mark_first_mentions(&mut all, glossary)
+    };
     Layout {
         head,
         rest,
         photo: article.photo_url.clone(),
         label: article.label.clone(),
+        footnotes,
     }
+}
+
+/// The visible text of a paragraph.
+pub fn plain_text(paragraph: &Paragraph) -> String {
+    paragraph
+        .iter()
+        .map(|inline| match inline {
+            Inline::Text(t) | Inline::Bold(t) | Inline::Italic(t) => t.as_str(),
+            Inline::Link { text, .. } => text.as_str(),
+        })
+        .collect()
+}
+
+/// The glossary entries `paragraphs` mention, as note paragraphs for the end of a part.
+pub fn notes_for(paragraphs: &[Paragraph], footnotes: &[Footnote]) -> Vec<Paragraph> {
+    let text: String = paragraphs
+        .iter()
+        .map(plain_text)
+        .collect::<Vec<_>>()
+        .join("\n");
+    footnotes
+        .iter()
+        .filter(|f| f.first_mention(&text).is_some())
+        .map(|f| vec![Inline::Italic(format!("{} {}", f.marker, f.note))])
+        .collect()
 }

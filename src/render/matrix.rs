@@ -2,7 +2,7 @@
 //! `body` every event must carry, split so each event stays far below Matrix's 64 KiB.
 
 use crate::domain::LabelPosition;
-use crate::render::layout::{Inline, Layout, Paragraph};
+use crate::render::layout::{Inline, Layout, Paragraph, notes_for};
 use crate::render::telegram::split_paragraph;
 
 /// Bytes of `body` plus `formatted_body` one event may carry; JSON escaping and the event's
@@ -86,6 +86,7 @@ pub fn article(layout: &Layout) -> Vec<MatrixMessage> {
     parts
         .into_iter()
         .map(|mut part| {
+            part.extend(notes_for(&part, &layout.footnotes));
             if let (Some(label), Some(l)) = (&label, &layout.label) {
                 match l.position {
                     LabelPosition::Top => part.insert(0, label.clone()),

@@ -6,8 +6,8 @@
 //! else between sentences, else between words — never inside a tag, an entity, a link or a
 //! character — and a required legal label is repeated in every part.
 
-use crate::domain::{Label, LabelPosition};
-use crate::render::layout::{Inline, Layout, Paragraph};
+use crate::domain::{Footnote, Label, LabelPosition};
+use crate::render::layout::{Inline, Layout, Paragraph, notes_for};
 
 pub const TEXT_LIMIT: usize = 4096;
 pub const CAPTION_LIMIT: usize = 1024;
@@ -139,21 +139,27 @@ pub(crate) fn split_paragraph(
 }
 
 /// Renders paragraphs as Telegram HTML parts of at most `limit` visible characters each, with
-/// `label` (if any) as the first (or last) paragraph of every part.
+/// `label` (if any) as the first (or last) paragraph of every part and, at the end of each part,
+/// the notes of the `footnotes` that part mentions (room for all of them is kept in every part).
 pub fn parts(
     paragraphs: &[Paragraph],
     label: Option<&Label>,
+    footnotes: &[Footnote],
     limit: usize,
 ) -> Result<Vec<String>, SplitError> {
     const SEPARATOR: usize = 2; // "\n\n"
-    let label_len = label.map_or(0, |l| visible_len(&l.text) + SEPARATOR);
-    if label_len + 2 > limit {
+    let notes: usize = footnotes
+        .iter()
+        .map(|f| visible_len(&format!("{} {}", f.marker, f.note)) + SEPARATOR)
+        .sum();
+    let reserved = label.map_or(0, |l| visible_len(&l.text) + SEPARATOR) + notes;
+    if reserved + 2 > limit {
         return Err(SplitError::LabelDoesNotFit {
-            needs: label_len,
+            needs: reserved,
             limit,
         });
     }
-    let room = limit - label_len;
+    let room = limit - reserved;
     let mut pieces: Vec<Paragraph> = Vec::new();
     for paragraph in paragraphs.iter().filter(|p| paragraph_len(p) > 0) {
         if paragraph_len(paragraph) <= room {
@@ -162,17 +168,12 @@ pub fn parts(
             pieces.extend(split_paragraph(paragraph, room)?);
         }
     }
-    let mut out = Vec::new();
-    let mut current: Vec<String> = Vec::new();
+    let mut out: Vec<Vec<Paragraph>> = Vec::new();
+    let mut current: Vec<Paragraph> = Vec::new();
     let mut used = 0;
-    for piece in &pieces {
-        let len = paragraph_len(piece);
-        let needed = if current.is_empty() {
-            len
-        } else {
-            len + SEPARATOR
-        };
-        if used + needed > room && !current.is_empty() {
+    for piece in pieces {
+        let len = paragraph_len(&piece);
+        if !current.is_empty() && used + SEPARATOR + len > room {
             out.push(std::mem::take(&mut current));
             used = 0;
         }
@@ -181,20 +182,22 @@ pub fn parts(
         } else {
             len + SEPARATOR
         };
-        current.push(paragraph_html(piece));
+        current.push(piece);
     }
     if !current.is_empty() || out.is_empty() {
         out.push(current);
     }
     Ok(out
         .into_iter()
-        .map(|mut part| {
+        .map(|part| {
+            let mut html: Vec<String> = part.iter().map(paragraph_html).collect();
+            html.extend(notes_for(&part, footnotes).iter().map(paragraph_html));
             match label {
-                Some(l) if l.position == LabelPosition::Bottom => part.push(escape(&l.text)),
-                Some(l) => part.insert(0, escape(&l.text)),
+                Some(l) if l.position == LabelPosition::Bottom => html.push(escape(&l.text)),
+                Some(l) => html.insert(0, escape(&l.text)),
                 None => {}
             }
-            part.join("\n\n")
+            html.join("\n\n")
         })
         .collect())
 }
@@ -215,17 +218,18 @@ pub fn article(layout: &Layout) -> Result<TelegramPost, SplitError> {
         let all: Vec<Paragraph> = layout.head.iter().chain(&layout.rest).cloned().collect();
         return Ok(TelegramPost {
             photo: None,
-            texts: parts(&all, label, TEXT_LIMIT)?,
+            texts: parts(&all, label, &layout.footnotes, TEXT_LIMIT)?,
         });
     };
-    let head = parts(&layout.head, label, CAPTION_LIMIT)?;
+    let notes = &layout.footnotes;
+    let head = parts(&layout.head, label, notes, CAPTION_LIMIT)?;
     let (caption, rest): (String, Vec<Paragraph>) = if head.len() == 1 {
         (
             head.into_iter().next().unwrap_or_default(),
             layout.rest.clone(),
         )
     } else {
-        let headline = parts(&layout.head[..1], label, CAPTION_LIMIT)?;
+        let headline = parts(&layout.head[..1], label, notes, CAPTION_LIMIT)?;
         (
             headline[0].clone(),
             layout.head[1..]
@@ -238,7 +242,7 @@ pub fn article(layout: &Layout) -> Result<TelegramPost, SplitError> {
     let texts = if rest.is_empty() {
         Vec::new()
     } else {
-        parts(&rest, label, TEXT_LIMIT)?
+        parts(&rest, label, notes, TEXT_LIMIT)?
     };
     Ok(TelegramPost {
         photo: Some((photo.clone(), caption)),
@@ -291,6 +295,7 @@ mod tests {
         let html = parts(
             &[vec![Inline::Bold("<b>Bold</b> & \"q\"".into())]],
             None,
+            &[],
             TEXT_LIMIT,
         )
         .unwrap();
@@ -301,7 +306,7 @@ mod tests {
     #[test]
     fn astral_characters_count_twice_and_are_never_cut() {
         let long = "🗞".repeat(3_000);
-        let html = parts(&[text(&long)], None, TEXT_LIMIT).unwrap();
+        let html = parts(&[text(&long)], None, &[], TEXT_LIMIT).unwrap();
         assert_eq!(html.len(), 2);
         assert!(html.iter().all(|p| parsed_len(p) <= TEXT_LIMIT));
         assert_eq!(html.concat().chars().count(), 3_000);
@@ -313,6 +318,7 @@ mod tests {
         let html = parts(
             &[text(&paragraph), text(&paragraph), text(&paragraph)],
             None,
+            &[],
             2_000,
         )
         .unwrap();
@@ -333,6 +339,7 @@ mod tests {
         let html = parts(
             &[text(&"word ".repeat(900))],
             Some(&top(label)),
+            &[],
             CAPTION_LIMIT,
         )
         .unwrap();
@@ -341,9 +348,16 @@ mod tests {
             text: label.into(),
             position: LabelPosition::Bottom,
         };
-        assert!(parts(&[text("x")], Some(&bottom), CAPTION_LIMIT).unwrap()[0].ends_with(label));
+        assert!(
+            parts(&[text("x")], Some(&bottom), &[], CAPTION_LIMIT).unwrap()[0].ends_with(label)
+        );
         assert!(matches!(
-            parts(&[text("x")], Some(&top(&"L".repeat(1_100))), CAPTION_LIMIT),
+            parts(
+                &[text("x")],
+                Some(&top(&"L".repeat(1_100))),
+                &[],
+                CAPTION_LIMIT
+            ),
             Err(SplitError::LabelDoesNotFit { .. })
         ));
     }
@@ -355,7 +369,7 @@ mod tests {
             href: "https://example.org/?a=1&b=2".into(),
         };
         let paragraph = vec![Inline::Text("x ".repeat(50)), link];
-        let html = parts(&[paragraph], None, 110).unwrap();
+        let html = parts(&[paragraph], None, &[], 110).unwrap();
         assert!(
             html.iter().any(
                 |p| p.contains("<a href=\"https://example.org/?a=1&amp;b=2\">the original</a>")
@@ -408,7 +422,7 @@ mod tests {
             limit in prop::sample::select(vec![TEXT_LIMIT, CAPTION_LIMIT, 200usize]),
         ) {
             let label = label.map(|l| top(&l));
-            let html = parts(&paragraphs, label.as_ref(), limit).unwrap();
+            let html = parts(&paragraphs, label.as_ref(), &[], limit).unwrap();
             for part in &html {
                 prop_assert!(parsed_len(part) <= limit, "{} > {limit}", parsed_len(part));
                 prop_assert!(balanced(part), "{part}");

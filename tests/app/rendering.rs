@@ -2,7 +2,7 @@
 //! (HTML + plain body), and legal labels at /post.
 
 use chrono::{TimeZone, Utc};
-use herald::domain::{Label, LabelPosition, Language, TopicSlug};
+use herald::domain::{Footnote, Label, LabelPosition, Language, TopicSlug};
 use herald::render::{layout, matrix, telegram};
 use herald::store::ArticleRecord;
 
@@ -33,7 +33,7 @@ fn record() -> ArticleRecord {
 
 #[test]
 fn a_full_article_with_photo_renders_for_telegram_as_caption_and_text() {
-    let layout = layout::article(&record(), Language::En, chrono_tz::Europe::Moscow);
+    let layout = layout::article(&record(), Language::En, chrono_tz::Europe::Moscow, &[]);
     let post = telegram::article(&layout).unwrap();
     let (photo, caption) = post.photo.unwrap();
     assert_eq!(photo, "https://news.example.org/photo.jpg");
@@ -60,7 +60,7 @@ fn a_full_article_with_photo_renders_for_telegram_as_caption_and_text() {
 
 #[test]
 fn the_same_article_renders_for_matrix_with_a_plain_body_and_russian_dates() {
-    let layout = layout::article(&record(), Language::Ru, chrono_tz::Europe::Moscow);
+    let layout = layout::article(&record(), Language::Ru, chrono_tz::Europe::Moscow, &[]);
     let messages = matrix::article(&layout);
     assert_eq!(messages.len(), 1);
     let m = &messages[0];
@@ -92,7 +92,7 @@ fn a_very_long_article_splits_within_limits_with_the_label_in_every_part() {
         .map(|n| format!("Paragraph {n}: {}", "Sentence with a 🗞 emoji. ".repeat(20)))
         .collect::<Vec<_>>()
         .join("\n\n");
-    let layout = layout::article(&article, Language::En, chrono_tz::Europe::Moscow);
+    let layout = layout::article(&article, Language::En, chrono_tz::Europe::Moscow, &[]);
     let post = telegram::article(&layout).unwrap();
     assert!(post.texts.len() > 3, "{} parts", post.texts.len());
     for part in &post.texts {
@@ -104,6 +104,7 @@ fn a_very_long_article_splits_within_limits_with_the_label_in_every_part() {
         &article,
         Language::En,
         chrono_tz::Europe::Moscow,
+        &[],
     ));
     assert!(messages.len() > 1);
     for m in &messages {
@@ -118,13 +119,64 @@ fn a_very_long_article_splits_within_limits_with_the_label_in_every_part() {
 fn a_correction_shows_its_updated_mark_in_the_readers_zone() {
     let mut article = record();
     article.updated_at = Some(Utc.with_ymd_and_hms(2019, 1, 12, 19, 5, 0).unwrap());
-    let layout = layout::article(&article, Language::En, chrono_tz::Asia::Baku);
+    let layout = layout::article(&article, Language::En, chrono_tz::Asia::Baku, &[]);
     let post = telegram::article(&layout).unwrap();
     assert!(
         post.photo
             .unwrap()
             .1
             .contains("<i>12 January 2019, 22:10 +04 · Updated 23:05</i>")
+    );
+}
+
+#[test]
+fn footnotes_mark_the_first_mention_and_follow_every_part_that_names_them() {
+    let glossary = [Footnote::new(
+        &["Свидетели Иеговы".into(), "Jehovah's Witnesses".into()],
+        "*",
+        "The organisation is banned in Russia.",
+    )];
+    let mut article = record();
+    article.photo_url = None;
+    article.title = "Believer arrested".into();
+    article.lead = "A Jehovah's Witness from Krasnodar was arrested.".into();
+    article.body = format!(
+        "{}\n\nThe Jehovah's Witnesses say the case is political.",
+        (0..40)
+            .map(|_| "Filler sentence about the court. ".repeat(10))
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
+    let layout = layout::article(&article, Language::En, chrono_tz::Europe::Moscow, &glossary);
+    let post = telegram::article(&layout).unwrap();
+    assert!(post.texts.len() >= 3, "{} parts", post.texts.len());
+    let note = "<i>* The organisation is banned in Russia.</i>";
+    assert!(
+        post.texts[0].contains("A Jehovah's Witness* from Krasnodar"),
+        "marker at the first mention only"
+    );
+    assert_eq!(
+        post.texts
+            .iter()
+            .map(|p| p.matches("Witness*").count())
+            .sum::<usize>(),
+        1
+    );
+    for part in &post.texts {
+        assert!(part.starts_with(LABEL) && telegram::parsed_len(part) <= telegram::TEXT_LIMIT);
+        let mentions = part.contains("Jehovah");
+        assert_eq!(
+            part.contains(note),
+            mentions,
+            "the note follows exactly the parts that mention the name"
+        );
+    }
+    assert!(post.texts.last().unwrap().contains(note));
+    let matrix = matrix::article(&layout);
+    assert!(
+        matrix[0]
+            .body
+            .contains("* The organisation is banned in Russia.")
     );
 }
 

@@ -87,7 +87,7 @@ fn resolve_label(
         telegram::TEXT_LIMIT
     };
     let probe = [vec![Inline::Bold("x".repeat(40))]];
-    telegram::parts(&probe, Some(&label), limit)
+    telegram::parts(&probe, Some(&label), &[], limit)
         .map_err(|e| CommandError::LabelTooLong(e.to_string()))?;
     Ok(Some(label))
 }
