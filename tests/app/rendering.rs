@@ -229,4 +229,39 @@ mod at_post {
                 .starts_with("Published as #2.")
         );
     }
+
+    #[tokio::test]
+    async fn preview_shows_editors_each_platforms_parts_and_refuses_readers() {
+        let t = spawn_app_with(|s| {
+            s.newsroom
+                .labels
+                .insert("agent".into(), label(super::LABEL));
+            s.newsroom.default_label = Some("agent".into());
+        })
+        .await;
+        t.say(
+            "1",
+            "/post\ntitle: Floods <close> roads\nphoto: https://example.org/p.jpg\n\nBody text.",
+        )
+        .await;
+        let preview = t.say("1", "/preview 1").await;
+        assert!(
+            preview.starts_with("Telegram (HTML):\n• photo https://example.org/p.jpg, caption:"),
+            "{preview}"
+        );
+        assert!(
+            preview.contains(&format!(
+                "{}\n\n<b>Floods &lt;close&gt; roads</b>",
+                super::LABEL
+            )),
+            "{preview}"
+        );
+        assert!(preview.contains("• message 1 ("), "{preview}");
+        assert!(preview.contains("Matrix (plain body):"), "{preview}");
+        assert_eq!(
+            t.say("42", "/preview 1").await,
+            "Not allowed: this needs the editor role."
+        );
+        assert_eq!(t.say("1", "/preview 99").await, "There is no article #99.");
+    }
 }

@@ -14,6 +14,7 @@ mod help;
 mod lang;
 mod latest;
 mod post;
+mod preview;
 mod quiet;
 mod retract;
 mod revoke;
@@ -49,6 +50,7 @@ pub enum Command {
     Digest(digest::Digest),
     Quiet(quiet::Quiet),
     Post(post::Post),
+    Preview(preview::Preview),
     Edit(edit::Edit),
     Retract(retract::Retract),
     Grant(grant::Grant),
@@ -75,6 +77,7 @@ pub const COMMANDS: &[(&str, Role)] = &[
     ("digest", Role::Reader),
     ("quiet", Role::Reader),
     ("post", Role::Editor),
+    ("preview", Role::Editor),
     ("edit", Role::Editor),
     ("retract", Role::Editor),
     ("grant", Role::Moderator),
@@ -124,6 +127,7 @@ impl Command {
             "digest" => Command::Digest(digest::Digest::parse(args)?),
             "quiet" => Command::Quiet(quiet::Quiet::parse(args)?),
             "post" => Command::Post(post::Post::parse(args)?),
+            "preview" => Command::Preview(preview::Preview::parse(args)?),
             "edit" => Command::Edit(edit::Edit::parse(args)?),
             "retract" => Command::Retract(retract::Retract::parse(args)?),
             "grant" => Command::Grant(grant::Grant::parse(args)?),
@@ -152,6 +156,7 @@ impl Command {
             Command::Digest(c) => c.apply(ctx).await,
             Command::Quiet(c) => c.apply(ctx).await,
             Command::Post(c) => c.apply(ctx).await,
+            Command::Preview(c) => c.apply(ctx).await,
             Command::Edit(c) => c.apply(ctx).await,
             Command::Retract(c) => c.apply(ctx).await,
             Command::Grant(c) => c.apply(ctx).await,
