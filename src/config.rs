@@ -46,6 +46,8 @@ pub struct Newsroom {
     pub default_label: Option<String>,
     /// Names that get a marker at their first mention and a note in every part mentioning them.
     pub glossary: Vec<crate::domain::Footnote>,
+    /// Editors' /post makes a draft that a moderator publishes with /approve.
+    pub require_approval: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -195,6 +197,7 @@ struct RawNewsroom {
     default_language: String,
     default_time_zone: String,
     default_label: String,
+    require_approval: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -273,6 +276,7 @@ impl Default for RawNewsroom {
             default_language: "en".into(),
             default_time_zone: "Europe/Moscow".into(),
             default_label: String::new(),
+            require_approval: false,
         }
     }
 }
@@ -488,6 +492,7 @@ impl Settings {
                 labels,
                 default_label,
                 glossary,
+                require_approval: raw.newsroom.require_approval,
             },
             owners,
             console: Console {

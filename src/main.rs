@@ -80,6 +80,7 @@ async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(Arc::clone(&engine).run(shutdown.clone()));
     tasks.spawn(Arc::clone(&engine).run_digests(shutdown.clone()));
+    tasks.spawn(publish_scheduled(app.clone(), shutdown.clone()));
     if let Some(addr) = settings.http_listen {
         let router = herald::http::router(app.store().clone(), metrics, app.clock());
         tasks.spawn(herald::http::serve(addr, router, shutdown.clone()));
@@ -109,6 +110,22 @@ async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     }
     app.store().close().await;
     result
+}
+
+/// Publishes embargoed articles when their time comes, checking every few seconds.
+async fn publish_scheduled(app: App, shutdown: CancellationToken) -> anyhow::Result<()> {
+    loop {
+        if let Err(error) = app.publish_due().await {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "could not publish scheduled articles"
+            );
+        }
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+            () = shutdown.cancelled() => return Ok(()),
+        }
+    }
 }
 
 /// Cancels `shutdown` on Ctrl-C or SIGTERM, so every task stops through the same token.

@@ -3,7 +3,7 @@
 pub mod commands;
 pub mod demo;
 mod error;
-mod format;
+pub(crate) mod format;
 pub mod invocation;
 pub mod reply;
 
@@ -163,6 +163,23 @@ impl App {
             .await?;
         self.planned();
         Ok(Some(id))
+    }
+
+    /// One step of the embargo worker: publishes every scheduled article whose time has come
+    /// (indexed and planned for delivery in one transaction each). Returns how many.
+    pub async fn publish_due(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        let mut published = 0;
+        for id in self.store.due_articles(now.timestamp_millis()).await? {
+            if let Some(planned) = self.store.publish_waiting(id, now).await? {
+                tracing::info!(article = id, planned, "scheduled article published");
+                published += 1;
+            }
+        }
+        if published > 0 {
+            self.planned();
+        }
+        Ok(published)
     }
 
     async fn identify(

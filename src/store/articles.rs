@@ -51,6 +51,29 @@ pub struct ArticleRecord {
     pub version: i64,
     pub topics: Vec<TopicSlug>,
     pub label: Option<Label>,
+    pub status: ArticleStatus,
+    /// Embargo time of a scheduled (or draft) article, ms since the epoch.
+    pub publish_at: Option<i64>,
+}
+
+/// Where an article is in the editorial workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArticleStatus {
+    /// Waiting for a moderator's /approve.
+    Draft,
+    /// Approved, waiting for its embargo time.
+    Scheduled,
+    Published,
+}
+
+impl ArticleStatus {
+    fn from_stored(value: &str) -> ArticleStatus {
+        match value {
+            "draft" => ArticleStatus::Draft,
+            "scheduled" => ArticleStatus::Scheduled,
+            _ => ArticleStatus::Published,
+        }
+    }
 }
 
 /// The columns every article read selects, topics folded into one space-separated string.
@@ -58,7 +81,7 @@ pub struct ArticleRecord {
 macro_rules! article_columns {
     () => {
         "a.id, a.title, a.lead, a.body, a.language, a.url, a.original_url, a.photo_url,
-    a.photo_caption, a.photo_credit, a.published_at, a.updated_at, a.retracted_at, a.retraction_reason, a.version, a.label, a.label_position,
+    a.photo_caption, a.photo_credit, a.published_at, a.updated_at, a.retracted_at, a.retraction_reason, a.version, a.label, a.label_position, a.status, a.publish_at,
     (SELECT group_concat(t.slug, ' ') FROM article_topics x JOIN topics t ON t.id = x.topic_id
       WHERE x.article_id = a.id) AS topic_slugs"
     };
@@ -91,6 +114,8 @@ pub(super) fn article_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Ar
         retraction_reason: row.try_get("retraction_reason")?,
         version: row.try_get("version")?,
         topics,
+        status: ArticleStatus::from_stored(&row.try_get::<String, _>("status")?),
+        publish_at: row.try_get("publish_at")?,
         label: row
             .try_get::<Option<String>, _>("label")?
             .map(|text| Label {
@@ -204,6 +229,114 @@ impl Store {
         Ok((id, planned))
     }
 
+    /// Stores a draft: not listed, searched or delivered until it is published.
+    pub async fn insert_draft(&self, article: &NewArticle) -> sqlx::Result<i64> {
+        let mut tx = self.write().await?;
+        let mut fresh = BTreeSet::new();
+        let id = insert_in(&mut tx, &self.partitions, &mut fresh, article).await?;
+        // The index entry goes again: a draft is found only once it is published.
+        index::remove_fresh(&mut tx, &fresh, &self.partitions, id).await?;
+        sqlx::query("UPDATE articles SET status = 'draft' WHERE id = ?1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.partitions.add(fresh);
+        Ok(id)
+    }
+
+    /// Publishes a draft or scheduled article now: it gets its publication time, enters the
+    /// index and is planned for delivery, in one transaction. `None` if it is not waiting.
+    pub async fn publish_waiting(&self, id: i64, now: DateTime<Utc>) -> sqlx::Result<Option<u64>> {
+        let mut tx = self.write().await?;
+        let Some(row) = sqlx::query(concat!(
+            "SELECT ",
+            article_columns!(),
+            " FROM articles a WHERE a.id = ?1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let article = article_from_row(&row)?;
+        if article.status == ArticleStatus::Published || article.retracted_at.is_some() {
+            return Ok(None);
+        }
+        let breaking: bool = sqlx::query_scalar("SELECT breaking FROM articles WHERE id = ?1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE articles SET status = 'published', published_at = ?2, publish_at = NULL WHERE id = ?1")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let mut fresh = BTreeSet::new();
+        let caption = article.photo_caption.as_deref().unwrap_or("");
+        index::insert(
+            &mut tx,
+            &self.partitions,
+            &mut fresh,
+            id,
+            &article.title,
+            &[&article.lead, &article.body, caption],
+        )
+        .await?;
+        let lane = if breaking {
+            LANE_BREAKING
+        } else {
+            LANE_ROUTINE
+        };
+        let planned = deliveries::plan_sends(&mut tx, id, lane, now.timestamp_millis()).await?;
+        tx.commit().await?;
+        self.partitions.add(fresh);
+        Ok(Some(planned))
+    }
+
+    /// Sets a waiting article's embargo time; `approved` makes it scheduled (else it stays a
+    /// draft that publishes at that time once approved). False if it is not waiting.
+    pub async fn schedule_article(
+        &self,
+        id: i64,
+        at_ms: i64,
+        approved: bool,
+    ) -> sqlx::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE articles SET publish_at = ?2, status = CASE WHEN ?3 THEN 'scheduled' ELSE status END
+             WHERE id = ?1 AND status <> 'published' AND retracted_at IS NULL",
+        )
+        .bind(id)
+        .bind(at_ms)
+        .bind(approved)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Scheduled articles whose embargo has passed.
+    pub async fn due_articles(&self, now_ms: i64) -> sqlx::Result<Vec<i64>> {
+        sqlx::query_scalar(
+            "SELECT id FROM articles WHERE status = 'scheduled' AND publish_at <= ?1 AND retracted_at IS NULL ORDER BY publish_at",
+        )
+        .bind(now_ms)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Drafts and scheduled articles, oldest first.
+    pub async fn waiting_articles(&self) -> sqlx::Result<Vec<ArticleRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            article_columns!(),
+            " FROM articles a WHERE a.status <> 'published' AND a.retracted_at IS NULL ORDER BY a.id LIMIT 50"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(article_from_row).collect()
+    }
+
     /// Stores many articles in one transaction without delivering them (archive imports, the
     /// demo newsroom, benchmarks): subscribers get news, not a backlog.
     pub async fn insert_articles(&self, articles: &[NewArticle]) -> sqlx::Result<Vec<i64>> {
@@ -293,7 +426,7 @@ impl Store {
         }
         index::remove(&mut tx, &self.partitions, id).await?;
         let mut fresh = BTreeSet::new();
-        if old.retracted_at.is_none() {
+        if old.retracted_at.is_none() && old.status == ArticleStatus::Published {
             let caption = old.photo_caption.as_deref().unwrap_or("");
             index::insert(
                 &mut tx,
@@ -362,14 +495,14 @@ impl Store {
             None => concat!(
                 "SELECT ",
                 article_columns!(),
-                " FROM articles a WHERE a.retracted_at IS NULL
+                " FROM articles a WHERE a.retracted_at IS NULL AND a.status = 'published'
                  ORDER BY a.published_at DESC, a.id DESC LIMIT ?2 OFFSET ?3"
             ),
             Some(_) => concat!(
                 "SELECT ",
                 article_columns!(),
                 " FROM article_topics x JOIN articles a ON a.id = x.article_id
-                 WHERE x.topic_id = ?1 AND a.retracted_at IS NULL
+                 WHERE x.topic_id = ?1 AND a.retracted_at IS NULL AND a.status = 'published'
                  ORDER BY a.published_at DESC, a.id DESC LIMIT ?2 OFFSET ?3"
             ),
         };
@@ -394,7 +527,7 @@ impl Store {
             "SELECT ",
             article_columns!(),
             " FROM articles a WHERE a.published_at >= ?1 AND a.published_at < ?2
-             AND a.retracted_at IS NULL ORDER BY a.published_at, a.id LIMIT ?3 OFFSET ?4"
+             AND a.retracted_at IS NULL AND a.status = 'published' ORDER BY a.published_at, a.id LIMIT ?3 OFFSET ?4"
         ))
         .bind(from)
         .bind(to)

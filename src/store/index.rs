@@ -130,6 +130,26 @@ pub async fn insert(
     Ok(())
 }
 
+/// Removes an entry indexed earlier in the same transaction (a draft must not be found).
+pub async fn remove_fresh(
+    tx: &mut Transaction<'_, Sqlite>,
+    fresh: &BTreeSet<i64>,
+    partitions: &Partitions,
+    id: i64,
+) -> sqlx::Result<()> {
+    let n = partitions.of(id);
+    if partitions.known(n) || fresh.contains(&n) {
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {} WHERE rowid = ?1",
+            table(n)
+        )))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Removes an article from the index (retraction, or before re-indexing a correction).
 pub async fn remove(
     tx: &mut Transaction<'_, Sqlite>,

@@ -12,3 +12,4 @@ mod moderators;
 mod readers;
 mod rendering;
 mod search;
+mod workflow;

@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use herald::domain::{Footnote, Label, LabelPosition, Language, TopicSlug};
 use herald::render::{layout, matrix, telegram};
-use herald::store::ArticleRecord;
+use herald::store::{ArticleRecord, ArticleStatus};
 
 const LABEL: &str = "НАСТОЯЩИЙ МАТЕРИАЛ ПРОИЗВЕДЁН ИНОСТРАННЫМ АГЕНТОМ";
 
@@ -28,6 +28,8 @@ fn record() -> ArticleRecord {
         version: 1,
         topics: vec![TopicSlug::parse("azerbaijan").unwrap(), TopicSlug::parse("human-rights").unwrap()],
         label: Some(Label { text: LABEL.into(), position: LabelPosition::Top }),
+        status: ArticleStatus::Published,
+        publish_at: None,
     }
 }
 

@@ -4,6 +4,8 @@ use rust_i18n::t;
 
 use super::{CommandError, Ctx, Reply};
 use crate::app::format;
+use crate::domain::Role;
+use crate::store::ArticleStatus;
 
 #[derive(Debug)]
 pub struct ShowArticle {
@@ -32,6 +34,8 @@ impl ShowArticle {
             .store()
             .article(self.id)
             .await?
+            // Drafts and embargoed articles exist only for the newsroom.
+            .filter(|a| a.status == ArticleStatus::Published || ctx.role >= Role::Editor)
             .ok_or(CommandError::NoArticle(self.id))?;
         if let Some(at) = article.retracted_at {
             let reason = article.retraction_reason.unwrap_or_default();

@@ -4,10 +4,12 @@
 //! Each command file has a struct with `parse(args)`, which turns the text after the command
 //! name into typed arguments or a `CommandError::Usage`, and `apply(ctx)`, which does the work.
 
+mod approve;
 mod archive;
 mod article;
 mod deliveries;
 mod digest;
+mod drafts;
 mod edit;
 mod grant;
 mod help;
@@ -19,6 +21,7 @@ mod quiet;
 mod retract;
 mod revoke;
 mod roles;
+mod schedule;
 mod search;
 mod start;
 mod subscribe;
@@ -51,6 +54,9 @@ pub enum Command {
     Quiet(quiet::Quiet),
     Post(post::Post),
     Preview(preview::Preview),
+    Schedule(schedule::Schedule),
+    Drafts(drafts::Drafts),
+    Approve(approve::Approve),
     Edit(edit::Edit),
     Retract(retract::Retract),
     Grant(grant::Grant),
@@ -78,8 +84,11 @@ pub const COMMANDS: &[(&str, Role)] = &[
     ("quiet", Role::Reader),
     ("post", Role::Editor),
     ("preview", Role::Editor),
+    ("schedule", Role::Editor),
+    ("drafts", Role::Editor),
     ("edit", Role::Editor),
     ("retract", Role::Editor),
+    ("approve", Role::Moderator),
     ("grant", Role::Moderator),
     ("revoke", Role::Moderator),
     ("roles", Role::Moderator),
@@ -128,6 +137,9 @@ impl Command {
             "quiet" => Command::Quiet(quiet::Quiet::parse(args)?),
             "post" => Command::Post(post::Post::parse(args)?),
             "preview" => Command::Preview(preview::Preview::parse(args)?),
+            "schedule" => Command::Schedule(schedule::Schedule::parse(args)?),
+            "drafts" => Command::Drafts(drafts::Drafts::parse(args)?),
+            "approve" => Command::Approve(approve::Approve::parse(args)?),
             "edit" => Command::Edit(edit::Edit::parse(args)?),
             "retract" => Command::Retract(retract::Retract::parse(args)?),
             "grant" => Command::Grant(grant::Grant::parse(args)?),
@@ -157,6 +169,9 @@ impl Command {
             Command::Quiet(c) => c.apply(ctx).await,
             Command::Post(c) => c.apply(ctx).await,
             Command::Preview(c) => c.apply(ctx).await,
+            Command::Schedule(c) => c.apply(ctx).await,
+            Command::Drafts(c) => c.apply(ctx).await,
+            Command::Approve(c) => c.apply(ctx).await,
             Command::Edit(c) => c.apply(ctx).await,
             Command::Retract(c) => c.apply(ctx).await,
             Command::Grant(c) => c.apply(ctx).await,

@@ -3,7 +3,7 @@
 use rust_i18n::t;
 
 use super::{CommandError, Ctx, Reply, resolve_topics};
-use crate::domain::{ArticleDraft, Label};
+use crate::domain::{ArticleDraft, Label, Role};
 use crate::render::layout::Inline;
 use crate::render::telegram;
 use crate::store::NewArticle;
@@ -47,13 +47,22 @@ impl Post {
             breaking: draft.breaking,
             label,
         };
+        let l = ctx.lang();
+        if ctx.settings().newsroom.require_approval && ctx.role < Role::Moderator {
+            let id = ctx.store().insert_draft(&article).await?;
+            tracing::info!(article = id, editor = %ctx.user.user, "draft saved");
+            return Ok(Reply::text(t!("post.draft", locale = l, id = id)).hint(t!(
+                "post.draft_hint",
+                locale = l,
+                id = id
+            )));
+        }
         let (id, planned) = ctx
             .store()
             .insert_article(&article, ctx.app.clock().now_ms())
             .await?;
         ctx.app.planned();
         tracing::info!(article = id, planned, editor = %ctx.user.user, "article published");
-        let l = ctx.lang();
         Ok(
             Reply::text(t!("post.published", locale = l, id = id)).hint(t!(
                 "post.hint",
