@@ -69,6 +69,7 @@ fn article(title: &str) -> NewArticle {
         published_at: chrono::Utc::now(),
         breaking: false,
         label: None,
+        pair_id: None,
     }
 }
 

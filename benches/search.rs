@@ -161,6 +161,7 @@ fn article(rng: &mut Rng, ru: &Vocabulary, en: &Vocabulary, n: usize) -> NewArti
         published_at: Utc.timestamp_opt(1_500_000_000 + n as i64 * 60, 0).unwrap(),
         breaking: false,
         label: None,
+        pair_id: None,
     }
 }
 

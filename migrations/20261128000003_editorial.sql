@@ -11,3 +11,6 @@ ALTER TABLE articles ADD COLUMN status TEXT NOT NULL DEFAULT 'published'
 -- Embargo time (ms since the epoch) of a scheduled article.
 ALTER TABLE articles ADD COLUMN publish_at INTEGER;
 CREATE INDEX articles_scheduled ON articles (status, publish_at) WHERE status <> 'published';
+
+-- Bilingual pairs: an article and its translation point at each other.
+ALTER TABLE articles ADD COLUMN pair_id INTEGER REFERENCES articles(id) ON DELETE SET NULL;

@@ -164,6 +164,7 @@ pub async fn load(app: &App) -> anyhow::Result<usize> {
             published_at: at(demo.at),
             breaking: false,
             label: None,
+            pair_id: None,
         });
     }
     Ok(store.insert_articles(&articles).await?.len())

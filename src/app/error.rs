@@ -38,6 +38,10 @@ pub enum CommandError {
     TargetIsOwner(String),
     #[error("topic {0} exists")]
     TopicExists(String),
+    #[error("articles #{0} and its pair share a language")]
+    PairSameLanguage(i64),
+    #[error("article #{0} already has a translation (#{1})")]
+    PairTaken(i64, i64),
     #[error("no label {0}")]
     UnknownLabel(String),
     #[error("label does not fit: {0}")]
@@ -97,6 +101,12 @@ impl CommandError {
                 t!("error.target_is_owner", locale = l, user = v).into()
             }
             CommandError::TopicExists(v) => t!("error.topic_exists", locale = l, slug = v).into(),
+            CommandError::PairSameLanguage(id) => {
+                t!("error.pair_same_language", locale = l, id = id).into()
+            }
+            CommandError::PairTaken(id, other) => {
+                t!("error.pair_taken", locale = l, id = id, other = other).into()
+            }
             CommandError::UnknownLabel(v) => t!("error.unknown_label", locale = l, name = v).into(),
             CommandError::LabelTooLong(v) => {
                 t!("error.label_too_long", locale = l, detail = v).into()
@@ -136,6 +146,9 @@ fn draft_message(error: &DraftError, l: &str) -> String {
         }
         DraftError::BadUrl { line, value } => {
             t!("draft.bad_url", locale = l, line = line, value = value)
+        }
+        DraftError::NotAnId { line, value } => {
+            t!("draft.not_an_id", locale = l, line = line, value = value)
         }
         DraftError::NotYesNo { line, value } => {
             t!("draft.not_yes_no", locale = l, line = line, value = value)

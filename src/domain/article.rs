@@ -46,6 +46,8 @@ pub struct ArticleDraft {
     pub breaking: bool,
     /// The name of a legal label from the config, instead of the newsroom's default one.
     pub label: Option<String>,
+    /// The id of the article this one translates.
+    pub pair: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +96,8 @@ pub enum DraftError {
     BadTopic { line: usize, value: String },
     #[error("line {line}: `{value}` is not an http(s) link")]
     BadUrl { line: usize, value: String },
+    #[error("line {line}: `{value}` is not an article id")]
+    NotAnId { line: usize, value: String },
     #[error("line {line}: `{value}` is not yes or no")]
     NotYesNo { line: usize, value: String },
     #[error("a caption or credit needs a photo")]
@@ -115,6 +119,7 @@ enum Field {
     Original,
     Breaking,
     Label,
+    Pair,
 }
 
 impl Field {
@@ -131,6 +136,7 @@ impl Field {
             "original" | "оригинал" => Field::Original,
             "breaking" | "срочно" => Field::Breaking,
             "label" | "маркировка" => Field::Label,
+            "pair" | "translation" | "перевод" => Field::Pair,
             _ => return None,
         })
     }
@@ -248,6 +254,7 @@ impl ArticleDraft {
             photo: None,
             breaking: false,
             label: None,
+            pair: None,
         };
         let (mut caption, mut credit) = (None, None);
         for (field, value, line, _) in parsed.fields {
@@ -279,6 +286,18 @@ impl ArticleDraft {
                 Field::Original => draft.original_url = Some(parse_url(&value, line)?),
                 Field::Breaking => draft.breaking = parse_yes_no(&value, line)?,
                 Field::Label => draft.label = Some(value.to_lowercase()).filter(|v| !v.is_empty()),
+                Field::Pair => {
+                    let id = value
+                        .trim()
+                        .trim_start_matches('#')
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|id| *id > 0);
+                    draft.pair = Some(id.ok_or(DraftError::NotAnId {
+                        line,
+                        value: value.clone(),
+                    })?);
+                }
             }
         }
         if draft.title.is_empty() {

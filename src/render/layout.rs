@@ -164,6 +164,10 @@ pub fn article(
             href: original.clone(),
         }]);
     }
+    if let Some(pair) = article.pair_id {
+        let other = tr(&format!("render.also_{}", article.language.other()), l);
+        rest.push(vec![Inline::Text(format!("{other}: /article {pair}"))]);
+    }
     if !article.topics.is_empty() {
         let tags: Vec<String> = article
             .topics

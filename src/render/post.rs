@@ -38,6 +38,10 @@ fn article_body(article: &ArticleRecord, to: &Destination) -> Reply {
     let mut reply = Reply::default()
         .heading(article.title.clone())
         .paragraph(meta);
+    if let Some(pair) = article.pair_id {
+        let other = crate::app::tr(&format!("render.also_{}", article.language.other()), l);
+        reply = reply.hint(format!("{other}: /article {pair}"));
+    }
     if !article.lead.is_empty() {
         reply = reply.paragraph(article.lead.clone());
     }

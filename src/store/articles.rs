@@ -30,6 +30,8 @@ pub struct NewArticle {
     pub breaking: bool,
     /// The legal label every message of this article must carry.
     pub label: Option<Label>,
+    /// Its translation, already stored (`pair: <id>` at /post).
+    pub pair_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +56,18 @@ pub struct ArticleRecord {
     pub status: ArticleStatus,
     /// Embargo time of a scheduled (or draft) article, ms since the epoch.
     pub publish_at: Option<i64>,
+    /// Its translation, if it has one.
+    pub pair_id: Option<i64>,
+}
+
+/// What /link found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairOutcome {
+    Linked,
+    NotFound(i64),
+    SameLanguage,
+    /// One of them already has another translation (this one).
+    AlreadyPaired(i64),
 }
 
 /// Where an article is in the editorial workflow.
@@ -81,7 +95,7 @@ impl ArticleStatus {
 macro_rules! article_columns {
     () => {
         "a.id, a.title, a.lead, a.body, a.language, a.url, a.original_url, a.photo_url,
-    a.photo_caption, a.photo_credit, a.published_at, a.updated_at, a.retracted_at, a.retraction_reason, a.version, a.label, a.label_position, a.status, a.publish_at,
+    a.photo_caption, a.photo_credit, a.published_at, a.updated_at, a.retracted_at, a.retraction_reason, a.version, a.label, a.label_position, a.status, a.publish_at, a.pair_id,
     (SELECT group_concat(t.slug, ' ') FROM article_topics x JOIN topics t ON t.id = x.topic_id
       WHERE x.article_id = a.id) AS topic_slugs"
     };
@@ -116,6 +130,7 @@ pub(super) fn article_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Ar
         topics,
         status: ArticleStatus::from_stored(&row.try_get::<String, _>("status")?),
         publish_at: row.try_get("publish_at")?,
+        pair_id: row.try_get("pair_id")?,
         label: row
             .try_get::<Option<String>, _>("label")?
             .map(|text| Label {
@@ -193,6 +208,13 @@ async fn insert_in(
     .fetch_one(&mut **tx)
     .await?;
     add_topics(tx, id, &article.topic_ids).await?;
+    if let Some(pair) = article.pair_id {
+        sqlx::query("UPDATE articles SET pair_id = CASE id WHEN ?1 THEN ?2 ELSE ?1 END WHERE id IN (?1, ?2)")
+            .bind(id)
+            .bind(pair)
+            .execute(&mut **tx)
+            .await?;
+    }
     let caption = article.photo_caption.as_deref().unwrap_or("");
     index::insert(
         tx,
@@ -227,6 +249,38 @@ impl Store {
         tx.commit().await?;
         self.partitions.add(fresh);
         Ok((id, planned))
+    }
+
+    /// Pairs two articles as translations of each other. Both must exist, differ in language
+    /// and have no other partner.
+    pub async fn link_pair(&self, a: i64, b: i64) -> sqlx::Result<PairOutcome> {
+        let mut tx = self.write().await?;
+        let rows: Vec<(i64, String, Option<i64>)> =
+            sqlx::query_as("SELECT id, language, pair_id FROM articles WHERE id IN (?1, ?2)")
+                .bind(a)
+                .bind(b)
+                .fetch_all(&mut *tx)
+                .await?;
+        let find = |id: i64| rows.iter().find(|r| r.0 == id);
+        let (Some(ra), Some(rb)) = (find(a), find(b)) else {
+            return Ok(PairOutcome::NotFound(if find(a).is_none() { a } else { b }));
+        };
+        if ra.1 == rb.1 {
+            return Ok(PairOutcome::SameLanguage);
+        }
+        if let Some(other) = [ra, rb]
+            .iter()
+            .find_map(|r| r.2.filter(|p| *p != a && *p != b))
+        {
+            return Ok(PairOutcome::AlreadyPaired(other));
+        }
+        sqlx::query("UPDATE articles SET pair_id = CASE id WHEN ?1 THEN ?2 ELSE ?1 END WHERE id IN (?1, ?2)")
+            .bind(a)
+            .bind(b)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(PairOutcome::Linked)
     }
 
     /// Stores a draft: not listed, searched or delivered until it is published.

@@ -68,12 +68,25 @@ pub(super) async fn plan_sends(
     lane: i64,
     now_ms: i64,
 ) -> sqlx::Result<u64> {
+    // A translation replaces the unsent copies of its partner in chats of its language…
+    sqlx::query(
+        "UPDATE deliveries SET state = 'cancelled', last_error = 'replaced by its translation #' || ?1
+         WHERE action = 'send' AND state IN ('pending', 'held')
+           AND article_id = (SELECT pair_id FROM articles WHERE id = ?1)
+           AND chat_id IN (SELECT id FROM chats WHERE language = (SELECT language FROM articles WHERE id = ?1))",
+    )
+    .bind(article_id)
+    .execute(&mut **tx)
+    .await?;
+    // …and goes to no chat that has a copy of its partner: one story, one message per chat.
     let done = sqlx::query(
         "INSERT OR IGNORE INTO deliveries (chat_id, article_id, action, lane, state, not_before, created_at)
          SELECT c.id, ?1, 'send', ?2, CASE c.delivery_mode WHEN 'instant' THEN 'pending' ELSE 'held' END, ?3, ?3
          FROM chats c WHERE c.active = 1 AND c.id IN (
              SELECT s.chat_id FROM subscriptions s WHERE s.topic_id IS NULL
-                OR s.topic_id IN (SELECT topic_id FROM article_topics WHERE article_id = ?1))",
+                OR s.topic_id IN (SELECT topic_id FROM article_topics WHERE article_id = ?1))
+           AND c.id NOT IN (SELECT chat_id FROM deliveries WHERE action = 'send' AND state <> 'cancelled'
+                AND article_id = (SELECT pair_id FROM articles WHERE id = ?1))",
     )
     .bind(article_id)
     .bind(lane)

@@ -24,7 +24,7 @@ use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 
-pub use articles::{ArticleRecord, ArticleStatus, NewArticle, Retraction};
+pub use articles::{ArticleRecord, ArticleStatus, NewArticle, PairOutcome, Retraction};
 pub use audit::{AuditEntry, AuditOutcome, AuditRecord};
 pub use chats::{ChatRecord, NewChat};
 pub use deliveries::{Action, Job, LANE_BREAKING, LANE_CORRECTION, LANE_INTERACTIVE, LANE_ROUTINE};

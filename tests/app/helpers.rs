@@ -126,6 +126,7 @@ impl TestApp {
             published_at: at,
             breaking: false,
             label: None,
+            pair_id: None,
         };
         self.app
             .store()

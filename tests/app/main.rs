@@ -9,6 +9,7 @@ mod helpers;
 mod http;
 mod lanes;
 mod moderators;
+mod pairs;
 mod readers;
 mod rendering;
 mod search;

@@ -30,6 +30,7 @@ fn record() -> ArticleRecord {
         label: Some(Label { text: LABEL.into(), position: LabelPosition::Top }),
         status: ArticleStatus::Published,
         publish_at: None,
+        pair_id: None,
     }
 }
 

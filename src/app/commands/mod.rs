@@ -15,6 +15,7 @@ mod grant;
 mod help;
 mod lang;
 mod latest;
+mod link;
 mod post;
 mod preview;
 mod quiet;
@@ -56,6 +57,7 @@ pub enum Command {
     Preview(preview::Preview),
     Schedule(schedule::Schedule),
     Drafts(drafts::Drafts),
+    Link(link::Link),
     Approve(approve::Approve),
     Edit(edit::Edit),
     Retract(retract::Retract),
@@ -86,6 +88,7 @@ pub const COMMANDS: &[(&str, Role)] = &[
     ("preview", Role::Editor),
     ("schedule", Role::Editor),
     ("drafts", Role::Editor),
+    ("link", Role::Editor),
     ("edit", Role::Editor),
     ("retract", Role::Editor),
     ("approve", Role::Moderator),
@@ -139,6 +142,7 @@ impl Command {
             "preview" => Command::Preview(preview::Preview::parse(args)?),
             "schedule" => Command::Schedule(schedule::Schedule::parse(args)?),
             "drafts" => Command::Drafts(drafts::Drafts::parse(args)?),
+            "link" => Command::Link(link::Link::parse(args)?),
             "approve" => Command::Approve(approve::Approve::parse(args)?),
             "edit" => Command::Edit(edit::Edit::parse(args)?),
             "retract" => Command::Retract(retract::Retract::parse(args)?),
@@ -171,6 +175,7 @@ impl Command {
             Command::Preview(c) => c.apply(ctx).await,
             Command::Schedule(c) => c.apply(ctx).await,
             Command::Drafts(c) => c.apply(ctx).await,
+            Command::Link(c) => c.apply(ctx).await,
             Command::Approve(c) => c.apply(ctx).await,
             Command::Edit(c) => c.apply(ctx).await,
             Command::Retract(c) => c.apply(ctx).await,

@@ -31,11 +31,25 @@ impl Post {
             None => (None, None, None),
         };
         let label = resolve_label(ctx, draft.label.as_deref(), photo_url.is_some())?;
+        let language = draft.language.unwrap_or(ctx.chat.language);
+        if let Some(pair) = draft.pair {
+            let other = ctx
+                .store()
+                .article(pair)
+                .await?
+                .ok_or(CommandError::NoArticle(pair))?;
+            if other.language == language {
+                return Err(CommandError::PairSameLanguage(pair));
+            }
+            if let Some(taken) = other.pair_id {
+                return Err(CommandError::PairTaken(pair, taken));
+            }
+        }
         let article = NewArticle {
             title: draft.title,
             lead: draft.lead,
             body: draft.body,
-            language: draft.language.unwrap_or(ctx.chat.language),
+            language,
             url: draft.url.map(|u| u.to_string()),
             original_url: draft.original_url.map(|u| u.to_string()),
             photo_url,
@@ -46,6 +60,7 @@ impl Post {
             published_at: ctx.app.clock().now(),
             breaking: draft.breaking,
             label,
+            pair_id: draft.pair,
         };
         let l = ctx.lang();
         if ctx.settings().newsroom.require_approval && ctx.role < Role::Moderator {
