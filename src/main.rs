@@ -72,6 +72,7 @@ async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         app.clock(),
         EngineConfig {
             owners: settings.owners.clone(),
+            glossary: settings.newsroom.glossary.clone(),
             ..settings.delivery.clone()
         },
         Arc::clone(&metrics),

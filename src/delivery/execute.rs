@@ -6,8 +6,8 @@ use tokio::time::Instant;
 
 use super::{Engine, Outcome, backoff};
 use crate::app::{Reply, tr_args};
-use crate::platform::{Destination, Outbound, SendError};
-use crate::render::post;
+use crate::platform::{Destination, Outbound, Post, SendError};
+use crate::render::{layout, post};
 use crate::store::{Action, ArticleRecord, Job};
 
 /// What a successful platform call did.
@@ -85,12 +85,12 @@ impl Engine {
         let copy = job.target_message_ids.as_deref();
         Ok(match (job.action, article, copy) {
             (Action::Send, Some(a), _) if a.retracted_at.is_none() => outbound
-                .send(to, &post::article(a, to))
+                .send(to, &self.article_post(a, to))
                 .await
                 .map(|ids| Done::Sent(ids, Some(a.version))),
             (Action::Send, _, _) => Ok(Done::Moot("article retracted or removed before delivery")),
             (Action::Edit, Some(a), Some(ids)) if a.retracted_at.is_none() => outbound
-                .edit(to, ids, &post::article(a, to))
+                .edit(to, ids, &self.article_post(a, to))
                 .await
                 .map(|()| Done::Edited(a.version)),
             (Action::Edit, _, _) => Ok(Done::Moot("no copy to edit")),
@@ -98,7 +98,11 @@ impl Engine {
                 outbound.delete(to, ids).await.map(|()| Done::Changed)
             }
             (Action::Notice, Some(a), Some(ids)) => outbound
-                .edit(to, ids, &post::retraction_notice(&a.title, to.language))
+                .edit(
+                    to,
+                    ids,
+                    &post::retraction_notice(&a.title, to.language).into(),
+                )
                 .await
                 .map(|()| Done::Changed),
             (Action::Delete | Action::Notice, _, _) => Ok(Done::Moot("no copy to remove")),
@@ -109,7 +113,7 @@ impl Engine {
                     .and_then(|p| serde_json::from_str::<Reply>(p).ok())
                 {
                     Some(reply) => outbound
-                        .send(to, &reply)
+                        .send(to, &reply.into())
                         .await
                         .map(|ids| Done::Sent(ids, None)),
                     None => Err(SendError::Permanent("unreadable reply".into())),
@@ -129,12 +133,26 @@ impl Engine {
                     Ok(Done::Moot("every article of the digest was retracted"))
                 } else {
                     outbound
-                        .send(to, &post::digest(&articles, to))
+                        .send(to, &post::digest(&articles, to).into())
                         .await
                         .map(|ids| Done::Sent(ids, None))
                 }
             }
         })
+    }
+
+    /// An article as a post: the neutral reply plus its layout in the reader's language and zone.
+    fn article_post(&self, article: &ArticleRecord, to: &Destination) -> Post {
+        let layout = layout::article(
+            article,
+            to.language,
+            to.time_zone.tz(),
+            &self.config.glossary,
+        );
+        Post {
+            reply: post::article(article, to),
+            article: Some(layout),
+        }
     }
 
     /// Queues a notice about a gone chat to every owner's and moderator's private chat.

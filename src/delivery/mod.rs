@@ -27,7 +27,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub use crate::clock::Clock;
-use crate::domain::{Platform, UserRef};
+use crate::domain::{Footnote, Platform, UserRef};
 use crate::platform::Outbound;
 use crate::store::{Job, LANE_INTERACTIVE, Store};
 pub use metrics::Metrics;
@@ -52,6 +52,8 @@ pub struct EngineConfig {
     pub idle_poll: Duration,
     /// Owners from the config; they and stored moderators are told when a chat is gone.
     pub owners: Vec<UserRef>,
+    /// The newsroom's footnotes, for article layouts.
+    pub glossary: Vec<Footnote>,
 }
 
 impl Default for EngineConfig {
@@ -66,6 +68,7 @@ impl Default for EngineConfig {
             grace: Duration::from_secs(10),
             idle_poll: Duration::from_secs(1),
             owners: Vec::new(),
+            glossary: Vec::new(),
         }
     }
 }

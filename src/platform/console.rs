@@ -16,8 +16,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{Destination, Outbound, SendError};
-use crate::app::Reply;
+use super::{Destination, Outbound, Post, SendError};
 
 use crate::app::{App, ChatInfo, Invocation, Sender};
 use crate::domain::{ChatKind, Platform};
@@ -66,9 +65,9 @@ impl ConsoleOutbound {
 
 #[async_trait]
 impl Outbound for ConsoleOutbound {
-    async fn send(&self, _to: &Destination, post: &Reply) -> Result<Vec<String>, SendError> {
+    async fn send(&self, _to: &Destination, post: &Post) -> Result<Vec<String>, SendError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed).to_string();
-        self.push(format!("📰 [message {id}]\n{}", plain::render(post)))?;
+        self.push(format!("📰 [message {id}]\n{}", plain::render(&post.reply)))?;
         Ok(vec![id])
     }
 
@@ -76,12 +75,12 @@ impl Outbound for ConsoleOutbound {
         &self,
         _to: &Destination,
         message_ids: &[String],
-        post: &Reply,
+        post: &Post,
     ) -> Result<(), SendError> {
         self.push(format!(
             "✏️ [message {} edited]\n{}",
             message_ids.join(", "),
-            plain::render(post)
+            plain::render(&post.reply)
         ))
     }
 

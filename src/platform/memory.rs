@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{Destination, Outbound, SendError};
-use crate::app::Reply;
+use super::{Destination, Outbound, Post, SendError};
 use crate::clock::Clock;
+use crate::render::layout::Layout;
 use crate::render::plain;
 
 /// One call the platform received.
@@ -36,6 +36,8 @@ pub enum CallKind {
 pub struct Message {
     pub id: String,
     pub text: String,
+    /// The article layout the engine handed over, for rich platforms to render.
+    pub layout: Option<Layout>,
     pub edits: u32,
     pub deleted: bool,
 }
@@ -140,15 +142,16 @@ impl MemoryPlatform {
 
 #[async_trait]
 impl Outbound for MemoryPlatform {
-    async fn send(&self, to: &Destination, post: &Reply) -> Result<Vec<String>, SendError> {
+    async fn send(&self, to: &Destination, post: &Post) -> Result<Vec<String>, SendError> {
         self.wait().await;
-        self.answer(&to.native_id, CallKind::Send, plain::render(post))?;
+        self.answer(&to.native_id, CallKind::Send, plain::render(&post.reply))?;
         let mut state = self.state();
         state.next_id += 1;
         let id = state.next_id.to_string();
         let message = Message {
             id: id.clone(),
-            text: plain::render(post),
+            text: plain::render(&post.reply),
+            layout: post.article.clone(),
             edits: 0,
             deleted: false,
         };
@@ -164,17 +167,18 @@ impl Outbound for MemoryPlatform {
         &self,
         to: &Destination,
         message_ids: &[String],
-        post: &Reply,
+        post: &Post,
     ) -> Result<(), SendError> {
         self.wait().await;
-        self.answer(&to.native_id, CallKind::Edit, plain::render(post))?;
+        self.answer(&to.native_id, CallKind::Edit, plain::render(&post.reply))?;
         let mut state = self.state();
         let messages = state.chats.entry(to.native_id.clone()).or_default();
         let message = messages
             .iter_mut()
             .find(|m| message_ids.contains(&m.id) && !m.deleted)
             .ok_or_else(|| SendError::Permanent("message to edit not found".into()))?;
-        message.text = plain::render(post);
+        message.text = plain::render(&post.reply);
+        message.layout = post.article.clone();
         message.edits += 1;
         Ok(())
     }

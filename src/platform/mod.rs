@@ -14,6 +14,7 @@ use async_trait::async_trait;
 
 use crate::app::Reply;
 use crate::domain::{ChatKind, Language, Platform, TimeZoneName};
+use crate::render::layout::Layout;
 
 /// A chat as the delivery engine addresses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,19 +54,37 @@ pub enum SendError {
     NotDeletable(String),
 }
 
+/// What a platform is asked to show: the platform-neutral reply every platform can render and,
+/// for an article, its full layout (photo, legal label, footnotes, splitting hints), which
+/// rich platforms render with `render::telegram` or `render::matrix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    pub reply: Reply,
+    pub article: Option<Layout>,
+}
+
+impl From<Reply> for Post {
+    fn from(reply: Reply) -> Post {
+        Post {
+            reply,
+            article: None,
+        }
+    }
+}
+
 /// What the delivery engine needs from a platform. Implementations make exactly one request
 /// per call (or one per part of a split message) and never retry or sleep on their own:
 /// pacing and retries belong to the engine.
 #[async_trait]
 pub trait Outbound: Send + Sync {
     /// Sends a new message; returns the platform's ids of every message it took.
-    async fn send(&self, to: &Destination, post: &Reply) -> Result<Vec<String>, SendError>;
+    async fn send(&self, to: &Destination, post: &Post) -> Result<Vec<String>, SendError>;
     /// Replaces the content of a sent copy.
     async fn edit(
         &self,
         to: &Destination,
         message_ids: &[String],
-        post: &Reply,
+        post: &Post,
     ) -> Result<(), SendError>;
     /// Removes a sent copy.
     async fn delete(&self, to: &Destination, message_ids: &[String]) -> Result<(), SendError>;

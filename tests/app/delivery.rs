@@ -86,6 +86,27 @@ pub async fn pass(d: Duration) {
 }
 
 impl Harness {
+    /// Rebuilds the engine with a footnote glossary (as `main` passes the config's).
+    pub fn set_glossary(&mut self, glossary: Vec<herald::domain::Footnote>) {
+        let config = EngineConfig {
+            owners: self.t.app.settings().owners.clone(),
+            glossary,
+            ..EngineConfig::default()
+        };
+        self.engine = Arc::new(Engine::new(
+            self.t.app.store().clone(),
+            vec![(
+                Platform::Telegram,
+                self.platform.clone(),
+                RatePolicy::telegram(),
+            )],
+            self.t.app.clock(),
+            config,
+            Arc::new(Metrics::new()),
+            self.t.app.wake(),
+        ));
+    }
+
     /// Steps the engine until nothing is queued, sleeping (in paused time) whenever it must
     /// wait. Returns the outcomes.
     pub async fn drain(&self) -> Vec<Outcome> {

@@ -267,4 +267,48 @@ mod at_post {
         );
         assert_eq!(t.say("1", "/preview 99").await, "There is no article #99.");
     }
+
+    #[tokio::test]
+    async fn the_engine_hands_platforms_the_layout_with_label_and_footnotes() {
+        use herald::clock::Clock;
+        use herald::delivery::RatePolicy;
+        use herald::domain::Footnote;
+        use herald::render::telegram;
+        use std::time::Duration;
+
+        let t = crate::helpers::spawn_app_at(Clock::system(), |s| {
+            s.newsroom
+                .labels
+                .insert("agent".into(), label(super::LABEL));
+            s.newsroom.default_label = Some("agent".into());
+        })
+        .await;
+        let mut h = crate::delivery::harness_for(t, RatePolicy::telegram(), Duration::ZERO);
+        h.set_glossary(vec![Footnote::new(
+            &["Jehovah's Witnesses".into()],
+            "*",
+            "Banned in Russia.",
+        )]);
+        crate::delivery::hold_clock();
+        h.t.say("10", "/subscribe all").await;
+        h.t.say(
+            "1",
+            "/post\ntitle: Arrest in Krasnodar\nlead: A Jehovah's Witness was detained.",
+        )
+        .await;
+        h.drain().await;
+        let message = &h.platform.messages("10")[0];
+        assert!(
+            message.text.starts_with(super::LABEL),
+            "the plain push carries the label too"
+        );
+        let layout = message
+            .layout
+            .as_ref()
+            .expect("an article comes with its layout");
+        let post = telegram::article(layout).unwrap();
+        assert!(post.texts[0].starts_with(super::LABEL));
+        assert!(post.texts[0].contains("Jehovah's Witness* was detained"));
+        assert!(post.texts[0].contains("<i>* Banned in Russia.</i>"));
+    }
 }
