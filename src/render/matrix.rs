@@ -100,3 +100,47 @@ pub fn article(layout: &Layout) -> Vec<MatrixMessage> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Label, LabelPosition};
+    use proptest::prelude::*;
+
+    fn paragraph() -> impl Strategy<Value = Paragraph> {
+        prop::collection::vec(
+            prop_oneof![
+                "[a-zA-Zа-я0-9 .&<>\"🗞]{0,1500}".prop_map(Inline::Text),
+                "[a-z ]{1,50}".prop_map(Inline::Bold),
+                ("[a-z<>&]{1,30}", "[a-z]{1,30}").prop_map(|(text, path)| Inline::Link {
+                    text,
+                    href: format!("https://example.org/{path}")
+                }),
+            ],
+            1..8,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+
+        /// Every event fits Matrix's 64 KiB with room for JSON, and carries the label.
+        #[test]
+        fn every_event_fits_and_carries_the_label(
+            head in prop::collection::vec(paragraph(), 1..4),
+            rest in prop::collection::vec(paragraph(), 0..40),
+            bottom in any::<bool>(),
+        ) {
+            let position = if bottom { LabelPosition::Bottom } else { LabelPosition::Top };
+            let label = Label { text: "ИНОСТРАННЫЙ АГЕНТ".into(), position };
+            let layout = Layout { head, rest, photo: None, label: Some(label), footnotes: Vec::new() };
+            for message in article(&layout) {
+                // JSON may escape every byte of the HTML at most 6-fold only for control
+                // characters, which the text has none of; quotes and backslashes double.
+                prop_assert!(2 * (message.body.len() + message.formatted_body.len()) < 65_536);
+                prop_assert!(message.body.contains("ИНОСТРАННЫЙ АГЕНТ"));
+                prop_assert!(message.formatted_body.contains("<p>ИНОСТРАННЫЙ АГЕНТ</p>"));
+            }
+        }
+    }
+}
