@@ -164,3 +164,33 @@ async fn schedule_refuses_past_times_and_bad_dates() {
         "There is no article #9."
     );
 }
+
+#[tokio::test]
+async fn a_draft_can_be_corrected_and_retracted_before_it_is_ever_published() {
+    let t = newsroom().await;
+    t.say("50", "/post\ntitle: First draft").await;
+    assert_eq!(
+        t.say("50", "/edit 1\ntitle: Second draft").await,
+        "Article #1 corrected (version 2)."
+    );
+    assert!(
+        t.say("42", "/search draft")
+            .await
+            .starts_with("Nothing found"),
+        "a corrected draft stays out of search"
+    );
+    assert_eq!(
+        t.say("50", "/retract 1 not needed").await,
+        "Article #1 retracted."
+    );
+    assert_eq!(
+        t.say("50", "/drafts").await,
+        "No drafts and nothing under embargo."
+    );
+    assert_eq!(t.say("60", "/approve 1").await, "Article #1 is retracted.");
+    assert!(
+        pending(&t)
+            .await
+            .contains("pending 0, held 0, sending 0, sent 0")
+    );
+}
