@@ -7,6 +7,7 @@ COPY migrations migrations
 COPY locales locales
 COPY benches benches
 COPY tests tests
+COPY sim sim
 RUN cargo build --release --locked --bin herald
 
 FROM debian:bookworm-slim

@@ -1,0 +1,75 @@
+//! tgsim: a Telegram Bot API simulator for herald's tests and benchmarks.
+//!
+//! It answers `/bot<token>/<method>` like Telegram — result and error shapes, HTML parse mode
+//! and length checks, blocked users, kicked bots, upgraded groups, flood limits with 429 and
+//! retry_after — and has a control API to act as users and read what every chat shows.
+//!
+//! # Layout
+//! - [`html`]: Telegram's HTML parse mode and length counting.
+//! - [`limits`]: the flood limits and their escalating waits.
+//! - [`state`]: chats, messages, updates; one function per Bot API method.
+//! - [`server`]: HTTP routes for the Bot API and the control API.
+
+pub mod html;
+pub mod limits;
+pub mod server;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+
+pub use limits::Limits;
+pub use state::Kind;
+
+/// A running simulator.
+pub struct Simulator {
+    pub addr: SocketAddr,
+    pub token: String,
+    pub shared: server::Shared,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Simulator {
+    /// Starts a simulator on 127.0.0.1 (port 0: any free one).
+    pub async fn start(port: u16, token: &str, limits: Limits) -> anyhow::Result<Simulator> {
+        let shared = server::Shared {
+            sim: Arc::new(Mutex::new(state::Sim::new(limits))),
+            updates: Arc::new(Notify::new()),
+            token: token.to_string(),
+        };
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let app = server::router(shared.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Simulator {
+            addr,
+            token: token.to_string(),
+            shared,
+            task,
+        })
+    }
+
+    /// The Bot API base URL a bot is configured with.
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Adds a chat the bot is in.
+    pub fn add_chat(&self, id: i64, kind: Kind, title: &str) {
+        self.shared
+            .sim
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add_chat(id, kind, title);
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,285 @@
+//! HTTP: the Bot API at `/bot<token>/<method>` (JSON, urlencoded or query parameters) and a
+//! control API at `/control/...` for tests and people to act as users and read what chats show.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use crate::state::{ApiError, Kind, Sim};
+
+#[derive(Clone)]
+pub struct Shared {
+    pub sim: Arc<Mutex<Sim>>,
+    /// Woken when an update arrives, for long-polling getUpdates.
+    pub updates: Arc<Notify>,
+    pub token: String,
+}
+
+impl Shared {
+    fn sim(&self) -> std::sync::MutexGuard<'_, Sim> {
+        self.sim.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+pub fn router(shared: Shared) -> Router {
+    Router::new()
+        .route("/{bot}/{method}", post(bot_method).get(bot_method))
+        .route("/control/chats", post(create_chat))
+        .route("/control/chats/{id}/messages", get(chat_messages))
+        .route("/control/chats/{id}/user_message", post(user_message))
+        .route("/control/chats/{id}/block", post(block))
+        .route("/control/chats/{id}/upgrade", post(upgrade))
+        .route("/control/advance", post(advance))
+        .route("/control/stats", get(stats))
+        .with_state(shared)
+}
+
+fn ok(result: Value) -> Response {
+    (
+        StatusCode::OK,
+        axum::Json(json!({"ok": true, "result": result})),
+    )
+        .into_response()
+}
+
+fn error(e: ApiError) -> Response {
+    let mut body = json!({"ok": false, "error_code": e.code, "description": e.description});
+    if let Some(parameters) = e.parameters {
+        body["parameters"] = parameters;
+    }
+    (
+        StatusCode::from_u16(e.code).unwrap_or(StatusCode::BAD_REQUEST),
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+/// Parameters from the query string and a JSON or urlencoded body, as Telegram accepts them.
+fn params(headers: &HeaderMap, query: Option<String>, body: &Bytes) -> HashMap<String, Value> {
+    let mut out: HashMap<String, Value> = HashMap::new();
+    let mut form = |raw: &[u8]| {
+        for (k, v) in serde_urlencoded::from_bytes::<Vec<(String, String)>>(raw).unwrap_or_default()
+        {
+            out.insert(k, serde_json::from_str(&v).unwrap_or(Value::String(v)));
+        }
+    };
+    if let Some(q) = query {
+        form(q.as_bytes());
+    }
+    let json = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if json {
+        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+            out.extend(map);
+        }
+    } else if !body.is_empty() {
+        form(body);
+    }
+    out
+}
+
+fn int(p: &HashMap<String, Value>, key: &str) -> Result<i64, ApiError> {
+    match p.get(key) {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| ApiError {
+        code: 400,
+        description: format!("Bad Request: {key} is empty"),
+        parameters: None,
+    })
+}
+
+fn text<'a>(p: &'a HashMap<String, Value>, key: &str) -> &'a str {
+    p.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+async fn bot_method(
+    State(shared): State<Shared>,
+    Path((bot, method)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
+        return error(ApiError {
+            code: 401,
+            description: "Unauthorized".into(),
+            parameters: None,
+        });
+    }
+    let p = params(&headers, query, &body);
+    if method.eq_ignore_ascii_case("getUpdates") {
+        return get_updates(&shared, &p).await;
+    }
+    let mut sim = shared.sim();
+    sim.stats.requests += 1;
+    let html = text(&p, "parse_mode").eq_ignore_ascii_case("html");
+    let result = match method.to_ascii_lowercase().as_str() {
+        "getme" => Ok(sim.get_me()),
+        "getchat" => int(&p, "chat_id").and_then(|c| sim.get_chat(c)),
+        "sendmessage" => int(&p, "chat_id").and_then(|c| sim.send(c, text(&p, "text"), html, None)),
+        "sendphoto" => int(&p, "chat_id").and_then(|c| {
+            let photo = text(&p, "photo").to_string();
+            sim.send(c, text(&p, "caption"), html, Some(photo))
+        }),
+        "editmessagetext" => int(&p, "chat_id")
+            .and_then(|c| sim.edit(c, int(&p, "message_id")?, text(&p, "text"), html)),
+        "editmessagecaption" => int(&p, "chat_id")
+            .and_then(|c| sim.edit(c, int(&p, "message_id")?, text(&p, "caption"), html)),
+        "deletemessage" => int(&p, "chat_id").and_then(|c| sim.delete(c, int(&p, "message_id")?)),
+        "setwebhook" => {
+            sim.webhook = Some((
+                text(&p, "url").to_string(),
+                p.get("secret_token")
+                    .and_then(Value::as_str)
+                    .map(String::from),
+            ));
+            Ok(json!(true))
+        }
+        "deletewebhook" => {
+            sim.webhook = None;
+            Ok(json!(true))
+        }
+        "getwebhookinfo" => {
+            let url = sim.webhook.as_ref().map_or("", |w| w.0.as_str());
+            Ok(json!({"url": url, "has_custom_certificate": false, "pending_update_count": 0}))
+        }
+        _ => Err(ApiError {
+            code: 404,
+            description: "Not Found".into(),
+            parameters: None,
+        }),
+    };
+    match result {
+        Ok(value) => ok(value),
+        Err(e) => {
+            sim.stats.errors += 1;
+            error(e)
+        }
+    }
+}
+
+/// getUpdates with Telegram's long polling: waits up to `timeout` seconds for an update.
+async fn get_updates(shared: &Shared, p: &HashMap<String, Value>) -> Response {
+    let offset = int(p, "offset").ok();
+    let limit = int(p, "limit").unwrap_or(100) as usize;
+    let timeout = int(p, "timeout").unwrap_or(0).clamp(0, 50) as u64;
+    if shared.sim().webhook.is_some() {
+        return error(ApiError {
+            code: 409,
+            description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first".into(),
+            parameters: None,
+        });
+    }
+    let waited = shared.updates.notified();
+    let pending = shared.sim().has_updates();
+    if !pending && timeout > 0 {
+        let _ = tokio::time::timeout(Duration::from_secs(timeout), waited).await;
+    }
+    let result = shared.sim().get_updates(offset, limit);
+    ok(result)
+}
+
+async fn create_chat(
+    State(shared): State<Shared>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let (Some(id), Some(kind)) = (
+        body["id"].as_i64(),
+        body["type"].as_str().and_then(Kind::parse),
+    ) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "needs id and type (private, group, supergroup, channel)",
+        )
+            .into_response();
+    };
+    shared
+        .sim()
+        .add_chat(id, kind, body["title"].as_str().unwrap_or("chat"));
+    StatusCode::CREATED.into_response()
+}
+
+async fn chat_messages(State(shared): State<Shared>, Path(id): Path<i64>) -> Response {
+    let sim = shared.sim();
+    let Some(chat) = sim.chats.get(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let messages: Vec<Value> = chat
+        .messages
+        .iter()
+        .map(|m| json!({"message_id": m.message_id, "text": m.text, "photo": m.photo, "edits": m.edits, "deleted": m.deleted}))
+        .collect();
+    axum::Json(json!(messages)).into_response()
+}
+
+async fn user_message(
+    State(shared): State<Shared>,
+    Path(id): Path<i64>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let from = body["from"].as_i64().unwrap_or(id);
+    let result = shared
+        .sim()
+        .user_message(id, from, body["text"].as_str().unwrap_or(""));
+    match result {
+        Ok(()) => {
+            shared.updates.notify_waiters();
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(e) => error(e),
+    }
+}
+
+/// The user blocks the bot (private chat) or removes it (group, channel).
+async fn block(State(shared): State<Shared>, Path(id): Path<i64>) -> Response {
+    match shared.sim().chats.get_mut(&id) {
+        Some(chat) => {
+            chat.reachable = false;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A group becomes a supergroup with a new id; the old id answers with migrate_to_chat_id.
+async fn upgrade(
+    State(shared): State<Shared>,
+    Path(id): Path<i64>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let Some(new_id) = body["new_id"].as_i64() else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let mut sim = shared.sim();
+    let Some(chat) = sim.chats.get_mut(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    chat.migrated_to = Some(new_id);
+    let title = chat.title.clone();
+    sim.add_chat(new_id, Kind::Supergroup, &title);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Moves simulated time forward (for deleteMessage's 48 hours).
+async fn advance(State(shared): State<Shared>, axum::Json(body): axum::Json<Value>) -> Response {
+    shared.sim().offset_ms += body["seconds"].as_i64().unwrap_or(0) * 1000;
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn stats(State(shared): State<Shared>) -> Response {
+    axum::Json(json!(shared.sim().stats)).into_response()
+}

@@ -1,0 +1,398 @@
+//! The simulated Telegram: chats, their messages and the bot's standing in each, the update
+//! queue, the flood limits, and statistics. Every Bot API method is a function here returning
+//! Telegram's result or Telegram's error.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde_json::{Value, json};
+
+use crate::html;
+use crate::limits::{Limiter, Limits};
+
+/// A Bot API error: code, description and optional parameters, as Telegram sends them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub code: u16,
+    pub description: String,
+    pub parameters: Option<Value>,
+}
+
+fn bad(description: &str) -> ApiError {
+    ApiError {
+        code: 400,
+        description: format!("Bad Request: {description}"),
+        parameters: None,
+    }
+}
+
+fn forbidden(description: &str) -> ApiError {
+    ApiError {
+        code: 403,
+        description: format!("Forbidden: {description}"),
+        parameters: None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Private,
+    Group,
+    Supergroup,
+    Channel,
+}
+
+impl Kind {
+    pub fn parse(value: &str) -> Option<Kind> {
+        Some(match value {
+            "private" => Kind::Private,
+            "group" => Kind::Group,
+            "supergroup" => Kind::Supergroup,
+            "channel" => Kind::Channel,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Private => "private",
+            Kind::Group => "group",
+            Kind::Supergroup => "supergroup",
+            Kind::Channel => "channel",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub message_id: i64,
+    pub date: i64,
+    /// What the chat shows (after HTML parsing).
+    pub text: String,
+    pub photo: Option<String>,
+    pub edits: u32,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Chat {
+    pub id: i64,
+    pub kind: Kind,
+    pub title: String,
+    /// The bot can post here (member of a group, admin of a channel, not blocked).
+    pub reachable: bool,
+    /// A group upgraded to a supergroup with this id.
+    pub migrated_to: Option<i64>,
+    pub messages: Vec<Message>,
+}
+
+/// Counters for tests and people.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Stats {
+    pub requests: u64,
+    pub sent: u64,
+    pub edited: u64,
+    pub deleted: u64,
+    pub rate_limited: u64,
+    pub errors: u64,
+}
+
+pub struct Sim {
+    pub chats: BTreeMap<i64, Chat>,
+    updates: VecDeque<Value>,
+    next_update: i64,
+    pub limiter: Limiter,
+    pub stats: Stats,
+    /// Simulated time added to the wall clock (the control API advances it).
+    pub offset_ms: i64,
+    pub webhook: Option<(String, Option<String>)>,
+}
+
+pub const BOT_ID: i64 = 7_000_000_001;
+
+fn bot() -> Value {
+    json!({"id": BOT_ID, "is_bot": true, "first_name": "herald", "username": "herald_bot"})
+}
+
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Sim {
+    pub fn new(limits: Limits) -> Sim {
+        Sim {
+            chats: BTreeMap::new(),
+            updates: VecDeque::new(),
+            next_update: 1,
+            limiter: Limiter::new(limits),
+            stats: Stats::default(),
+            offset_ms: 0,
+            webhook: None,
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        wall_ms() + self.offset_ms
+    }
+
+    fn chat_json(chat: &Chat) -> Value {
+        match chat.kind {
+            Kind::Private => json!({"id": chat.id, "type": "private", "first_name": chat.title}),
+            kind => json!({"id": chat.id, "type": kind.as_str(), "title": chat.title}),
+        }
+    }
+
+    fn message_json(chat: &Chat, m: &Message) -> Value {
+        let mut v =
+            json!({"message_id": m.message_id, "date": m.date, "chat": Sim::chat_json(chat)});
+        if chat.kind == Kind::Channel {
+            v["sender_chat"] = Sim::chat_json(chat);
+        } else {
+            v["from"] = bot();
+        }
+        match &m.photo {
+            Some(photo) => {
+                v["photo"] = json!([{"file_id": photo, "file_unique_id": format!("u{}", m.message_id), "width": 800, "height": 600}]);
+                v["caption"] = json!(m.text);
+            }
+            None => v["text"] = json!(m.text),
+        }
+        v
+    }
+
+    pub fn add_chat(&mut self, id: i64, kind: Kind, title: &str) {
+        self.chats.insert(
+            id,
+            Chat {
+                id,
+                kind,
+                title: title.into(),
+                reachable: true,
+                migrated_to: None,
+                messages: Vec::new(),
+            },
+        );
+    }
+
+    /// A user writes to the bot: an update for getUpdates.
+    pub fn user_message(&mut self, chat_id: i64, from: i64, text: &str) -> Result<(), ApiError> {
+        let chat = self
+            .chats
+            .get(&chat_id)
+            .ok_or_else(|| bad("chat not found"))?;
+        let date = self.now_ms() / 1000;
+        let message = json!({
+            "message_id": 1_000_000 + self.next_update, "date": date, "chat": Sim::chat_json(chat),
+            "from": {"id": from, "is_bot": false, "first_name": format!("user {from}"), "language_code": "en"},
+            "text": text,
+        });
+        let key = if chat.kind == Kind::Channel {
+            "channel_post"
+        } else {
+            "message"
+        };
+        self.updates
+            .push_back(json!({"update_id": self.next_update, key: message}));
+        self.next_update += 1;
+        Ok(())
+    }
+
+    /// getUpdates: confirms everything before `offset`, returns up to `limit` updates.
+    pub fn get_updates(&mut self, offset: Option<i64>, limit: usize) -> Value {
+        if let Some(offset) = offset {
+            while self
+                .updates
+                .front()
+                .is_some_and(|u| u["update_id"].as_i64() < Some(offset))
+            {
+                self.updates.pop_front();
+            }
+        }
+        Value::Array(
+            self.updates
+                .iter()
+                .take(limit.clamp(1, 100))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    pub fn has_updates(&self) -> bool {
+        !self.updates.is_empty()
+    }
+
+    /// The chat a bot may post to, or the error Telegram gives.
+    fn reachable(&self, chat_id: i64) -> Result<&Chat, ApiError> {
+        let chat = self
+            .chats
+            .get(&chat_id)
+            .ok_or_else(|| bad("chat not found"))?;
+        if let Some(to) = chat.migrated_to {
+            let mut e = bad("group chat was upgraded to a supergroup chat");
+            e.parameters = Some(json!({"migrate_to_chat_id": to}));
+            return Err(e);
+        }
+        if !chat.reachable {
+            return Err(forbidden(match chat.kind {
+                Kind::Private => "bot was blocked by the user",
+                Kind::Group => "bot was kicked from the group chat",
+                Kind::Supergroup => "bot was kicked from the supergroup chat",
+                Kind::Channel => "bot is not a member of the channel chat",
+            }));
+        }
+        Ok(chat)
+    }
+
+    fn pace(&mut self, chat: &Chat) -> Result<(), ApiError> {
+        let group = chat.kind != Kind::Private;
+        let now = self.now_ms();
+        self.limiter.admit(chat.id, group, now).map_err(|wait| {
+            self.stats.rate_limited += 1;
+            ApiError {
+                code: 429,
+                description: format!("Too Many Requests: retry after {wait}"),
+                parameters: Some(json!({"retry_after": wait})),
+            }
+        })
+    }
+
+    /// sendMessage / sendPhoto.
+    pub fn send(
+        &mut self,
+        chat_id: i64,
+        text: &str,
+        html_mode: bool,
+        photo: Option<String>,
+    ) -> Result<Value, ApiError> {
+        let chat = self.reachable(chat_id)?.clone();
+        let shown = if html_mode {
+            html::parse(text).map_err(|d| ApiError {
+                code: 400,
+                description: d,
+                parameters: None,
+            })?
+        } else {
+            text.to_string()
+        };
+        match &photo {
+            None if shown.trim().is_empty() => return Err(bad("message text is empty")),
+            None if html::units(&shown) > 4096 => return Err(bad("message is too long")),
+            Some(_) if html::units(&shown) > 1024 => {
+                return Err(bad("message caption is too long"));
+            }
+            _ => {}
+        }
+        self.pace(&chat)?;
+        let date = self.now_ms() / 1000;
+        let entry = self.chats.get_mut(&chat_id).expect("checked above");
+        let message = Message {
+            message_id: entry.messages.len() as i64 + 1,
+            date,
+            text: shown,
+            photo,
+            edits: 0,
+            deleted: false,
+        };
+        entry.messages.push(message);
+        self.stats.sent += 1;
+        let entry = &self.chats[&chat_id];
+        Ok(Sim::message_json(
+            entry,
+            entry.messages.last().expect("just pushed"),
+        ))
+    }
+
+    /// editMessageText / editMessageCaption.
+    pub fn edit(
+        &mut self,
+        chat_id: i64,
+        message_id: i64,
+        text: &str,
+        html_mode: bool,
+    ) -> Result<Value, ApiError> {
+        let chat = self.reachable(chat_id)?.clone();
+        let shown = if html_mode {
+            html::parse(text).map_err(|d| ApiError {
+                code: 400,
+                description: d,
+                parameters: None,
+            })?
+        } else {
+            text.to_string()
+        };
+        let message = chat
+            .messages
+            .iter()
+            .find(|m| m.message_id == message_id && !m.deleted)
+            .ok_or_else(|| bad("message to edit not found"))?;
+        if message.text == shown {
+            return Err(bad(
+                "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+            ));
+        }
+        let limit = if message.photo.is_some() { 1024 } else { 4096 };
+        if html::units(&shown) > limit {
+            return Err(bad(if limit == 1024 {
+                "message caption is too long"
+            } else {
+                "message is too long"
+            }));
+        }
+        self.pace(&chat)?;
+        let entry = self.chats.get_mut(&chat_id).expect("checked above");
+        let message = entry
+            .messages
+            .iter_mut()
+            .find(|m| m.message_id == message_id)
+            .expect("checked above");
+        message.text = shown;
+        message.edits += 1;
+        self.stats.edited += 1;
+        let entry = &self.chats[&chat_id];
+        Ok(Sim::message_json(
+            entry,
+            entry
+                .messages
+                .iter()
+                .find(|m| m.message_id == message_id)
+                .expect("exists"),
+        ))
+    }
+
+    /// deleteMessage: refused for messages older than 48 hours of simulated time.
+    pub fn delete(&mut self, chat_id: i64, message_id: i64) -> Result<Value, ApiError> {
+        let chat = self.reachable(chat_id)?.clone();
+        let message = chat
+            .messages
+            .iter()
+            .find(|m| m.message_id == message_id && !m.deleted)
+            .ok_or_else(|| bad("message to delete not found"))?;
+        if self.now_ms() / 1000 - message.date > 48 * 3600 {
+            return Err(bad("message can't be deleted"));
+        }
+        self.pace(&chat)?;
+        let entry = self.chats.get_mut(&chat_id).expect("checked above");
+        if let Some(m) = entry
+            .messages
+            .iter_mut()
+            .find(|m| m.message_id == message_id)
+        {
+            m.deleted = true;
+        }
+        self.stats.deleted += 1;
+        Ok(json!(true))
+    }
+
+    pub fn get_me(&self) -> Value {
+        json!({"id": BOT_ID, "is_bot": true, "first_name": "herald", "username": "herald_bot",
+               "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false})
+    }
+
+    pub fn get_chat(&self, chat_id: i64) -> Result<Value, ApiError> {
+        self.chats
+            .get(&chat_id)
+            .map(Sim::chat_json)
+            .ok_or_else(|| bad("chat not found"))
+    }
+}

@@ -1,0 +1,329 @@
+//! The simulator over real HTTP on 127.0.0.1: each Telegram behaviour herald depends on.
+
+use serde_json::{Value, json};
+use tgsim::{Kind, Limits, Simulator};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const TOKEN: &str = "123:TEST";
+
+/// One HTTP/1.1 request; returns the status and the JSON body (Null when there is none).
+async fn request(sim: &Simulator, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut stream = tokio::net::TcpStream::connect(sim.addr).await.unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let raw = String::from_utf8_lossy(&raw).to_string();
+    let status = raw[9..12].parse().unwrap();
+    let body = raw.split_once("\r\n\r\n").map(|x| x.1).unwrap_or("");
+    // Chunked bodies: take the JSON between the first '{' or '[' and the last '}' or ']'.
+    let start = body.find(['{', '[']);
+    let end = body.rfind(['}', ']']);
+    let value = match (start, end) {
+        (Some(s), Some(e)) if e >= s => serde_json::from_str(&body[s..=e]).unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    (status, value)
+}
+
+async fn bot(sim: &Simulator, method: &str, params: Value) -> (u16, Value) {
+    request(sim, "POST", &format!("/bot{TOKEN}/{method}"), Some(params)).await
+}
+
+async fn started(limits: Limits) -> Simulator {
+    let sim = Simulator::start(0, TOKEN, limits).await.unwrap();
+    sim.add_chat(10, Kind::Private, "Alice");
+    sim.add_chat(-20, Kind::Group, "Newsroom group");
+    sim.add_chat(-1_000_30, Kind::Channel, "Channel");
+    sim
+}
+
+#[tokio::test]
+async fn answers_have_telegrams_shapes_and_unknown_methods_are_404() {
+    let sim = started(Limits::lifted()).await;
+    let (status, me) = bot(&sim, "getMe", json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["ok"], true);
+    assert_eq!(me["result"]["is_bot"], true);
+    let (status, body) = bot(&sim, "sendDice", json!({})).await;
+    assert_eq!(
+        (status, body),
+        (
+            404,
+            json!({"ok": false, "error_code": 404, "description": "Not Found"})
+        )
+    );
+    let (status, _) = request(&sim, "POST", "/botWRONG/getMe", Some(json!({}))).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn messages_are_stored_as_chats_show_them_with_telegrams_result_shape() {
+    let sim = started(Limits::lifted()).await;
+    let (status, sent) = bot(
+        &sim,
+        "sendMessage",
+        json!({"chat_id": 10, "text": "<b>Hi</b> &amp; bye", "parse_mode": "HTML"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(sent["result"]["message_id"], 1);
+    assert_eq!(sent["result"]["chat"]["type"], "private");
+    assert_eq!(sent["result"]["text"], "Hi & bye");
+    let (_, channel) = bot(
+        &sim,
+        "sendMessage",
+        json!({"chat_id": -1_000_30, "text": "post"}),
+    )
+    .await;
+    assert_eq!(channel["result"]["sender_chat"]["type"], "channel");
+    let (_, photo) = bot(
+        &sim,
+        "sendPhoto",
+        json!({"chat_id": 10, "photo": "https://x.org/p.jpg", "caption": "cap"}),
+    )
+    .await;
+    assert_eq!(photo["result"]["caption"], "cap");
+    let (_, history) = request(&sim, "GET", "/control/chats/10/messages", None).await;
+    assert_eq!(history[0]["text"], "Hi & bye");
+    assert_eq!(history[1]["photo"], "https://x.org/p.jpg");
+}
+
+#[tokio::test]
+async fn invalid_markup_and_lengths_are_refused_like_telegram() {
+    let sim = started(Limits::lifted()).await;
+    let cases = [
+        (
+            json!({"chat_id": 10, "text": "<p>x</p>", "parse_mode": "HTML"}),
+            "Bad Request: can't parse entities",
+        ),
+        (
+            json!({"chat_id": 10, "text": "<b>open", "parse_mode": "HTML"}),
+            "Bad Request: can't parse entities",
+        ),
+        (
+            json!({"chat_id": 10, "text": "🗞".repeat(2_049)}),
+            "Bad Request: message is too long",
+        ),
+        (
+            json!({"chat_id": 10, "text": "  "}),
+            "Bad Request: message text is empty",
+        ),
+        (
+            json!({"chat_id": 99, "text": "x"}),
+            "Bad Request: chat not found",
+        ),
+    ];
+    for (params, expected) in cases {
+        let (status, body) = bot(&sim, "sendMessage", params).await;
+        assert_eq!(status, 400);
+        assert!(
+            body["description"].as_str().unwrap().starts_with(expected),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        bot(
+            &sim,
+            "sendMessage",
+            json!({"chat_id": 10, "text": "🗞".repeat(2_048)})
+        )
+        .await
+        .0,
+        200,
+        "4096 units fit"
+    );
+    let (_, caption) = bot(
+        &sim,
+        "sendPhoto",
+        json!({"chat_id": 10, "photo": "p", "caption": "x".repeat(1_025)}),
+    )
+    .await;
+    assert_eq!(
+        caption["description"],
+        "Bad Request: message caption is too long"
+    );
+}
+
+#[tokio::test]
+async fn blocked_kicked_and_upgraded_chats_answer_as_telegram_does() {
+    let sim = started(Limits::lifted()).await;
+    request(&sim, "POST", "/control/chats/10/block", None).await;
+    let (status, body) = bot(&sim, "sendMessage", json!({"chat_id": 10, "text": "x"})).await;
+    assert_eq!(
+        (status, body["description"].as_str().unwrap()),
+        (403, "Forbidden: bot was blocked by the user")
+    );
+    request(
+        &sim,
+        "POST",
+        "/control/chats/-20/upgrade",
+        Some(json!({"new_id": -1_000_20})),
+    )
+    .await;
+    let (status, body) = bot(&sim, "sendMessage", json!({"chat_id": -20, "text": "x"})).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["parameters"]["migrate_to_chat_id"], -1_000_20);
+    assert_eq!(
+        bot(
+            &sim,
+            "sendMessage",
+            json!({"chat_id": -1_000_20, "text": "x"})
+        )
+        .await
+        .0,
+        200
+    );
+    request(&sim, "POST", "/control/chats/-100020/block", None).await;
+    let (_, kicked) = bot(
+        &sim,
+        "sendMessage",
+        json!({"chat_id": -1_000_20, "text": "x"}),
+    )
+    .await;
+    assert_eq!(
+        kicked["description"],
+        "Forbidden: bot was kicked from the supergroup chat"
+    );
+}
+
+#[tokio::test]
+async fn edits_and_deletions_follow_telegrams_rules() {
+    let sim = started(Limits::lifted()).await;
+    bot(&sim, "sendMessage", json!({"chat_id": 10, "text": "first"})).await;
+    let (_, same) = bot(
+        &sim,
+        "editMessageText",
+        json!({"chat_id": 10, "message_id": 1, "text": "first"}),
+    )
+    .await;
+    assert!(
+        same["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Bad Request: message is not modified")
+    );
+    let (_, missing) = bot(
+        &sim,
+        "editMessageText",
+        json!({"chat_id": 10, "message_id": 9, "text": "x"}),
+    )
+    .await;
+    assert_eq!(
+        missing["description"],
+        "Bad Request: message to edit not found"
+    );
+    let (status, edited) = bot(
+        &sim,
+        "editMessageText",
+        json!({"chat_id": 10, "message_id": 1, "text": "second"}),
+    )
+    .await;
+    assert_eq!(
+        (status, edited["result"]["text"].clone()),
+        (200, json!("second"))
+    );
+    bot(&sim, "sendMessage", json!({"chat_id": 10, "text": "old"})).await;
+    assert_eq!(
+        bot(
+            &sim,
+            "deleteMessage",
+            json!({"chat_id": 10, "message_id": 1})
+        )
+        .await
+        .1["result"],
+        true
+    );
+    request(
+        &sim,
+        "POST",
+        "/control/advance",
+        Some(json!({"seconds": 49 * 3600})),
+    )
+    .await;
+    let (_, late) = bot(
+        &sim,
+        "deleteMessage",
+        json!({"chat_id": 10, "message_id": 2}),
+    )
+    .await;
+    assert_eq!(late["description"], "Bad Request: message can't be deleted");
+    let (_, history) = request(&sim, "GET", "/control/chats/10/messages", None).await;
+    assert_eq!(
+        (history[0]["deleted"].clone(), history[0]["edits"].clone()),
+        (json!(true), json!(1))
+    );
+}
+
+#[tokio::test]
+async fn flood_limits_answer_429_with_retry_after_and_are_counted() {
+    let sim = started(Limits::default()).await;
+    assert_eq!(
+        bot(&sim, "sendMessage", json!({"chat_id": 10, "text": "one"}))
+            .await
+            .0,
+        200
+    );
+    let (status, body) = bot(&sim, "sendMessage", json!({"chat_id": 10, "text": "two"})).await;
+    assert_eq!(status, 429);
+    assert_eq!(body["description"], "Too Many Requests: retry after 1");
+    assert_eq!(body["parameters"]["retry_after"], 1);
+    let (_, stats) = request(&sim, "GET", "/control/stats", None).await;
+    assert_eq!(stats["rate_limited"], 1);
+}
+
+#[tokio::test]
+async fn updates_come_through_getupdates_with_offsets_and_long_polling() {
+    let sim = started(Limits::lifted()).await;
+    request(
+        &sim,
+        "POST",
+        "/control/chats/10/user_message",
+        Some(json!({"text": "/start"})),
+    )
+    .await;
+    let (_, updates) = bot(&sim, "getUpdates", json!({})).await;
+    let first = updates["result"][0].clone();
+    assert_eq!(first["message"]["text"], "/start");
+    let next = first["update_id"].as_i64().unwrap() + 1;
+    let (_, confirmed) = bot(&sim, "getUpdates", json!({"offset": next})).await;
+    assert_eq!(confirmed["result"], json!([]));
+    let poll = {
+        let addr = sim.addr;
+        tokio::spawn(async move {
+            let sim_addr = addr;
+            let mut stream = tokio::net::TcpStream::connect(sim_addr).await.unwrap();
+            let body = json!({"offset": next, "timeout": 10}).to_string();
+            let head = format!(
+                "POST /bot{TOKEN}/getUpdates HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).await.unwrap();
+            let mut raw = String::new();
+            stream.read_to_string(&mut raw).await.unwrap();
+            raw
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    request(
+        &sim,
+        "POST",
+        "/control/chats/-20/user_message",
+        Some(json!({"from": 42, "text": "/latest@herald_bot"})),
+    )
+    .await;
+    let raw = poll.await.unwrap();
+    assert!(raw.contains("/latest@herald_bot"), "{raw}");
+    bot(
+        &sim,
+        "setWebhook",
+        json!({"url": "https://example.org/hook", "secret_token": "s3cret"}),
+    )
+    .await;
+    assert_eq!(bot(&sim, "getUpdates", json!({})).await.0, 409);
+}
