@@ -39,6 +39,9 @@ pub fn router(shared: Shared) -> Router {
         .route("/control/chats/{id}/block", post(block))
         .route("/control/chats/{id}/upgrade", post(upgrade))
         .route("/control/advance", post(advance))
+        .route("/control/faults", post(faults))
+        .route("/control/chats/{id}/bot_status", post(bot_status))
+        .route("/control/chats/{id}/admins", post(add_admin))
         .route("/control/stats", get(stats))
         .with_state(shared)
 }
@@ -121,20 +124,49 @@ async fn bot_method(
         });
     }
     let p = params(&headers, query, &body);
+    let faults = shared.sim().faults;
+    if faults.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.delay_ms)).await;
+    }
+    if faults.error_share > 0.0 && fastrand::f64() < faults.error_share {
+        shared.sim().stats.errors += 1;
+        return error(ApiError {
+            code: 500,
+            description: "Internal Server Error".into(),
+            parameters: None,
+        });
+    }
     if method.eq_ignore_ascii_case("getUpdates") {
         return get_updates(&shared, &p).await;
     }
     let mut sim = shared.sim();
     sim.stats.requests += 1;
     let html = text(&p, "parse_mode").eq_ignore_ascii_case("html");
+    let thread = int(&p, "message_thread_id").ok();
     let result = match method.to_ascii_lowercase().as_str() {
         "getme" => Ok(sim.get_me()),
         "getchat" => int(&p, "chat_id").and_then(|c| sim.get_chat(c)),
-        "sendmessage" => int(&p, "chat_id").and_then(|c| sim.send(c, text(&p, "text"), html, None)),
+        "sendmessage" => {
+            int(&p, "chat_id").and_then(|c| sim.send(c, text(&p, "text"), html, None, thread))
+        }
         "sendphoto" => int(&p, "chat_id").and_then(|c| {
             let photo = text(&p, "photo").to_string();
-            sim.send(c, text(&p, "caption"), html, Some(photo))
+            sim.send(c, text(&p, "caption"), html, Some(photo), thread)
         }),
+        "getchatmember" => int(&p, "chat_id").and_then(|c| sim.chat_member(c, int(&p, "user_id")?)),
+        "getchatadministrators" => int(&p, "chat_id").and_then(|c| sim.administrators(c)),
+        "leavechat" => int(&p, "chat_id").and_then(|c| sim.leave(c)),
+        "answercallbackquery" => Ok(json!(true)),
+        "setmycommands" => {
+            let key = (scope(&p), text(&p, "language_code").to_string());
+            sim.commands
+                .insert(key, p.get("commands").cloned().unwrap_or(json!([])));
+            Ok(json!(true))
+        }
+        "getmycommands" => {
+            let key = (scope(&p), text(&p, "language_code").to_string());
+            Ok(sim.commands.get(&key).cloned().unwrap_or(json!([])))
+        }
         "editmessagetext" => int(&p, "chat_id")
             .and_then(|c| sim.edit(c, int(&p, "message_id")?, text(&p, "text"), html)),
         "editmessagecaption" => int(&p, "chat_id")
@@ -278,6 +310,59 @@ async fn upgrade(
 async fn advance(State(shared): State<Shared>, axum::Json(body): axum::Json<Value>) -> Response {
     shared.sim().offset_ms += body["seconds"].as_i64().unwrap_or(0) * 1000;
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// setMyCommands' scope type ("default" when none).
+fn scope(p: &HashMap<String, Value>) -> String {
+    p.get("scope")
+        .and_then(|s| s["type"].as_str())
+        .unwrap_or("default")
+        .to_string()
+}
+
+async fn faults(
+    State(shared): State<Shared>,
+    axum::Json(body): axum::Json<crate::state::Faults>,
+) -> Response {
+    shared.sim().faults = body;
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// The bot is added, promoted or removed: `{"status": "member"|"administrator"|"kicked", "by": id}`.
+async fn bot_status(
+    State(shared): State<Shared>,
+    Path(id): Path<i64>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let status = body["status"].as_str().unwrap_or("member").to_string();
+    let result = shared
+        .sim()
+        .bot_status(id, &status, body["by"].as_i64().unwrap_or(1));
+    match result {
+        Ok(()) => {
+            shared.updates.notify_waiters();
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(e) => error(e),
+    }
+}
+
+/// Makes a user an administrator of a chat: `{"user": id}`.
+async fn add_admin(
+    State(shared): State<Shared>,
+    Path(id): Path<i64>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let Some(user) = body["user"].as_i64() else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    match shared.sim().chats.get_mut(&id) {
+        Some(chat) => {
+            chat.admins.insert(user);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn stats(State(shared): State<Shared>) -> Response {

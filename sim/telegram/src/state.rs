@@ -69,6 +69,8 @@ pub struct Message {
     /// What the chat shows (after HTML parsing).
     pub text: String,
     pub photo: Option<String>,
+    /// The forum topic it was posted in.
+    pub thread: Option<i64>,
     pub edits: u32,
     pub deleted: bool,
 }
@@ -83,6 +85,20 @@ pub struct Chat {
     /// A group upgraded to a supergroup with this id.
     pub migrated_to: Option<i64>,
     pub messages: Vec<Message>,
+    /// Users who administer the chat (the bot's own status is `bot_admin`).
+    pub admins: std::collections::BTreeSet<i64>,
+    pub bot_admin: bool,
+}
+
+/// Faults to inject, for testing how a bot copes.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize, serde::Serialize)]
+pub struct Faults {
+    /// Share of requests answered 500 (0.0–1.0), before doing anything.
+    #[serde(default)]
+    pub error_share: f64,
+    /// Every request waits this long before it is answered.
+    #[serde(default)]
+    pub delay_ms: u64,
 }
 
 /// Counters for tests and people.
@@ -105,6 +121,9 @@ pub struct Sim {
     /// Simulated time added to the wall clock (the control API advances it).
     pub offset_ms: i64,
     pub webhook: Option<(String, Option<String>)>,
+    pub faults: Faults,
+    /// setMyCommands, by scope type and language code.
+    pub commands: BTreeMap<(String, String), Value>,
 }
 
 pub const BOT_ID: i64 = 7_000_000_001;
@@ -129,6 +148,8 @@ impl Sim {
             stats: Stats::default(),
             offset_ms: 0,
             webhook: None,
+            faults: Faults::default(),
+            commands: BTreeMap::new(),
         }
     }
 
@@ -151,6 +172,10 @@ impl Sim {
         } else {
             v["from"] = bot();
         }
+        if let Some(thread) = m.thread {
+            v["message_thread_id"] = json!(thread);
+            v["is_topic_message"] = json!(true);
+        }
         match &m.photo {
             Some(photo) => {
                 v["photo"] = json!([{"file_id": photo, "file_unique_id": format!("u{}", m.message_id), "width": 800, "height": 600}]);
@@ -171,6 +196,9 @@ impl Sim {
                 reachable: true,
                 migrated_to: None,
                 messages: Vec::new(),
+                admins: Default::default(),
+                // A channel admits a bot only as an administrator that may post.
+                bot_admin: kind == Kind::Channel,
             },
         );
     }
@@ -216,6 +244,87 @@ impl Sim {
                 .cloned()
                 .collect(),
         )
+    }
+
+    /// The bot's membership changed: a my_chat_member update, as Telegram sends it.
+    pub fn bot_status(&mut self, chat_id: i64, status: &str, by: i64) -> Result<(), ApiError> {
+        let chat = self
+            .chats
+            .get_mut(&chat_id)
+            .ok_or_else(|| bad("chat not found"))?;
+        let old = if !chat.reachable {
+            "kicked"
+        } else if chat.bot_admin {
+            "administrator"
+        } else {
+            "member"
+        };
+        chat.reachable = status != "kicked" && status != "left";
+        chat.bot_admin = status == "administrator";
+        let chat_json = Sim::chat_json(chat);
+        let date = self.now_ms() / 1000;
+        self.updates
+            .push_back(json!({"update_id": self.next_update, "my_chat_member": {
+                "chat": chat_json, "date": date,
+                "from": {"id": by, "is_bot": false, "first_name": format!("user {by}")},
+                "old_chat_member": {"status": old, "user": bot()},
+                "new_chat_member": {"status": status, "user": bot()},
+            }}));
+        self.next_update += 1;
+        Ok(())
+    }
+
+    /// getChatMember: the bot's or a user's standing in a chat.
+    pub fn chat_member(&self, chat_id: i64, user_id: i64) -> Result<Value, ApiError> {
+        let chat = self
+            .chats
+            .get(&chat_id)
+            .ok_or_else(|| bad("chat not found"))?;
+        if user_id == BOT_ID {
+            let status = if !chat.reachable {
+                "kicked"
+            } else if chat.bot_admin {
+                "administrator"
+            } else {
+                "member"
+            };
+            let mut member = json!({"status": status, "user": bot()});
+            if status == "administrator" {
+                member["can_post_messages"] = json!(true);
+                member["can_delete_messages"] = json!(true);
+                member["can_be_edited"] = json!(false);
+            }
+            return Ok(member);
+        }
+        let user = json!({"id": user_id, "is_bot": false, "first_name": format!("user {user_id}")});
+        let status = if chat.admins.contains(&user_id) {
+            "administrator"
+        } else {
+            "member"
+        };
+        Ok(json!({"status": status, "user": user}))
+    }
+
+    pub fn administrators(&self, chat_id: i64) -> Result<Value, ApiError> {
+        let chat = self
+            .chats
+            .get(&chat_id)
+            .ok_or_else(|| bad("chat not found"))?;
+        Ok(Value::Array(
+            chat.admins
+                .iter()
+                .filter_map(|id| self.chat_member(chat_id, *id).ok())
+                .collect(),
+        ))
+    }
+
+    pub fn leave(&mut self, chat_id: i64) -> Result<Value, ApiError> {
+        let chat = self
+            .chats
+            .get_mut(&chat_id)
+            .ok_or_else(|| bad("chat not found"))?;
+        chat.reachable = false;
+        Ok(json!(true))
     }
 
     pub fn has_updates(&self) -> bool {
@@ -264,6 +373,7 @@ impl Sim {
         text: &str,
         html_mode: bool,
         photo: Option<String>,
+        thread: Option<i64>,
     ) -> Result<Value, ApiError> {
         let chat = self.reachable(chat_id)?.clone();
         let shown = if html_mode {
@@ -291,6 +401,7 @@ impl Sim {
             date,
             text: shown,
             photo,
+            thread,
             edits: 0,
             deleted: false,
         };

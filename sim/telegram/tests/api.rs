@@ -327,3 +327,168 @@ async fn updates_come_through_getupdates_with_offsets_and_long_polling() {
     .await;
     assert_eq!(bot(&sim, "getUpdates", json!({})).await.0, 409);
 }
+
+#[tokio::test]
+async fn members_admins_and_the_bots_own_standing_are_reported() {
+    let sim = started(Limits::lifted()).await;
+    request(
+        &sim,
+        "POST",
+        "/control/chats/-20/admins",
+        Some(json!({"user": 42})),
+    )
+    .await;
+    let (_, admin) = bot(
+        &sim,
+        "getChatMember",
+        json!({"chat_id": -20, "user_id": 42}),
+    )
+    .await;
+    assert_eq!(admin["result"]["status"], "administrator");
+    let (_, member) = bot(
+        &sim,
+        "getChatMember",
+        json!({"chat_id": -20, "user_id": 43}),
+    )
+    .await;
+    assert_eq!(member["result"]["status"], "member");
+    let (_, admins) = bot(&sim, "getChatAdministrators", json!({"chat_id": -20})).await;
+    assert_eq!(admins["result"].as_array().unwrap().len(), 1);
+    let (_, me) = bot(
+        &sim,
+        "getChatMember",
+        json!({"chat_id": -1_000_30, "user_id": tgsim::state::BOT_ID}),
+    )
+    .await;
+    assert_eq!(
+        (
+            me["result"]["status"].clone(),
+            me["result"]["can_post_messages"].clone()
+        ),
+        (json!("administrator"), json!(true))
+    );
+    assert_eq!(
+        bot(&sim, "leaveChat", json!({"chat_id": -20})).await.1["result"],
+        true
+    );
+    let (status, _) = bot(&sim, "sendMessage", json!({"chat_id": -20, "text": "x"})).await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn the_bot_hears_when_it_is_added_promoted_or_removed() {
+    let sim = started(Limits::lifted()).await;
+    request(
+        &sim,
+        "POST",
+        "/control/chats/-20/bot_status",
+        Some(json!({"status": "administrator", "by": 42})),
+    )
+    .await;
+    request(
+        &sim,
+        "POST",
+        "/control/chats/-20/bot_status",
+        Some(json!({"status": "kicked", "by": 42})),
+    )
+    .await;
+    let (_, updates) = bot(&sim, "getUpdates", json!({})).await;
+    let changes: Vec<(Value, Value)> = updates["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["my_chat_member"]["old_chat_member"]["status"].clone(),
+                u["my_chat_member"]["new_chat_member"]["status"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (json!("member"), json!("administrator")),
+            (json!("administrator"), json!("kicked"))
+        ]
+    );
+    let (status, body) = bot(&sim, "sendMessage", json!({"chat_id": -20, "text": "x"})).await;
+    assert_eq!(
+        (status, body["description"].clone()),
+        (403, json!("Forbidden: bot was kicked from the group chat"))
+    );
+}
+
+#[tokio::test]
+async fn commands_are_kept_per_scope_and_language_and_topics_are_addressed() {
+    let sim = started(Limits::lifted()).await;
+    let ru = json!([{"command": "latest", "description": "свежие новости"}]);
+    bot(
+        &sim,
+        "setMyCommands",
+        json!({"commands": ru, "scope": {"type": "all_private_chats"}, "language_code": "ru"}),
+    )
+    .await;
+    let (_, got) = bot(
+        &sim,
+        "getMyCommands",
+        json!({"scope": {"type": "all_private_chats"}, "language_code": "ru"}),
+    )
+    .await;
+    assert_eq!(got["result"], ru);
+    let (_, none) = bot(&sim, "getMyCommands", json!({})).await;
+    assert_eq!(none["result"], json!([]));
+    let (_, topic) = bot(
+        &sim,
+        "sendMessage",
+        json!({"chat_id": -20, "text": "x", "message_thread_id": 7}),
+    )
+    .await;
+    assert_eq!(
+        (
+            topic["result"]["message_thread_id"].clone(),
+            topic["result"]["is_topic_message"].clone()
+        ),
+        (json!(7), json!(true))
+    );
+    assert_eq!(
+        bot(
+            &sim,
+            "answerCallbackQuery",
+            json!({"callback_query_id": "1"})
+        )
+        .await
+        .1["result"],
+        true
+    );
+}
+
+#[tokio::test]
+async fn injected_faults_answer_500_and_slow_down_answers() {
+    let sim = started(Limits::lifted()).await;
+    request(
+        &sim,
+        "POST",
+        "/control/faults",
+        Some(json!({"error_share": 1.0})),
+    )
+    .await;
+    let (status, body) = bot(&sim, "sendMessage", json!({"chat_id": 10, "text": "x"})).await;
+    assert_eq!((status, body["error_code"].clone()), (500, json!(500)));
+    let (_, history) = request(&sim, "GET", "/control/chats/10/messages", None).await;
+    assert_eq!(history, json!([]), "a 500 delivered nothing");
+    request(
+        &sim,
+        "POST",
+        "/control/faults",
+        Some(json!({"delay_ms": 150})),
+    )
+    .await;
+    let started_at = std::time::Instant::now();
+    assert_eq!(
+        bot(&sim, "sendMessage", json!({"chat_id": 10, "text": "x"}))
+            .await
+            .0,
+        200
+    );
+    assert!(started_at.elapsed() >= std::time::Duration::from_millis(150));
+}
