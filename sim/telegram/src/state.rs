@@ -132,6 +132,40 @@ fn bot() -> Value {
     json!({"id": BOT_ID, "is_bot": true, "first_name": "herald", "username": "herald_bot"})
 }
 
+/// The bot as a chat member of the given status, with the fields Telegram sends for it.
+fn bot_member(status: &str) -> Value {
+    match status {
+        "administrator" => with_rights(json!({"status": "administrator", "user": bot()})),
+        "kicked" => json!({"status": "kicked", "user": bot(), "until_date": 0}),
+        other => json!({"status": other, "user": bot()}),
+    }
+}
+
+/// An administrator's rights, every field Telegram sends for one.
+fn with_rights(mut member: Value) -> Value {
+    for (right, value) in [
+        ("can_be_edited", false),
+        ("is_anonymous", false),
+        ("can_manage_chat", true),
+        ("can_delete_messages", true),
+        ("can_manage_video_chats", true),
+        ("can_restrict_members", true),
+        ("can_promote_members", false),
+        ("can_change_info", true),
+        ("can_invite_users", true),
+        ("can_post_stories", false),
+        ("can_edit_stories", false),
+        ("can_delete_stories", false),
+        ("can_post_messages", true),
+        ("can_edit_messages", true),
+        ("can_pin_messages", true),
+        ("can_manage_topics", false),
+    ] {
+        member[right] = json!(value);
+    }
+    member
+}
+
 fn wall_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -267,8 +301,8 @@ impl Sim {
             .push_back(json!({"update_id": self.next_update, "my_chat_member": {
                 "chat": chat_json, "date": date,
                 "from": {"id": by, "is_bot": false, "first_name": format!("user {by}")},
-                "old_chat_member": {"status": old, "user": bot()},
-                "new_chat_member": {"status": status, "user": bot()},
+                "old_chat_member": bot_member(old),
+                "new_chat_member": bot_member(status),
             }}));
         self.next_update += 1;
         Ok(())
@@ -288,21 +322,19 @@ impl Sim {
             } else {
                 "member"
             };
-            let mut member = json!({"status": status, "user": bot()});
-            if status == "administrator" {
-                member["can_post_messages"] = json!(true);
-                member["can_delete_messages"] = json!(true);
-                member["can_be_edited"] = json!(false);
-            }
-            return Ok(member);
+            let member = json!({"status": status, "user": bot()});
+            return Ok(match status {
+                "administrator" => with_rights(member),
+                "kicked" => json!({"status": "kicked", "user": bot(), "until_date": 0}),
+                _ => member,
+            });
         }
         let user = json!({"id": user_id, "is_bot": false, "first_name": format!("user {user_id}")});
-        let status = if chat.admins.contains(&user_id) {
-            "administrator"
+        Ok(if chat.admins.contains(&user_id) {
+            with_rights(json!({"status": "administrator", "user": user}))
         } else {
-            "member"
-        };
-        Ok(json!({"status": status, "user": user}))
+            json!({"status": "member", "user": user})
+        })
     }
 
     pub fn administrators(&self, chat_id: i64) -> Result<Value, ApiError> {
@@ -497,7 +529,7 @@ impl Sim {
 
     pub fn get_me(&self) -> Value {
         json!({"id": BOT_ID, "is_bot": true, "first_name": "herald", "username": "herald_bot",
-               "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false})
+               "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false})
     }
 
     pub fn get_chat(&self, chat_id: i64) -> Result<Value, ApiError> {
