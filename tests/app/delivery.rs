@@ -487,7 +487,12 @@ async fn stop_mid_send(h: &Harness) -> tokio::task::JoinHandle<anyhow::Result<()
     h.post("Slow platform", "").await;
     let shutdown = CancellationToken::new();
     let engine = tokio::spawn(Arc::clone(&h.engine).run(shutdown.clone()));
+    let real = std::time::Instant::now();
     while !h.t.say("1", "/deliveries").await.contains("sending 1") {
+        assert!(
+            real.elapsed() < Duration::from_secs(20),
+            "the engine never took the delivery"
+        );
         tokio::task::yield_now().await;
     }
     shutdown.cancel();
@@ -505,7 +510,21 @@ async fn a_graceful_stop_lets_a_send_in_flight_finish_within_the_grace_period() 
         Duration::from_secs(10),
     );
     let engine = stop_mid_send(&h).await;
-    pass(Duration::from_secs(3)).await;
+    // Time moves a second at a time (the send in flight may start its 2 s only now); the send
+    // finishes long before the 10 s grace period would end.
+    for _ in 0..5 {
+        pass(Duration::from_secs(1)).await;
+        tokio::task::yield_now().await;
+    }
+    // No more simulated time passes; the engine only needs real time for its database work.
+    let real = std::time::Instant::now();
+    while !engine.is_finished() && real.elapsed() < Duration::from_secs(20) {
+        tokio::task::yield_now().await;
+    }
+    assert!(
+        engine.is_finished(),
+        "the engine stopped once its send finished"
+    );
     engine.await.unwrap().unwrap();
     assert_eq!(h.platform.delivered(), 1);
     assert!(
@@ -548,7 +567,10 @@ async fn a_platform_that_never_answers_counts_as_a_transient_failure() {
         let engine = Arc::clone(&h.engine);
         async move { engine.try_deliver_next().await.unwrap() }
     });
-    while !step.is_finished() {
+    for _ in 0..600 {
+        if step.is_finished() {
+            break;
+        }
         pass(Duration::from_secs(1)).await;
         tokio::task::yield_now().await;
     }
