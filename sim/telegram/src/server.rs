@@ -42,6 +42,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/control/faults", post(faults))
         .route("/control/chats/{id}/bot_status", post(bot_status))
         .route("/control/chats/{id}/admins", post(add_admin))
+        .route("/control/chats/{id}/press", post(press))
         .route("/control/stats", get(stats))
         .with_state(shared)
 }
@@ -338,6 +339,26 @@ async fn bot_status(
     let result = shared
         .sim()
         .bot_status(id, &status, body["by"].as_i64().unwrap_or(1));
+    match result {
+        Ok(()) => {
+            shared.updates.notify_waiters();
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(e) => error(e),
+    }
+}
+
+/// A user presses an inline button: `{"message_id": n, "data": "...", "from": id}`.
+async fn press(
+    State(shared): State<Shared>,
+    Path(id): Path<i64>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let message = body["message_id"].as_i64().unwrap_or(0);
+    let from = body["from"].as_i64().unwrap_or(id);
+    let result = shared
+        .sim()
+        .press_button(id, message, from, body["data"].as_str().unwrap_or(""));
     match result {
         Ok(()) => {
             shared.updates.notify_waiters();

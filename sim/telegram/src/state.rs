@@ -260,6 +260,34 @@ impl Sim {
         Ok(())
     }
 
+    /// A user presses an inline button under one of the bot's messages: a callback_query update.
+    pub fn press_button(
+        &mut self,
+        chat_id: i64,
+        message_id: i64,
+        from: i64,
+        data: &str,
+    ) -> Result<(), ApiError> {
+        let chat = self
+            .chats
+            .get(&chat_id)
+            .ok_or_else(|| bad("chat not found"))?;
+        let message = chat
+            .messages
+            .iter()
+            .find(|m| m.message_id == message_id)
+            .ok_or_else(|| bad("message not found"))?;
+        let query = json!({
+            "id": format!("{}", self.next_update), "chat_instance": format!("{chat_id}"), "data": data,
+            "from": {"id": from, "is_bot": false, "first_name": format!("user {from}"), "language_code": "en"},
+            "message": Sim::message_json(chat, message),
+        });
+        self.updates
+            .push_back(json!({"update_id": self.next_update, "callback_query": query}));
+        self.next_update += 1;
+        Ok(())
+    }
+
     /// getUpdates: confirms everything before `offset`, returns up to `limit` updates.
     pub fn get_updates(&mut self, offset: Option<i64>, limit: usize) -> Value {
         if let Some(offset) = offset {
