@@ -67,6 +67,31 @@ fn error(e: ApiError) -> Response {
         .into_response()
 }
 
+/// Fields of a multipart/form-data body; an uploaded file becomes `uploaded:<file name>`.
+async fn multipart(content_type: &str, body: Bytes) -> HashMap<String, Value> {
+    let mut out = HashMap::new();
+    let Ok(boundary) = multer::parse_boundary(content_type) else {
+        return out;
+    };
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = form.next_field().await {
+        let Some(name) = field.name().map(String::from) else {
+            continue;
+        };
+        let file = field.file_name().map(String::from);
+        let Ok(text) = field.text().await else {
+            continue;
+        };
+        let value = match file {
+            Some(file) => Value::String(format!("uploaded:{file}")),
+            None => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        };
+        out.insert(name, value);
+    }
+    out
+}
+
 /// Parameters from the query string and a JSON or urlencoded body, as Telegram accepts them.
 fn params(headers: &HeaderMap, query: Option<String>, body: &Bytes) -> HashMap<String, Value> {
     let mut out: HashMap<String, Value> = HashMap::new();
@@ -124,7 +149,15 @@ async fn bot_method(
             parameters: None,
         });
     }
-    let p = params(&headers, query, &body);
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let mut p = params(&headers, query, &body);
+    if content_type.starts_with("multipart/form-data") {
+        p.extend(multipart(&content_type, body).await);
+    }
     let faults = shared.sim().faults;
     if faults.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.delay_ms)).await;

@@ -10,7 +10,12 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 /// Sends sendMessage requests over one keep-alive connection until `until`; returns how many
 /// were answered 200.
-async fn client(addr: std::net::SocketAddr, chats: i64, seed: i64, until: Instant) -> anyhow::Result<u64> {
+async fn client(
+    addr: std::net::SocketAddr,
+    chats: i64,
+    seed: i64,
+    until: Instant,
+) -> anyhow::Result<u64> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
@@ -18,7 +23,10 @@ async fn client(addr: std::net::SocketAddr, chats: i64, seed: i64, until: Instan
     let mut n = seed;
     while Instant::now() < until {
         n += 1;
-        let body = format!("{{\"chat_id\":{},\"text\":\"benchmark message {n}\"}}", 1 + n % chats);
+        let body = format!(
+            "{{\"chat_id\":{},\"text\":\"benchmark message {n}\"}}",
+            1 + n % chats
+        );
         let request = format!(
             "POST /bot123:TEST/sendMessage HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
@@ -58,7 +66,9 @@ async fn main() -> anyhow::Result<()> {
     }
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
-    let tasks: Vec<_> = (0..connections).map(|c| tokio::spawn(client(sim.addr, chats, c * 1_000_000, until))).collect();
+    let tasks: Vec<_> = (0..connections)
+        .map(|c| tokio::spawn(client(sim.addr, chats, c * 1_000_000, until)))
+        .collect();
     let mut total = 0;
     for task in tasks {
         total += task.await??;
