@@ -229,13 +229,29 @@ async fn bot_method(
             parameters: None,
         }),
     };
+    let dropped = faults.drop_share > 0.0 && fastrand::f64() < faults.drop_share;
     match result {
+        Ok(_) if dropped => {
+            sim.stats.dropped += 1;
+            broken_answer()
+        }
         Ok(value) => ok(value),
         Err(e) => {
             sim.stats.errors += 1;
             error(e)
         }
     }
+}
+
+/// An answer whose body fails after the headers: the client sees the connection break.
+fn broken_answer() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "dropped by the simulator",
+        ))
+    });
+    (StatusCode::OK, axum::body::Body::from_stream(failing)).into_response()
 }
 
 /// getUpdates with Telegram's long polling: waits up to `timeout` seconds for an update.

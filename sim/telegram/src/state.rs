@@ -99,6 +99,10 @@ pub struct Faults {
     /// Every request waits this long before it is answered.
     #[serde(default)]
     pub delay_ms: u64,
+    /// Share of requests whose answer is lost after the method was carried out: the
+    /// connection breaks mid-answer, as when a network drops (a sent message is then sent).
+    #[serde(default)]
+    pub drop_share: f64,
 }
 
 /// Counters for tests and people.
@@ -110,6 +114,8 @@ pub struct Stats {
     pub deleted: u64,
     pub rate_limited: u64,
     pub errors: u64,
+    /// Answers broken on purpose (fault injection).
+    pub dropped: u64,
 }
 
 pub struct Sim {

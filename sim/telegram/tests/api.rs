@@ -19,7 +19,8 @@ async fn request(sim: &Simulator, method: &str, path: &str, body: Option<Value>)
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await.unwrap();
     let raw = String::from_utf8_lossy(&raw).to_string();
-    let status = raw[9..12].parse().unwrap();
+    // A broken connection answers nothing: status 0.
+    let status = raw.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
     let body = raw.split_once("\r\n\r\n").map(|x| x.1).unwrap_or("");
     // Chunked bodies: take the JSON between the first '{' or '[' and the last '}' or ']'.
     let start = body.find(['{', '[']);
@@ -491,4 +492,31 @@ async fn injected_faults_answer_500_and_slow_down_answers() {
         200
     );
     assert!(started_at.elapsed() >= std::time::Duration::from_millis(150));
+}
+
+#[tokio::test]
+async fn a_dropped_answer_breaks_the_connection_after_the_message_was_sent() {
+    let sim = started(Limits::lifted()).await;
+    request(
+        &sim,
+        "POST",
+        "/control/faults",
+        Some(json!({"drop_share": 1.0})),
+    )
+    .await;
+    let (_, answer) = bot(
+        &sim,
+        "sendMessage",
+        json!({"chat_id": 10, "text": "lost answer"}),
+    )
+    .await;
+    assert_eq!(answer, Value::Null, "no JSON arrives");
+    request(&sim, "POST", "/control/faults", Some(json!({}))).await;
+    let (_, history) = request(&sim, "GET", "/control/chats/10/messages", None).await;
+    assert_eq!(
+        history[0]["text"], "lost answer",
+        "the message was delivered all the same"
+    );
+    let (_, stats) = request(&sim, "GET", "/control/stats", None).await;
+    assert_eq!(stats["dropped"], 1);
 }
