@@ -243,6 +243,56 @@ async fn bot_method(
     }
 }
 
+/// With a webhook set, pending updates are POSTed to it, each with the secret token in the
+/// X-Telegram-Bot-Api-Secret-Token header; an update the bot does not accept (no 2xx) stays
+/// queued and is tried again with the next one.
+fn deliver_webhook(shared: &Shared) {
+    let Some((url, secret)) = shared.sim().webhook.clone() else {
+        return;
+    };
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        loop {
+            let Some(update) = shared.sim().pop_update() else {
+                return;
+            };
+            if !post_update(&url, secret.as_deref(), &update).await {
+                shared.sim().unpop_update(update);
+                return;
+            }
+        }
+    });
+}
+
+/// One webhook POST over plain HTTP; true when the bot answered 2xx.
+async fn post_update(url: &str, secret: Option<&str>, update: &Value) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(url) = url::Url::parse(url) else {
+        return false;
+    };
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return false;
+    };
+    let Ok(mut stream) = tokio::net::TcpStream::connect((host, port)).await else {
+        return false;
+    };
+    let body = update.to_string();
+    let secret = secret
+        .map(|s| format!("X-Telegram-Bot-Api-Secret-Token: {s}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "POST {} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{secret}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        url.path(),
+        body.len()
+    );
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return false;
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).get(9..10) == Some("2")
+}
+
 /// An answer whose body fails after the headers: the client sees the connection break.
 fn broken_answer() -> Response {
     let failing = futures_util::stream::once(async {
@@ -320,6 +370,7 @@ async fn user_message(
     match result {
         Ok(()) => {
             shared.updates.notify_waiters();
+            deliver_webhook(&shared);
             StatusCode::ACCEPTED.into_response()
         }
         Err(e) => error(e),
@@ -391,6 +442,7 @@ async fn bot_status(
     match result {
         Ok(()) => {
             shared.updates.notify_waiters();
+            deliver_webhook(&shared);
             StatusCode::ACCEPTED.into_response()
         }
         Err(e) => error(e),
@@ -411,6 +463,7 @@ async fn press(
     match result {
         Ok(()) => {
             shared.updates.notify_waiters();
+            deliver_webhook(&shared);
             StatusCode::ACCEPTED.into_response()
         }
         Err(e) => error(e),

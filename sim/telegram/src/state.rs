@@ -393,6 +393,16 @@ impl Sim {
         Ok(json!(true))
     }
 
+    /// Takes the oldest pending update (for webhook delivery).
+    pub fn pop_update(&mut self) -> Option<Value> {
+        self.updates.pop_front()
+    }
+
+    /// Puts an update back at the front after a failed webhook delivery.
+    pub fn unpop_update(&mut self, update: Value) {
+        self.updates.push_front(update);
+    }
+
     pub fn has_updates(&self) -> bool {
         !self.updates.is_empty()
     }

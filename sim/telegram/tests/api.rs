@@ -520,3 +520,48 @@ async fn a_dropped_answer_breaks_the_connection_after_the_message_was_sent() {
     let (_, stats) = request(&sim, "GET", "/control/stats", None).await;
     assert_eq!(stats["dropped"], 1);
 }
+
+#[tokio::test]
+async fn with_a_webhook_updates_are_posted_with_the_secret_token() {
+    let sim = started(Limits::lifted()).await;
+    let hook = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/telegram", hook.local_addr().unwrap());
+    bot(
+        &sim,
+        "setWebhook",
+        json!({"url": url, "secret_token": "s3cret-token"}),
+    )
+    .await;
+    let (_, info) = bot(&sim, "getWebhookInfo", json!({})).await;
+    assert_eq!(info["result"]["url"], url);
+    request(
+        &sim,
+        "POST",
+        "/control/chats/10/user_message",
+        Some(json!({"text": "/latest"})),
+    )
+    .await;
+    let (mut conn, _) = tokio::time::timeout(std::time::Duration::from_secs(5), hook.accept())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut raw = vec![0; 4096];
+    let mut received = String::new();
+    while !received.contains("/latest") {
+        let n = conn.read(&mut raw).await.unwrap();
+        assert!(n > 0, "{received}");
+        received.push_str(&String::from_utf8_lossy(&raw[..n]));
+    }
+    conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(
+        received.starts_with("POST /telegram HTTP/1.1"),
+        "{received}"
+    );
+    assert!(
+        received.contains("X-Telegram-Bot-Api-Secret-Token: s3cret-token"),
+        "{received}"
+    );
+    assert!(received.contains("\"update_id\""), "{received}");
+}
