@@ -353,7 +353,10 @@ async fn chat_messages(State(shared): State<Shared>, Path(id): Path<i64>) -> Res
     let messages: Vec<Value> = chat
         .messages
         .iter()
-        .map(|m| json!({"message_id": m.message_id, "text": m.text, "photo": m.photo, "edits": m.edits, "deleted": m.deleted}))
+        .map(|m| {
+            json!({"message_id": m.message_id, "text": m.text, "photo": m.photo, "thread": m.thread,
+                   "edits": m.edits, "history": m.history, "deleted": m.deleted})
+        })
         .collect();
     axum::Json(json!(messages)).into_response()
 }

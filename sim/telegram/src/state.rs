@@ -71,6 +71,8 @@ pub struct Message {
     pub photo: Option<String>,
     /// The forum topic it was posted in.
     pub thread: Option<i64>,
+    /// Earlier texts, oldest first (the full history of edits).
+    pub history: Vec<String>,
     pub edits: u32,
     pub deleted: bool,
 }
@@ -478,6 +480,7 @@ impl Sim {
             text: shown,
             photo,
             thread,
+            history: Vec::new(),
             edits: 0,
             deleted: false,
         };
@@ -533,7 +536,8 @@ impl Sim {
             .iter_mut()
             .find(|m| m.message_id == message_id)
             .expect("checked above");
-        message.text = shown;
+        let previous = std::mem::replace(&mut message.text, shown);
+        message.history.push(previous);
         message.edits += 1;
         self.stats.edited += 1;
         let entry = &self.chats[&chat_id];

@@ -259,6 +259,11 @@ async fn edits_and_deletions_follow_telegrams_rules() {
         (history[0]["deleted"].clone(), history[0]["edits"].clone()),
         (json!(true), json!(1))
     );
+    assert_eq!(
+        history[0]["history"],
+        json!(["first"]),
+        "the text before the edit is kept"
+    );
 }
 
 #[tokio::test]
