@@ -20,6 +20,11 @@ impl TimeZoneName {
             .map(TimeZoneName)
     }
 
+    /// UTC, for data that somehow lost its zone.
+    pub fn utc() -> TimeZoneName {
+        TimeZoneName(chrono_tz::UTC)
+    }
+
     pub fn tz(self) -> Tz {
         self.0
     }

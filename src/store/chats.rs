@@ -31,8 +31,7 @@ fn chat_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<ChatRecord> {
         title: row.try_get("title")?,
         language: Language::parse(&language).unwrap_or(Language::En),
         // Only valid names are ever written; fall back to UTC rather than fail a read.
-        time_zone: TimeZoneName::parse(&zone)
-            .unwrap_or_else(|| TimeZoneName::parse("UTC").expect("UTC exists")),
+        time_zone: TimeZoneName::parse(&zone).unwrap_or_else(TimeZoneName::utc),
         paused: row.try_get("paused")?,
     })
 }

@@ -164,8 +164,7 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
         native_id: row.try_get("native_id")?,
         kind: ChatKind::from_stored(&kind),
         language: Language::parse(&language).unwrap_or(Language::En),
-        time_zone: TimeZoneName::parse(&zone)
-            .unwrap_or_else(|| TimeZoneName::parse("UTC").expect("UTC exists")),
+        time_zone: TimeZoneName::parse(&zone).unwrap_or_else(TimeZoneName::utc),
         target_message_ids: target_ids.and_then(|ids| serde_json::from_str(&ids).ok()),
         digest_articles: digest
             .and_then(|ids| serde_json::from_str(&ids).ok())

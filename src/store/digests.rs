@@ -89,8 +89,7 @@ impl Store {
                 let zone: String = row.try_get("time_zone")?;
                 Ok(ScheduledChat {
                     chat_id: row.try_get("id")?,
-                    time_zone: TimeZoneName::parse(&zone)
-                        .unwrap_or_else(|| TimeZoneName::parse("UTC").expect("UTC exists")),
+                    time_zone: TimeZoneName::parse(&zone).unwrap_or_else(TimeZoneName::utc),
                     mode: DeliveryMode::from_stored(
                         &row.try_get::<String, _>("delivery_mode")?,
                         &row.try_get::<String, _>("digest_at")?,
