@@ -143,6 +143,22 @@ pub(super) fn article_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Ar
     })
 }
 
+/// One article by id, through a pool or inside a transaction.
+async fn article_in<'e, E>(executor: E, id: i64) -> sqlx::Result<Option<ArticleRecord>>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        article_columns!(),
+        " FROM articles a WHERE a.id = ?1"
+    ))
+    .bind(id)
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(article_from_row).transpose()
+}
+
 /// What /retract found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retraction {
@@ -303,18 +319,9 @@ impl Store {
     /// index and is planned for delivery, in one transaction. `None` if it is not waiting.
     pub async fn publish_waiting(&self, id: i64, now: DateTime<Utc>) -> sqlx::Result<Option<u64>> {
         let mut tx = self.write().await?;
-        let Some(row) = sqlx::query(concat!(
-            "SELECT ",
-            article_columns!(),
-            " FROM articles a WHERE a.id = ?1"
-        ))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        else {
+        let Some(article) = article_in(&mut *tx, id).await? else {
             return Ok(None);
         };
-        let article = article_from_row(&row)?;
         if article.status == ArticleStatus::Published || article.retracted_at.is_some() {
             return Ok(None);
         }
@@ -406,15 +413,7 @@ impl Store {
     }
 
     pub async fn article(&self, id: i64) -> sqlx::Result<Option<ArticleRecord>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            article_columns!(),
-            " FROM articles a WHERE a.id = ?1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(article_from_row).transpose()
+        article_in(&self.pool, id).await
     }
 
     pub async fn count_articles(&self) -> sqlx::Result<i64> {
@@ -435,18 +434,9 @@ impl Store {
         now_ms: i64,
     ) -> sqlx::Result<Option<ArticleRecord>> {
         let mut tx = self.write().await?;
-        let Some(row) = sqlx::query(concat!(
-            "SELECT ",
-            article_columns!(),
-            " FROM articles a WHERE a.id = ?1"
-        ))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        else {
+        let Some(old) = article_in(&mut *tx, id).await? else {
             return Ok(None);
         };
-        let old = article_from_row(&row)?;
         let now = Utc::now();
         sqlx::query(
             "INSERT INTO article_versions (article_id, version, title, lead, body, replaced_by, replaced_at)
@@ -493,17 +483,12 @@ impl Store {
             .await?;
             deliveries::plan_edits(&mut tx, id, now_ms).await?;
         }
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            article_columns!(),
-            " FROM articles a WHERE a.id = ?1"
-        ))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+        let updated = article_in(&mut *tx, id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
         tx.commit().await?;
         self.partitions.add(fresh);
-        Ok(Some(article_from_row(&row)?))
+        Ok(Some(updated))
     }
 
     /// Marks the article retracted and takes it out of search; the text stays in the archive

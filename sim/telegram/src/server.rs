@@ -243,6 +243,18 @@ async fn bot_method(
     }
 }
 
+/// Answers a control call that queued an update: long polls wake, a webhook gets it.
+fn update_queued(shared: &Shared, result: Result<(), ApiError>) -> Response {
+    match result {
+        Ok(()) => {
+            shared.updates.notify_waiters();
+            deliver_webhook(shared);
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(e) => error(e),
+    }
+}
+
 /// With a webhook set, pending updates are POSTed to it, each with the secret token in the
 /// X-Telegram-Bot-Api-Secret-Token header; an update the bot does not accept (no 2xx) stays
 /// queued and is tried again with the next one.
@@ -370,14 +382,7 @@ async fn user_message(
     let result = shared
         .sim()
         .user_message(id, from, body["text"].as_str().unwrap_or(""));
-    match result {
-        Ok(()) => {
-            shared.updates.notify_waiters();
-            deliver_webhook(&shared);
-            StatusCode::ACCEPTED.into_response()
-        }
-        Err(e) => error(e),
-    }
+    update_queued(&shared, result)
 }
 
 /// The user blocks the bot (private chat) or removes it (group, channel).
@@ -442,14 +447,7 @@ async fn bot_status(
     let result = shared
         .sim()
         .bot_status(id, &status, body["by"].as_i64().unwrap_or(1));
-    match result {
-        Ok(()) => {
-            shared.updates.notify_waiters();
-            deliver_webhook(&shared);
-            StatusCode::ACCEPTED.into_response()
-        }
-        Err(e) => error(e),
-    }
+    update_queued(&shared, result)
 }
 
 /// A user presses an inline button: `{"message_id": n, "data": "...", "from": id}`.
@@ -463,14 +461,7 @@ async fn press(
     let result = shared
         .sim()
         .press_button(id, message, from, body["data"].as_str().unwrap_or(""));
-    match result {
-        Ok(()) => {
-            shared.updates.notify_waiters();
-            deliver_webhook(&shared);
-            StatusCode::ACCEPTED.into_response()
-        }
-        Err(e) => error(e),
-    }
+    update_queued(&shared, result)
 }
 
 /// Makes a user an administrator of a chat: `{"user": id}`.
