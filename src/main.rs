@@ -11,6 +11,7 @@ use herald::config::{DemoOffer, Settings};
 use herald::delivery::{Engine, EngineConfig, Metrics, RatePolicy};
 use herald::domain::Platform;
 use herald::instance::InstanceLock;
+use herald::platform::Outbound;
 use herald::platform::console::{self, ConsoleOptions};
 use tokio::io::BufReader;
 use tokio_util::sync::CancellationToken;
@@ -60,15 +61,27 @@ async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
+    let mut tasks = tokio::task::JoinSet::new();
     let (console_out, pushes) = console::outbound();
+    let mut platforms: Vec<(Platform, Arc<dyn Outbound>, RatePolicy)> = vec![(
+        Platform::Console,
+        Arc::new(console_out),
+        RatePolicy::unlimited(),
+    )];
+    let mut webhook = None;
+    if let Some(telegram) = &settings.telegram {
+        let limits = settings.telegram_limits;
+        let started =
+            herald::platform::telegram::start(&app, telegram, limits, &mut tasks, shutdown.clone())
+                .await
+                .context("starting Telegram")?;
+        platforms.push((Platform::Telegram, started.outbound, limits));
+        webhook = started.webhook;
+    }
     let metrics = Arc::new(Metrics::new());
     let engine = Arc::new(Engine::new(
         app.store().clone(),
-        vec![(
-            Platform::Console,
-            Arc::new(console_out),
-            RatePolicy::unlimited(),
-        )],
+        platforms,
         app.clock(),
         EngineConfig {
             owners: settings.owners.clone(),
@@ -78,15 +91,23 @@ async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         Arc::clone(&metrics),
         app.wake(),
     ));
-    let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(Arc::clone(&engine).run(shutdown.clone()));
     tasks.spawn(Arc::clone(&engine).run_digests(shutdown.clone()));
     tasks.spawn(publish_scheduled(app.clone(), shutdown.clone()));
     if let Some(addr) = settings.http_listen {
-        let router = herald::http::router(app.store().clone(), metrics, app.clock());
+        let mut router = herald::http::router(app.store().clone(), metrics, app.clock());
+        if let Some(webhook) = webhook {
+            router = router.merge(webhook);
+        }
         tasks.spawn(herald::http::serve(addr, router, shutdown.clone()));
     }
 
+    // With Telegram and no terminal (a service), herald runs until a signal; the console
+    // would end at the first end of input.
+    if settings.telegram.is_some() && !interactive {
+        shutdown.cancelled().await;
+        return finish(&app, tasks, Ok(())).await;
+    }
     let options = ConsoleOptions {
         interactive,
         offer_demo,
@@ -102,6 +123,15 @@ async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     )
     .await;
     shutdown.cancel();
+    finish(&app, tasks, result).await
+}
+
+/// Waits for every task to stop (each watches the shutdown token) and closes the database.
+async fn finish(
+    app: &App,
+    mut tasks: tokio::task::JoinSet<anyhow::Result<()>>,
+    result: anyhow::Result<()>,
+) -> anyhow::Result<()> {
     while let Some(done) = tasks.join_next().await {
         match done {
             Ok(Ok(())) => {}

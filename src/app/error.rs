@@ -46,6 +46,18 @@ pub enum CommandError {
     UnknownLabel(String),
     #[error("label does not fit: {0}")]
     LabelTooLong(String),
+    #[error("only the chat's admins may change its settings")]
+    NotChatAdmin,
+    #[error("{0}")]
+    Lookup(crate::platform::LookupError),
+    #[error("the user does not administer {0}")]
+    NotAdminOf(String),
+    #[error("herald cannot post in {0}")]
+    BotCannotPost(String),
+    #[error("herald does not know the chat {0}")]
+    UnknownChat(String),
+    #[error("this platform has no chats to link")]
+    NoDirectory,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -111,6 +123,19 @@ impl CommandError {
             CommandError::LabelTooLong(v) => {
                 t!("error.label_too_long", locale = l, detail = v).into()
             }
+            CommandError::NotChatAdmin => t!("error.not_chat_admin", locale = l).into(),
+            CommandError::Lookup(crate::platform::LookupError::NotFound(v)) => {
+                t!("error.chat_not_found", locale = l, chat = v).into()
+            }
+            CommandError::Lookup(crate::platform::LookupError::Unavailable(_)) => {
+                t!("error.platform_unavailable", locale = l).into()
+            }
+            CommandError::NotAdminOf(v) => t!("error.not_admin_of", locale = l, chat = v).into(),
+            CommandError::BotCannotPost(v) => {
+                t!("error.bot_cannot_post", locale = l, chat = v).into()
+            }
+            CommandError::UnknownChat(v) => t!("error.unknown_chat", locale = l, chat = v).into(),
+            CommandError::NoDirectory => t!("error.no_directory", locale = l).into(),
             CommandError::Internal(_) => t!("error.internal", locale = l).into(),
         }
     }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rust_i18n::t;
 
 use super::Ctx;
-use super::reply::Reply;
+use super::reply::{Button, Reply};
 use crate::store::ArticleRecord;
 
 /// `12.01.2019 21:10 MSK` in the chat's time zone.
@@ -29,15 +29,24 @@ pub fn line(ctx: &Ctx<'_>, article: &ArticleRecord) -> String {
     out
 }
 
-/// A list of articles with a heading, or `empty` when there are none, and the command for the
-/// next page when there may be one (`more` is true when a further row was found).
+/// The commands for the pages around a list, when there are such pages.
+#[derive(Debug, Default)]
+pub struct Pages {
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+/// A list of articles with a heading, or `empty` when there are none; a button per article
+/// opens it, and buttons (and a hint, for platforms without buttons) lead to the next and
+/// previous pages.
 pub fn list(
     ctx: &Ctx<'_>,
     heading: String,
     articles: &[ArticleRecord],
     empty: String,
-    next: Option<String>,
+    pages: Pages,
 ) -> Reply {
+    let l = ctx.lang();
     if articles.is_empty() {
         return Reply::text(empty);
     }
@@ -45,9 +54,20 @@ pub fn list(
     for article in articles {
         reply = reply.item(line(ctx, article));
     }
-    reply = reply.hint(t!("list.open", locale = ctx.lang()));
-    if let Some(next) = next {
-        reply = reply.hint(t!("list.next", locale = ctx.lang(), command = next));
+    reply = reply.hint(t!("list.open", locale = l));
+    if let Some(next) = &pages.next {
+        reply = reply.hint(t!("list.next", locale = l, command = next));
     }
-    reply
+    let open = articles
+        .iter()
+        .map(|a| Button::new(format!("#{}", a.id), format!("/article {}", a.id)))
+        .collect();
+    let mut turn = Vec::new();
+    if let Some(previous) = pages.previous {
+        turn.push(Button::new(t!("list.previous_button", locale = l), previous));
+    }
+    if let Some(next) = pages.next {
+        turn.push(Button::new(t!("list.next_button", locale = l), next));
+    }
+    reply.buttons(open).buttons(turn)
 }

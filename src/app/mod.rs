@@ -7,7 +7,8 @@ pub(crate) mod format;
 pub mod invocation;
 pub mod reply;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use tokio::sync::Notify;
 
@@ -16,12 +17,13 @@ use rust_i18n::t;
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::domain::{ChatKind, Role};
+use crate::domain::{ChatKind, Platform, Role};
+use crate::platform::Directory;
 use crate::store::{AuditEntry, AuditOutcome, ChatRecord, NewChat, Store, UserRecord};
 pub use commands::Command;
 pub use error::CommandError;
 pub use invocation::{ChatInfo, Invocation, Sender};
-pub use reply::{Block, Reply};
+pub use reply::{Block, Button, Reply};
 
 /// The application: settings and storage, shared by every platform adapter and by tests.
 #[derive(Clone)]
@@ -32,6 +34,9 @@ pub struct App {
     clock: Clock,
     /// Wakes the delivery engine when a command planned new deliveries.
     wake: Arc<Notify>,
+    /// Each platform's chat directory (admin checks, chat lookup); platforms without one
+    /// (the console) have no chat admins to check.
+    directories: Arc<RwLock<HashMap<Platform, Arc<dyn Directory>>>>,
 }
 
 /// Looks up a catalog text whose key is computed at run time (`role.editor`, `usage.post`).
@@ -89,7 +94,25 @@ impl App {
             store,
             clock,
             wake: Arc::new(Notify::new()),
+            directories: Arc::default(),
         })
+    }
+
+    /// Registers a platform's chat directory; every clone of the app sees it.
+    pub fn register_directory(&self, platform: Platform, directory: Arc<dyn Directory>) {
+        self.directories
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(platform, directory);
+    }
+
+    /// The chat directory of a platform, if it has one.
+    pub fn directory(&self, platform: Platform) -> Option<Arc<dyn Directory>> {
+        self.directories
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&platform)
+            .cloned()
     }
 
     pub fn store(&self) -> &Store {
@@ -163,6 +186,38 @@ impl App {
             .await?;
         self.planned();
         Ok(Some(id))
+    }
+
+    /// The platform says herald is in a chat (added, promoted, unblocked): it is stored and
+    /// active again, so deliveries resume.
+    pub async fn chat_joined(&self, platform: Platform, chat: &ChatInfo) -> anyhow::Result<()> {
+        let newsroom = &self.settings.newsroom;
+        self.store
+            .upsert_chat(NewChat {
+                platform,
+                native_id: &chat.native_id,
+                kind: chat.kind,
+                title: &chat.title,
+                language: newsroom.default_language,
+                time_zone: newsroom.default_time_zone,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The platform says herald was removed from a chat (kicked, blocked): the chat is
+    /// deactivated and its queued deliveries kept as dead letters, listed in /deliveries.
+    pub async fn chat_left(
+        &self,
+        platform: Platform,
+        native_id: &str,
+        reason: &str,
+    ) -> anyhow::Result<()> {
+        if let Some(chat) = self.store.chat_id(platform, native_id).await? {
+            tracing::warn!(chat = native_id, reason, "herald was removed from a chat");
+            self.store.chat_gone(chat, reason).await?;
+        }
+        Ok(())
     }
 
     /// One step of the embargo worker: publishes every scheduled article whose time has come
@@ -242,9 +297,12 @@ impl App {
             .await;
             return Reply::text(error.user_message(ctx.chat.language));
         }
-        let result = match Command::parse(name, args) {
-            Ok(command) => command.apply(ctx).await,
+        let result = match self.chat_admin_gate(ctx, name).await {
             Err(error) => Err(error),
+            Ok(()) => match Command::parse(name, args) {
+                Ok(command) => command.apply(ctx).await,
+                Err(error) => Err(error),
+            },
         };
         match result {
             Ok(reply) => {
@@ -272,6 +330,29 @@ impl App {
                 }
                 Reply::text(error.user_message(ctx.chat.language))
             }
+        }
+    }
+
+    /// In a group or channel, a command that changes the chat's own settings needs one of the
+    /// chat's admins (or a herald moderator): a member must not unsubscribe everyone else.
+    async fn chat_admin_gate(&self, ctx: &Ctx<'_>, name: &str) -> Result<(), CommandError> {
+        if ctx.chat.kind == ChatKind::Private
+            || ctx.role >= Role::Moderator
+            || !commands::CHAT_SETTINGS.contains(&name)
+        {
+            return Ok(());
+        }
+        let Some(directory) = self.directory(ctx.chat.platform) else {
+            return Ok(());
+        };
+        let membership = directory
+            .membership(&ctx.chat.native_id, &ctx.user.user.native_id)
+            .await
+            .map_err(CommandError::Lookup)?;
+        if membership.user_is_admin {
+            Ok(())
+        } else {
+            Err(CommandError::NotChatAdmin)
         }
     }
 

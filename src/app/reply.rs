@@ -16,6 +16,25 @@ pub enum Block {
     Item(String),
     /// A pointer to what to do next, e.g. the command for the next page.
     Hint(String),
+    /// Rows of buttons, each running a command when pressed. Platforms without buttons skip
+    /// them: every button repeats something a hint or an item already says.
+    Buttons(Vec<Vec<Button>>),
+}
+
+/// A button: what it shows and the command it runs, as the user could have typed it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Button {
+    pub label: String,
+    pub command: String,
+}
+
+impl Button {
+    pub fn new(label: impl Into<String>, command: impl Into<String>) -> Button {
+        Button {
+            label: label.into(),
+            command: command.into(),
+        }
+    }
 }
 
 impl Reply {
@@ -43,5 +62,25 @@ impl Reply {
     pub fn hint(mut self, text: impl Into<String>) -> Reply {
         self.blocks.push(Block::Hint(text.into()));
         self
+    }
+
+    /// Adds a row of buttons; an empty row adds nothing.
+    pub fn buttons(mut self, row: Vec<Button>) -> Reply {
+        if !row.is_empty() {
+            self.blocks.push(Block::Buttons(vec![row]));
+        }
+        self
+    }
+
+    /// Every button of the reply, row by row.
+    pub fn keyboard(&self) -> Vec<Vec<Button>> {
+        self.blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Buttons(rows) => Some(rows.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
     }
 }

@@ -13,10 +13,30 @@ use crate::store::{Action, ArticleRecord, Job};
 /// What a successful platform call did.
 enum Done {
     Sent(Vec<String>, Option<i64>),
+    /// Some parts of a send arrived (every id so far); the rest follows in later steps.
+    Partly(Vec<String>),
     Edited(i64),
     Changed,
     /// Nothing to do after all; the reason is recorded.
     Moot(&'static str),
+}
+
+/// Sends the next part of a post: the parts already sent are in `job.sent_ids`.
+async fn send_part(
+    outbound: &dyn Outbound,
+    job: &Job,
+    to: &Destination,
+    post: &Post,
+    version: Option<i64>,
+) -> Result<Done, SendError> {
+    let part = outbound.send_part(to, post, job.sent_ids.len()).await?;
+    let mut ids = job.sent_ids.clone();
+    ids.extend(part.ids);
+    Ok(if part.last {
+        Done::Sent(ids, version)
+    } else {
+        Done::Partly(ids)
+    })
 }
 
 impl Engine {
@@ -84,10 +104,10 @@ impl Engine {
     ) -> anyhow::Result<Result<Done, SendError>> {
         let copy = job.target_message_ids.as_deref();
         Ok(match (job.action, article, copy) {
-            (Action::Send, Some(a), _) if a.retracted_at.is_none() => outbound
-                .send(to, &self.article_post(a, to))
-                .await
-                .map(|ids| Done::Sent(ids, Some(a.version))),
+            (Action::Send, Some(a), _) if a.retracted_at.is_none() => {
+                let post = self.article_post(a, to);
+                send_part(outbound, job, to, &post, Some(a.version)).await
+            }
             (Action::Send, _, _) => Ok(Done::Moot("article retracted or removed before delivery")),
             (Action::Edit, Some(a), Some(ids)) if a.retracted_at.is_none() => outbound
                 .edit(to, ids, &self.article_post(a, to))
@@ -112,10 +132,7 @@ impl Engine {
                     .as_deref()
                     .and_then(|p| serde_json::from_str::<Reply>(p).ok())
                 {
-                    Some(reply) => outbound
-                        .send(to, &reply.into())
-                        .await
-                        .map(|ids| Done::Sent(ids, None)),
+                    Some(reply) => send_part(outbound, job, to, &reply.into(), None).await,
                     None => Err(SendError::Permanent("unreadable reply".into())),
                 }
             }
@@ -132,10 +149,8 @@ impl Engine {
                 if articles.is_empty() {
                     Ok(Done::Moot("every article of the digest was retracted"))
                 } else {
-                    outbound
-                        .send(to, &post::digest(&articles, to).into())
-                        .await
-                        .map(|ids| Done::Sent(ids, None))
+                    let digest = post::digest(&articles, to).into();
+                    send_part(outbound, job, to, &digest, None).await
                 }
             }
         })
@@ -183,6 +198,10 @@ impl Engine {
                     .mark_delivered(delivery, Some(&ids), version, now)
                     .await?;
                 Outcome::Delivered { delivery, chat }
+            }
+            Ok(Done::Partly(ids)) => {
+                self.store.mark_progress(delivery, &ids, now).await?;
+                return Ok(Outcome::Partly { delivery, chat });
             }
             Ok(Done::Edited(version)) => {
                 self.store.mark_delivered(delivery, None, None, now).await?;

@@ -78,6 +78,9 @@ impl Default for EngineConfig {
 pub enum Outcome {
     /// The platform acknowledged it.
     Delivered { delivery: i64, chat: i64 },
+    /// Some parts of a post in several messages arrived; the next goes when the chat may
+    /// take another message.
+    Partly { delivery: i64, chat: i64 },
     /// It will be tried again (rate limited, moved chat, transient failure).
     Rescheduled { delivery: i64, chat: i64 },
     /// Given up on; listed for moderators.

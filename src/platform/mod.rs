@@ -7,6 +7,7 @@
 
 pub mod console;
 pub mod memory;
+pub mod telegram;
 
 use std::time::Duration;
 
@@ -72,13 +73,33 @@ impl From<Reply> for Post {
     }
 }
 
+/// One part of a post that takes several messages (a photo, then the rest of the text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// The platform's ids of the messages this call took.
+    pub ids: Vec<String>,
+    /// No part follows.
+    pub last: bool,
+}
+
 /// What the delivery engine needs from a platform. Implementations make exactly one request
-/// per call (or one per part of a split message) and never retry or sleep on their own:
-/// pacing and retries belong to the engine.
+/// per call (or one per part of an edit or removal) and never retry on their own: pacing and
+/// retries belong to the engine.
 #[async_trait]
 pub trait Outbound: Send + Sync {
     /// Sends a new message; returns the platform's ids of every message it took.
     async fn send(&self, to: &Destination, post: &Post) -> Result<Vec<String>, SendError>;
+    /// Sends part `part` (from 0) of a post. The engine calls this once per part, each call
+    /// paced like a message of its own, and stores the ids after each, so a post split in
+    /// several messages never bursts into one chat and a crash never resends a part that
+    /// arrived. Platforms that send everything in one call keep this default.
+    async fn send_part(&self, to: &Destination, post: &Post, part: usize) -> Result<Part, SendError> {
+        if part > 0 {
+            return Err(SendError::Permanent(format!("no part {part}")));
+        }
+        let ids = self.send(to, post).await?;
+        Ok(Part { ids, last: true })
+    }
     /// Replaces the content of a sent copy.
     async fn edit(
         &self,
@@ -88,4 +109,42 @@ pub trait Outbound: Send + Sync {
     ) -> Result<(), SendError>;
     /// Removes a sent copy.
     async fn delete(&self, to: &Destination, message_ids: &[String]) -> Result<(), SendError>;
+}
+
+/// A chat as a platform's directory describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatSummary {
+    pub native_id: String,
+    pub kind: ChatKind,
+    pub title: String,
+}
+
+/// Who may do what in a chat, as the platform says right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Membership {
+    /// The asking user administers the chat (or owns it).
+    pub user_is_admin: bool,
+    /// herald is in the chat and may post there.
+    pub bot_can_post: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LookupError {
+    /// No such chat, or herald cannot see it.
+    #[error("chat not found: {0}")]
+    NotFound(String),
+    /// The platform did not answer; worth asking again later.
+    #[error("platform unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// What the command layer asks a platform about chats and their admins: moderators link
+/// channels by name, and in groups only the group's admins may change its subscriptions.
+/// Platforms without such a notion (the console) register none, and nothing is checked.
+#[async_trait]
+pub trait Directory: Send + Sync {
+    /// Finds a chat by a reference a user typed (`@name`, a numeric id, a room alias).
+    async fn find_chat(&self, reference: &str) -> Result<ChatSummary, LookupError>;
+    /// Whether `user` administers `chat` and whether herald may post there.
+    async fn membership(&self, chat: &str, user: &str) -> Result<Membership, LookupError>;
 }

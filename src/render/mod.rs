@@ -5,3 +5,4 @@ pub mod matrix;
 pub mod plain;
 pub mod post;
 pub mod telegram;
+pub mod telegram_reply;

@@ -5,7 +5,11 @@ use crate::app::{Block, Reply};
 /// Renders a reply as plain text: headings on their own, list items bulleted, hints arrowed.
 pub fn render(reply: &Reply) -> String {
     let mut out = String::new();
-    for (index, block) in reply.blocks.iter().enumerate() {
+    let shown = reply
+        .blocks
+        .iter()
+        .filter(|b| !matches!(b, Block::Buttons(_)));
+    for (index, block) in shown.enumerate() {
         if index > 0 {
             out.push('\n');
             // Paragraphs stand apart; list items and hints stay together.
@@ -24,6 +28,7 @@ pub fn render(reply: &Reply) -> String {
                 out.push_str("→ ");
                 out.push_str(text);
             }
+            Block::Buttons(_) => {}
         }
     }
     out

@@ -122,4 +122,71 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    /// The chat herald knows under this platform id, whether or not it is active.
+    pub async fn find_chat(
+        &self,
+        platform: Platform,
+        native_id: &str,
+    ) -> sqlx::Result<Option<ChatRecord>> {
+        let row = sqlx::query(
+            "SELECT id, platform, native_id, kind, title, language, time_zone, paused FROM chats
+             WHERE platform = ?1 AND native_id = ?2",
+        )
+        .bind(platform.as_str())
+        .bind(native_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(chat_from_row).transpose()
+    }
+
+    /// Pauses or resumes a chat: while paused its deliveries wait, and go out on resume.
+    pub async fn set_chat_paused(&self, chat_id: i64, paused: bool) -> sqlx::Result<()> {
+        sqlx::query("UPDATE chats SET paused = ?2 WHERE id = ?1")
+            .bind(chat_id)
+            .bind(paused)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The groups and channels of a platform, with whether each is active and why not.
+    pub async fn shared_chats(
+        &self,
+        platform: Platform,
+        limit: u32,
+    ) -> sqlx::Result<Vec<(ChatRecord, Option<String>)>> {
+        let rows = sqlx::query(
+            "SELECT id, platform, native_id, kind, title, language, time_zone, paused,
+                    CASE WHEN active = 1 THEN NULL ELSE COALESCE(gone_reason, '') END AS gone
+             FROM chats WHERE platform = ?1 AND kind <> 'private' ORDER BY title, id LIMIT ?2",
+        )
+        .bind(platform.as_str())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((chat_from_row(row)?, row.try_get("gone")?)))
+            .collect()
+    }
+
+    /// A moderator unlinks a chat: its subscriptions go and its unsent news is cancelled, in
+    /// one transaction; copies already sent stay correctable.
+    pub async fn unlink_chat(&self, chat_id: i64) -> sqlx::Result<u64> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM subscriptions WHERE chat_id = ?1")
+            .bind(chat_id)
+            .execute(&mut *tx)
+            .await?;
+        let cancelled = sqlx::query(
+            "UPDATE deliveries SET state = 'cancelled', last_error = 'chat unlinked by a moderator'
+             WHERE chat_id = ?1 AND action IN ('send', 'digest') AND state IN ('pending', 'held')",
+        )
+        .bind(chat_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(cancelled)
+    }
 }

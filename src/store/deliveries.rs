@@ -52,6 +52,8 @@ pub struct Job {
     pub time_zone: TimeZoneName,
     /// For edit, delete and notice: the ids of the copy being changed, if it was sent.
     pub target_message_ids: Option<Vec<String>>,
+    /// For a send in several parts: the ids of the parts already sent.
+    pub sent_ids: Vec<String>,
     /// For digests: the articles listed.
     pub digest_articles: Vec<i64>,
     /// For replies: the reply, as JSON.
@@ -106,7 +108,8 @@ pub(super) async fn plan_edits(
     let done = sqlx::query(
         "INSERT INTO deliveries (chat_id, article_id, action, target_id, lane, state, not_before, created_at)
          SELECT d.chat_id, d.article_id, 'edit', d.id, ?2, 'pending', ?3, ?3 FROM deliveries d
-         WHERE d.article_id = ?1 AND d.action = 'send' AND d.state IN ('sent', 'sending')
+         WHERE d.article_id = ?1 AND d.action = 'send'
+           AND (d.state IN ('sent', 'sending') OR d.message_ids IS NOT NULL)
            AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.target_id = d.id AND e.action = 'edit'
                            AND e.state IN ('pending', 'sending'))",
     )
@@ -124,21 +127,23 @@ pub(super) async fn plan_retraction(
     article_id: i64,
     now_ms: i64,
 ) -> sqlx::Result<u64> {
+    // Copies partly sent (some parts arrived) are removed like sent ones.
+    let done = sqlx::query(
+        "INSERT INTO deliveries (chat_id, article_id, action, target_id, lane, state, not_before, created_at)
+         SELECT d.chat_id, d.article_id, 'delete', d.id, ?2, 'pending', ?3, ?3 FROM deliveries d
+         WHERE d.article_id = ?1 AND d.action = 'send'
+           AND (d.state IN ('sent', 'sending') OR (d.state IN ('pending', 'held') AND d.message_ids IS NOT NULL))",
+    )
+    .bind(article_id)
+    .bind(LANE_CORRECTION)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
     sqlx::query(
         "UPDATE deliveries SET state = 'cancelled', last_error = 'retracted before delivery'
          WHERE article_id = ?1 AND state IN ('pending', 'held') AND action IN ('send', 'edit')",
     )
     .bind(article_id)
-    .execute(&mut **tx)
-    .await?;
-    let done = sqlx::query(
-        "INSERT INTO deliveries (chat_id, article_id, action, target_id, lane, state, not_before, created_at)
-         SELECT d.chat_id, d.article_id, 'delete', d.id, ?2, 'pending', ?3, ?3 FROM deliveries d
-         WHERE d.article_id = ?1 AND d.action = 'send' AND d.state IN ('sent', 'sending')",
-    )
-    .bind(article_id)
-    .bind(LANE_CORRECTION)
-    .bind(now_ms)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected())
@@ -151,6 +156,7 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
     let zone: String = row.try_get("time_zone")?;
     let action: String = row.try_get("action")?;
     let target_ids: Option<String> = row.try_get("target_message_ids")?;
+    let sent_ids: Option<String> = row.try_get("message_ids")?;
     let digest: Option<String> = row.try_get("digest_articles")?;
     Ok(Job {
         id: row.try_get("id")?,
@@ -166,6 +172,9 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
         language: Language::parse(&language).unwrap_or(Language::En),
         time_zone: TimeZoneName::parse(&zone).unwrap_or_else(TimeZoneName::utc),
         target_message_ids: target_ids.and_then(|ids| serde_json::from_str(&ids).ok()),
+        sent_ids: sent_ids
+            .and_then(|ids| serde_json::from_str(&ids).ok())
+            .unwrap_or_default(),
         digest_articles: digest
             .and_then(|ids| serde_json::from_str(&ids).ok())
             .unwrap_or_default(),
@@ -206,7 +215,7 @@ impl Store {
         let name = |i: usize| platforms.get(i).map_or("", |p| p.as_str());
         let rows = sqlx::query(
             "SELECT d.id, d.action, d.article_id, d.target_id, d.attempts, d.lane, d.chat_id, d.digest_articles,
-                    d.payload, d.created_at,
+                    d.payload, d.created_at, d.message_ids,
                     c.platform, c.native_id, c.kind, c.language, c.time_zone, t.message_ids AS target_message_ids
              FROM deliveries d JOIN chats c ON c.id = d.chat_id
              LEFT JOIN deliveries t ON t.id = d.target_id
@@ -272,6 +281,21 @@ impl Store {
         .bind(now_ms)
         .bind(ids)
         .bind(version)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records the parts of a send that arrived; the rest goes in later steps, paced.
+    pub async fn mark_progress(&self, id: i64, message_ids: &[String], now_ms: i64) -> sqlx::Result<()> {
+        let ids = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
+        sqlx::query(
+            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = ?3, last_error = NULL,
+                 message_ids = ?2 WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(ids)
+        .bind(now_ms)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -67,7 +67,11 @@ impl Archive {
         let more = found.len() > size as usize;
         found.truncate(size as usize);
         let shown = date.format("%Y-%m-%d").to_string();
-        let next = more.then(|| format!("/archive {shown} page:{}", self.page + 1));
+        let page = |n: u32| format!("/archive {shown} page:{n}");
+        let pages = format::Pages {
+            previous: (self.page > 1).then(|| page(self.page - 1)),
+            next: more.then(|| page(self.page + 1)),
+        };
         let heading = t!(
             "archive.heading",
             locale = l,
@@ -79,7 +83,7 @@ impl Archive {
             heading.into(),
             &found,
             t!("archive.empty", locale = l, date = shown).into(),
-            next,
+            pages,
         ))
     }
 }

@@ -7,6 +7,7 @@
 mod approve;
 mod archive;
 mod article;
+mod channel;
 mod deliveries;
 mod digest;
 mod drafts;
@@ -65,6 +66,7 @@ pub enum Command {
     Revoke(revoke::Revoke),
     Roles(roles::Roles),
     Topic(topic::TopicCommand),
+    Channel(channel::Channel),
     Deliveries(deliveries::Deliveries),
 }
 
@@ -96,7 +98,19 @@ pub const COMMANDS: &[(&str, Role)] = &[
     ("revoke", Role::Moderator),
     ("roles", Role::Moderator),
     ("topic", Role::Moderator),
+    ("channel", Role::Moderator),
     ("deliveries", Role::Moderator),
+];
+
+/// Commands that change the settings of the chat they are sent in; in a group only its admins
+/// (or herald's moderators) may use them.
+pub const CHAT_SETTINGS: &[&str] = &[
+    "subscribe",
+    "unsubscribe",
+    "lang",
+    "timezone",
+    "digest",
+    "quiet",
 ];
 
 /// Splits `/name@bot args` (or `!name args`, Matrix style) into a lower-case name and the rest.
@@ -150,6 +164,7 @@ impl Command {
             "revoke" => Command::Revoke(revoke::Revoke::parse(args)?),
             "roles" => Command::Roles(roles::Roles::parse(args)?),
             "topic" => Command::Topic(topic::TopicCommand::parse(args)?),
+            "channel" => Command::Channel(channel::Channel::parse(args)?),
             "deliveries" => Command::Deliveries(deliveries::Deliveries::parse(args)?),
             other => return Err(CommandError::Unknown(other.chars().take(32).collect())),
         })
@@ -183,6 +198,7 @@ impl Command {
             Command::Revoke(c) => c.apply(ctx).await,
             Command::Roles(c) => c.apply(ctx).await,
             Command::Topic(c) => c.apply(ctx).await,
+            Command::Channel(c) => c.apply(ctx).await,
             Command::Deliveries(c) => c.apply(ctx).await,
         }
     }

@@ -62,7 +62,11 @@ impl Search {
         let more = found.len() > size as usize;
         found.truncate(size as usize);
         let sort = if self.newest { " sort:new" } else { "" };
-        let next = more.then(|| format!("/search {}{sort} page:{}", self.text, self.page + 1));
+        let page = |n: u32| format!("/search {}{sort} page:{n}", self.text);
+        let pages = format::Pages {
+            previous: (self.page > 1).then(|| page(self.page - 1)),
+            next: more.then(|| page(self.page + 1)),
+        };
         let heading = t!(
             "search.heading",
             locale = l,
@@ -79,7 +83,7 @@ impl Search {
             heading.into(),
             &found,
             empty.into(),
-            next,
+            pages,
         ))
     }
 }

@@ -3,6 +3,7 @@
 use rust_i18n::t;
 
 use super::{CommandError, Ctx, Reply};
+use crate::app::Button;
 
 #[derive(Debug)]
 pub struct Topics;
@@ -21,15 +22,27 @@ impl Topics {
         let subscribed = ctx.store().subscriptions(ctx.chat.id).await?;
         let everything = subscribed.iter().any(Option::is_none);
         let mut reply = Reply::default().heading(t!("topics.heading", locale = l));
+        let mut toggles = Vec::new();
         for topic in &topics {
             let on = everything || subscribed.iter().flatten().any(|s| s.id == topic.id);
             let mark = if on { "✓" } else { "·" };
-            reply = reply.item(format!(
-                "{mark} #{} — {}",
-                topic.slug,
-                topic.name(ctx.chat.language)
+            let name = topic.name(ctx.chat.language);
+            reply = reply.item(format!("{mark} #{} — {name}", topic.slug));
+            // Under "all news" a single topic cannot be turned off, so its button is absent.
+            if on && everything {
+                continue;
+            }
+            let command = if on { "unsubscribe" } else { "subscribe" };
+            toggles.push(Button::new(
+                format!("{mark} {name}"),
+                format!("/{command} {}", topic.slug),
             ));
         }
-        Ok(reply.hint(t!("topics.hint", locale = l)))
+        reply = reply.hint(t!("topics.hint", locale = l));
+        // Two toggles a row keeps long topic names readable on a phone.
+        for row in toggles.chunks(2) {
+            reply = reply.buttons(row.to_vec());
+        }
+        Ok(reply)
     }
 }

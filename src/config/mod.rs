@@ -9,6 +9,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+mod telegram;
+
+pub use telegram::{TelegramMode, TelegramSettings};
+
 use crate::delivery::{EngineConfig, RatePolicy, Window};
 use crate::domain::{Label, LabelPosition, Language, TimeZoneName, UserRef};
 
@@ -31,6 +35,8 @@ pub struct Settings {
     pub matrix_limits: RatePolicy,
     /// Where /healthz and /metrics are served; `None`: no HTTP listener.
     pub http_listen: Option<SocketAddr>,
+    /// `None` when no token is configured: herald then runs without Telegram.
+    pub telegram: Option<TelegramSettings>,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +96,7 @@ struct Raw {
     delivery: RawDelivery,
     limits: RawLimits,
     http: RawHttp,
+    telegram: telegram::RawTelegram,
     labels: std::collections::BTreeMap<String, RawLabel>,
     footnotes: std::collections::BTreeMap<String, RawFootnote>,
 }
@@ -254,6 +261,7 @@ impl Default for Raw {
             delivery: RawDelivery::default(),
             limits: RawLimits::default(),
             http: RawHttp::default(),
+            telegram: Default::default(),
             labels: Default::default(),
             footnotes: Default::default(),
         }
@@ -478,7 +486,19 @@ impl Settings {
                     .with_context(|| format!("http.listen: `{addr}` is not host:port"))?,
             ),
         };
+        let telegram = raw.telegram.settings()?;
+        if matches!(
+            telegram,
+            Some(TelegramSettings {
+                mode: TelegramMode::Webhook { .. },
+                ..
+            })
+        ) && http_listen.is_none()
+        {
+            bail!("telegram.mode = \"webhook\" needs http.listen");
+        }
         Ok(Settings {
+            telegram,
             delivery,
             telegram_limits,
             matrix_limits,
