@@ -64,7 +64,10 @@ pub fn list(
         .collect();
     let mut turn = Vec::new();
     if let Some(previous) = pages.previous {
-        turn.push(Button::new(t!("list.previous_button", locale = l), previous));
+        turn.push(Button::new(
+            t!("list.previous_button", locale = l),
+            previous,
+        ));
     }
     if let Some(next) = pages.next {
         turn.push(Button::new(t!("list.next_button", locale = l), next));

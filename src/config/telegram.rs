@@ -51,7 +51,10 @@ pub struct TelegramSettings {
 pub enum TelegramMode {
     Polling,
     /// Telegram POSTs to `url`; herald serves its path on `http.listen`.
-    Webhook { url: url::Url, secret: SecretString },
+    Webhook {
+        url: url::Url,
+        secret: SecretString,
+    },
 }
 
 /// A secret given inline (environment) or in a file; the file wins when both are set.

@@ -93,7 +93,12 @@ pub trait Outbound: Send + Sync {
     /// paced like a message of its own, and stores the ids after each, so a post split in
     /// several messages never bursts into one chat and a crash never resends a part that
     /// arrived. Platforms that send everything in one call keep this default.
-    async fn send_part(&self, to: &Destination, post: &Post, part: usize) -> Result<Part, SendError> {
+    async fn send_part(
+        &self,
+        to: &Destination,
+        post: &Post,
+        part: usize,
+    ) -> Result<Part, SendError> {
         if part > 0 {
             return Err(SendError::Permanent(format!("no part {part}")));
         }

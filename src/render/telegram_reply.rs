@@ -88,7 +88,9 @@ mod tests {
     fn a_long_reply_is_split_within_the_limit() {
         let mut r = Reply::default().heading("Many");
         for n in 0..400 {
-            r = r.item(format!("#{n} · a headline of some length, with ё and emoji 📰"));
+            r = r.item(format!(
+                "#{n} · a headline of some length, with ё and emoji 📰"
+            ));
         }
         r = r.paragraph("x".repeat(9_000));
         let parts = reply(&r);

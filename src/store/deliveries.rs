@@ -287,7 +287,12 @@ impl Store {
     }
 
     /// Records the parts of a send that arrived; the rest goes in later steps, paced.
-    pub async fn mark_progress(&self, id: i64, message_ids: &[String], now_ms: i64) -> sqlx::Result<()> {
+    pub async fn mark_progress(
+        &self,
+        id: i64,
+        message_ids: &[String],
+        now_ms: i64,
+    ) -> sqlx::Result<()> {
         let ids = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
         sqlx::query(
             "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = ?3, last_error = NULL,

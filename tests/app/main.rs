@@ -13,4 +13,6 @@ mod pairs;
 mod readers;
 mod rendering;
 mod search;
+mod telegram;
+mod tg;
 mod workflow;

@@ -60,11 +60,38 @@ impl Simulator {
 
     /// Adds a chat the bot is in.
     pub fn add_chat(&self, id: i64, kind: Kind, title: &str) {
-        self.shared
-            .sim
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .add_chat(id, kind, title);
+        self.sim().add_chat(id, kind, title);
+    }
+
+    /// The simulator's state, for tests to arrange and inspect directly.
+    pub fn sim(&self) -> std::sync::MutexGuard<'_, state::Sim> {
+        self.shared.sim.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `act` on the state (which queues an update) and wakes long polls and webhooks.
+    pub fn act(
+        &self,
+        act: impl FnOnce(&mut state::Sim) -> Result<(), state::ApiError>,
+    ) -> Result<(), state::ApiError> {
+        act(&mut self.sim())?;
+        self.shared.updates.notify_waiters();
+        server::deliver_webhook(&self.shared);
+        Ok(())
+    }
+
+    /// A user writes in a chat (in a forum topic when `thread` is given).
+    pub fn user_says(&self, chat: i64, thread: Option<i64>, from: i64, text: &str) {
+        self.act(|sim| sim.user_message_in(chat, thread, from, text))
+            .unwrap_or_else(|e| panic!("user message to {chat}: {e:?}"));
+    }
+
+    /// The messages a chat shows, oldest first.
+    pub fn messages(&self, chat: i64) -> Vec<state::Message> {
+        self.sim()
+            .chats
+            .get(&chat)
+            .map(|c| c.messages.clone())
+            .unwrap_or_default()
     }
 }
 

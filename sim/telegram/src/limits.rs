@@ -39,6 +39,8 @@ pub struct Limiter {
     chats: HashMap<i64, VecDeque<i64>>,
     /// Until when each chat (0: the whole bot) was told to wait, and how often it ignored that.
     blocked: HashMap<i64, (i64, u32)>,
+    /// Requests that came during a wait, in total.
+    pub strikes: u64,
 }
 
 impl Limiter {
@@ -57,6 +59,7 @@ impl Limiter {
                 self.blocked.get_mut(&key).filter(|(until, _)| *until > now)
             {
                 *strikes += 1;
+                self.strikes += 1;
                 let wait =
                     ((*until - now) as u64).div_ceil(1000).max(1) * 2u64.pow((*strikes).min(4));
                 *until = now + wait as i64 * 1000;

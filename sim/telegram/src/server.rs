@@ -131,6 +131,49 @@ fn int(p: &HashMap<String, Value>, key: &str) -> Result<i64, ApiError> {
     })
 }
 
+/// `chat_id` as a number or as `@username`.
+fn chat_ref(sim: &Sim, p: &HashMap<String, Value>) -> Result<i64, ApiError> {
+    let found = match p.get("chat_id") {
+        Some(Value::String(s)) => sim.resolve(s),
+        Some(Value::Number(n)) => n.as_i64(),
+        _ => None,
+    };
+    found.ok_or_else(|| ApiError {
+        code: 400,
+        description: "Bad Request: chat not found".into(),
+        parameters: None,
+    })
+}
+
+/// An inline keyboard's buttons as (label, callback data), from `reply_markup`.
+fn buttons(p: &HashMap<String, Value>) -> Vec<Vec<(String, String)>> {
+    let markup = match p.get("reply_markup") {
+        Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::Null),
+        Some(v) => v.clone(),
+        None => Value::Null,
+    };
+    markup["inline_keyboard"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|row| {
+                    row.as_array()
+                        .map(|b| {
+                            b.iter()
+                                .map(|b| {
+                                    let label = b["text"].as_str().unwrap_or("").to_string();
+                                    let data = b["callback_data"].as_str().unwrap_or("");
+                                    (label, data.to_string())
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn text<'a>(p: &'a HashMap<String, Value>, key: &str) -> &'a str {
     p.get(key).and_then(Value::as_str).unwrap_or("")
 }
@@ -179,15 +222,21 @@ async fn bot_method(
     let thread = int(&p, "message_thread_id").ok();
     let result = match method.to_ascii_lowercase().as_str() {
         "getme" => Ok(sim.get_me()),
-        "getchat" => int(&p, "chat_id").and_then(|c| sim.get_chat(c)),
-        "sendmessage" => {
-            int(&p, "chat_id").and_then(|c| sim.send(c, text(&p, "text"), html, None, thread))
-        }
+        "getchat" => chat_ref(&sim, &p).and_then(|c| sim.get_chat(c)),
+        "sendmessage" => int(&p, "chat_id")
+            .and_then(|c| sim.send(c, text(&p, "text"), html, None, thread, buttons(&p))),
         "sendphoto" => int(&p, "chat_id").and_then(|c| {
             let photo = text(&p, "photo").to_string();
-            sim.send(c, text(&p, "caption"), html, Some(photo), thread)
+            sim.send(
+                c,
+                text(&p, "caption"),
+                html,
+                Some(photo),
+                thread,
+                buttons(&p),
+            )
         }),
-        "getchatmember" => int(&p, "chat_id").and_then(|c| sim.chat_member(c, int(&p, "user_id")?)),
+        "getchatmember" => chat_ref(&sim, &p).and_then(|c| sim.chat_member(c, int(&p, "user_id")?)),
         "getchatadministrators" => int(&p, "chat_id").and_then(|c| sim.administrators(c)),
         "leavechat" => int(&p, "chat_id").and_then(|c| sim.leave(c)),
         "answercallbackquery" => Ok(json!(true)),
@@ -206,6 +255,14 @@ async fn bot_method(
         "editmessagecaption" => int(&p, "chat_id")
             .and_then(|c| sim.edit(c, int(&p, "message_id")?, text(&p, "caption"), html)),
         "deletemessage" => int(&p, "chat_id").and_then(|c| sim.delete(c, int(&p, "message_id")?)),
+        "deletemessages" => int(&p, "chat_id").and_then(|c| {
+            let ids: Vec<i64> = p
+                .get("message_ids")
+                .and_then(Value::as_array)
+                .map(|ids| ids.iter().filter_map(Value::as_i64).collect())
+                .unwrap_or_default();
+            sim.delete_many(c, &ids)
+        }),
         "setwebhook" => {
             sim.webhook = Some((
                 text(&p, "url").to_string(),
@@ -258,7 +315,7 @@ fn update_queued(shared: &Shared, result: Result<(), ApiError>) -> Response {
 /// With a webhook set, pending updates are POSTed to it, each with the secret token in the
 /// X-Telegram-Bot-Api-Secret-Token header; an update the bot does not accept (no 2xx) stays
 /// queued and is tried again with the next one.
-fn deliver_webhook(shared: &Shared) {
+pub(crate) fn deliver_webhook(shared: &Shared) {
     let Some((url, secret)) = shared.sim().webhook.clone() else {
         return;
     };
@@ -351,9 +408,11 @@ async fn create_chat(
         )
             .into_response();
     };
-    shared
-        .sim()
-        .add_chat(id, kind, body["title"].as_str().unwrap_or("chat"));
+    let mut sim = shared.sim();
+    sim.add_chat(id, kind, body["title"].as_str().unwrap_or("chat"));
+    if let (Some(name), Some(chat)) = (body["username"].as_str(), sim.chats.get_mut(&id)) {
+        chat.username = Some(name.trim_start_matches('@').to_string());
+    }
     StatusCode::CREATED.into_response()
 }
 
@@ -367,7 +426,7 @@ async fn chat_messages(State(shared): State<Shared>, Path(id): Path<i64>) -> Res
         .iter()
         .map(|m| {
             json!({"message_id": m.message_id, "text": m.text, "photo": m.photo, "thread": m.thread,
-                   "edits": m.edits, "history": m.history, "deleted": m.deleted})
+                   "buttons": m.buttons, "edits": m.edits, "history": m.history, "deleted": m.deleted})
         })
         .collect();
     axum::Json(json!(messages)).into_response()
@@ -379,9 +438,12 @@ async fn user_message(
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
     let from = body["from"].as_i64().unwrap_or(id);
-    let result = shared
-        .sim()
-        .user_message(id, from, body["text"].as_str().unwrap_or(""));
+    let result = shared.sim().user_message_in(
+        id,
+        body["thread"].as_i64(),
+        from,
+        body["text"].as_str().unwrap_or(""),
+    );
     update_queued(&shared, result)
 }
 

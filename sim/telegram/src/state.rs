@@ -71,6 +71,8 @@ pub struct Message {
     pub photo: Option<String>,
     /// The forum topic it was posted in.
     pub thread: Option<i64>,
+    /// The inline keyboard: rows of (label, callback data).
+    pub buttons: Vec<Vec<(String, String)>>,
     /// Earlier texts, oldest first (the full history of edits).
     pub history: Vec<String>,
     pub edits: u32,
@@ -90,6 +92,8 @@ pub struct Chat {
     /// Users who administer the chat (the bot's own status is `bot_admin`).
     pub admins: std::collections::BTreeSet<i64>,
     pub bot_admin: bool,
+    /// A public chat's @name, without the @.
+    pub username: Option<String>,
 }
 
 /// Faults to inject, for testing how a bot copes.
@@ -115,6 +119,8 @@ pub struct Stats {
     pub edited: u64,
     pub deleted: u64,
     pub rate_limited: u64,
+    /// Requests that came while the bot had been told to wait (each one a 429 too).
+    pub during_retry_after: u64,
     pub errors: u64,
     /// Answers broken on purpose (fault injection).
     pub dropped: u64,
@@ -200,9 +206,25 @@ impl Sim {
     }
 
     fn chat_json(chat: &Chat) -> Value {
-        match chat.kind {
+        let mut v = match chat.kind {
             Kind::Private => json!({"id": chat.id, "type": "private", "first_name": chat.title}),
             kind => json!({"id": chat.id, "type": kind.as_str(), "title": chat.title}),
+        };
+        if let Some(name) = &chat.username {
+            v["username"] = json!(name);
+        }
+        v
+    }
+
+    /// The id of a chat given as a number or as `@username`.
+    pub fn resolve(&self, reference: &str) -> Option<i64> {
+        match reference.strip_prefix('@') {
+            Some(name) => self
+                .chats
+                .values()
+                .find(|c| c.username.as_deref() == Some(name))
+                .map(|c| c.id),
+            None => reference.parse().ok(),
         }
     }
 
@@ -217,6 +239,18 @@ impl Sim {
         if let Some(thread) = m.thread {
             v["message_thread_id"] = json!(thread);
             v["is_topic_message"] = json!(true);
+        }
+        if !m.buttons.is_empty() {
+            let rows: Vec<Vec<Value>> = m
+                .buttons
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|(text, data)| json!({"text": text, "callback_data": data}))
+                        .collect()
+                })
+                .collect();
+            v["reply_markup"] = json!({"inline_keyboard": rows});
         }
         match &m.photo {
             Some(photo) => {
@@ -241,12 +275,24 @@ impl Sim {
                 admins: Default::default(),
                 // A channel admits a bot only as an administrator that may post.
                 bot_admin: kind == Kind::Channel,
+                username: None,
             },
         );
     }
 
     /// A user writes to the bot: an update for getUpdates.
     pub fn user_message(&mut self, chat_id: i64, from: i64, text: &str) -> Result<(), ApiError> {
+        self.user_message_in(chat_id, None, from, text)
+    }
+
+    /// A user's message, in a forum topic when `thread` is given.
+    pub fn user_message_in(
+        &mut self,
+        chat_id: i64,
+        thread: Option<i64>,
+        from: i64,
+        text: &str,
+    ) -> Result<(), ApiError> {
         let chat = self
             .chats
             .get(&chat_id)
@@ -257,6 +303,16 @@ impl Sim {
             "from": {"id": from, "is_bot": false, "first_name": format!("user {from}"), "language_code": "en"},
             "text": text,
         });
+        let mut message = message;
+        if let Some(thread) = thread {
+            message["message_thread_id"] = json!(thread);
+            message["is_topic_message"] = json!(true);
+        }
+        if chat.kind == Kind::Channel {
+            // Channel posts come from the channel itself.
+            message.as_object_mut().map(|m| m.remove("from"));
+            message["sender_chat"] = Sim::chat_json(chat);
+        }
         let key = if chat.kind == Kind::Channel {
             "channel_post"
         } else {
@@ -434,7 +490,10 @@ impl Sim {
     fn pace(&mut self, chat: &Chat) -> Result<(), ApiError> {
         let group = chat.kind != Kind::Private;
         let now = self.now_ms();
-        self.limiter.admit(chat.id, group, now).map_err(|wait| {
+        let strikes = self.limiter.strikes;
+        let admitted = self.limiter.admit(chat.id, group, now);
+        self.stats.during_retry_after += self.limiter.strikes - strikes;
+        admitted.map_err(|wait| {
             self.stats.rate_limited += 1;
             ApiError {
                 code: 429,
@@ -452,6 +511,7 @@ impl Sim {
         html_mode: bool,
         photo: Option<String>,
         thread: Option<i64>,
+        buttons: Vec<Vec<(String, String)>>,
     ) -> Result<Value, ApiError> {
         let chat = self.reachable(chat_id)?.clone();
         let shown = if html_mode {
@@ -480,6 +540,7 @@ impl Sim {
             text: shown,
             photo,
             thread,
+            buttons,
             history: Vec::new(),
             edits: 0,
             deleted: false,
@@ -575,15 +636,49 @@ impl Sim {
         Ok(json!(true))
     }
 
+    /// deleteMessages: one request removes several messages of a chat; ids not found are
+    /// skipped, as Telegram does.
+    pub fn delete_many(&mut self, chat_id: i64, ids: &[i64]) -> Result<Value, ApiError> {
+        let chat = self.reachable(chat_id)?.clone();
+        let now = self.now_ms() / 1000;
+        let found: Vec<&Message> = chat
+            .messages
+            .iter()
+            .filter(|m| ids.contains(&m.message_id) && !m.deleted)
+            .collect();
+        if found.iter().any(|m| now - m.date > 48 * 3600) {
+            return Err(bad("message can't be deleted"));
+        }
+        if found.is_empty() {
+            return Err(bad("message to delete not found"));
+        }
+        self.pace(&chat)?;
+        let entry = self.chats.get_mut(&chat_id).expect("checked above");
+        for m in entry.messages.iter_mut() {
+            if ids.contains(&m.message_id) && !m.deleted {
+                m.deleted = true;
+                self.stats.deleted += 1;
+            }
+        }
+        Ok(json!(true))
+    }
+
     pub fn get_me(&self) -> Value {
         json!({"id": BOT_ID, "is_bot": true, "first_name": "herald", "username": "herald_bot",
                "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false})
     }
 
+    /// getChat answers a ChatFullInfo: the chat plus the fields Telegram always includes.
     pub fn get_chat(&self, chat_id: i64) -> Result<Value, ApiError> {
-        self.chats
+        let mut chat = self
+            .chats
             .get(&chat_id)
             .map(Sim::chat_json)
-            .ok_or_else(|| bad("chat not found"))
+            .ok_or_else(|| bad("chat not found"))?;
+        chat["accent_color_id"] = json!(0);
+        chat["max_reaction_count"] = json!(11);
+        chat["accepted_gift_types"] = json!({"unlimited_gifts": false, "limited_gifts": false,
+            "unique_gifts": false, "premium_subscription": false});
+        Ok(chat)
     }
 }

@@ -65,13 +65,22 @@ impl Channel {
                 let linked = link(ctx, &chat).await?;
                 set_topics(ctx, &linked, topics).await?;
                 tracing::info!(chat = %linked.native_id, by = %ctx.user.user, "chat linked");
-                Ok(Reply::text(t!("channel.added", locale = l, chat = linked.title))
-                    .hint(t!("channel.added_hint", locale = l, id = linked.native_id)))
+                Ok(
+                    Reply::text(t!("channel.added", locale = l, chat = linked.title)).hint(t!(
+                        "channel.added_hint",
+                        locale = l,
+                        id = linked.native_id
+                    )),
+                )
             }
             Channel::Topics { chat, topics } => {
                 let known = known(ctx, &chat).await?;
                 set_topics(ctx, &known, topics).await?;
-                Ok(Reply::text(t!("channel.topics_set", locale = l, chat = known.title)))
+                Ok(Reply::text(t!(
+                    "channel.topics_set",
+                    locale = l,
+                    chat = known.title
+                )))
             }
             Channel::Remove { chat } => {
                 let known = known(ctx, &chat).await?;
@@ -86,13 +95,21 @@ impl Channel {
             Channel::Pause { chat } => {
                 let known = known(ctx, &chat).await?;
                 ctx.store().set_chat_paused(known.id, true).await?;
-                Ok(Reply::text(t!("channel.paused", locale = l, chat = known.title)))
+                Ok(Reply::text(t!(
+                    "channel.paused",
+                    locale = l,
+                    chat = known.title
+                )))
             }
             Channel::Resume { chat } => {
                 let known = known(ctx, &chat).await?;
                 ctx.store().set_chat_paused(known.id, false).await?;
                 ctx.app.planned();
-                Ok(Reply::text(t!("channel.resumed", locale = l, chat = known.title)))
+                Ok(Reply::text(t!(
+                    "channel.resumed",
+                    locale = l,
+                    chat = known.title
+                )))
             }
         }
     }
@@ -145,7 +162,9 @@ async fn known(ctx: &Ctx<'_>, reference: &str) -> Result<ChatRecord, CommandErro
             }
         }
     }
-    Err(CommandError::UnknownChat(reference.chars().take(64).collect()))
+    Err(CommandError::UnknownChat(
+        reference.chars().take(64).collect(),
+    ))
 }
 
 /// Replaces the chat's subscriptions; topic names are checked before anything changes.

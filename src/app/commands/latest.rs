@@ -63,7 +63,11 @@ impl Latest {
             .await?;
         let more = articles.len() > self.count as usize;
         articles.truncate(self.count as usize);
-        let topic = self.topic.as_ref().map(|t| format!(" {t}")).unwrap_or_default();
+        let topic = self
+            .topic
+            .as_ref()
+            .map(|t| format!(" {t}"))
+            .unwrap_or_default();
         let count = if self.count == DEFAULT_COUNT {
             String::new()
         } else {
@@ -79,6 +83,12 @@ impl Latest {
         } else {
             t!("search.no_more", locale = l)
         };
-        Ok(format::list(ctx, heading.into(), &articles, empty.into(), pages))
+        Ok(format::list(
+            ctx,
+            heading.into(),
+            &articles,
+            empty.into(),
+            pages,
+        ))
     }
 }

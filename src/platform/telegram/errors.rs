@@ -119,7 +119,9 @@ mod tests {
             SendError::Transient(_)
         ));
         assert!(matches!(
-            classify(&api("Bad Request: can't parse entities: unexpected end tag")),
+            classify(&api(
+                "Bad Request: can't parse entities: unexpected end tag"
+            )),
             SendError::Permanent(_)
         ));
         assert!(matches!(

@@ -36,7 +36,10 @@ mod tests {
     #[test]
     fn chats_and_forum_topics_round_trip() {
         for id in ["42", "-1001234567890", "-1001234567890/17"] {
-            assert_eq!(Address::parse(id).map(|a| a.native_id()).as_deref(), Some(id));
+            assert_eq!(
+                Address::parse(id).map(|a| a.native_id()).as_deref(),
+                Some(id)
+            );
         }
         assert_eq!(Address::parse("-100/abc"), None);
         assert_eq!(Address::parse("@channel"), None);

@@ -102,7 +102,12 @@ impl Inbound {
     /// A pressed inline button runs its command as if the presser had typed it.
     async fn button(&self, query: CallbackQuery) -> anyhow::Result<()> {
         // Answer first so the client stops its spinner; the reply follows as a message.
-        if let Err(error) = self.telegram.bot.answer_callback_query(query.id.clone()).await {
+        if let Err(error) = self
+            .telegram
+            .bot
+            .answer_callback_query(query.id.clone())
+            .await
+        {
             tracing::warn!(%error, "could not answer a button press");
         }
         let (Some(data), Some(message)) = (query.data, query.message) else {
@@ -210,9 +215,6 @@ fn sender(user: &User) -> Sender {
     Sender {
         native_id: user.id.0.to_string(),
         display_name: user.full_name(),
-        language: user
-            .language_code
-            .as_deref()
-            .and_then(Language::parse),
+        language: user.language_code.as_deref().and_then(Language::parse),
     }
 }

@@ -22,10 +22,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use rust_i18n::t;
 use secrecy::ExposeSecret;
-use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::app::commands::COMMANDS;
@@ -56,7 +56,10 @@ pub async fn start(
     if settings.register_commands {
         // The menu is a convenience: herald works without it.
         if let Err(error) = telegram.register_commands().await {
-            tracing::warn!(error = format!("{error:#}"), "could not register the command menu");
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "could not register the command menu"
+            );
         }
     }
     let outbound = Arc::new(telegram.outbound(limits.per_chat_interval + limits.margin));
