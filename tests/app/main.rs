@@ -14,5 +14,6 @@ mod readers;
 mod rendering;
 mod search;
 mod telegram;
+mod telegram_delivery;
 mod tg;
 mod workflow;
