@@ -15,5 +15,6 @@ mod rendering;
 mod search;
 mod telegram;
 mod telegram_delivery;
+mod telegram_webhook;
 mod tg;
 mod workflow;
