@@ -153,6 +153,7 @@ struct RawTelegramLimits {
     group_per_minute: usize,
     margin_ms: u64,
     reply_share_percent: u8,
+    group_share_percent: u8,
 }
 
 impl Default for RawTelegramLimits {
@@ -164,6 +165,7 @@ impl Default for RawTelegramLimits {
             group_per_minute: 20,
             margin_ms: 20,
             reply_share_percent: 33,
+            group_share_percent: 10,
         }
     }
 }
@@ -414,9 +416,10 @@ impl Settings {
         if tg.total_per_second == 0
             || tg.group_per_minute == 0
             || !(1..=100).contains(&tg.reply_share_percent)
+            || !(1..=100).contains(&tg.group_share_percent)
         {
             bail!(
-                "limits.telegram: total_per_second and group_per_minute must be at least 1, reply_share_percent 1 to 100"
+                "limits.telegram: total_per_second and group_per_minute must be at least 1, reply_share_percent and group_share_percent 1 to 100"
             );
         }
         let telegram_limits = RatePolicy {
@@ -435,6 +438,7 @@ impl Settings {
             }),
             margin: Duration::from_millis(tg.margin_ms),
             interactive_share: tg.reply_share_percent,
+            group_share: tg.group_share_percent,
         };
         let mx = &raw.limits.matrix;
         if mx.burst == 0 || !(mx.per_second > 0.0) {

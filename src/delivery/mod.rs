@@ -95,6 +95,13 @@ pub enum Outcome {
     Idle,
 }
 
+/// Adds `more` to `jobs`, keeping the engine's order (lane, then age) without repeats.
+fn merge(jobs: &mut Vec<Job>, more: Vec<Job>) {
+    jobs.extend(more);
+    jobs.sort_by_key(|j| (j.lane, j.id));
+    jobs.dedup_by_key(|j| j.id);
+}
+
 /// The engine. Cheap to share: every field is behind an `Arc` or a lock.
 pub struct Engine {
     store: Store,
@@ -192,7 +199,7 @@ impl Engine {
             .collect();
         let mut jobs = self
             .store
-            .ready_deliveries(now, &open, LANE_INTERACTIVE, 16)
+            .ready_deliveries(now, &open, LANE_INTERACTIVE, false, 16)
             .await?;
         if jobs
             .iter()
@@ -200,13 +207,32 @@ impl Engine {
         {
             let others = self
                 .store
-                .ready_deliveries(now, &open, LANE_INTERACTIVE + 1, 16)
+                .ready_deliveries(now, &open, LANE_INTERACTIVE + 1, false, 16)
                 .await?;
             if !others.is_empty() {
                 jobs.retain(|j| !(j.lane == LANE_INTERACTIVE && capped.contains(&j.platform)));
-                jobs.extend(others);
-                jobs.sort_by_key(|j| (j.lane, j.id));
-                jobs.dedup_by_key(|j| j.id);
+                merge(&mut jobs, others);
+            }
+        }
+        // Groups and channels beyond their share wait while private chats are ready.
+        let crowded: Vec<Platform> = open
+            .iter()
+            .copied()
+            .filter(|p| !pacer.groups_allowed(*p, now))
+            .collect();
+        let is_crowded = |j: &Job| {
+            j.lane != LANE_INTERACTIVE
+                && j.kind != crate::domain::ChatKind::Private
+                && crowded.contains(&j.platform)
+        };
+        if jobs.iter().any(is_crowded) {
+            let private = self
+                .store
+                .ready_deliveries(now, &open, LANE_INTERACTIVE + 1, true, 16)
+                .await?;
+            if !private.is_empty() {
+                jobs.retain(|j| !is_crowded(j));
+                merge(&mut jobs, private);
             }
         }
         for job in jobs {

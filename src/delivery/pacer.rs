@@ -32,6 +32,11 @@ pub struct RatePolicy {
     /// The most of the total window replies to commands may take while other work waits, in
     /// percent: a flood of commands must not starve deliveries.
     pub interactive_share: u8,
+    /// The most of the total window broadcasts to groups and channels may take while private
+    /// chats wait, in percent. A group takes only 20 a minute, so 200 busy groups could
+    /// otherwise hold the whole account; 10 % (3 a second) still serves nine groups at their
+    /// full rate, and a channel's post goes at once.
+    pub group_share: u8,
 }
 
 impl RatePolicy {
@@ -49,6 +54,7 @@ impl RatePolicy {
             }),
             margin: Duration::from_millis(20),
             interactive_share: 33,
+            group_share: 10,
         }
     }
 
@@ -75,6 +81,7 @@ impl RatePolicy {
             per_group: None,
             margin: Duration::from_millis(50),
             interactive_share: 50,
+            group_share: 100,
         }
     }
 
@@ -89,6 +96,7 @@ impl RatePolicy {
             per_group: None,
             margin: Duration::ZERO,
             interactive_share: 100,
+            group_share: 100,
         }
     }
 }
@@ -99,6 +107,8 @@ struct PlatformState {
     recent: VecDeque<i64>,
     /// The same for replies to commands only.
     interactive: VecDeque<i64>,
+    /// The same for sends to groups and channels.
+    shared: VecDeque<i64>,
     /// A platform-wide retry_after.
     blocked_until: i64,
 }
@@ -145,6 +155,9 @@ impl Pacer {
         while state.interactive.front().is_some_and(|t| *t + full <= now) {
             state.interactive.pop_front();
         }
+        while state.shared.front().is_some_and(|t| *t + full <= now) {
+            state.shared.pop_front();
+        }
         let span = if reply { ms(policy.total.window) } else { full };
         let within = state.recent.len() - state.recent.partition_point(|t| *t + span <= now);
         let mut until = state.blocked_until;
@@ -167,6 +180,22 @@ impl Pacer {
         self.platforms
             .get(&platform)
             .is_none_or(|s| s.interactive.len() < cap)
+    }
+
+    /// Whether groups and channels may take another slot of the current window while
+    /// private chats wait.
+    pub fn groups_allowed(&mut self, platform: Platform, now: i64) -> bool {
+        let policy = self.policy(platform);
+        self.wait(platform, now, false);
+        let cap = (policy
+            .total
+            .count
+            .saturating_mul(usize::from(policy.group_share))
+            / 100)
+            .max(1);
+        self.platforms
+            .get(&platform)
+            .is_none_or(|s| s.shared.len() < cap)
     }
 
     /// Whether a group's window is known (restored after a restart from the database).
@@ -194,6 +223,8 @@ impl Pacer {
         state.recent.push_back(now);
         if interactive {
             state.interactive.push_back(now);
+        } else if kind != ChatKind::Private {
+            state.shared.push_back(now);
         }
         let mut next = now + ms(policy.per_chat_interval);
         if let (Some(group), true) = (policy.per_group, kind != ChatKind::Private) {
@@ -225,6 +256,19 @@ mod tests {
             Platform::Telegram,
             RatePolicy::telegram(),
         )]))
+    }
+
+    #[test]
+    fn groups_take_at_most_their_share_of_the_window() {
+        let mut pacer = telegram();
+        for n in 0..3 {
+            assert!(pacer.groups_allowed(Platform::Telegram, n));
+            pacer.record(Platform::Telegram, -100 - n, ChatKind::Group, false, n);
+        }
+        assert!(!pacer.groups_allowed(Platform::Telegram, 10));
+        // Private sends do not count against it, and the share frees up with the window.
+        pacer.record(Platform::Telegram, 5, ChatKind::Private, false, 11);
+        assert!(pacer.groups_allowed(Platform::Telegram, 1_030));
     }
 
     #[test]

@@ -204,12 +204,14 @@ impl Store {
 
     /// Deliveries that may go now, best lane first, oldest first: due, to an active, unpaused
     /// chat of one of `platforms` whose own wait has passed and that has nothing in flight,
-    /// and (for changes to a copy) whose copy is not itself in flight; lanes from `min_lane`.
+    /// and (for changes to a copy) whose copy is not itself in flight; lanes from `min_lane`,
+    /// private chats only with `private_only`.
     pub async fn ready_deliveries(
         &self,
         now_ms: i64,
         platforms: &[Platform],
         min_lane: i64,
+        private_only: bool,
         limit: u32,
     ) -> sqlx::Result<Vec<Job>> {
         let name = |i: usize| platforms.get(i).map_or("", |p| p.as_str());
@@ -223,6 +225,7 @@ impl Store {
                AND c.active = 1 AND c.paused = 0 AND c.send_after <= ?1 AND c.platform IN (?2, ?3, ?4)
                AND NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.chat_id = d.chat_id AND s.state = 'sending')
                AND (t.id IS NULL OR t.state <> 'sending') AND d.lane >= ?6
+               AND (?7 = 0 OR c.kind = 'private')
              ORDER BY d.lane, d.id LIMIT ?5",
         )
         .bind(now_ms)
@@ -231,6 +234,7 @@ impl Store {
         .bind(name(2))
         .bind(limit)
         .bind(min_lane)
+        .bind(private_only)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(job_from_row).collect()

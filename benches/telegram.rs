@@ -1,0 +1,345 @@
+//! Delivery through the Telegram adapter against the Bot API simulator with Telegram's limits
+//! on (issues 6 and 10). Real time, release build:
+//!
+//! `cargo bench --bench telegram [fanout|groups|latency|faults|burst]…` (all when none named;
+//! `HERALD_BENCH_CHATS=N` overrides the private-chat count of `fanout` and `groups`).
+//!
+//! For each case it prints the achieved msg/s (first to last arrival, as the simulator saw
+//! them), the 429s the simulator answered, the requests that came during a retry_after, and
+//! the lost and duplicated deliveries, counted per chat from what each chat shows.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use herald::app::{App, ChatInfo, Invocation, Sender};
+use herald::config::{Settings, TelegramMode, TelegramSettings};
+use herald::delivery::{Engine, EngineConfig, Metrics};
+use herald::domain::{ChatKind, Language, Platform, TopicName, TopicSlug};
+use herald::store::NewArticle;
+use tgsim::state::Faults;
+use tgsim::{Kind, Limits, Simulator};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+const TOKEN: &str = "1:BENCH";
+
+struct Bench {
+    sim: Simulator,
+    app: App,
+    shutdown: CancellationToken,
+    tasks: JoinSet<anyhow::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Bench {
+    async fn new() -> anyhow::Result<Bench> {
+        let sim = Simulator::start(0, TOKEN, Limits::default()).await?;
+        let dir = tempfile::tempdir()?;
+        let mut settings = Settings::for_tests(dir.path(), &["telegram:1"])?;
+        settings.telegram = Some(TelegramSettings {
+            token: TOKEN.to_string().into(),
+            api_url: url::Url::parse(&sim.api_url())?,
+            mode: TelegramMode::Polling,
+            register_commands: false,
+        });
+        let app = App::build(settings).await?;
+        for slug in ["private", "groups"] {
+            let name = TopicName::parse(slug).expect("a name");
+            let slug = TopicSlug::parse(slug).expect("a slug");
+            app.store().create_topic(&slug, &name, &name).await?;
+        }
+        Ok(Bench {
+            sim,
+            app,
+            shutdown: CancellationToken::new(),
+            tasks: JoinSet::new(),
+            _dir: dir,
+        })
+    }
+
+    /// Chats known to both sides, following `topic` (through the command layer).
+    async fn chats(&self, ids: &[i64], kind: Kind, topic: &str) -> anyhow::Result<()> {
+        for id in ids {
+            self.sim.add_chat(*id, kind, "chat");
+            let invocation = Invocation {
+                platform: Platform::Telegram,
+                chat: ChatInfo {
+                    native_id: id.to_string(),
+                    kind: if kind == Kind::Private {
+                        ChatKind::Private
+                    } else {
+                        ChatKind::Group
+                    },
+                    title: "chat".into(),
+                },
+                sender: Sender {
+                    native_id: "1".into(),
+                    display_name: "owner".into(),
+                    language: Some(Language::En),
+                },
+                text: format!("/subscribe {topic}"),
+            };
+            self.app.handle(&invocation).await;
+        }
+        Ok(())
+    }
+
+    /// Starts the adapter (polling) and the engine, as `herald run` does.
+    async fn start(&mut self) -> anyhow::Result<()> {
+        let settings = self.app.settings().clone();
+        let limits = settings.telegram_limits;
+        let started = herald::platform::telegram::start(
+            &self.app,
+            settings.telegram.as_ref().expect("configured"),
+            limits,
+            &mut self.tasks,
+            self.shutdown.clone(),
+        )
+        .await?;
+        let engine = Arc::new(Engine::new(
+            self.app.store().clone(),
+            vec![(Platform::Telegram, started.outbound, limits)],
+            self.app.clock(),
+            EngineConfig {
+                owners: settings.owners.clone(),
+                ..settings.delivery.clone()
+            },
+            Arc::new(Metrics::new()),
+            self.app.wake(),
+        ));
+        self.tasks.spawn(engine.run(self.shutdown.clone()));
+        Ok(())
+    }
+
+    async fn publish(&self, title: &str, topic: &str) -> anyhow::Result<()> {
+        let topic = self
+            .app
+            .store()
+            .topic(&TopicSlug::parse(topic).expect("slug"))
+            .await?
+            .expect("topic");
+        let article = NewArticle {
+            title: title.into(),
+            lead: String::new(),
+            body: "A short routine item for the benchmark.".into(),
+            language: Language::En,
+            url: None,
+            original_url: None,
+            photo_url: None,
+            photo_caption: None,
+            photo_credit: None,
+            topic_ids: vec![topic.id],
+            author_id: None,
+            published_at: chrono::Utc::now(),
+            breaking: false,
+            label: None,
+            pair_id: None,
+        };
+        self.app
+            .store()
+            .insert_article(&article, self.app.clock().now_ms())
+            .await?;
+        self.app.planned();
+        Ok(())
+    }
+
+    /// Copies of messages containing `needle` per chat.
+    fn copies(&self, ids: &[i64], needle: &str) -> Vec<usize> {
+        let sim = self.sim.sim();
+        ids.iter()
+            .map(|id| {
+                sim.chats[id]
+                    .messages
+                    .iter()
+                    .filter(|m| m.text.contains(needle))
+                    .count()
+            })
+            .collect()
+    }
+
+    /// Waits until every chat shows `needle` (or `limit` passes); returns the msg/s from the
+    /// first to the last arrival, sampled every 100 ms.
+    async fn run_until_all(&self, ids: &[i64], needle: &str, limit: Duration) -> f64 {
+        let started = Instant::now();
+        let (mut first, mut last) = (None, None);
+        let mut seen = 0;
+        while started.elapsed() < limit {
+            let now = self.copies(ids, needle).iter().filter(|c| **c > 0).count();
+            if now > 0 && first.is_none() {
+                first = Some((Instant::now(), now));
+            }
+            if now > seen {
+                last = Some((Instant::now(), now));
+                seen = now;
+            }
+            if seen == ids.len() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        match (first, last) {
+            (Some((t0, n0)), Some((t1, n1))) if t1 > t0 => {
+                (n1 - n0) as f64 / t1.duration_since(t0).as_secs_f64()
+            }
+            _ => 0.0,
+        }
+    }
+
+    fn report(&self, case: &str, rate: f64, ids: &[i64], needle: &str) {
+        let copies = self.copies(ids, needle);
+        let lost = copies.iter().filter(|c| **c == 0).count();
+        let duplicated = copies.iter().filter(|c| **c > 1).count();
+        let stats = self.sim.sim().stats.clone();
+        println!(
+            "{case:<44} {rate:>7.2} msg/s ({:.2} × 30)  429s {:>3}  during retry_after {:>3}  lost {lost}  duplicated {duplicated}  (500s {}, dropped answers {})",
+            rate / 30.0,
+            stats.rate_limited,
+            stats.during_retry_after,
+            stats.errors.saturating_sub(stats.rate_limited),
+            stats.dropped,
+        );
+    }
+
+    async fn stop(mut self) {
+        self.shutdown.cancel();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+fn private_count(default: usize) -> usize {
+    std::env::var("HERALD_BENCH_CHATS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Issue 6: one article to many private chats.
+async fn fanout() -> anyhow::Result<()> {
+    let n = private_count(10_000);
+    let mut b = Bench::new().await?;
+    let ids: Vec<i64> = (0..n as i64).map(|i| 100_000 + i).collect();
+    b.chats(&ids, Kind::Private, "private").await?;
+    b.start().await?;
+    b.publish("Fan-out story", "private").await?;
+    let rate = b.run_until_all(&ids, "Fan-out story", Duration::from_secs(900)).await;
+    b.report(&format!("fanout: {n} private chats"), rate, &ids, "Fan-out story");
+    b.stop().await;
+    Ok(())
+}
+
+/// Issue 6: private chats while 200 groups have more queued than their 20 a minute allow.
+async fn groups() -> anyhow::Result<()> {
+    let n = private_count(10_000);
+    let mut b = Bench::new().await?;
+    let groups: Vec<i64> = (0..200).map(|i| -1_000_000_000_000 - i).collect();
+    b.chats(&groups, Kind::Supergroup, "groups").await?;
+    let ids: Vec<i64> = (0..n as i64).map(|i| 100_000 + i).collect();
+    b.chats(&ids, Kind::Private, "private").await?;
+    for k in 0..25 {
+        b.publish(&format!("Group item {k}"), "groups").await?;
+    }
+    b.publish("Private story", "private").await?;
+    b.start().await?;
+    let rate = b.run_until_all(&ids, "Private story", Duration::from_secs(900)).await;
+    let group_copies: usize = b.copies(&groups, "Group item").iter().sum();
+    b.report(
+        &format!("groups: {n} private + 200 busy groups"),
+        rate,
+        &ids,
+        "Private story",
+    );
+    println!("    meanwhile the groups got {group_copies} of their 5,000 queued items");
+    b.stop().await;
+    Ok(())
+}
+
+/// Issue 10: 2,000 chats with 50 ms on every API call.
+async fn latency() -> anyhow::Result<()> {
+    let mut b = Bench::new().await?;
+    b.sim.sim().faults = Faults {
+        delay_ms: 50,
+        ..Faults::default()
+    };
+    let ids: Vec<i64> = (0..2_000).map(|i| 100_000 + i).collect();
+    b.chats(&ids, Kind::Private, "private").await?;
+    b.start().await?;
+    b.publish("Latency story", "private").await?;
+    let rate = b.run_until_all(&ids, "Latency story", Duration::from_secs(300)).await;
+    b.report("latency: 2,000 chats, 50 ms per call", rate, &ids, "Latency story");
+    b.stop().await;
+    Ok(())
+}
+
+/// Issue 10: 1 % of calls answered 500 and 1 % dropped after being carried out.
+async fn faults() -> anyhow::Result<()> {
+    let mut b = Bench::new().await?;
+    let ids: Vec<i64> = (0..2_000).map(|i| 100_000 + i).collect();
+    b.chats(&ids, Kind::Private, "private").await?;
+    b.start().await?;
+    b.sim.sim().faults = Faults {
+        error_share: 0.01,
+        drop_share: 0.01,
+        delay_ms: 0,
+    };
+    b.publish("Faulty story", "private").await?;
+    let rate = b.run_until_all(&ids, "Faulty story", Duration::from_secs(300)).await;
+    b.report("faults: 2,000 chats, 1% 500s, 1% dropped", rate, &ids, "Faulty story");
+    b.stop().await;
+    Ok(())
+}
+
+/// Issue 10: 300 users send /subscribe at the same moment.
+async fn burst() -> anyhow::Result<()> {
+    let mut b = Bench::new().await?;
+    let ids: Vec<i64> = (0..300).map(|i| 100_000 + i).collect();
+    for id in &ids {
+        b.sim.add_chat(*id, Kind::Private, "user");
+    }
+    b.start().await?;
+    let started = Instant::now();
+    {
+        let mut sim = b.sim.sim();
+        for id in &ids {
+            sim.user_message(*id, *id, "/subscribe private")
+                .expect("chat exists");
+        }
+    }
+    b.sim.act(|_| Ok(())).expect("wake");
+    let rate = b.run_until_all(&ids, "Subscribed", Duration::from_secs(120)).await;
+    println!(
+        "    all answered within {:.1} s of the burst",
+        started.elapsed().as_secs_f64()
+    );
+    b.report("burst: 300 users /subscribe at once", rate, &ids, "Subscribed");
+    b.stop().await;
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let run = |name: &str| wanted.is_empty() || wanted.iter().any(|w| w == name);
+    runtime.block_on(async {
+        if run("latency") {
+            latency().await?;
+        }
+        if run("faults") {
+            faults().await?;
+        }
+        if run("burst") {
+            burst().await?;
+        }
+        if run("fanout") {
+            fanout().await?;
+        }
+        if run("groups") {
+            groups().await?;
+        }
+        anyhow::Ok(())
+    })
+}
