@@ -221,8 +221,15 @@ async fn fanout() -> anyhow::Result<()> {
     b.chats(&ids, Kind::Private, "private").await?;
     b.start().await?;
     b.publish("Fan-out story", "private").await?;
-    let rate = b.run_until_all(&ids, "Fan-out story", Duration::from_secs(900)).await;
-    b.report(&format!("fanout: {n} private chats"), rate, &ids, "Fan-out story");
+    let rate = b
+        .run_until_all(&ids, "Fan-out story", Duration::from_secs(900))
+        .await;
+    b.report(
+        &format!("fanout: {n} private chats"),
+        rate,
+        &ids,
+        "Fan-out story",
+    );
     b.stop().await;
     Ok(())
 }
@@ -240,7 +247,9 @@ async fn groups() -> anyhow::Result<()> {
     }
     b.publish("Private story", "private").await?;
     b.start().await?;
-    let rate = b.run_until_all(&ids, "Private story", Duration::from_secs(900)).await;
+    let rate = b
+        .run_until_all(&ids, "Private story", Duration::from_secs(900))
+        .await;
     let group_copies: usize = b.copies(&groups, "Group item").iter().sum();
     b.report(
         &format!("groups: {n} private + 200 busy groups"),
@@ -264,8 +273,15 @@ async fn latency() -> anyhow::Result<()> {
     b.chats(&ids, Kind::Private, "private").await?;
     b.start().await?;
     b.publish("Latency story", "private").await?;
-    let rate = b.run_until_all(&ids, "Latency story", Duration::from_secs(300)).await;
-    b.report("latency: 2,000 chats, 50 ms per call", rate, &ids, "Latency story");
+    let rate = b
+        .run_until_all(&ids, "Latency story", Duration::from_secs(300))
+        .await;
+    b.report(
+        "latency: 2,000 chats, 50 ms per call",
+        rate,
+        &ids,
+        "Latency story",
+    );
     b.stop().await;
     Ok(())
 }
@@ -282,8 +298,15 @@ async fn faults() -> anyhow::Result<()> {
         delay_ms: 0,
     };
     b.publish("Faulty story", "private").await?;
-    let rate = b.run_until_all(&ids, "Faulty story", Duration::from_secs(300)).await;
-    b.report("faults: 2,000 chats, 1% 500s, 1% dropped", rate, &ids, "Faulty story");
+    let rate = b
+        .run_until_all(&ids, "Faulty story", Duration::from_secs(300))
+        .await;
+    b.report(
+        "faults: 2,000 chats, 1% 500s, 1% dropped",
+        rate,
+        &ids,
+        "Faulty story",
+    );
     b.stop().await;
     Ok(())
 }
@@ -305,12 +328,19 @@ async fn burst() -> anyhow::Result<()> {
         }
     }
     b.sim.act(|_| Ok(())).expect("wake");
-    let rate = b.run_until_all(&ids, "Subscribed", Duration::from_secs(120)).await;
+    let rate = b
+        .run_until_all(&ids, "Subscribed", Duration::from_secs(120))
+        .await;
     println!(
         "    all answered within {:.1} s of the burst",
         started.elapsed().as_secs_f64()
     );
-    b.report("burst: 300 users /subscribe at once", rate, &ids, "Subscribed");
+    b.report(
+        "burst: 300 users /subscribe at once",
+        rate,
+        &ids,
+        "Subscribed",
+    );
     b.stop().await;
     Ok(())
 }

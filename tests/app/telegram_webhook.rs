@@ -53,14 +53,21 @@ async fn webhook_updates_need_the_secret_and_are_answered() {
     // Wait for the listener, then knock without and with a wrong token.
     let mut status = String::new();
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             status = post(port, None).await;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(status.contains("403"), "{status}");
-    assert!(post(port, Some("s3cret-token_for-testz")).await.contains("403"));
+    assert!(
+        post(port, Some("s3cret-token_for-testz"))
+            .await
+            .contains("403")
+    );
     assert!(post(port, Some("short")).await.contains("403"));
     // Telegram itself (the simulator) sends the right token: the command is answered.
     tg.sim.add_chat(42, Kind::Private, "Reader");

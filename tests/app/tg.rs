@@ -89,10 +89,9 @@ pub async fn start(app: &App) -> (JoinSet<anyhow::Result<()>>, CancellationToken
         app.wake(),
     ));
     tasks.spawn(engine.run(shutdown.clone()));
-    if let (Some(router), Some(TelegramMode::Webhook { url, .. })) = (
-        started.webhook,
-        settings.telegram.as_ref().map(|t| &t.mode),
-    ) {
+    if let (Some(router), Some(TelegramMode::Webhook { url, .. })) =
+        (started.webhook, settings.telegram.as_ref().map(|t| &t.mode))
+    {
         let addr = format!("127.0.0.1:{}", url.port().expect("a port"));
         let addr = addr.parse().expect("an address");
         tasks.spawn(herald::http::serve(addr, router, shutdown.clone()));
