@@ -319,3 +319,63 @@ async fn commands_work_in_channels_and_forum_topics_and_replies_stay_in_the_topi
     tg.expect(channel, "Subscribed: Azerbaijan").await;
     tg.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_is_answered_over_telegram() {
+    let tg = spawn_tg().await;
+    tg.newsroom().await;
+    let commands = [
+        ("/start", "Welcome"),
+        ("/help", "For moderators"),
+        (
+            "/post\ntitle: Sweep story about Dagestan\ntopics: dagestan\n\nBody.",
+            "Published",
+        ),
+        (
+            "/post\ntitle: Second sweep story\nlang: ru\n\nТекст.",
+            "Published",
+        ),
+        ("/latest", "Sweep story"),
+        ("/search dagestan", "Sweep story"),
+        ("/article 1", "Body."),
+        ("/archive today", "Sweep story"),
+        ("/topics", "Dagestan"),
+        ("/subscribe chechnya", "Subscribed: Chechnya"),
+        ("/unsubscribe chechnya", "Unsubscribed: Chechnya"),
+        ("/subscriptions", "no subscriptions"),
+        ("/timezone Asia/Baku", "Asia/Baku"),
+        ("/digest hourly", "hour"),
+        ("/digest instant", "as it"),
+        ("/quiet 23:00-07:00", "23:00"),
+        ("/quiet off", "No quiet hours"),
+        ("/preview 1", "Telegram (HTML)"),
+        ("/schedule 1 2030-01-01 10:00", "already published"),
+        ("/drafts", "No drafts"),
+        ("/link 1 2", "translations of each other"),
+        ("/edit 1\ntitle: Sweep story, corrected", "#1"),
+        ("/approve 1", "already published"),
+        ("/grant telegram:70 editor", "editor"),
+        ("/revoke telegram:70", "telegram:70"),
+        ("/roles", "telegram:50"),
+        (
+            "/topic add krasnodar Краснодарский край | Krasnodar Territory",
+            "krasnodar",
+        ),
+        ("/channel list", "No channels"),
+        ("/deliveries", ""),
+        ("/retract 2 duplicate", "#2"),
+        ("/lang ru", "русск"),
+        ("/latest", "Последние новости"),
+        ("/nonsense", "Команда /nonsense мне неизвестна"),
+    ];
+    for (command, needle) in commands {
+        let answer = tg.ask(OWNER, OWNER, command, needle).await;
+        assert!(
+            !answer.text.contains("Something went wrong")
+                && !answer.text.contains("что-то пошло не так"),
+            "{command}: {}",
+            answer.text
+        );
+    }
+    tg.stop().await;
+}
