@@ -169,19 +169,15 @@ impl Engine {
     async fn pick(&self) -> anyhow::Result<Pick> {
         let mut pacer = self.pacer.lock().await;
         let now = self.clock.now_ms();
-        // Platforms a reply may go to now, and those a broadcast may go to too; `wait` is the
-        // soonest either frees up, so a waiting reply is never overslept.
-        let (mut open, mut broadcast_open) = (Vec::new(), Vec::new());
+        // Platforms that may take a send now; `wait` is the soonest another frees up.
+        let mut open = Vec::new();
         let mut wait = Duration::MAX;
         for platform in self.platforms.keys() {
-            let reply = pacer.wait(*platform, now, true);
-            let broadcast = pacer.wait(*platform, now, false);
-            for (w, list) in [(reply, &mut open), (broadcast, &mut broadcast_open)] {
-                if w.is_zero() {
-                    list.push(*platform);
-                } else {
-                    wait = wait.min(w);
-                }
+            let w = pacer.wait(*platform, now);
+            if w.is_zero() {
+                open.push(*platform);
+            } else {
+                wait = wait.min(w);
             }
         }
         if open.is_empty() {
@@ -236,9 +232,6 @@ impl Engine {
             }
         }
         for job in jobs {
-            if job.lane != LANE_INTERACTIVE && !broadcast_open.contains(&job.platform) {
-                continue;
-            }
             let policy = pacer.policy(job.platform);
             if policy.per_group.is_some()
                 && job.kind != crate::domain::ChatKind::Private

@@ -142,10 +142,11 @@ impl Pacer {
             .unwrap_or_else(RatePolicy::unlimited)
     }
 
-    /// How long until the platform may take another send (zero: now). Broadcasts keep the
-    /// margin as a cushion against arrival jitter; a reply may use it, so the longest a reply
-    /// waits for the total limit is one window.
-    pub fn wait(&mut self, platform: Platform, now: i64, reply: bool) -> Duration {
+    /// How long until the platform may take another send (zero: now). Every send keeps the
+    /// margin as a cushion against arrival jitter: requests in flight together reach the
+    /// platform a little apart from when they were paced, and a burst of replies under load
+    /// showed that without it they overfill a window.
+    pub fn wait(&mut self, platform: Platform, now: i64) -> Duration {
         let policy = self.policy(platform);
         let state = self.platforms.entry(platform).or_default();
         let full = ms(policy.total.window + policy.margin);
@@ -158,11 +159,9 @@ impl Pacer {
         while state.shared.front().is_some_and(|t| *t + full <= now) {
             state.shared.pop_front();
         }
-        let span = if reply { ms(policy.total.window) } else { full };
-        let within = state.recent.len() - state.recent.partition_point(|t| *t + span <= now);
         let mut until = state.blocked_until;
-        if within >= policy.total.count {
-            until = until.max(state.recent[state.recent.len() - policy.total.count] + span);
+        if state.recent.len() >= policy.total.count {
+            until = until.max(state.recent[state.recent.len() - policy.total.count] + full);
         }
         Duration::from_millis((until - now).max(0) as u64)
     }
@@ -170,7 +169,7 @@ impl Pacer {
     /// Whether replies may take another slot of the current window while other work waits.
     pub fn interactive_allowed(&mut self, platform: Platform, now: i64) -> bool {
         let policy = self.policy(platform);
-        self.wait(platform, now, true);
+        self.wait(platform, now);
         let cap = (policy
             .total
             .count
@@ -186,7 +185,7 @@ impl Pacer {
     /// private chats wait.
     pub fn groups_allowed(&mut self, platform: Platform, now: i64) -> bool {
         let policy = self.policy(platform);
-        self.wait(platform, now, false);
+        self.wait(platform, now);
         let cap = (policy
             .total
             .count
@@ -275,17 +274,14 @@ mod tests {
     fn the_total_window_admits_thirty_then_waits_for_the_oldest_to_expire() {
         let mut pacer = telegram();
         for i in 0..30 {
-            assert_eq!(
-                pacer.wait(Platform::Telegram, i * 10, false),
-                Duration::ZERO
-            );
+            assert_eq!(pacer.wait(Platform::Telegram, i * 10), Duration::ZERO);
             pacer.record(Platform::Telegram, i, ChatKind::Private, false, i * 10);
         }
         assert_eq!(
-            pacer.wait(Platform::Telegram, 300, false),
+            pacer.wait(Platform::Telegram, 300),
             Duration::from_millis(720)
         );
-        assert_eq!(pacer.wait(Platform::Telegram, 1_020, false), Duration::ZERO);
+        assert_eq!(pacer.wait(Platform::Telegram, 1_020), Duration::ZERO);
     }
 
     #[test]
@@ -324,7 +320,7 @@ mod tests {
         let mut pacer = telegram();
         pacer.block_platform(Platform::Telegram, 5_000);
         assert_eq!(
-            pacer.wait(Platform::Telegram, 1_000, false),
+            pacer.wait(Platform::Telegram, 1_000),
             Duration::from_secs(4)
         );
     }
@@ -344,7 +340,7 @@ mod tests {
                 now += gap;
                 let kind = [ChatKind::Private, ChatKind::Group, ChatKind::Channel][kind as usize];
                 let chat = if kind == ChatKind::Private { chat } else { -1 - chat };
-                if pacer.wait(Platform::Telegram, now, reply).is_zero() && chat_ready.get(&chat).is_none_or(|t| *t <= now) {
+                if pacer.wait(Platform::Telegram, now).is_zero() && chat_ready.get(&chat).is_none_or(|t| *t <= now) {
                     chat_ready.insert(chat, pacer.record(Platform::Telegram, chat, kind, reply, now));
                     sent.push((now, chat, kind != ChatKind::Private));
                 }

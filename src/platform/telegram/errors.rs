@@ -13,9 +13,9 @@ pub fn classify(error: &RequestError) -> SendError {
     match error {
         RequestError::RetryAfter(wait) => SendError::RetryAfter {
             after: wait.duration().max(Duration::from_secs(1)),
-            // Telegram does not say which limit was hit; the chat waits, and the pacer's
-            // own windows keep the rest of the account below the total.
-            global: false,
+            // Telegram does not say which limit was hit, and every request during the wait
+            // makes the next wait longer: the whole bot waits.
+            global: true,
         },
         RequestError::MigrateToChatId(to) => SendError::ChatMoved(to.0.to_string()),
         RequestError::Network(e) => SendError::Transient(format!("network: {e}")),
@@ -137,7 +137,7 @@ mod tests {
             classify(&wait),
             SendError::RetryAfter {
                 after: Duration::from_secs(7),
-                global: false
+                global: true
             }
         );
         let moved = RequestError::MigrateToChatId(teloxide::types::ChatId(-100_777));
