@@ -84,7 +84,7 @@ fn assert_within_limit(calls: &[Call]) {
 }
 
 #[tokio::test]
-async fn a_reply_goes_out_within_a_second_while_ten_thousand_chats_are_being_served() {
+async fn a_reply_goes_out_within_one_window_while_ten_thousand_chats_are_being_served() {
     let h = broadcast_audience(10_000).await;
     h.post("Broadcast to everyone", "").await;
     h.deliver(300).await;
@@ -104,8 +104,9 @@ async fn a_reply_goes_out_within_a_second_while_ten_thousand_chats_are_being_ser
             "no reply after 5 s"
         );
     };
+    // One window of the total limit at most, plus the pacer's 20 ms cushion against jitter.
     assert!(
-        reply.at_ms - asked <= 1_000,
+        reply.at_ms - asked <= 1_020,
         "the reply took {} ms",
         reply.at_ms - asked
     );
