@@ -15,7 +15,7 @@ pub fn reply(reply: &Reply) -> Vec<String> {
             Block::Hint(t) => (format!("→ {t}"), format!("<i>→ {}</i>", escape(t))),
             Block::Buttons(_) => continue,
         };
-        // A block longer than a message is cut between lines, then characters.
+        // A block longer than a message (a long paragraph of an article) is cut in pieces.
         for (line_text, line_html) in fit(&text, &html) {
             pieces.push((line_html, visible_len(&line_text) + 1));
         }
@@ -46,20 +46,22 @@ pub fn reply(reply: &Reply) -> Vec<String> {
         .collect()
 }
 
-/// Splits one block into pieces of at most a message each (text and HTML alike).
+/// Splits one block into pieces of at most a message each, between characters; the pieces
+/// are escaped again, plain (a block that long is article text, not a heading or a hint).
 fn fit(text: &str, html: &str) -> Vec<(String, String)> {
     if visible_len(text) < TEXT_LIMIT {
         return vec![(text.to_string(), html.to_string())];
     }
-    // Long blocks are plain paragraphs from users' data: re-escape per chunk.
     let mut out = Vec::new();
-    let mut chunk = String::new();
+    let (mut chunk, mut units) = (String::new(), 0);
     for c in text.chars() {
-        if visible_len(&chunk) + c.len_utf16() >= TEXT_LIMIT - 8 {
+        if units + c.len_utf16() >= TEXT_LIMIT - 8 {
             out.push((chunk.clone(), escape(&chunk)));
             chunk.clear();
+            units = 0;
         }
         chunk.push(c);
+        units += c.len_utf16();
     }
     if !chunk.is_empty() {
         out.push((chunk.clone(), escape(&chunk)));

@@ -109,34 +109,32 @@ impl Telegram {
     /// Registers the command menu in Russian and English: readers' commands in private
     /// chats, and the settings commands for group admins.
     pub async fn register_commands(&self) -> anyhow::Result<()> {
-        let group_admin = ["help", "latest", "search", "topics", "subscriptions"]
-            .into_iter()
-            .chain(crate::app::commands::CHAT_SETTINGS.iter().copied());
-        let group_admin: Vec<&str> = group_admin.collect();
+        let readers: Vec<&str> = COMMANDS
+            .iter()
+            .filter(|(_, role)| *role == Role::Reader)
+            .map(|(name, _)| *name)
+            .collect();
+        let mut group_admins = vec!["help", "latest", "search", "topics", "subscriptions"];
+        group_admins.extend(crate::app::commands::CHAT_SETTINGS);
+        let scopes = [
+            (BotCommandScope::AllPrivateChats, &readers),
+            (BotCommandScope::AllChatAdministrators, &group_admins),
+        ];
         for language in ["en", "ru"] {
-            let menu = |names: &mut dyn Iterator<Item = &str>| -> Vec<BotCommand> {
-                names
+            for (scope, names) in &scopes {
+                let menu: Vec<BotCommand> = names
+                    .iter()
                     .map(|name| {
-                        BotCommand::new(name, t!(format!("menu.{name}"), locale = language))
+                        BotCommand::new(*name, t!(format!("menu.{name}"), locale = language))
                     })
-                    .collect()
-            };
-            let readers = COMMANDS
-                .iter()
-                .filter(|(_, role)| *role == Role::Reader)
-                .map(|(name, _)| *name);
-            self.bot
-                .set_my_commands(menu(&mut readers.into_iter()))
-                .scope(BotCommandScope::AllPrivateChats)
-                .language_code(language)
-                .await
-                .context("setMyCommands for private chats")?;
-            self.bot
-                .set_my_commands(menu(&mut group_admin.iter().copied()))
-                .scope(BotCommandScope::AllChatAdministrators)
-                .language_code(language)
-                .await
-                .context("setMyCommands for group admins")?;
+                    .collect();
+                self.bot
+                    .set_my_commands(menu)
+                    .scope(scope.clone())
+                    .language_code(language)
+                    .await
+                    .with_context(|| format!("setMyCommands for {scope:?} in {language}"))?;
+            }
         }
         Ok(())
     }
