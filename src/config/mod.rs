@@ -165,7 +165,7 @@ impl Default for RawTelegramLimits {
             group_per_minute: 20,
             margin_ms: 20,
             reply_share_percent: 33,
-            group_share_percent: 10,
+            group_share_percent: 5,
         }
     }
 }

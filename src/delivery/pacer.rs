@@ -34,8 +34,8 @@ pub struct RatePolicy {
     pub interactive_share: u8,
     /// The most of the total window broadcasts to groups and channels may take while private
     /// chats wait, in percent. A group takes only 20 a minute, so 200 busy groups could
-    /// otherwise hold the whole account; 10 % (3 a second) still serves nine groups at their
-    /// full rate, and a channel's post goes at once.
+    /// otherwise hold the whole account; 5 % (one a second, 60 a minute) still serves three
+    /// groups at their full rate, and a channel's post goes at once.
     pub group_share: u8,
 }
 
@@ -54,7 +54,7 @@ impl RatePolicy {
             }),
             margin: Duration::from_millis(20),
             interactive_share: 33,
-            group_share: 10,
+            group_share: 5,
         }
     }
 
@@ -260,10 +260,9 @@ mod tests {
     #[test]
     fn groups_take_at_most_their_share_of_the_window() {
         let mut pacer = telegram();
-        for n in 0..3 {
-            assert!(pacer.groups_allowed(Platform::Telegram, n));
-            pacer.record(Platform::Telegram, -100 - n, ChatKind::Group, false, n);
-        }
+        // 5 % of 30 a second: one.
+        assert!(pacer.groups_allowed(Platform::Telegram, 0));
+        pacer.record(Platform::Telegram, -100, ChatKind::Group, false, 0);
         assert!(!pacer.groups_allowed(Platform::Telegram, 10));
         // Private sends do not count against it, and the share frees up with the window.
         pacer.record(Platform::Telegram, 5, ChatKind::Private, false, 11);
