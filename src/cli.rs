@@ -31,4 +31,11 @@ pub enum Command {
     Migrate,
     /// Check the configuration and print what herald would run with (secrets hidden).
     CheckConfig,
+    /// Add the feeds of an OPML file as sources.
+    ImportOpml {
+        /// The OPML file.
+        file: PathBuf,
+    },
+    /// Print every source as OPML.
+    ExportOpml,
 }

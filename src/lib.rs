@@ -17,7 +17,8 @@
 //!   platform for tests and benchmarks.
 //! - [`delivery`]: the engine that takes planned deliveries from the outbox and sends them
 //!   within each platform's rate limits, retrying, dead-lettering and composing digests.
-//! - [`http`]: health and Prometheus metrics.
+//! - [`ingest`]: feed polling — fetching (SSRF-guarded), parsing, dedup, topic mapping.
+//! - [`http`]: health, Prometheus metrics, the CMS endpoint.
 //! - [`instance`]: the lock that keeps a second herald off the same database.
 //! - [`clock`]: the one clock, following tokio's so tests can pause time.
 //! - [`cli`]: the command line that `main` parses.
@@ -31,6 +32,7 @@ pub mod config;
 pub mod delivery;
 pub mod domain;
 pub mod http;
+pub mod ingest;
 pub mod instance;
 pub mod platform;
 pub mod render;

@@ -41,6 +41,28 @@ async fn start() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run { demo } => run(settings, demo).await,
+        Command::ImportOpml { file } => {
+            let document = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let app = App::build(settings).await?;
+            let interval = app.settings().ingest.default_interval_s;
+            let (added, known) =
+                herald::app::commands::source::import_opml(app.store(), &document, interval)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            app.store().close().await;
+            println!("{added} sources added, {known} already known");
+            Ok(())
+        }
+        Command::ExportOpml => {
+            let app = App::build(settings).await?;
+            let document = herald::app::commands::source::export_opml(app.store())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            app.store().close().await;
+            println!("{document}");
+            Ok(())
+        }
     }
 }
 
@@ -94,10 +116,17 @@ async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     tasks.spawn(Arc::clone(&engine).run(shutdown.clone()));
     tasks.spawn(Arc::clone(&engine).run_digests(shutdown.clone()));
     tasks.spawn(publish_scheduled(app.clone(), shutdown.clone()));
+    if settings.ingest.enabled {
+        let ingestor = herald::ingest::Ingestor::new(&app).await?;
+        tasks.spawn(ingestor.run(shutdown.clone()));
+    }
     if let Some(addr) = settings.http_listen {
         let mut router = herald::http::router(app.store().clone(), metrics, app.clock());
         if let Some(webhook) = webhook {
             router = router.merge(webhook);
+        }
+        if let Some(token) = settings.cms_token.clone() {
+            router = router.merge(herald::http::cms::router(app.clone(), token).await?);
         }
         tasks.spawn(herald::http::serve(addr, router, shutdown.clone()));
     }

@@ -58,6 +58,12 @@ pub enum CommandError {
     UnknownChat(String),
     #[error("this platform has no chats to link")]
     NoDirectory,
+    #[error("`{0}` is not a feed URL")]
+    BadFeedUrl(String),
+    #[error("no source {0}")]
+    UnknownSource(String),
+    #[error("not OPML: {0}")]
+    BadOpml(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -136,6 +142,11 @@ impl CommandError {
             }
             CommandError::UnknownChat(v) => t!("error.unknown_chat", locale = l, chat = v).into(),
             CommandError::NoDirectory => t!("error.no_directory", locale = l).into(),
+            CommandError::BadFeedUrl(v) => t!("error.bad_feed_url", locale = l, url = v).into(),
+            CommandError::UnknownSource(v) => {
+                t!("error.unknown_source", locale = l, source = v).into()
+            }
+            CommandError::BadOpml(v) => t!("error.bad_opml", locale = l, detail = v).into(),
             CommandError::Internal(_) => t!("error.internal", locale = l).into(),
         }
     }

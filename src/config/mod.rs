@@ -9,8 +9,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+mod ingest;
 mod telegram;
 
+pub use ingest::IngestSettings;
 pub use telegram::{TelegramMode, TelegramSettings};
 
 use crate::delivery::{EngineConfig, RatePolicy, Window};
@@ -37,6 +39,9 @@ pub struct Settings {
     pub http_listen: Option<SocketAddr>,
     /// `None` when no token is configured: herald then runs without Telegram.
     pub telegram: Option<TelegramSettings>,
+    pub ingest: IngestSettings,
+    /// The CMS endpoint's bearer token; `None`: no CMS endpoint.
+    pub cms_token: Option<secrecy::SecretString>,
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +102,8 @@ struct Raw {
     limits: RawLimits,
     http: RawHttp,
     telegram: telegram::RawTelegram,
+    ingest: ingest::RawIngest,
+    cms: ingest::RawCms,
     labels: std::collections::BTreeMap<String, RawLabel>,
     footnotes: std::collections::BTreeMap<String, RawFootnote>,
 }
@@ -264,6 +271,8 @@ impl Default for Raw {
             limits: RawLimits::default(),
             http: RawHttp::default(),
             telegram: Default::default(),
+            ingest: Default::default(),
+            cms: Default::default(),
             labels: Default::default(),
             footnotes: Default::default(),
         }
@@ -501,7 +510,11 @@ impl Settings {
         {
             bail!("telegram.mode = \"webhook\" needs http.listen");
         }
+        let ingest = raw.ingest.settings()?;
+        let cms_token = raw.cms.token()?;
         Ok(Settings {
+            ingest,
+            cms_token,
             telegram,
             delivery,
             telegram_limits,

@@ -58,7 +58,7 @@ pub enum TelegramMode {
 }
 
 /// A secret given inline (environment) or in a file; the file wins when both are set.
-fn secret(
+pub(super) fn secret(
     inline: Option<SecretString>,
     file: &str,
     key: &str,

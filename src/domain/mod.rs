@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod chat;
+pub mod feed_url;
 pub mod footnote;
 pub mod label;
 pub mod language;
@@ -16,6 +17,7 @@ pub mod user;
 
 pub use article::{ArticleDraft, ArticlePatch, DraftError};
 pub use chat::{ChatKind, Platform};
+pub use feed_url::FeedUrl;
 pub use footnote::Footnote;
 pub use label::{Label, LabelPosition};
 pub use language::Language;

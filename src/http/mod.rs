@@ -1,5 +1,7 @@
-//! herald's HTTP listener: health and Prometheus metrics (the CMS endpoint and Telegram
-//! webhooks join it later).
+//! herald's HTTP listener: health and Prometheus metrics; the CMS endpoint ([`cms`]) and the
+//! Telegram webhook are merged in by `main` when configured.
+
+pub mod cms;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -195,7 +195,7 @@ async fn add_topics(
 }
 
 /// Inserts the article, its topics and its index entry; returns its id.
-async fn insert_in(
+pub(super) async fn insert_in(
     tx: &mut Transaction<'_, Sqlite>,
     partitions: &Partitions,
     fresh: &mut BTreeSet<i64>,
@@ -434,61 +434,14 @@ impl Store {
         now_ms: i64,
     ) -> sqlx::Result<Option<ArticleRecord>> {
         let mut tx = self.write().await?;
-        let Some(old) = article_in(&mut *tx, id).await? else {
-            return Ok(None);
-        };
-        let now = Utc::now();
-        sqlx::query(
-            "INSERT INTO article_versions (article_id, version, title, lead, body, replaced_by, replaced_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .bind(id)
-        .bind(old.version)
-        .bind(&old.title)
-        .bind(&old.lead)
-        .bind(&old.body)
-        .bind(editor_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let title = patch.title.clone().unwrap_or(old.title);
-        let lead = patch.lead.clone().unwrap_or(old.lead);
-        let body = patch.body.clone().unwrap_or(old.body);
-        sqlx::query(
-            "UPDATE articles SET title = ?2, lead = ?3, body = ?4, updated_at = ?5, version = version + 1
-             WHERE id = ?1",
-        )
-        .bind(id)
-        .bind(&title)
-        .bind(&lead)
-        .bind(&body)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if let Some(topic_ids) = topic_ids {
-            set_topics(&mut tx, id, topic_ids).await?;
-        }
-        index::remove(&mut tx, &self.partitions, id).await?;
         let mut fresh = BTreeSet::new();
-        if old.retracted_at.is_none() && old.status == ArticleStatus::Published {
-            let caption = old.photo_caption.as_deref().unwrap_or("");
-            index::insert(
-                &mut tx,
-                &self.partitions,
-                &mut fresh,
-                id,
-                &title,
-                &[&lead, &body, caption],
-            )
-            .await?;
-            deliveries::plan_edits(&mut tx, id, now_ms).await?;
-        }
-        let updated = article_in(&mut *tx, id)
-            .await?
-            .ok_or(sqlx::Error::RowNotFound)?;
+        let updated = update_in(
+            &mut tx, self, &mut fresh, id, patch, topic_ids, editor_id, now_ms,
+        )
+        .await?;
         tx.commit().await?;
         self.partitions.add(fresh);
-        Ok(Some(updated))
+        Ok(updated)
     }
 
     /// Marks the article retracted and takes it out of search; the text stays in the archive
@@ -576,4 +529,71 @@ impl Store {
         .await?;
         rows.iter().map(article_from_row).collect()
     }
+}
+
+/// Corrects an article inside a transaction: the old text becomes a version, the index is
+/// renewed, and an edit of every copy sent is planned. `None` when there is no such article.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn update_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    store: &Store,
+    fresh: &mut BTreeSet<i64>,
+    id: i64,
+    patch: &ArticlePatch,
+    topic_ids: Option<&[i64]>,
+    editor_id: i64,
+    now_ms: i64,
+) -> sqlx::Result<Option<ArticleRecord>> {
+    let Some(old) = article_in(&mut **tx, id).await? else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    sqlx::query(
+            "INSERT INTO article_versions (article_id, version, title, lead, body, replaced_by, replaced_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(id)
+        .bind(old.version)
+        .bind(&old.title)
+        .bind(&old.lead)
+        .bind(&old.body)
+        .bind(editor_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    let title = patch.title.clone().unwrap_or(old.title);
+    let lead = patch.lead.clone().unwrap_or(old.lead);
+    let body = patch.body.clone().unwrap_or(old.body);
+    sqlx::query(
+            "UPDATE articles SET title = ?2, lead = ?3, body = ?4, updated_at = ?5, version = version + 1
+             WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(&title)
+        .bind(&lead)
+        .bind(&body)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    if let Some(topic_ids) = topic_ids {
+        set_topics(tx, id, topic_ids).await?;
+    }
+    index::remove(tx, &store.partitions, id).await?;
+    if old.retracted_at.is_none() && old.status == ArticleStatus::Published {
+        let caption = old.photo_caption.as_deref().unwrap_or("");
+        index::insert(
+            tx,
+            &store.partitions,
+            fresh,
+            id,
+            &title,
+            &[&lead, &body, caption],
+        )
+        .await?;
+        deliveries::plan_edits(tx, id, now_ms).await?;
+    }
+    let updated = article_in(&mut **tx, id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    Ok(Some(updated))
 }

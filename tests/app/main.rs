@@ -5,6 +5,8 @@ mod console;
 mod delivery;
 mod digests;
 mod editors;
+mod feed_server;
+mod feeds;
 mod helpers;
 mod http;
 mod lanes;

@@ -25,6 +25,7 @@ mod revoke;
 mod roles;
 mod schedule;
 mod search;
+pub mod source;
 mod start;
 mod subscribe;
 mod subscriptions;
@@ -67,6 +68,7 @@ pub enum Command {
     Roles(roles::Roles),
     Topic(topic::TopicCommand),
     Channel(channel::Channel),
+    Source(source::Source),
     Deliveries(deliveries::Deliveries),
 }
 
@@ -99,6 +101,7 @@ pub const COMMANDS: &[(&str, Role)] = &[
     ("roles", Role::Moderator),
     ("topic", Role::Moderator),
     ("channel", Role::Moderator),
+    ("source", Role::Moderator),
     ("deliveries", Role::Moderator),
 ];
 
@@ -165,6 +168,7 @@ impl Command {
             "roles" => Command::Roles(roles::Roles::parse(args)?),
             "topic" => Command::Topic(topic::TopicCommand::parse(args)?),
             "channel" => Command::Channel(channel::Channel::parse(args)?),
+            "source" => Command::Source(source::Source::parse(args)?),
             "deliveries" => Command::Deliveries(deliveries::Deliveries::parse(args)?),
             other => return Err(CommandError::Unknown(other.chars().take(32).collect())),
         })
@@ -199,6 +203,7 @@ impl Command {
             Command::Roles(c) => c.apply(ctx).await,
             Command::Topic(c) => c.apply(ctx).await,
             Command::Channel(c) => c.apply(ctx).await,
+            Command::Source(c) => c.apply(ctx).await,
             Command::Deliveries(c) => c.apply(ctx).await,
         }
     }

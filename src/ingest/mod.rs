@@ -1,0 +1,365 @@
+//! Feed ingestion: sources polled on their own schedule, items parsed, deduplicated, mapped to
+//! topics, and stored and planned for delivery in one transaction each.
+//!
+//! - [`guard`]: the SSRF guard (no internal addresses, also via redirects or DNS).
+//! - [`fetch`]: one polite, bounded HTTP fetch with conditional GET.
+//! - [`parse`]: bytes → feed items (encodings, formats, clean text, photo).
+//! - [`topics`]: categories and keyword rules → topics.
+//!
+//! [`Ingestor::poll_due`] is the worker's one step; [`Ingestor::run`] loops it until shutdown.
+
+pub mod fetch;
+pub mod guard;
+pub mod parse;
+pub mod topics;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{App, Reply, tr_args};
+use crate::config::IngestSettings;
+use crate::domain::{Platform, UserRef};
+use crate::store::{External, Ingested, NewArticle, Polled, SourceRecord};
+use fetch::{FetchLimits, Fetched, Fetcher};
+use guard::Guard;
+use parse::{FeedItem, detect_language, fnv};
+use topics::TopicMatcher;
+
+/// What one poll of one source did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PollReport {
+    pub new: usize,
+    pub corrected: usize,
+    pub archived: usize,
+    pub not_modified: bool,
+    /// The error, when the poll failed.
+    pub error: Option<String>,
+}
+
+/// The feed worker.
+#[derive(Clone)]
+pub struct Ingestor {
+    app: App,
+    fetcher: Fetcher,
+    settings: IngestSettings,
+    /// The user corrections by feeds are recorded under (`console:feeds`).
+    editor_id: i64,
+}
+
+impl Ingestor {
+    pub async fn new(app: &App) -> anyhow::Result<Ingestor> {
+        let settings = app.settings().ingest.clone();
+        let fetcher = Fetcher::new(
+            Guard::new(settings.allow_private.clone()),
+            FetchLimits {
+                timeout: settings.timeout,
+                max_bytes: settings.max_bytes,
+                max_redirects: settings.max_redirects,
+                user_agent: settings.user_agent.clone(),
+            },
+        )
+        .context("building the feed HTTP client")?;
+        let feeds = UserRef {
+            platform: Platform::Console,
+            native_id: "feeds".into(),
+        };
+        let editor_id = app.store().upsert_user(&feeds, "feeds").await?.id;
+        Ok(Ingestor {
+            app: app.clone(),
+            fetcher,
+            settings,
+            editor_id,
+        })
+    }
+
+    /// One step: polls the sources that are due, several at once but one per host (so no
+    /// site gets parallel requests from herald). Returns how many were polled.
+    pub async fn poll_due(&self) -> anyhow::Result<usize> {
+        let now = self.app.clock().now_ms();
+        let due = self.app.store().due_sources(now, 200).await?;
+        let mut hosts = BTreeSet::new();
+        let batch: Vec<SourceRecord> = due
+            .into_iter()
+            .filter(|s| hosts.insert(host(&s.url)))
+            .take(self.settings.concurrency)
+            .collect();
+        let count = batch.len();
+        let mut polls = tokio::task::JoinSet::new();
+        for source in batch {
+            let this = self.clone();
+            polls.spawn(async move { this.poll(&source).await });
+        }
+        while let Some(done) = polls.join_next().await {
+            match done {
+                Ok(Err(error)) => {
+                    tracing::error!(error = format!("{error:#}"), "could not record a poll")
+                }
+                Err(error) => tracing::error!(%error, "a poll panicked"),
+                Ok(Ok(_)) => {}
+            }
+        }
+        Ok(count)
+    }
+
+    /// Polls one source and records the result; a fetch or parse failure is recorded on the
+    /// source (with backoff), only a database failure is an error.
+    pub async fn poll(&self, source: &SourceRecord) -> anyhow::Result<PollReport> {
+        let fetched = self
+            .fetcher
+            .fetch(
+                &source.url,
+                source.etag.as_deref(),
+                source.last_modified.as_deref(),
+            )
+            .await;
+        let result = match fetched {
+            Ok(Fetched::NotModified) => Ok((
+                None,
+                PollReport {
+                    not_modified: true,
+                    ..PollReport::default()
+                },
+                None,
+                None,
+            )),
+            Ok(Fetched::Body {
+                bytes,
+                content_type,
+                etag,
+                last_modified,
+            }) => match parse::parse(&bytes, content_type.as_deref()) {
+                Ok(feed) => {
+                    let title = feed.title.clone();
+                    let report = self.store_items(source, feed).await?;
+                    Ok((title, report, etag, last_modified))
+                }
+                Err(error) => Err(error.to_string()),
+            },
+            Err(error) => Err(error.to_string()),
+        };
+        let now = self.app.clock().now_ms();
+        match result {
+            Ok((title, report, etag, last_modified)) => {
+                let found_new = report.new + report.corrected > 0;
+                let interval = self.next_interval(source, found_new);
+                let status = if report.not_modified {
+                    "not modified".to_string()
+                } else {
+                    format!("ok: {} new, {} corrected", report.new, report.corrected)
+                };
+                self.app
+                    .store()
+                    .source_polled(
+                        source.id,
+                        Polled {
+                            status: &status,
+                            etag: etag.as_deref(),
+                            last_modified: last_modified.as_deref(),
+                            title: title.as_deref(),
+                            interval_s: interval,
+                            next_fetch_at: now + interval * 1000,
+                            found_new,
+                            now_ms: now,
+                        },
+                    )
+                    .await?;
+                if report.new + report.corrected > 0 {
+                    self.app.planned();
+                }
+                Ok(report)
+            }
+            Err(error) => {
+                let delay = self.backoff(source);
+                let failures = self
+                    .app
+                    .store()
+                    .source_failed(source.id, &error, now + delay * 1000, now)
+                    .await?;
+                tracing::warn!(source = %source.url, failures, error, "feed poll failed");
+                if failures == self.settings.alert_after_failures {
+                    self.tell_moderators(source, &error, failures).await?;
+                }
+                Ok(PollReport {
+                    error: Some(error),
+                    ..PollReport::default()
+                })
+            }
+        }
+    }
+
+    async fn store_items(
+        &self,
+        source: &SourceRecord,
+        feed: parse::ParsedFeed,
+    ) -> anyhow::Result<PollReport> {
+        let store = self.app.store();
+        let matcher = TopicMatcher::new(&store.topics().await?, &self.settings.topic_rules);
+        let base: BTreeSet<i64> = source
+            .topics
+            .iter()
+            .filter_map(|slug| matcher.slug(slug))
+            .collect();
+        let mut items = feed.items;
+        // Newest first, so a new source's backlog limit keeps the newest.
+        items.sort_by(|a, b| b.published.cmp(&a.published));
+        let origin = format!("source:{}", source.id);
+        // The source's legal label profile, else the newsroom's default label.
+        let newsroom = &self.app.settings().newsroom;
+        let label = source
+            .label
+            .as_ref()
+            .or(newsroom.default_label.as_ref())
+            .and_then(|name| newsroom.labels.get(name))
+            .cloned();
+        let mut report = PollReport::default();
+        for (index, item) in items.iter().enumerate() {
+            let deliver = source.primed || index < self.settings.backlog;
+            let text = format!("{} {} {}", item.title, item.lead, item.body);
+            let mut topics = matcher.topics(&item.categories, &text);
+            topics.extend(&base);
+            let language = item
+                .language
+                .or(source.language)
+                .or(feed.language)
+                .unwrap_or_else(|| detect_language(&text));
+            let article = new_article(item, language, topics.into_iter().collect(), label.clone());
+            let hash = format!(
+                "{:016x}",
+                fnv(&format!("{}\n{}\n{}", item.title, item.lead, item.body))
+            );
+            let external = External {
+                origin: &origin,
+                key: &item.key,
+                hash: &hash,
+            };
+            let now = self.app.clock().now_ms();
+            match store
+                .ingest(external, &article, deliver, self.editor_id, now)
+                .await?
+            {
+                Ingested::New { id, .. } => {
+                    if deliver {
+                        report.new += 1;
+                    } else {
+                        report.archived += 1;
+                    }
+                    self.pair(id, item).await?;
+                }
+                Ingested::Corrected(_) => report.corrected += 1,
+                Ingested::Unchanged(_) => {}
+            }
+        }
+        Ok(report)
+    }
+
+    /// Pairs a new article with its other-language version, when the feed links it and
+    /// herald has it.
+    async fn pair(&self, id: i64, item: &FeedItem) -> anyhow::Result<()> {
+        let store = self.app.store();
+        let other = match &item.original_url {
+            Some(url) => store.article_by_url(url).await?,
+            None => None,
+        };
+        if let Some(other) = other {
+            store.link_pair(id, other).await?;
+        }
+        Ok(())
+    }
+
+    /// Sources that publish often are polled more often, quiet ones less, within bounds.
+    fn next_interval(&self, source: &SourceRecord, found_new: bool) -> i64 {
+        let s = &self.settings;
+        let next = if found_new {
+            source.interval_s * 2 / 3
+        } else {
+            source.interval_s * 5 / 4
+        };
+        next.clamp(s.min_interval_s, s.max_interval_s)
+    }
+
+    /// Seconds until the next try after a failure: doubling with each failure, with jitter.
+    fn backoff(&self, source: &SourceRecord) -> i64 {
+        let doubled = source
+            .interval_s
+            .saturating_mul(1 << source.failures.clamp(0, 10));
+        let base = doubled.clamp(self.settings.min_interval_s, self.settings.max_interval_s);
+        base + fastrand::i64(0..=base / 10)
+    }
+
+    async fn tell_moderators(
+        &self,
+        source: &SourceRecord,
+        error: &str,
+        failures: i64,
+    ) -> anyhow::Result<()> {
+        let store = self.app.store();
+        let now = self.app.clock().now_ms();
+        for (chat, language) in store.moderator_chats(&self.app.settings().owners).await? {
+            let text = tr_args(
+                "source.failing",
+                language.code(),
+                &[
+                    ("url", source.url.clone()),
+                    ("count", failures.to_string()),
+                    ("error", error.to_string()),
+                ],
+            );
+            let payload = serde_json::to_string(&Reply::text(text))?;
+            store.enqueue_reply(chat, &payload, now).await?;
+        }
+        self.app.planned();
+        Ok(())
+    }
+
+    /// Polls until `shutdown`, waking when the next source is due (at least every 5 s, so
+    /// sources added meanwhile are seen).
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        loop {
+            if let Err(error) = self.poll_due().await {
+                tracing::error!(error = format!("{error:#}"), "feed polling failed");
+            }
+            let now = self.app.clock().now_ms();
+            let next = self.app.store().next_source_due().await.ok().flatten();
+            let wait = next.map_or(5_000, |t| (t - now).clamp(200, 5_000));
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
+                () = shutdown.cancelled() => return Ok(()),
+            }
+        }
+    }
+}
+
+fn host(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(String::from))
+        .unwrap_or_default()
+}
+
+fn new_article(
+    item: &FeedItem,
+    language: crate::domain::Language,
+    topic_ids: Vec<i64>,
+    label: Option<crate::domain::Label>,
+) -> NewArticle {
+    NewArticle {
+        title: item.title.clone(),
+        lead: item.lead.clone(),
+        body: item.body.clone(),
+        language,
+        url: item.url.clone(),
+        original_url: item.original_url.clone(),
+        photo_url: item.photo.as_ref().map(|p| p.url.clone()),
+        photo_caption: item.photo.as_ref().and_then(|p| p.caption.clone()),
+        photo_credit: item.photo.as_ref().and_then(|p| p.credit.clone()),
+        topic_ids,
+        author_id: None,
+        published_at: chrono::Utc::now(),
+        breaking: false,
+        label,
+        pair_id: None,
+    }
+}

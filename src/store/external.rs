@@ -1,0 +1,121 @@
+//! Articles known by an id elsewhere — a feed item's guid, link or hash; a CMS article id —
+//! so a second sighting corrects the stored article instead of publishing it again.
+
+use std::collections::BTreeSet;
+
+use super::Store;
+use super::articles::{NewArticle, insert_in, update_in};
+use super::deliveries::{self, LANE_BREAKING, LANE_ROUTINE};
+use crate::domain::ArticlePatch;
+
+/// Where an article came from and its fingerprint there.
+#[derive(Debug, Clone, Copy)]
+pub struct External<'a> {
+    /// `source:<id>` for a feed, `cms` for the CMS.
+    pub origin: &'a str,
+    pub key: &'a str,
+    /// A hash of the text: when it differs, the item changed.
+    pub hash: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ingested {
+    /// Stored; `planned` deliveries (0 for a backlog item kept only in the archive).
+    New { id: i64, planned: u64 },
+    /// Seen before, with the same text.
+    Unchanged(i64),
+    /// Seen before with another text: the article was corrected and its copies edited.
+    Corrected(i64),
+}
+
+impl Store {
+    /// Stores `article` unless `external` is known; a known one whose hash changed becomes a
+    /// correction. All in one transaction, so a crash never stores an item twice. `deliver`
+    /// false keeps a new item in the archive without sending it (a new source's backlog).
+    pub async fn ingest(
+        &self,
+        external: External<'_>,
+        article: &NewArticle,
+        deliver: bool,
+        editor_id: i64,
+        now_ms: i64,
+    ) -> sqlx::Result<Ingested> {
+        let mut tx = self.write().await?;
+        let known: Option<(i64, String)> = sqlx::query_as(
+            "SELECT e.article_id, e.hash FROM external_ids e JOIN articles a ON a.id = e.article_id
+             WHERE e.origin = ?1 AND e.key = ?2",
+        )
+        .bind(external.origin)
+        .bind(external.key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let mut fresh = BTreeSet::new();
+        let outcome = match known {
+            Some((id, hash)) if hash == external.hash => return Ok(Ingested::Unchanged(id)),
+            Some((id, _)) => {
+                let patch = ArticlePatch {
+                    title: Some(article.title.clone()),
+                    lead: Some(article.lead.clone()),
+                    body: Some(article.body.clone()),
+                    topics: None,
+                };
+                update_in(
+                    &mut tx, self, &mut fresh, id, &patch, None, editor_id, now_ms,
+                )
+                .await?;
+                sqlx::query("UPDATE external_ids SET hash = ?3 WHERE origin = ?1 AND key = ?2")
+                    .bind(external.origin)
+                    .bind(external.key)
+                    .bind(external.hash)
+                    .execute(&mut *tx)
+                    .await?;
+                Ingested::Corrected(id)
+            }
+            None => {
+                let id = insert_in(&mut tx, &self.partitions, &mut fresh, article).await?;
+                let lane = if article.breaking {
+                    LANE_BREAKING
+                } else {
+                    LANE_ROUTINE
+                };
+                let planned = if deliver {
+                    deliveries::plan_sends(&mut tx, id, lane, now_ms).await?
+                } else {
+                    0
+                };
+                sqlx::query(
+                    "INSERT INTO external_ids (origin, key, article_id, hash) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .bind(external.origin)
+                .bind(external.key)
+                .bind(id)
+                .bind(external.hash)
+                .execute(&mut *tx)
+                .await?;
+                Ingested::New { id, planned }
+            }
+        };
+        tx.commit().await?;
+        self.partitions.add(fresh);
+        Ok(outcome)
+    }
+
+    /// The article stored for an external id.
+    pub async fn external_article(&self, origin: &str, key: &str) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar("SELECT article_id FROM external_ids WHERE origin = ?1 AND key = ?2")
+            .bind(origin)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// A published article with this URL (its own or its original's), newest first.
+    pub async fn article_by_url(&self, url: &str) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT id FROM articles WHERE url = ?1 AND retracted_at IS NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(url)
+        .fetch_optional(&self.pool)
+        .await
+    }
+}

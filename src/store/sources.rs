@@ -1,0 +1,201 @@
+//! Feed sources and their polling state.
+
+use chrono::Utc;
+use sqlx::Row;
+
+use super::Store;
+use crate::domain::Language;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRecord {
+    pub id: i64,
+    pub url: String,
+    pub title: String,
+    /// Topic slugs every item gets.
+    pub topics: Vec<String>,
+    pub language: Option<Language>,
+    pub label: Option<String>,
+    pub interval_s: i64,
+    pub paused: bool,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub next_fetch_at: i64,
+    pub last_new_at: Option<i64>,
+    pub failures: i64,
+    pub status: String,
+    pub primed: bool,
+}
+
+fn source_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<SourceRecord> {
+    let topics: String = row.try_get("topics")?;
+    let language: Option<String> = row.try_get("language")?;
+    Ok(SourceRecord {
+        id: row.try_get("id")?,
+        url: row.try_get("url")?,
+        title: row.try_get("title")?,
+        topics: topics.split_whitespace().map(String::from).collect(),
+        language: language.as_deref().and_then(Language::parse),
+        label: row.try_get("label")?,
+        interval_s: row.try_get("interval_s")?,
+        paused: row.try_get("paused")?,
+        etag: row.try_get("etag")?,
+        last_modified: row.try_get("last_modified")?,
+        next_fetch_at: row.try_get("next_fetch_at")?,
+        last_new_at: row.try_get("last_new_at")?,
+        failures: row.try_get("failures")?,
+        status: row.try_get("status")?,
+        primed: row.try_get("primed")?,
+    })
+}
+
+/// The columns `source_from_row` reads (a macro, so queries stay static strings).
+macro_rules! columns {
+    () => {
+        "id, url, title, topics, language, label, interval_s, paused, etag, last_modified,
+         next_fetch_at, last_new_at, failures, status, primed"
+    };
+}
+
+/// A source as a moderator adds it.
+pub struct NewSource<'a> {
+    pub url: &'a str,
+    pub title: &'a str,
+    pub topics: &'a [String],
+    pub language: Option<Language>,
+    pub interval_s: i64,
+}
+
+/// What one poll found, to record.
+pub struct Polled<'a> {
+    pub status: &'a str,
+    pub etag: Option<&'a str>,
+    pub last_modified: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub interval_s: i64,
+    pub next_fetch_at: i64,
+    pub found_new: bool,
+    pub now_ms: i64,
+}
+
+impl Store {
+    /// Adds a source; `None` if its URL is already one.
+    pub async fn add_source(&self, source: NewSource<'_>) -> sqlx::Result<Option<SourceRecord>> {
+        let row = sqlx::query(concat!(
+            "INSERT INTO sources (url, title, topics, language, interval_s, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (url) DO NOTHING RETURNING ",
+            columns!(),
+            ""
+        ))
+        .bind(source.url)
+        .bind(source.title)
+        .bind(source.topics.join(" "))
+        .bind(source.language.map(|l| l.code()))
+        .bind(source.interval_s)
+        .bind(Utc::now())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(source_from_row).transpose()
+    }
+
+    pub async fn sources(&self) -> sqlx::Result<Vec<SourceRecord>> {
+        let rows = sqlx::query(concat!("SELECT ", columns!(), " FROM sources ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(source_from_row).collect()
+    }
+
+    /// A source by its id or its URL.
+    pub async fn source(&self, reference: &str) -> sqlx::Result<Option<SourceRecord>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM sources WHERE url = ?1 OR CAST(id AS TEXT) = ?1"
+        ))
+        .bind(reference.trim_start_matches('#'))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(source_from_row).transpose()
+    }
+
+    /// Sources due for a poll, oldest due first.
+    pub async fn due_sources(&self, now_ms: i64, limit: u32) -> sqlx::Result<Vec<SourceRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM sources WHERE paused = 0 AND next_fetch_at <= ?1
+             ORDER BY next_fetch_at LIMIT ?2"
+        ))
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(source_from_row).collect()
+    }
+
+    /// When the next source is due (ms), if any is active.
+    pub async fn next_source_due(&self) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar("SELECT MIN(next_fetch_at) FROM sources WHERE paused = 0")
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    pub async fn remove_source(&self, id: i64) -> sqlx::Result<bool> {
+        let done = sqlx::query("DELETE FROM sources WHERE id = ?1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn set_source_paused(&self, id: i64, paused: bool) -> sqlx::Result<()> {
+        sqlx::query("UPDATE sources SET paused = ?2, next_fetch_at = 0 WHERE id = ?1")
+            .bind(id)
+            .bind(paused)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a successful poll (fetched, or not modified).
+    pub async fn source_polled(&self, id: i64, polled: Polled<'_>) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE sources SET status = ?2, etag = COALESCE(?3, etag),
+                 last_modified = COALESCE(?4, last_modified), title = COALESCE(?5, title),
+                 interval_s = ?6, next_fetch_at = ?7, last_fetch_at = ?8, failures = 0, primed = 1,
+                 last_new_at = CASE WHEN ?9 THEN ?8 ELSE last_new_at END
+             WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(polled.status)
+        .bind(polled.etag)
+        .bind(polled.last_modified)
+        .bind(polled.title)
+        .bind(polled.interval_s)
+        .bind(polled.next_fetch_at)
+        .bind(polled.now_ms)
+        .bind(polled.found_new)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed poll; returns the failures in a row now.
+    pub async fn source_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_fetch_at: i64,
+        now_ms: i64,
+    ) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "UPDATE sources SET status = ?2, failures = failures + 1, next_fetch_at = ?3, last_fetch_at = ?4
+             WHERE id = ?1 RETURNING failures",
+        )
+        .bind(id)
+        .bind(error)
+        .bind(next_fetch_at)
+        .bind(now_ms)
+        .fetch_one(&self.pool)
+        .await
+    }
+}
