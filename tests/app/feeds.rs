@@ -320,7 +320,10 @@ async fn hostile_feeds_are_refused_within_bounded_time_with_a_clear_status() {
     }
     // Entities are never expanded: no billion laughs, no file read; the text stays literal.
     let latest = t.say("10", "/latest 20").await;
-    assert!(latest.contains("· &lol9;") && latest.contains("· Leak &xxe;"), "{latest}");
+    assert!(
+        latest.contains("· &lol9;") && latest.contains("· Leak &xxe;"),
+        "{latest}"
+    );
     let huge = poll(&t, &ingestor, &server.url("huge")).await;
     assert_eq!(huge.error.as_deref(), Some("larger than 2097152 bytes"));
     let trickle = poll(&t, &ingestor, &server.url("trickle")).await;
@@ -384,4 +387,21 @@ async fn sources_are_listed_paused_exported_and_imported_as_opml() {
     );
     assert!(t.say("1", "/source remove 2").await.contains("removed"));
     assert!(t.say("1", "/source remove 99").await.contains("no source"));
+}
+
+#[tokio::test]
+async fn the_worker_step_polls_due_sources_one_per_host_and_then_waits_for_their_interval() {
+    let (t, server, ingestor) = newsroom(10).await;
+    server.put("rss2", fixture("rss2.xml"), "application/rss+xml");
+    server.put("atom", fixture("atom.xml"), "application/atom+xml");
+    t.say("1", &format!("/source add {}", server.url("rss2"))).await;
+    t.say("1", &format!("/source add {}", server.url("atom"))).await;
+    // Both sources are on one host: one poll per step, so the site never gets two at once.
+    assert_eq!(ingestor.poll_due().await.unwrap(), 1);
+    assert_eq!(ingestor.poll_due().await.unwrap(), 1);
+    assert_eq!(ingestor.poll_due().await.unwrap(), 0, "both wait for their interval now");
+    assert_eq!(server.hits("rss2") + server.hits("atom"), 2);
+    let source = t.app.store().source("1").await.unwrap().unwrap();
+    assert!(source.status.starts_with("ok: 2 new"), "{}", source.status);
+    assert_eq!(source.interval_s, 600, "a source with news is polled sooner (900 s → 600 s)");
 }

@@ -1,6 +1,7 @@
 //! Integration tests: the real app (`App::build`) on a fresh database per test, driven through
 //! the command layer exactly as a platform adapter drives it.
 
+mod cms;
 mod console;
 mod delivery;
 mod digests;

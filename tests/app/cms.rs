@@ -1,0 +1,140 @@
+//! The CMS endpoint over a real socket: publish, correct, retract by the CMS's id, with auth.
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_util::sync::CancellationToken;
+
+use crate::helpers::spawn_app;
+
+const TOKEN: &str = "cms-secret-token";
+
+async fn call(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+#[tokio::test]
+async fn the_cms_publishes_corrects_and_retracts_by_its_own_id() {
+    let t = spawn_app().await;
+    t.with_topics().await;
+    t.say("10", "/subscribe all").await;
+    let router = herald::http::cms::router(t.app.clone(), TOKEN.to_string().into())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(herald::http::serve(addr, router, shutdown.clone()));
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let article = r#"{"title": "Dam inspection finds cracks", "lead": "Engineers call for repairs.",
+        "body": "The reservoir is half full.", "language": "en", "topics": ["dagestan"],
+        "photo": {"url": "https://example.org/dam.jpg", "caption": "The dam", "credit": "Photo: CMS"}}"#;
+    assert_eq!(
+        call(addr, "PUT", "/cms/articles/a-17", None, article)
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        call(
+            addr,
+            "PUT",
+            "/cms/articles/a-17",
+            Some("cms-secret-tokex"),
+            article
+        )
+        .await
+        .0,
+        401
+    );
+    let (status, body) = call(addr, "PUT", "/cms/articles/a-17", Some(TOKEN), article).await;
+    assert_eq!(status, 201, "{body}");
+    assert!(body.contains("\"published\""), "{body}");
+    // Idempotent: the same again changes nothing and plans nothing.
+    let pending = t.app.store().queue_stats(0).await.unwrap().pending;
+    let (status, body) = call(addr, "PUT", "/cms/articles/a-17", Some(TOKEN), article).await;
+    assert_eq!((status, body.contains("unchanged")), (200, true), "{body}");
+    assert_eq!(t.app.store().queue_stats(0).await.unwrap().pending, pending);
+    assert_eq!(t.app.store().count_articles().await.unwrap(), 1);
+    // A changed text is a correction of the same article.
+    let corrected = article.replace("finds cracks", "finds deep cracks");
+    let (status, body) = call(addr, "PUT", "/cms/articles/a-17", Some(TOKEN), &corrected).await;
+    assert_eq!((status, body.contains("corrected")), (200, true), "{body}");
+    assert!(
+        t.say("10", "/latest")
+            .await
+            .contains("Dam inspection finds deep cracks")
+    );
+    // POST with the id in the body works the same way.
+    let other = r#"{"id": "b-1", "title": "Второй материал", "language": "ru"}"#;
+    assert_eq!(
+        call(addr, "POST", "/cms/articles", Some(TOKEN), other)
+            .await
+            .0,
+        201
+    );
+    // Bad input gets a clear 400.
+    for bad in [
+        r#"{"title": "", "language": "en"}"#,
+        r#"{"title": "x", "language": "de"}"#,
+        r#"{"title": "x", "language": "en", "topics": ["nowhere"]}"#,
+        r#"{"title": "x", "language": "en", "surprise": 1}"#,
+        "not json",
+    ] {
+        let (status, body) = call(addr, "PUT", "/cms/articles/c-1", Some(TOKEN), bad).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let (status, body) = call(
+        addr,
+        "DELETE",
+        "/cms/articles/a-17",
+        Some(TOKEN),
+        r#"{"reason": "wrong dam"}"#,
+    )
+    .await;
+    assert_eq!(
+        (status, body.contains("\"retracted\"")),
+        (200, true),
+        "{body}"
+    );
+    assert!(!t.say("10", "/latest").await.contains("Dam inspection"));
+    assert_eq!(
+        call(addr, "DELETE", "/cms/articles/zzz", Some(TOKEN), "")
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        call(addr, "DELETE", "/cms/articles/a-17", None, "").await.0,
+        401
+    );
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+}
