@@ -130,13 +130,12 @@ impl Ingestor {
                 content_type,
                 etag,
                 last_modified,
-            }) => match parse::parse(&bytes, content_type.as_deref()) {
-                Ok(feed) => {
-                    let title = feed.title.clone();
-                    let report = self.store_items(source, feed).await?;
-                    Ok((title, report, etag, last_modified))
-                }
-                Err(error) => Err(error.to_string()),
+            }) => match self
+                .ingest_body(source, &bytes, content_type.as_deref())
+                .await?
+            {
+                Ok((title, report)) => Ok((title, report, etag, last_modified)),
+                Err(error) => Err(error),
             },
             Err(error) => Err(error.to_string()),
         };
@@ -190,6 +189,23 @@ impl Ingestor {
         }
     }
 
+    /// Parses a fetched body and stores its items; the outer error is the database's, the
+    /// inner one says why the body is not a feed. Returns the feed's title and what was done.
+    pub async fn ingest_body(
+        &self,
+        source: &SourceRecord,
+        bytes: &[u8],
+        content_type: Option<&str>,
+    ) -> anyhow::Result<Result<(Option<String>, PollReport), String>> {
+        match parse::parse(bytes, content_type) {
+            Ok(feed) => {
+                let title = feed.title.clone();
+                Ok(Ok((title, self.store_items(source, feed).await?)))
+            }
+            Err(error) => Ok(Err(error.to_string())),
+        }
+    }
+
     async fn store_items(
         &self,
         source: &SourceRecord,
@@ -214,7 +230,7 @@ impl Ingestor {
             .or(newsroom.default_label.as_ref())
             .and_then(|name| newsroom.labels.get(name))
             .cloned();
-        let mut report = PollReport::default();
+        let mut prepared = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             let deliver = source.primed || index < self.settings.backlog;
             let text = format!("{} {} {}", item.title, item.lead, item.body);
@@ -230,18 +246,27 @@ impl Ingestor {
                 "{:016x}",
                 fnv(&format!("{}\n{}\n{}", item.title, item.lead, item.body))
             );
-            let external = External {
-                origin: &origin,
-                key: &item.key,
-                hash: &hash,
-            };
-            let now = self.app.clock().now_ms();
-            match store
-                .ingest(external, &article, deliver, self.editor_id, now)
-                .await?
-            {
+            prepared.push((article, hash, deliver));
+        }
+        let batch: Vec<(External<'_>, &NewArticle, bool)> = items
+            .iter()
+            .zip(&prepared)
+            .map(|(item, (article, hash, deliver))| {
+                let external = External {
+                    origin: &origin,
+                    key: &item.key,
+                    hash,
+                };
+                (external, article, *deliver)
+            })
+            .collect();
+        let now = self.app.clock().now_ms();
+        let outcomes = store.ingest_many(&batch, self.editor_id, now).await?;
+        let mut report = PollReport::default();
+        for ((item, (_, _, deliver)), outcome) in items.iter().zip(&prepared).zip(outcomes) {
+            match outcome {
                 Ingested::New { id, .. } => {
-                    if deliver {
+                    if *deliver {
                         report.new += 1;
                     } else {
                         report.archived += 1;

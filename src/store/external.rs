@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use sqlx::{Sqlite, Transaction};
+
 use super::Store;
 use super::articles::{NewArticle, insert_in, update_in};
 use super::deliveries::{self, LANE_BREAKING, LANE_ROUTINE};
@@ -40,18 +42,57 @@ impl Store {
         editor_id: i64,
         now_ms: i64,
     ) -> sqlx::Result<Ingested> {
+        let mut done = self
+            .ingest_many(&[(external, article, deliver)], editor_id, now_ms)
+            .await?;
+        done.pop().ok_or(sqlx::Error::RowNotFound)
+    }
+
+    /// [`Store::ingest`] for the items of one feed, in one transaction (one write per poll
+    /// instead of one per item).
+    pub async fn ingest_many(
+        &self,
+        items: &[(External<'_>, &NewArticle, bool)],
+        editor_id: i64,
+        now_ms: i64,
+    ) -> sqlx::Result<Vec<Ingested>> {
         let mut tx = self.write().await?;
+        let mut fresh = BTreeSet::new();
+        let mut done = Vec::with_capacity(items.len());
+        for (external, article, deliver) in items {
+            done.push(
+                self.ingest_in(
+                    &mut tx, &mut fresh, *external, article, *deliver, editor_id, now_ms,
+                )
+                .await?,
+            );
+        }
+        tx.commit().await?;
+        self.partitions.add(fresh);
+        Ok(done)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn ingest_in(
+        &self,
+        tx: &mut Transaction<'_, Sqlite>,
+        fresh: &mut BTreeSet<i64>,
+        external: External<'_>,
+        article: &NewArticle,
+        deliver: bool,
+        editor_id: i64,
+        now_ms: i64,
+    ) -> sqlx::Result<Ingested> {
         let known: Option<(i64, String)> = sqlx::query_as(
             "SELECT e.article_id, e.hash FROM external_ids e JOIN articles a ON a.id = e.article_id
              WHERE e.origin = ?1 AND e.key = ?2",
         )
         .bind(external.origin)
         .bind(external.key)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
-        let mut fresh = BTreeSet::new();
-        let outcome = match known {
-            Some((id, hash)) if hash == external.hash => return Ok(Ingested::Unchanged(id)),
+        Ok(match known {
+            Some((id, hash)) if hash == external.hash => Ingested::Unchanged(id),
             Some((id, _)) => {
                 let patch = ArticlePatch {
                     title: Some(article.title.clone()),
@@ -59,27 +100,24 @@ impl Store {
                     body: Some(article.body.clone()),
                     topics: None,
                 };
-                update_in(
-                    &mut tx, self, &mut fresh, id, &patch, None, editor_id, now_ms,
-                )
-                .await?;
+                update_in(tx, self, fresh, id, &patch, None, editor_id, now_ms).await?;
                 sqlx::query("UPDATE external_ids SET hash = ?3 WHERE origin = ?1 AND key = ?2")
                     .bind(external.origin)
                     .bind(external.key)
                     .bind(external.hash)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                 Ingested::Corrected(id)
             }
             None => {
-                let id = insert_in(&mut tx, &self.partitions, &mut fresh, article).await?;
+                let id = insert_in(tx, &self.partitions, fresh, article).await?;
                 let lane = if article.breaking {
                     LANE_BREAKING
                 } else {
                     LANE_ROUTINE
                 };
                 let planned = if deliver {
-                    deliveries::plan_sends(&mut tx, id, lane, now_ms).await?
+                    deliveries::plan_sends(tx, id, lane, now_ms).await?
                 } else {
                     0
                 };
@@ -90,14 +128,11 @@ impl Store {
                 .bind(external.key)
                 .bind(id)
                 .bind(external.hash)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
                 Ingested::New { id, planned }
             }
-        };
-        tx.commit().await?;
-        self.partitions.add(fresh);
-        Ok(outcome)
+        })
     }
 
     /// The article stored for an external id.

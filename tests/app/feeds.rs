@@ -394,14 +394,23 @@ async fn the_worker_step_polls_due_sources_one_per_host_and_then_waits_for_their
     let (t, server, ingestor) = newsroom(10).await;
     server.put("rss2", fixture("rss2.xml"), "application/rss+xml");
     server.put("atom", fixture("atom.xml"), "application/atom+xml");
-    t.say("1", &format!("/source add {}", server.url("rss2"))).await;
-    t.say("1", &format!("/source add {}", server.url("atom"))).await;
+    t.say("1", &format!("/source add {}", server.url("rss2")))
+        .await;
+    t.say("1", &format!("/source add {}", server.url("atom")))
+        .await;
     // Both sources are on one host: one poll per step, so the site never gets two at once.
     assert_eq!(ingestor.poll_due().await.unwrap(), 1);
     assert_eq!(ingestor.poll_due().await.unwrap(), 1);
-    assert_eq!(ingestor.poll_due().await.unwrap(), 0, "both wait for their interval now");
+    assert_eq!(
+        ingestor.poll_due().await.unwrap(),
+        0,
+        "both wait for their interval now"
+    );
     assert_eq!(server.hits("rss2") + server.hits("atom"), 2);
     let source = t.app.store().source("1").await.unwrap().unwrap();
     assert!(source.status.starts_with("ok: 2 new"), "{}", source.status);
-    assert_eq!(source.interval_s, 600, "a source with news is polled sooner (900 s → 600 s)");
+    assert_eq!(
+        source.interval_s, 600,
+        "a source with news is polled sooner (900 s → 600 s)"
+    );
 }

@@ -1,0 +1,155 @@
+//! Feed ingestion benchmark (issue 8), release build:
+//!
+//! `cargo bench --bench ingest` — parse + store + index throughput of feed items, and the time
+//! and peak memory of polling 1,000 sources served by a local HTTP server.
+//! (`HERALD_BENCH_ITEMS=N`, `HERALD_BENCH_SOURCES=N` for other sizes.)
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::routing::get;
+use herald::app::App;
+use herald::config::Settings;
+use herald::ingest::Ingestor;
+use herald::ingest::guard::Network;
+use herald::store::NewSource;
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A feed of `items` items, ids starting at `first`, with bilingual, article-sized text.
+fn feed(first: usize, items: usize) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>Bench</title>",
+    );
+    for n in first..first + items {
+        xml.push_str(&format!(
+            "<item><guid>item-{n}</guid><title>Заседание суда по делу {n} отложено; hearing {n} postponed</title>\
+             <link>https://news.example.org/{n}</link><pubDate>Sat, 28 Nov 2026 09:10:00 +0300</pubDate>\
+             <description>&lt;p&gt;Адвокат попросил время для ознакомления с материалами дела номер {n}.&lt;/p&gt;\
+             &lt;p&gt;The defence asked for more time to study the case files; the court agreed and set a new date \
+             for the hearing in Makhachkala, where observers from human rights groups are expected.&lt;/p&gt;</description></item>"
+        ));
+    }
+    xml.push_str("</channel></rss>");
+    xml
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+async fn app(dir: &std::path::Path) -> anyhow::Result<App> {
+    let mut settings = Settings::for_tests(dir, &["telegram:1"])?;
+    settings.ingest.allow_private = vec![Network::parse("127.0.0.1").expect("ip")];
+    settings.ingest.backlog = usize::MAX;
+    settings.ingest.concurrency = 16;
+    Ok(App::build(settings).await?)
+}
+
+async fn throughput() -> anyhow::Result<()> {
+    let items = env("HERALD_BENCH_ITEMS", 20_000);
+    let dir = tempfile::tempdir()?;
+    let app = app(dir.path()).await?;
+    let per_feed = 100;
+    let feeds: Vec<String> = (0..items / per_feed)
+        .map(|f| feed(f * per_feed, per_feed))
+        .collect();
+    app.store()
+        .add_source(NewSource {
+            url: "https://news.example.org/bench.xml",
+            title: "",
+            topics: &[],
+            language: None,
+            interval_s: 900,
+        })
+        .await?;
+    let source = app.store().source("1").await?.expect("source");
+    let ingestor = Ingestor::new(&app).await?;
+    let started = Instant::now();
+    let mut stored = 0;
+    for feed in &feeds {
+        let (_, report) = ingestor
+            .ingest_body(&source, feed.as_bytes(), None)
+            .await?
+            .map_err(|e| anyhow::anyhow!(e))?;
+        stored += report.new;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "parse + store + index: {stored} items in {secs:.2} s = {:.0} items/s",
+        stored as f64 / secs
+    );
+    Ok(())
+}
+
+async fn many_sources() -> anyhow::Result<()> {
+    let sources = env("HERALD_BENCH_SOURCES", 1_000);
+    let router = Router::new().route(
+        "/feed/{n}",
+        get(|Path(n): Path<usize>| async move {
+            ([("content-type", "application/rss+xml")], feed(n * 20, 20))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let dir = tempfile::tempdir()?;
+    let app = app(dir.path()).await?;
+    for n in 0..sources {
+        let url = format!("http://127.0.0.1:{}/feed/{n}?host={n}", addr.port());
+        app.store()
+            .add_source(NewSource {
+                url: &url,
+                title: "",
+                topics: &[],
+                language: None,
+                interval_s: 900,
+            })
+            .await?;
+    }
+    let ingestor = Ingestor::new(&app).await?;
+    let before = peak_rss_kib();
+    let started = Instant::now();
+    let mut polled = 0;
+    // One host serves them all, and herald polls one source per host per step.
+    while polled < sources {
+        let n = ingestor.poll_due().await?;
+        if n == 0 {
+            break;
+        }
+        polled += n;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let articles = app.store().count_articles().await?;
+    println!(
+        "polling {polled} sources (20 items each, one host): {secs:.1} s, {articles} articles; peak RSS {} MiB (before: {} MiB)",
+        peak_rss_kib() / 1024,
+        before / 1024
+    );
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        throughput().await?;
+        many_sources().await
+    })
+}
