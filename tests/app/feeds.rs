@@ -414,3 +414,29 @@ async fn the_worker_step_polls_due_sources_one_per_host_and_then_waits_for_their
         "a source with news is polled sooner (900 s → 600 s)"
     );
 }
+
+#[tokio::test]
+async fn an_item_linking_its_other_language_version_is_paired_with_it() {
+    let (t, server, ingestor) = newsroom(10).await;
+    let russian = String::from_utf8(fixture("feed.json")).unwrap().replace(
+        "https://news.example.org/ru/9",
+        "https://news.example.org/ru/501",
+    );
+    server.put("json", russian.into_bytes(), "application/feed+json");
+    server.put("atom", fixture("atom.xml"), "application/atom+xml");
+    add_and_poll(&t, &server, &ingestor, "json").await;
+    add_and_poll(&t, &server, &ingestor, "atom").await;
+    let store = t.app.store();
+    let ru = store
+        .article_by_url("https://news.example.org/ru/501")
+        .await
+        .unwrap()
+        .unwrap();
+    let en = store
+        .article_by_url("https://news.example.org/en/501")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.article(en).await.unwrap().unwrap().pair_id, Some(ru));
+    assert_eq!(store.article(ru).await.unwrap().unwrap().pair_id, Some(en));
+}
