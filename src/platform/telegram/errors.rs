@@ -94,7 +94,10 @@ mod tests {
     use super::*;
 
     fn api(text: &str) -> RequestError {
-        RequestError::Api(serde_json::from_value(serde_json::json!(text)).unwrap())
+        RequestError::Api(
+            serde_json::from_value(serde_json::json!(text))
+                .unwrap_or_else(|_| ApiError::Unknown(text.to_string())),
+        )
     }
 
     #[test]
