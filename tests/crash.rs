@@ -171,14 +171,26 @@ async fn run(how: &str) -> (Vec<usize>, usize) {
         tokio::time::sleep(Duration::from_millis(150 + fastrand::u64(0..700))).await;
         signal(&mut herald, how);
     }
-    // A last, undisturbed run delivers whatever is left.
+    // A last, undisturbed run delivers whatever is left: wait until every chat holds at
+    // least as many messages as articles and nothing has arrived for a second.
     let mut herald = spawn_herald(dir.path(), &sim);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while copies(&sim, &titles).contains(&0) && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let expected = CHATS as usize * titles.len();
+    let deadline = Instant::now() + Duration::from_secs(900);
+    let (mut last, mut quiet_since) = (0, Instant::now());
+    while Instant::now() < deadline {
+        let total: usize = {
+            let sim = sim.sim();
+            (0..CHATS)
+                .map(|n| sim.chats[&(FIRST_CHAT + n)].messages.len())
+                .sum()
+        };
+        if total != last {
+            (last, quiet_since) = (total, Instant::now());
+        } else if total >= expected && quiet_since.elapsed() > Duration::from_secs(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Let anything still in flight land before counting.
-    tokio::time::sleep(Duration::from_millis(300)).await;
     signal(&mut herald, "TERM");
     (copies(&sim, &titles), titles.len())
 }
