@@ -39,6 +39,15 @@ pub struct PollReport {
     pub error: Option<String>,
 }
 
+/// A poll that fetched something (or learnt nothing changed), with the validators to keep.
+#[derive(Default)]
+struct Success {
+    title: Option<String>,
+    report: PollReport,
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
 /// The feed worker.
 #[derive(Clone)]
 pub struct Ingestor {
@@ -116,15 +125,13 @@ impl Ingestor {
             )
             .await;
         let result = match fetched {
-            Ok(Fetched::NotModified) => Ok((
-                None,
-                PollReport {
+            Ok(Fetched::NotModified) => Ok(Success {
+                report: PollReport {
                     not_modified: true,
                     ..PollReport::default()
                 },
-                None,
-                None,
-            )),
+                ..Success::default()
+            }),
             Ok(Fetched::Body {
                 bytes,
                 content_type,
@@ -134,14 +141,24 @@ impl Ingestor {
                 .ingest_body(source, &bytes, content_type.as_deref())
                 .await?
             {
-                Ok((title, report)) => Ok((title, report, etag, last_modified)),
+                Ok((title, report)) => Ok(Success {
+                    title,
+                    report,
+                    etag,
+                    last_modified,
+                }),
                 Err(error) => Err(error),
             },
             Err(error) => Err(error.to_string()),
         };
         let now = self.app.clock().now_ms();
         match result {
-            Ok((title, report, etag, last_modified)) => {
+            Ok(Success {
+                title,
+                report,
+                etag,
+                last_modified,
+            }) => {
                 let found_new = report.new + report.corrected > 0;
                 let interval = self.next_interval(source, found_new);
                 let status = if report.not_modified {
