@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# A throwaway Synapse homeserver on 127.0.0.1 for herald's Matrix tests.
+#
+#   scripts/synapse.sh start              install (once) into a venv, write a config, start, wait for /health
+#   scripts/synapse.sh register USER PASS register a user with the shared secret (prints nothing on success)
+#   scripts/synapse.sh stop               stop it
+#
+# Everything lives in $SYNAPSE_DIR (default: target/synapse): the venv, the config, the SQLite
+# database, the log. No federation, no key servers, registration only by shared secret.
+set -euo pipefail
+
+VERSION=1.163.2
+DIR=${SYNAPSE_DIR:-$(cd "$(dirname "$0")/.." && pwd)/target/synapse}
+PORT=${SYNAPSE_PORT:-8448}
+VENV=$DIR/venv
+SECRET=herald-test-shared-secret
+
+install() {
+    if [ -x "$VENV/bin/synapse_homeserver" ] && "$VENV/bin/pip" show matrix-synapse 2>/dev/null | grep -q "^Version: $VERSION$"; then
+        return
+    fi
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "matrix-synapse==$VERSION"
+}
+
+configure() {
+    mkdir -p "$DIR/data"
+    if [ ! -f "$DIR/data/signing.key" ]; then
+        "$VENV/bin/python" -m synapse.app.homeserver --server-name localhost \
+            --config-path "$DIR/generated.yaml" --generate-config --report-stats=no \
+            --data-directory "$DIR/data" >/dev/null
+    fi
+    cat > "$DIR/homeserver.yaml" <<YAML
+server_name: "localhost"
+pid_file: "$DIR/homeserver.pid"
+listeners:
+  - port: $PORT
+    bind_addresses: ["127.0.0.1"]
+    type: http
+    tls: false
+    x_forwarded: false
+    resources:
+      - names: [client]
+        compress: false
+database:
+  name: sqlite3
+  args:
+    database: "$DIR/data/homeserver.db"
+log_config: "$DIR/log.yaml"
+media_store_path: "$DIR/data/media"
+signing_key_path: "$DIR/data/signing.key"
+registration_shared_secret: "$SECRET"
+enable_registration: false
+report_stats: false
+trusted_key_servers: []
+suppress_key_server_warning: true
+federation_domain_whitelist: []
+macaroon_secret_key: "herald-test-macaroon"
+form_secret: "herald-test-form"
+YAML
+    cat > "$DIR/log.yaml" <<YAML
+version: 1
+formatters:
+  precise:
+    format: '%(asctime)s - %(name)s - %(levelname)s - %(message)s'
+handlers:
+  file:
+    class: logging.FileHandler
+    formatter: precise
+    filename: $DIR/homeserver.log
+root:
+  level: WARNING
+  handlers: [file]
+disable_existing_loggers: false
+YAML
+}
+
+start() {
+    install
+    configure
+    if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+        return
+    fi
+    "$VENV/bin/python" -m synapse.app.homeserver --config-path "$DIR/homeserver.yaml" --daemonize
+    for _ in $(seq 1 120); do
+        if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+            return
+        fi
+        sleep 0.5
+    done
+    echo "synapse did not become healthy; see $DIR/homeserver.log" >&2
+    exit 1
+}
+
+register() {
+    "$VENV/bin/register_new_matrix_user" -u "$1" -p "$2" --no-admin \
+        -k "$SECRET" "http://127.0.0.1:$PORT" >/dev/null
+}
+
+stop() {
+    if [ -f "$DIR/homeserver.pid" ]; then
+        kill "$(cat "$DIR/homeserver.pid")" 2>/dev/null || true
+        rm -f "$DIR/homeserver.pid"
+    fi
+}
+
+case "${1:-}" in
+    start) start ;;
+    register) register "$2" "$3" ;;
+    stop) stop ;;
+    *) echo "usage: $0 start | register USER PASS | stop" >&2; exit 2 ;;
+esac
