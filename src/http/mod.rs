@@ -24,6 +24,15 @@ struct Shared {
     clock: Clock,
 }
 
+/// Whether a secret someone sent equals ours, compared in constant time so the answer's
+/// timing tells nothing about the secret (webhook tokens, the CMS's bearer token).
+pub fn secret_matches(given: &[u8], expected: &secrecy::SecretString) -> bool {
+    use secrecy::ExposeSecret;
+    use subtle::ConstantTimeEq;
+    let expected = expected.expose_secret().as_bytes();
+    given.len() == expected.len() && bool::from(given.ct_eq(expected))
+}
+
 /// The routes, for serving and for tests.
 pub fn router(store: Store, metrics: Arc<Metrics>, clock: Clock) -> Router {
     Router::new()
