@@ -55,21 +55,9 @@ async fn subscribers(app: &App, count: usize, kind: ChatKind, first: i64) {
 
 fn article(title: &str) -> NewArticle {
     NewArticle {
-        title: title.into(),
         lead: "A lead of ordinary length for a regional news item.".into(),
-        body: String::new(),
-        language: Language::En,
         url: Some("https://news.example.org/1".into()),
-        original_url: None,
-        photo_url: None,
-        photo_caption: None,
-        photo_credit: None,
-        topic_ids: Vec::new(),
-        author_id: None,
-        published_at: chrono::Utc::now(),
-        breaking: false,
-        label: None,
-        pair_id: None,
+        ..NewArticle::text(title, "", Language::En, Vec::new())
     }
 }
 

@@ -118,23 +118,8 @@ impl Bench {
             .topic(&TopicSlug::parse(topic).expect("slug"))
             .await?
             .expect("topic");
-        let article = NewArticle {
-            title: title.into(),
-            lead: String::new(),
-            body: "A short routine item for the benchmark.".into(),
-            language: Language::En,
-            url: None,
-            original_url: None,
-            photo_url: None,
-            photo_caption: None,
-            photo_credit: None,
-            topic_ids: vec![topic.id],
-            author_id: None,
-            published_at: chrono::Utc::now(),
-            breaking: false,
-            label: None,
-            pair_id: None,
-        };
+        let body = "A short routine item for the benchmark.";
+        let article = NewArticle::text(title, body, Language::En, vec![topic.id]);
         self.app
             .store()
             .insert_article(&article, self.app.clock().now_ms())

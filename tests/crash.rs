@@ -75,23 +75,7 @@ async fn subscribe_all(dir: &Path, sim: &Simulator) {
 
 async fn publish(dir: &Path, title: String) {
     with_app(dir, |app| async move {
-        let article = NewArticle {
-            title,
-            lead: String::new(),
-            body: "Text.".into(),
-            language: Language::En,
-            url: None,
-            original_url: None,
-            photo_url: None,
-            photo_caption: None,
-            photo_credit: None,
-            topic_ids: Vec::new(),
-            author_id: None,
-            published_at: chrono::Utc::now(),
-            breaking: false,
-            label: None,
-            pair_id: None,
-        };
+        let article = NewArticle::text(&title, "Text.", Language::En, Vec::new());
         app.store()
             .insert_article(&article, app.clock().now_ms())
             .await

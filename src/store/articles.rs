@@ -9,7 +9,7 @@ use sqlx::{Row, Sqlite, Transaction};
 use super::Store;
 use super::deliveries::{self, LANE_BREAKING, LANE_ROUTINE};
 use super::index::{self, Partitions};
-use crate::domain::{ArticlePatch, Label, LabelPosition, Language, TopicSlug};
+use crate::domain::{Label, LabelPosition, Language, TopicSlug};
 
 /// An article about to be stored, with its topics already resolved to ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +32,30 @@ pub struct NewArticle {
     pub label: Option<Label>,
     /// Its translation, already stored (`pair: <id>` at /post).
     pub pair_id: Option<i64>,
+}
+
+impl NewArticle {
+    /// A text article with no lead, links, photo, label or pair, published now: what tests,
+    /// benchmarks and simple sources start from before setting the fields they need.
+    pub fn text(title: &str, body: &str, language: Language, topic_ids: Vec<i64>) -> NewArticle {
+        NewArticle {
+            title: title.into(),
+            lead: String::new(),
+            body: body.into(),
+            language,
+            url: None,
+            original_url: None,
+            photo_url: None,
+            photo_caption: None,
+            photo_credit: None,
+            topic_ids,
+            author_id: None,
+            published_at: Utc::now(),
+            breaking: false,
+            label: None,
+            pair_id: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,7 +168,7 @@ pub(super) fn article_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Ar
 }
 
 /// One article by id, through a pool or inside a transaction.
-async fn article_in<'e, E>(executor: E, id: i64) -> sqlx::Result<Option<ArticleRecord>>
+pub(super) async fn article_in<'e, E>(executor: E, id: i64) -> sqlx::Result<Option<ArticleRecord>>
 where
     E: sqlx::Executor<'e, Database = Sqlite>,
 {
@@ -167,7 +191,7 @@ pub enum Retraction {
     NotFound,
 }
 
-async fn set_topics(
+pub(super) async fn set_topics(
     tx: &mut Transaction<'_, Sqlite>,
     id: i64,
     topic_ids: &[i64],
@@ -422,28 +446,6 @@ impl Store {
             .await
     }
 
-    /// Applies a correction: the previous text is kept in `article_versions`, the version goes
-    /// up, and the index is rewritten. `None` when there is no such article.
-    /// Every copy already sent gets an edit planned in the same transaction.
-    pub async fn update_article(
-        &self,
-        id: i64,
-        patch: &ArticlePatch,
-        topic_ids: Option<&[i64]>,
-        editor_id: i64,
-        now_ms: i64,
-    ) -> sqlx::Result<Option<ArticleRecord>> {
-        let mut tx = self.write().await?;
-        let mut fresh = BTreeSet::new();
-        let updated = update_in(
-            &mut tx, self, &mut fresh, id, patch, topic_ids, editor_id, now_ms,
-        )
-        .await?;
-        tx.commit().await?;
-        self.partitions.add(fresh);
-        Ok(updated)
-    }
-
     /// Marks the article retracted and takes it out of search; the text stays in the archive
     /// so the retraction can be audited. Copies not yet sent are cancelled and every sent copy
     /// gets a removal planned, in the same transaction.
@@ -529,71 +531,4 @@ impl Store {
         .await?;
         rows.iter().map(article_from_row).collect()
     }
-}
-
-/// Corrects an article inside a transaction: the old text becomes a version, the index is
-/// renewed, and an edit of every copy sent is planned. `None` when there is no such article.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn update_in(
-    tx: &mut Transaction<'_, Sqlite>,
-    store: &Store,
-    fresh: &mut BTreeSet<i64>,
-    id: i64,
-    patch: &ArticlePatch,
-    topic_ids: Option<&[i64]>,
-    editor_id: i64,
-    now_ms: i64,
-) -> sqlx::Result<Option<ArticleRecord>> {
-    let Some(old) = article_in(&mut **tx, id).await? else {
-        return Ok(None);
-    };
-    let now = Utc::now();
-    sqlx::query(
-            "INSERT INTO article_versions (article_id, version, title, lead, body, replaced_by, replaced_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .bind(id)
-        .bind(old.version)
-        .bind(&old.title)
-        .bind(&old.lead)
-        .bind(&old.body)
-        .bind(editor_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    let title = patch.title.clone().unwrap_or(old.title);
-    let lead = patch.lead.clone().unwrap_or(old.lead);
-    let body = patch.body.clone().unwrap_or(old.body);
-    sqlx::query(
-            "UPDATE articles SET title = ?2, lead = ?3, body = ?4, updated_at = ?5, version = version + 1
-             WHERE id = ?1",
-        )
-        .bind(id)
-        .bind(&title)
-        .bind(&lead)
-        .bind(&body)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    if let Some(topic_ids) = topic_ids {
-        set_topics(tx, id, topic_ids).await?;
-    }
-    index::remove(tx, &store.partitions, id).await?;
-    if old.retracted_at.is_none() && old.status == ArticleStatus::Published {
-        let caption = old.photo_caption.as_deref().unwrap_or("");
-        index::insert(
-            tx,
-            &store.partitions,
-            fresh,
-            id,
-            &title,
-            &[&lead, &body, caption],
-        )
-        .await?;
-        deliveries::plan_edits(tx, id, now_ms).await?;
-    }
-    let updated = article_in(&mut **tx, id)
-        .await?
-        .ok_or(sqlx::Error::RowNotFound)?;
-    Ok(Some(updated))
 }

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use sqlx::{Sqlite, Transaction};
 
 use super::Store;
-use super::articles::{NewArticle, insert_in, update_in};
+use super::articles::{NewArticle, insert_in};
+use super::corrections::update_in;
 use super::deliveries::{self, LANE_BREAKING, LANE_ROUTINE};
 use crate::domain::ArticlePatch;
 

@@ -7,6 +7,7 @@
 mod articles;
 mod audit;
 mod chats;
+mod corrections;
 mod deliveries;
 mod digests;
 mod external;

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use herald::ingest::{Ingestor, PollReport};
+use herald::store::ArticleRecord;
 
 use crate::feed_server::{FeedServer, fixture};
 use crate::helpers::{TestApp, spawn_app_with};
@@ -49,6 +50,13 @@ async fn poll(t: &TestApp, ingestor: &Ingestor, url: &str) -> PollReport {
     ingestor.poll(&source).await.unwrap()
 }
 
+/// The stored article with this URL.
+async fn article_at(t: &TestApp, url: &str) -> ArticleRecord {
+    let store = t.app.store();
+    let id = store.article_by_url(url).await.unwrap().expect("stored");
+    store.article(id).await.unwrap().expect("exists")
+}
+
 async fn pending(t: &TestApp) -> i64 {
     t.app.store().queue_stats(0).await.unwrap().pending
 }
@@ -71,14 +79,7 @@ async fn each_format_is_read_with_photo_topics_and_clean_text() {
         "{mudflow}"
     );
     assert!(mudflow.contains("#dagestan"), "keyword rule: {mudflow}");
-    let id = t
-        .app
-        .store()
-        .article_by_url("https://news.example.org/en/1001")
-        .await
-        .unwrap()
-        .unwrap();
-    let article = t.app.store().article(id).await.unwrap().unwrap();
+    let article = article_at(&t, "https://news.example.org/en/1001").await;
     assert_eq!(
         article.lead,
         "Rescuers reached two villages in Dagestan by noon."
@@ -99,14 +100,7 @@ async fn each_format_is_read_with_photo_topics_and_clean_text() {
         article.photo_credit.as_deref(),
         Some("Photo: reader's submission")
     );
-    let court = t
-        .app
-        .store()
-        .article_by_url("https://news.example.org/en/1002")
-        .await
-        .unwrap()
-        .unwrap();
-    let court = t.app.store().article(court).await.unwrap().unwrap();
+    let court = article_at(&t, "https://news.example.org/en/1002").await;
     assert_eq!(
         court.photo_url.as_deref(),
         Some("https://news.example.org/img/court.png")
@@ -208,14 +202,7 @@ async fn a_changed_item_becomes_a_correction_and_a_known_one_is_not_stored_twice
     let report = poll(&t, &ingestor, &server.url("rss2")).await;
     assert_eq!((report.new, report.corrected), (0, 1), "{report:?}");
     assert_eq!(t.app.store().count_articles().await.unwrap(), count);
-    let id = t
-        .app
-        .store()
-        .article_by_url("https://news.example.org/en/1001")
-        .await
-        .unwrap()
-        .unwrap();
-    let article = t.app.store().article(id).await.unwrap().unwrap();
+    let article = article_at(&t, "https://news.example.org/en/1001").await;
     assert_eq!(article.version, 2);
     assert!(article.lead.contains("three villages"));
 }
@@ -426,17 +413,8 @@ async fn an_item_linking_its_other_language_version_is_paired_with_it() {
     server.put("atom", fixture("atom.xml"), "application/atom+xml");
     add_and_poll(&t, &server, &ingestor, "json").await;
     add_and_poll(&t, &server, &ingestor, "atom").await;
-    let store = t.app.store();
-    let ru = store
-        .article_by_url("https://news.example.org/ru/501")
-        .await
-        .unwrap()
-        .unwrap();
-    let en = store
-        .article_by_url("https://news.example.org/en/501")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(store.article(en).await.unwrap().unwrap().pair_id, Some(ru));
-    assert_eq!(store.article(ru).await.unwrap().unwrap().pair_id, Some(en));
+    let ru = article_at(&t, "https://news.example.org/ru/501").await;
+    let en = article_at(&t, "https://news.example.org/en/501").await;
+    assert_eq!(en.pair_id, Some(ru.id));
+    assert_eq!(ru.pair_id, Some(en.id));
 }

@@ -112,21 +112,8 @@ impl TestApp {
             topic_ids.push(topic.id);
         }
         let article = NewArticle {
-            title: title.into(),
-            lead: String::new(),
-            body: body.into(),
-            language,
-            url: None,
-            original_url: None,
-            photo_url: None,
-            photo_caption: None,
-            photo_credit: None,
-            topic_ids,
-            author_id: None,
             published_at: at,
-            breaking: false,
-            label: None,
-            pair_id: None,
+            ..NewArticle::text(title, body, language, topic_ids)
         };
         self.app
             .store()

@@ -186,6 +186,18 @@ fn wall_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// What a chat shows for a text: parsed as Telegram HTML, or as it is.
+fn shown(text: &str, html_mode: bool) -> Result<String, ApiError> {
+    if !html_mode {
+        return Ok(text.to_string());
+    }
+    html::parse(text).map_err(|description| ApiError {
+        code: 400,
+        description,
+        parameters: None,
+    })
+}
+
 impl Sim {
     pub fn new(limits: Limits) -> Sim {
         Sim {
@@ -514,15 +526,7 @@ impl Sim {
         buttons: Vec<Vec<(String, String)>>,
     ) -> Result<Value, ApiError> {
         let chat = self.reachable(chat_id)?.clone();
-        let shown = if html_mode {
-            html::parse(text).map_err(|d| ApiError {
-                code: 400,
-                description: d,
-                parameters: None,
-            })?
-        } else {
-            text.to_string()
-        };
+        let shown = shown(text, html_mode)?;
         match &photo {
             None if shown.trim().is_empty() => return Err(bad("message text is empty")),
             None if html::units(&shown) > 4096 => return Err(bad("message is too long")),
@@ -563,15 +567,7 @@ impl Sim {
         html_mode: bool,
     ) -> Result<Value, ApiError> {
         let chat = self.reachable(chat_id)?.clone();
-        let shown = if html_mode {
-            html::parse(text).map_err(|d| ApiError {
-                code: 400,
-                description: d,
-                parameters: None,
-            })?
-        } else {
-            text.to_string()
-        };
+        let shown = shown(text, html_mode)?;
         let message = chat
             .messages
             .iter()
