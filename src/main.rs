@@ -100,6 +100,13 @@ async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         platforms.push((Platform::Telegram, started.outbound, limits));
         webhook = started.webhook;
     }
+    if let Some(matrix) = &settings.matrix {
+        let started =
+            herald::platform::matrix::start(&app, matrix, &mut tasks, shutdown.clone())
+                .await
+                .context("starting Matrix")?;
+        platforms.push((Platform::Matrix, started.outbound, settings.matrix_limits));
+    }
     let metrics = Arc::new(Metrics::new());
     let engine = Arc::new(Engine::new(
         app.store().clone(),
@@ -131,9 +138,9 @@ async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         tasks.spawn(herald::http::serve(addr, router, shutdown.clone()));
     }
 
-    // With Telegram and no terminal (a service), herald runs until a signal; the console
-    // would end at the first end of input.
-    if settings.telegram.is_some() && !interactive {
+    // With a chat platform and no terminal (a service), herald runs until a signal; the
+    // console would end at the first end of input.
+    if (settings.telegram.is_some() || settings.matrix.is_some()) && !interactive {
         shutdown.cancelled().await;
         return finish(&app, tasks, Ok(())).await;
     }

@@ -220,6 +220,26 @@ impl App {
         Ok(())
     }
 
+    /// The platform replaced a chat with a new one (a Matrix room upgrade): subscriptions and
+    /// queued deliveries follow it.
+    pub async fn chat_moved(
+        &self,
+        platform: Platform,
+        old_native_id: &str,
+        new_native_id: &str,
+    ) -> anyhow::Result<()> {
+        if let Some(chat) = self.store.chat_id(platform, old_native_id).await? {
+            tracing::info!(
+                from = old_native_id,
+                to = new_native_id,
+                "chat replaced; following it"
+            );
+            self.store.chat_moved(chat, new_native_id).await?;
+            self.planned();
+        }
+        Ok(())
+    }
+
     /// One step of the embargo worker: publishes every scheduled article whose time has come
     /// (indexed and planned for delivery in one transaction each). Returns how many.
     pub async fn publish_due(&self) -> anyhow::Result<usize> {

@@ -10,9 +10,11 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 mod ingest;
+mod matrix;
 mod telegram;
 
 pub use ingest::IngestSettings;
+pub use matrix::{MatrixLogin, MatrixSettings};
 pub use telegram::{TelegramMode, TelegramSettings};
 
 use crate::delivery::{EngineConfig, RatePolicy, Window};
@@ -39,6 +41,8 @@ pub struct Settings {
     pub http_listen: Option<SocketAddr>,
     /// `None` when no token is configured: herald then runs without Telegram.
     pub telegram: Option<TelegramSettings>,
+    /// `None` when no homeserver is configured: herald then runs without Matrix.
+    pub matrix: Option<MatrixSettings>,
     pub ingest: IngestSettings,
     /// The CMS endpoint's bearer token; `None`: no CMS endpoint.
     pub cms_token: Option<secrecy::SecretString>,
@@ -102,6 +106,7 @@ struct Raw {
     limits: RawLimits,
     http: RawHttp,
     telegram: telegram::RawTelegram,
+    matrix: matrix::RawMatrix,
     ingest: ingest::RawIngest,
     cms: ingest::RawCms,
     labels: std::collections::BTreeMap<String, RawLabel>,
@@ -271,6 +276,7 @@ impl Default for Raw {
             limits: RawLimits::default(),
             http: RawHttp::default(),
             telegram: Default::default(),
+            matrix: Default::default(),
             ingest: Default::default(),
             cms: Default::default(),
             labels: Default::default(),
@@ -510,12 +516,14 @@ impl Settings {
         {
             bail!("telegram.mode = \"webhook\" needs http.listen");
         }
+        let matrix = raw.matrix.settings()?;
         let ingest = raw.ingest.settings()?;
         let cms_token = raw.cms.token()?;
         Ok(Settings {
             ingest,
             cms_token,
             telegram,
+            matrix,
             delivery,
             telegram_limits,
             matrix_limits,

@@ -7,6 +7,7 @@
 
 pub mod console;
 pub mod memory;
+pub mod matrix;
 pub mod telegram;
 
 use std::time::Duration;

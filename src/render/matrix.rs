@@ -1,6 +1,8 @@
 //! Matrix messages: `formatted_body` in the HTML subset Matrix clients accept, with the plain
 //! `body` every event must carry, split so each event stays far below Matrix's 64 KiB.
 
+use crate::app::{Block, Reply};
+use crate::app::commands::COMMANDS;
 use crate::domain::LabelPosition;
 use crate::render::layout::{Inline, Layout, Paragraph, notes_for};
 use crate::render::telegram::split_paragraph;
@@ -30,12 +32,22 @@ fn html(paragraph: &Paragraph) -> String {
             Inline::Text(t) => escape(t),
             Inline::Bold(t) => format!("<strong>{}</strong>", escape(t)),
             Inline::Italic(t) => format!("<em>{}</em>", escape(t)),
-            Inline::Link { text, href } => {
+            Inline::Link { text, href } if allowed_link(href) => {
                 format!("<a href=\"{}\">{}</a>", escape(href), escape(text))
             }
+            Inline::Link { text, .. } => escape(text),
         })
         .collect();
     format!("<p>{inner}</p>")
+}
+
+/// Matrix clients drop links of other schemes; such a link is shown as its text (the plain
+/// body still names the address).
+fn allowed_link(href: &str) -> bool {
+    let scheme = href.split_once(':').map_or("", |(s, _)| s);
+    ["http", "https", "ftp", "mailto", "magnet"]
+        .iter()
+        .any(|allowed| scheme.eq_ignore_ascii_case(allowed))
 }
 
 fn plain(paragraph: &Paragraph) -> String {
@@ -101,6 +113,102 @@ pub fn article(layout: &Layout) -> Vec<MatrixMessage> {
         .collect()
 }
 
+/// A command's reply as Matrix messages (headings bold, hints italic), split between blocks
+/// within [`EVENT_BUDGET`]. Commands named in the text get Matrix's `!` prefix, since Matrix
+/// clients keep `/` for their own commands.
+pub fn reply(reply: &Reply) -> Vec<MatrixMessage> {
+    let mut messages = Vec::new();
+    let mut current = MatrixMessage {
+        body: String::new(),
+        formatted_body: String::new(),
+    };
+    for block in &reply.blocks {
+        let (text, html) = match block {
+            Block::Heading(t) => (t.clone(), format!("<strong>{}</strong>", escape(t))),
+            Block::Paragraph(t) => (t.clone(), escape(t).replace('\n', "<br>")),
+            Block::Item(t) => (format!("• {t}"), format!("• {}", escape(t))),
+            Block::Hint(t) => (format!("→ {t}"), format!("<em>→ {}</em>", escape(t))),
+            Block::Buttons(_) => continue,
+        };
+        let (text, html) = (bang_commands(&text), bang_commands(&html));
+        for (text, html) in fit(text, html) {
+            let size = current.body.len() + current.formatted_body.len();
+            if size > 0 && size + text.len() + html.len() + 5 > EVENT_BUDGET {
+                messages.push(std::mem::replace(
+                    &mut current,
+                    MatrixMessage {
+                        body: String::new(),
+                        formatted_body: String::new(),
+                    },
+                ));
+            }
+            if !current.body.is_empty() {
+                current.body.push('\n');
+                current.formatted_body.push_str("<br>");
+            }
+            current.body.push_str(&text);
+            current.formatted_body.push_str(&html);
+        }
+    }
+    if !current.body.trim().is_empty() {
+        messages.push(current);
+    }
+    messages
+}
+
+/// A block too long for one event is cut between characters, plain.
+fn fit(text: String, html: String) -> Vec<(String, String)> {
+    if text.len() + html.len() < EVENT_BUDGET {
+        return vec![(text, html)];
+    }
+    let mut out = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        // Escaping makes a char at most 6 bytes; both bodies together stay within budget.
+        if chunk.len() * 7 + 28 >= EVENT_BUDGET {
+            out.push((chunk.clone(), escape(&chunk)));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() {
+        out.push((chunk.clone(), escape(&chunk)));
+    }
+    out
+}
+
+/// `/latest` → `!latest` wherever a known command starts a word.
+fn bang_commands(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('/') {
+        let (before, after) = rest.split_at(at);
+        out.push_str(before);
+        let starts_word = before
+            .chars()
+            .next_back()
+            .or_else(|| out.chars().next_back())
+            .is_none_or(|c| c.is_whitespace() || c == '(' || c == '>' || c == '«');
+        let name: String = after[1..]
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase())
+            .collect();
+        let known = COMMANDS.iter().any(|(n, _)| *n == name);
+        let ends_word = after[1 + name.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric() && c != '/');
+        out.push(if starts_word && known && ends_word {
+            '!'
+        } else {
+            '/'
+        });
+        rest = &after[1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +227,45 @@ mod tests {
             ],
             1..8,
         )
+    }
+
+    #[test]
+    fn replies_name_commands_with_the_matrix_prefix() {
+        let r = Reply::default()
+            .heading("Latest <news>")
+            .item("#1 · A & B")
+            .hint("/article <id> or /latest page:2; see https://example.org/latest and a/help");
+        let messages = reply(&r);
+        assert_eq!(messages.len(), 1);
+        assert_eq!(
+            messages[0].body,
+            "Latest <news>\n• #1 · A & B\n→ !article <id> or !latest page:2; see https://example.org/latest and a/help"
+        );
+        assert_eq!(
+            messages[0].formatted_body,
+            "<strong>Latest &lt;news&gt;</strong><br>• #1 · A &amp; B<br><em>→ !article &lt;id&gt; or !latest page:2; see https://example.org/latest and a/help</em>"
+        );
+    }
+
+    #[test]
+    fn a_long_reply_is_split_within_the_budget() {
+        let r = Reply::default()
+            .heading("Many")
+            .paragraph("ё<".repeat(40_000));
+        let messages = reply(&r);
+        assert!(messages.len() >= 3, "{}", messages.len());
+        for m in &messages {
+            assert!(m.body.len() + m.formatted_body.len() <= EVENT_BUDGET);
+        }
+    }
+
+    #[test]
+    fn links_of_other_schemes_are_shown_as_text() {
+        let p = vec![Inline::Link {
+            text: "x".into(),
+            href: "javascript:alert(1)".into(),
+        }];
+        assert_eq!(html(&p), "<p>x</p>");
     }
 
     proptest! {

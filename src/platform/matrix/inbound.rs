@@ -1,0 +1,285 @@
+//! Room events turned into app calls: `!commands`, invites, herald removed from a room, and
+//! room upgrades. Handlers are registered after the first sync of a run, so messages written
+//! while herald was away are not answered hours late.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::room::Room;
+use matrix_sdk::ruma::api::client::membership::leave_room;
+use matrix_sdk::ruma::events::room::member::{
+    MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
+};
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, Relation,
+};
+use matrix_sdk::ruma::events::room::tombstone::OriginalSyncRoomTombstoneEvent;
+use matrix_sdk::ruma::{OwnedUserId, RoomOrAliasId, UserId};
+use matrix_sdk::{Client, RoomState};
+use rust_i18n::t;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{App, ChatInfo, Invocation, Sender};
+use crate::config::MatrixSettings;
+use crate::domain::{ChatKind, Platform};
+
+/// How long one sync waits for news.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Turns room events into app calls.
+#[derive(Clone)]
+pub struct Inbound {
+    client: Client,
+    app: App,
+    settings: Arc<MatrixSettings>,
+    /// herald's own user id.
+    me: OwnedUserId,
+}
+
+impl Inbound {
+    pub fn new(client: Client, app: App, settings: MatrixSettings) -> anyhow::Result<Inbound> {
+        let me = client
+            .user_id()
+            .context("the Matrix client is signed in")?
+            .to_owned();
+        Ok(Inbound {
+            client,
+            app,
+            settings: Arc::new(settings),
+            me,
+        })
+    }
+
+    /// Registers the event handlers; from the next sync on, events are acted upon.
+    pub fn listen(&self) {
+        let me = self.clone();
+        self.client.add_event_handler(
+            move |event: OriginalSyncRoomMessageEvent, room: Room| {
+                let me = me.clone();
+                async move { me.message(event, room).await }
+            },
+        );
+        let me = self.clone();
+        self.client
+            .add_event_handler(move |event: StrippedRoomMemberEvent, room: Room| {
+                let me = me.clone();
+                async move { me.invited(&event.sender, event.state_key.as_str(), room) }
+            });
+        let me = self.clone();
+        self.client.add_event_handler(
+            move |event: OriginalSyncRoomMemberEvent, room: Room| {
+                let me = me.clone();
+                async move { me.membership(event, room).await }
+            },
+        );
+        let me = self.clone();
+        self.client.add_event_handler(
+            move |event: OriginalSyncRoomTombstoneEvent, room: Room| {
+                let me = me.clone();
+                async move { me.upgraded(event, room).await }
+            },
+        );
+    }
+
+    /// Invites that arrived while herald was not running.
+    pub async fn pending_invites(&self) {
+        for room in self.client.invited_rooms() {
+            match room.invite_details().await {
+                Ok(invite) => {
+                    self.invited(&invite.inviter_id, self.me.as_str(), room);
+                }
+                Err(error) => tracing::warn!(room = %room.room_id(), %error, "cannot read an invite"),
+            }
+        }
+    }
+
+    async fn message(&self, event: OriginalSyncRoomMessageEvent, room: Room) {
+        if room.state() != RoomState::Joined || event.sender == self.me {
+            return;
+        }
+        // An edited command is not run again.
+        if matches!(event.content.relates_to, Some(Relation::Replacement(_))) {
+            return;
+        }
+        let MessageType::Text(text) = &event.content.msgtype else {
+            return;
+        };
+        if !text.body.trim_start().starts_with('!') {
+            return;
+        }
+        let display_name = match room.get_member_no_sync(&event.sender).await {
+            Ok(Some(member)) => member.name().to_string(),
+            _ => event.sender.localpart().to_string(),
+        };
+        let invocation = Invocation {
+            platform: Platform::Matrix,
+            chat: chat_info(&room).await,
+            sender: Sender {
+                native_id: event.sender.to_string(),
+                display_name,
+                language: None,
+            },
+            text: text.body.trim().to_string(),
+        };
+        if let Err(error) = self.app.submit(&invocation).await {
+            tracing::error!(room = %room.room_id(), error = format!("{error:#}"), "could not answer a command");
+        }
+    }
+
+    /// An invite for herald: joined (in the background, since the homeserver may not be ready
+    /// for the join yet) when it comes from an allowed inviter, declined with a reason otherwise.
+    fn invited(&self, inviter: &UserId, invitee: &str, room: Room) {
+        if invitee != self.me.as_str() || room.state() != RoomState::Invited {
+            return;
+        }
+        let me = self.clone();
+        let inviter = inviter.to_owned();
+        tokio::spawn(async move {
+            let result = if me.settings.may_invite(inviter.as_str()) {
+                me.join(&room, &inviter).await
+            } else {
+                me.decline(&room, &inviter).await
+            };
+            if let Err(error) = result {
+                tracing::error!(room = %room.room_id(), %inviter, error = format!("{error:#}"), "could not act on an invite");
+            }
+        });
+    }
+
+    async fn join(&self, room: &Room, inviter: &UserId) -> anyhow::Result<()> {
+        let mut wait = Duration::from_millis(500);
+        let mut attempt = 1;
+        while let Err(error) = room.join().await {
+            if attempt == 6 {
+                return Err(error).context("joining the room");
+            }
+            tracing::warn!(room = %room.room_id(), %error, attempt, "join failed; trying again");
+            tokio::time::sleep(wait).await;
+            wait *= 2;
+            attempt += 1;
+        }
+        tracing::info!(room = %room.room_id(), %inviter, "joined a room");
+        let chat = chat_info(room).await;
+        self.app.chat_joined(Platform::Matrix, &chat).await?;
+        // The room's first message from herald: the greeting, in the newsroom's language.
+        let greeting = Invocation {
+            platform: Platform::Matrix,
+            chat,
+            sender: Sender {
+                native_id: inviter.to_string(),
+                display_name: inviter.localpart().to_string(),
+                language: None,
+            },
+            text: "!start".into(),
+        };
+        self.app.submit(&greeting).await?;
+        Ok(())
+    }
+
+    async fn decline(&self, room: &Room, inviter: &UserId) -> anyhow::Result<()> {
+        tracing::info!(room = %room.room_id(), %inviter, "declining an invite from someone not allowed");
+        let reason = format!(
+            "{} / {}",
+            t!("matrix.declined", locale = "en"),
+            t!("matrix.declined", locale = "ru")
+        );
+        let mut request = leave_room::v3::Request::new(room.room_id().to_owned());
+        request.reason = Some(reason);
+        self.client
+            .send(request)
+            .await
+            .context("declining the invite")?;
+        Ok(())
+    }
+
+    /// herald kicked, banned or otherwise out of a room: the room is deactivated.
+    async fn membership(&self, event: OriginalSyncRoomMemberEvent, room: Room) {
+        if event.state_key != self.me {
+            return;
+        }
+        let membership = &event.content.membership;
+        if !matches!(membership, MembershipState::Leave | MembershipState::Ban) {
+            return;
+        }
+        let reason = format!(
+            "{} by {}{}",
+            membership,
+            event.sender,
+            event
+                .content
+                .reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        );
+        if let Err(error) = self
+            .app
+            .chat_left(Platform::Matrix, room.room_id().as_str(), &reason)
+            .await
+        {
+            tracing::error!(room = %room.room_id(), error = format!("{error:#}"), "could not record leaving a room");
+        }
+    }
+
+    /// The room was upgraded: herald joins the new room and the chat follows it there.
+    async fn upgraded(&self, event: OriginalSyncRoomTombstoneEvent, room: Room) {
+        let new = event.content.replacement_room;
+        let via = room.route().await.unwrap_or_default();
+        match self.client.join_room_by_id_or_alias(<&RoomOrAliasId>::from(&*new), &via).await {
+            Ok(_) => {
+                if let Err(error) = self
+                    .app
+                    .chat_moved(Platform::Matrix, room.room_id().as_str(), new.as_str())
+                    .await
+                {
+                    tracing::error!(error = format!("{error:#}"), "could not follow a room upgrade");
+                }
+            }
+            Err(error) => tracing::warn!(
+                old = %room.room_id(), %new, %error,
+                "the room was upgraded but herald cannot join the new one; invite it there"
+            ),
+        }
+    }
+
+    /// Syncs until `shutdown`, from `token` on; failures back off and try again.
+    pub async fn sync(self, token: String, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let mut settings = SyncSettings::default().timeout(SYNC_TIMEOUT).token(token);
+        let mut failures: u32 = 0;
+        loop {
+            let result = tokio::select! {
+                result = self.client.sync_once(settings.clone()) => result,
+                () = shutdown.cancelled() => return Ok(()),
+            };
+            match result {
+                Ok(response) => {
+                    failures = 0;
+                    settings = settings.token(response.next_batch);
+                }
+                Err(error) => {
+                    failures = failures.saturating_add(1);
+                    let wait = Duration::from_secs(u64::from(failures.min(5)) * 2);
+                    tracing::warn!(%error, ?wait, "Matrix sync failed; trying again");
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => {}
+                        () = shutdown.cancelled() => return Ok(()),
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn chat_info(room: &Room) -> ChatInfo {
+    let title = match room.display_name().await {
+        Ok(name) => name.to_string(),
+        Err(_) => room.room_id().to_string(),
+    };
+    ChatInfo {
+        native_id: room.room_id().to_string(),
+        kind: ChatKind::Room,
+        title,
+    }
+}

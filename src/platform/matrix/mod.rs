@@ -1,0 +1,90 @@
+//! herald in Matrix rooms, through matrix-sdk.
+//!
+//! - [`session`]: signing in once and reusing the device (and its keys) after restarts.
+//! - [`inbound`]: `!commands`, invites from allowed users, removal, room upgrades; the sync loop.
+//! - [`outbound`]: the delivery engine's [`Outbound`](crate::platform::Outbound): m.text with
+//!   Matrix HTML, photos as m.image, edits as m.replace, retractions as redactions.
+//! - [`directory`]: rooms by alias, and who moderates a room.
+//! - [`errors`]: every failure sorted into the engine's classes (M_LIMIT_EXCEEDED → wait).
+//!
+//! The SDK's own retries are off: the engine paces every send and hears every rate limit.
+
+pub mod directory;
+pub mod errors;
+pub mod inbound;
+pub mod outbound;
+pub mod session;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use matrix_sdk::config::SyncSettings;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::config::MatrixSettings;
+use crate::domain::Platform;
+use crate::ingest::fetch::{FetchLimits, Fetcher};
+use crate::ingest::guard::Guard;
+use crate::platform::Outbound;
+
+/// What a started Matrix adapter hands to the rest of herald.
+pub struct Started {
+    /// For the delivery engine.
+    pub outbound: Arc<dyn Outbound>,
+    /// herald's device, the same after every restart.
+    pub device_id: String,
+}
+
+/// Signs in (or restores the session), syncs once to skip what happened while herald was
+/// away, then acts on pending invites and starts the sync loop in `tasks`.
+pub async fn start(
+    app: &App,
+    settings: &MatrixSettings,
+    tasks: &mut JoinSet<anyhow::Result<()>>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Started> {
+    let client = session::connect(settings, &app.settings().data_dir).await?;
+    let first = client
+        .sync_once(SyncSettings::default().timeout(Duration::ZERO))
+        .await
+        .context("the first Matrix sync")?;
+    let device_id = client
+        .device_id()
+        .context("a signed-in client has a device")?
+        .to_string();
+    app.register_directory(
+        Platform::Matrix,
+        Arc::new(directory::MatrixDirectory {
+            client: client.clone(),
+        }),
+    );
+    let inbound = inbound::Inbound::new(client.clone(), app.clone(), settings.clone())?;
+    inbound.listen();
+    inbound.pending_invites().await;
+    tasks.spawn(inbound.sync(first.next_batch, shutdown));
+    let outbound = outbound::MatrixOutbound::new(client, photo_fetcher(app)?);
+    tracing::info!(user = %settings.user_id, device = %device_id, "connected to Matrix");
+    Ok(Started {
+        outbound: Arc::new(outbound),
+        device_id,
+    })
+}
+
+/// Photos come from the same places as feeds, under the same guards.
+fn photo_fetcher(app: &App) -> anyhow::Result<Fetcher> {
+    let ingest = &app.settings().ingest;
+    Fetcher::new(
+        Guard::new(ingest.allow_private.clone()),
+        FetchLimits {
+            timeout: ingest.timeout,
+            max_bytes: ingest.max_bytes,
+            max_redirects: ingest.max_redirects,
+            user_agent: ingest.user_agent.clone(),
+        },
+    )
+    .context("building the photo HTTP client")
+}
+

@@ -1,0 +1,278 @@
+//! Sending, editing and removing in Matrix rooms for the delivery engine.
+//!
+//! An article is m.text with a plain `body` and Matrix HTML (see `render::matrix`); with a
+//! photo, its first part is an m.image (uploaded to the media repository, encrypted in
+//! encrypted rooms) captioned with that text. Replies to commands are m.notice, as bots'
+//! answers are in Matrix. A correction edits every event of the copy with m.replace; a
+//! retraction redacts them. The SDK encrypts for encrypted rooms on its own.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use matrix_sdk::attachment::AttachmentConfig;
+use matrix_sdk::room::Room;
+use matrix_sdk::ruma::events::room::message::{
+    FormattedBody, MessageType, ReplacementMetadata, RoomMessageEventContent,
+    TextMessageEventContent,
+};
+use matrix_sdk::ruma::{EventId, OwnedEventId, RoomId};
+use matrix_sdk::{Client, RoomState};
+
+use super::errors::{already_gone, classify, classify_http};
+use crate::ingest::fetch::{Fetched, Fetcher};
+use crate::platform::{Destination, Outbound, Part, Post, SendError};
+use crate::render::matrix::{self as render, MatrixMessage};
+
+/// Photos kept in memory, so a fan-out to many rooms fetches each photo once.
+const PHOTO_CACHE: usize = 16;
+
+/// The engine's view of herald's Matrix account.
+pub struct MatrixOutbound {
+    client: Client,
+    fetcher: Fetcher,
+    photos: Mutex<HashMap<String, Arc<Photo>>>,
+}
+
+struct Photo {
+    bytes: Vec<u8>,
+    mime: mime::Mime,
+}
+
+/// One event of a post.
+enum Piece {
+    Photo { url: String, caption: MatrixMessage },
+    Text(MatrixMessage),
+}
+
+/// Articles notify (m.text); answers to commands are a bot's notices (m.notice).
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    Article,
+    Notice,
+}
+
+fn pieces(post: &Post) -> Result<(Vec<Piece>, Style), SendError> {
+    let Some(layout) = &post.article else {
+        let messages = render::reply(&post.reply);
+        if messages.is_empty() {
+            return Err(SendError::Permanent("empty reply".into()));
+        }
+        return Ok((
+            messages.into_iter().map(Piece::Text).collect(),
+            Style::Notice,
+        ));
+    };
+    let mut messages = render::article(layout).into_iter();
+    let mut pieces = Vec::new();
+    if let (Some(url), Some(first)) = (&layout.photo, messages.next()) {
+        pieces.push(Piece::Photo {
+            url: url.clone(),
+            caption: first,
+        });
+    }
+    pieces.extend(messages.map(Piece::Text));
+    Ok((pieces, Style::Article))
+}
+
+fn content(message: &MatrixMessage, style: Style) -> RoomMessageEventContent {
+    match style {
+        Style::Article => {
+            RoomMessageEventContent::text_html(&message.body, &message.formatted_body)
+        }
+        Style::Notice => {
+            RoomMessageEventContent::notice_html(&message.body, &message.formatted_body)
+        }
+    }
+}
+
+fn event_id(id: &str) -> Result<OwnedEventId, SendError> {
+    EventId::parse(id).map_err(|_| SendError::Permanent(format!("not a Matrix event id: {id}")))
+}
+
+impl MatrixOutbound {
+    pub fn new(client: Client, fetcher: Fetcher) -> MatrixOutbound {
+        MatrixOutbound {
+            client,
+            fetcher,
+            photos: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The room to post in: joined, and not replaced by a newer version.
+    fn room(&self, to: &Destination) -> Result<Room, SendError> {
+        let id = RoomId::parse(&to.native_id)
+            .map_err(|_| SendError::Permanent(format!("not a Matrix room id: {}", to.native_id)))?;
+        let room = self
+            .client
+            .get_room(&id)
+            .filter(|room| room.state() == RoomState::Joined)
+            .ok_or_else(|| SendError::ChatGone(format!("herald is not in room {id}")))?;
+        if let Some(successor) = room.successor_room() {
+            return Err(SendError::ChatMoved(successor.room_id.to_string()));
+        }
+        Ok(room)
+    }
+
+    /// The photo's bytes, fetched once per URL with the feeds' guards (size cap, no internal
+    /// addresses). `None` when it cannot be had: the article then goes without it.
+    async fn photo(&self, url: &str) -> Option<Arc<Photo>> {
+        if let Some(photo) = self.photos.lock().unwrap_or_else(|e| e.into_inner()).get(url) {
+            return Some(Arc::clone(photo));
+        }
+        let (bytes, content_type) = match self.fetcher.fetch(url, None, None).await {
+            Ok(Fetched::Body {
+                bytes,
+                content_type,
+                ..
+            }) => (bytes, content_type),
+            Ok(Fetched::NotModified) => return None,
+            Err(error) => {
+                tracing::warn!(url, %error, "cannot fetch an article's photo; sending it without");
+                return None;
+            }
+        };
+        let mime = content_type
+            .and_then(|t| t.parse::<mime::Mime>().ok())
+            .filter(|m| m.type_() == mime::IMAGE)?;
+        let photo = Arc::new(Photo { bytes, mime });
+        let mut cache = self.photos.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= PHOTO_CACHE {
+            cache.clear();
+        }
+        cache.insert(url.to_string(), Arc::clone(&photo));
+        Some(photo)
+    }
+
+    async fn send_piece(
+        &self,
+        room: &Room,
+        piece: Piece,
+        style: Style,
+    ) -> Result<OwnedEventId, SendError> {
+        let caption = match piece {
+            Piece::Text(message) => {
+                let sent = room
+                    .send(content(&message, style))
+                    .await
+                    .map_err(|e| classify(&e))?;
+                return Ok(sent.response.event_id);
+            }
+            Piece::Photo { url, caption } => match self.photo(&url).await {
+                Some(photo) => (photo, caption),
+                None => {
+                    let sent = room
+                        .send(content(&caption, style))
+                        .await
+                        .map_err(|e| classify(&e))?;
+                    return Ok(sent.response.event_id);
+                }
+            },
+        };
+        let (photo, caption) = caption;
+        let config = AttachmentConfig::new().caption(Some(TextMessageEventContent::html(
+            caption.body,
+            caption.formatted_body,
+        )));
+        let filename = format!("photo.{}", photo.mime.subtype());
+        let sent = room
+            .send_attachment(filename, &photo.mime, photo.bytes.clone(), config)
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok(sent.event_id)
+    }
+
+    /// The replacement of a photo event: the same image with the new caption.
+    async fn recaption(
+        &self,
+        room: &Room,
+        id: &EventId,
+        caption: &MatrixMessage,
+    ) -> Result<RoomMessageEventContent, SendError> {
+        let event = room.event(id, None).await.map_err(|e| classify(&e))?;
+        let original = event
+            .raw()
+            .get_field::<RoomMessageEventContent>("content")
+            .ok()
+            .flatten();
+        match original.map(|c| c.msgtype) {
+            Some(MessageType::Image(mut image)) => {
+                image.body = caption.body.clone();
+                image.formatted = Some(FormattedBody::html(&caption.formatted_body));
+                Ok(RoomMessageEventContent::new(MessageType::Image(image)))
+            }
+            // The copy went out without its photo: its text is edited instead.
+            _ => Ok(content(caption, Style::Article)),
+        }
+    }
+}
+
+#[async_trait]
+impl Outbound for MatrixOutbound {
+    async fn send(&self, to: &Destination, post: &Post) -> Result<Vec<String>, SendError> {
+        let mut ids = Vec::new();
+        loop {
+            let part = self.send_part(to, post, ids.len()).await?;
+            ids.extend(part.ids);
+            if part.last {
+                return Ok(ids);
+            }
+        }
+    }
+
+    async fn send_part(
+        &self,
+        to: &Destination,
+        post: &Post,
+        part: usize,
+    ) -> Result<Part, SendError> {
+        let room = self.room(to)?;
+        let (mut pieces, style) = pieces(post)?;
+        let count = pieces.len();
+        if part >= count {
+            return Err(SendError::Permanent(format!("no part {part} of {count}")));
+        }
+        let piece = pieces.swap_remove(part);
+        let id = self.send_piece(&room, piece, style).await?;
+        Ok(Part {
+            ids: vec![id.to_string()],
+            last: part + 1 == count,
+        })
+    }
+
+    async fn edit(&self, to: &Destination, ids: &[String], post: &Post) -> Result<(), SendError> {
+        let room = self.room(to)?;
+        let (pieces, style) = pieces(post)?;
+        if pieces.len() > ids.len() {
+            tracing::warn!(
+                room = %to.native_id,
+                parts = pieces.len(),
+                copies = ids.len(),
+                "the corrected article needs more events than the copy has; the end is cut"
+            );
+        }
+        for (id, piece) in ids.iter().zip(pieces) {
+            let id = event_id(id)?;
+            let new = match &piece {
+                Piece::Photo { caption, .. } => self.recaption(&room, &id, caption).await?,
+                Piece::Text(message) => content(message, style),
+            };
+            let replacement = new.make_replacement(ReplacementMetadata::new(id, None));
+            room.send(replacement).await.map_err(|e| classify(&e))?;
+        }
+        Ok(())
+    }
+
+    /// Redacts every event of the copy; one already gone counts as removed.
+    async fn delete(&self, to: &Destination, ids: &[String]) -> Result<(), SendError> {
+        let room = self.room(to)?;
+        for id in ids {
+            let id = event_id(id)?;
+            match room.redact(&id, Some("retracted by the newsroom"), None).await {
+                Err(e) if !already_gone(&e) => return Err(classify_http(&e)),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
