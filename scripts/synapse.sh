@@ -3,6 +3,7 @@
 #
 #   scripts/synapse.sh start              install (once) into a venv, write a config, start, wait for /health
 #   scripts/synapse.sh register USER PASS register a user with the shared secret (prints nothing on success)
+#   scripts/synapse.sh url                prints the client API URL
 #   scripts/synapse.sh stop               stop it
 #
 # Everything lives in $SYNAPSE_DIR (default: target/synapse): the venv, the config, the SQLite
@@ -57,6 +58,29 @@ suppress_key_server_warning: true
 federation_domain_whitelist: []
 macaroon_secret_key: "herald-test-macaroon"
 form_secret: "herald-test-form"
+presence:
+  enabled: false
+url_preview_enabled: false
+# rc_message keeps Synapse's default (0.2/s, burst 10): tests lift it per user with the admin
+# API, except where they want the bot to meet it. Everything else a test does in bulk
+# (accounts, logins, rooms, invites, joins, uploads) is generous.
+rc_registration: {per_second: 1000, burst_count: 1000}
+rc_registration_token_validity: {per_second: 1000, burst_count: 1000}
+rc_login:
+  address: {per_second: 1000, burst_count: 1000}
+  account: {per_second: 1000, burst_count: 1000}
+  failed_attempts: {per_second: 1000, burst_count: 1000}
+rc_room_creation: {per_second: 1000, burst_count: 1000}
+rc_joins:
+  local: {per_second: 1000, burst_count: 1000}
+  remote: {per_second: 1000, burst_count: 1000}
+rc_joins_per_room: {per_second: 1000, burst_count: 1000}
+rc_invites:
+  per_room: {per_second: 1000, burst_count: 1000}
+  per_user: {per_second: 1000, burst_count: 1000}
+  per_issuer: {per_second: 1000, burst_count: 1000}
+rc_media_create: {per_second: 1000, burst_count: 1000}
+rc_key_requests: {per_second: 1000, burst_count: 1000}
 YAML
     cat > "$DIR/log.yaml" <<YAML
 version: 1
@@ -108,5 +132,6 @@ case "${1:-}" in
     start) start ;;
     register) register "$2" "$3" ;;
     stop) stop ;;
-    *) echo "usage: $0 start | register USER PASS | stop" >&2; exit 2 ;;
+    url) echo "http://127.0.0.1:$PORT" ;;
+    *) echo "usage: $0 start | register USER PASS | stop | url" >&2; exit 2 ;;
 esac

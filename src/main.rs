@@ -101,10 +101,9 @@ async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         webhook = started.webhook;
     }
     if let Some(matrix) = &settings.matrix {
-        let started =
-            herald::platform::matrix::start(&app, matrix, &mut tasks, shutdown.clone())
-                .await
-                .context("starting Matrix")?;
+        let started = herald::platform::matrix::start(&app, matrix, &mut tasks, shutdown.clone())
+            .await
+            .context("starting Matrix")?;
         platforms.push((Platform::Matrix, started.outbound, settings.matrix_limits));
     }
     let metrics = Arc::new(Metrics::new());

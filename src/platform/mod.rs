@@ -6,8 +6,8 @@
 //! do without knowing which platform answered.
 
 pub mod console;
-pub mod memory;
 pub mod matrix;
+pub mod memory;
 pub mod telegram;
 
 use std::time::Duration;

@@ -1,8 +1,8 @@
 //! Matrix messages: `formatted_body` in the HTML subset Matrix clients accept, with the plain
 //! `body` every event must carry, split so each event stays far below Matrix's 64 KiB.
 
-use crate::app::{Block, Reply};
 use crate::app::commands::COMMANDS;
+use crate::app::{Block, Reply};
 use crate::domain::LabelPosition;
 use crate::render::layout::{Inline, Layout, Paragraph, notes_for};
 use crate::render::telegram::split_paragraph;

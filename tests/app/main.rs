@@ -1,6 +1,8 @@
 //! Integration tests: the real app (`App::build`) on a fresh database per test, driven through
 //! the command layer exactly as a platform adapter drives it.
 
+#![recursion_limit = "256"]
+
 mod cms;
 mod console;
 mod delivery;
@@ -11,7 +13,9 @@ mod feeds;
 mod helpers;
 mod http;
 mod lanes;
+mod matrix;
 mod moderators;
+mod mx;
 mod pairs;
 mod readers;
 mod rendering;

@@ -26,7 +26,10 @@ impl MatrixDirectory {
             .map_err(|_| LookupError::NotFound(format!("{reference}: not a room id or alias")))?;
         match self.client.resolve_room_alias(&alias).await {
             Ok(found) => Ok(found.room_id),
-            Err(e) if e.as_client_api_error().is_some_and(|a| a.status_code == 404) => {
+            Err(e)
+                if e.as_client_api_error()
+                    .is_some_and(|a| a.status_code == 404) =>
+            {
                 Err(LookupError::NotFound(reference.to_string()))
             }
             Err(e) => Err(LookupError::Unavailable(e.to_string())),

@@ -63,10 +63,10 @@ fn wait(retry: RetryAfter) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use matrix_sdk::ruma::api::client::uiaa::UiaaResponse;
     use matrix_sdk::ruma::api::error::{
         ErrorBody, FromHttpResponseError, LimitExceededErrorData, StandardErrorBody,
     };
-    use matrix_sdk::ruma::api::client::uiaa::UiaaResponse;
 
     fn api(status: u16, kind: ErrorKind) -> HttpError {
         let body = ErrorBody::Standard(StandardErrorBody::new(kind, "message".into()));

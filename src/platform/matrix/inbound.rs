@@ -55,12 +55,11 @@ impl Inbound {
     /// Registers the event handlers; from the next sync on, events are acted upon.
     pub fn listen(&self) {
         let me = self.clone();
-        self.client.add_event_handler(
-            move |event: OriginalSyncRoomMessageEvent, room: Room| {
+        self.client
+            .add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
                 let me = me.clone();
                 async move { me.message(event, room).await }
-            },
-        );
+            });
         let me = self.clone();
         self.client
             .add_event_handler(move |event: StrippedRoomMemberEvent, room: Room| {
@@ -68,19 +67,17 @@ impl Inbound {
                 async move { me.invited(&event.sender, event.state_key.as_str(), room) }
             });
         let me = self.clone();
-        self.client.add_event_handler(
-            move |event: OriginalSyncRoomMemberEvent, room: Room| {
+        self.client
+            .add_event_handler(move |event: OriginalSyncRoomMemberEvent, room: Room| {
                 let me = me.clone();
                 async move { me.membership(event, room).await }
-            },
-        );
+            });
         let me = self.clone();
-        self.client.add_event_handler(
-            move |event: OriginalSyncRoomTombstoneEvent, room: Room| {
+        self.client
+            .add_event_handler(move |event: OriginalSyncRoomTombstoneEvent, room: Room| {
                 let me = me.clone();
                 async move { me.upgraded(event, room).await }
-            },
-        );
+            });
     }
 
     /// Invites that arrived while herald was not running.
@@ -90,7 +87,9 @@ impl Inbound {
                 Ok(invite) => {
                     self.invited(&invite.inviter_id, self.me.as_str(), room);
                 }
-                Err(error) => tracing::warn!(room = %room.room_id(), %error, "cannot read an invite"),
+                Err(error) => {
+                    tracing::warn!(room = %room.room_id(), %error, "cannot read an invite")
+                }
             }
         }
     }
@@ -227,14 +226,21 @@ impl Inbound {
     async fn upgraded(&self, event: OriginalSyncRoomTombstoneEvent, room: Room) {
         let new = event.content.replacement_room;
         let via = room.route().await.unwrap_or_default();
-        match self.client.join_room_by_id_or_alias(<&RoomOrAliasId>::from(&*new), &via).await {
+        match self
+            .client
+            .join_room_by_id_or_alias(<&RoomOrAliasId>::from(&*new), &via)
+            .await
+        {
             Ok(_) => {
                 if let Err(error) = self
                     .app
                     .chat_moved(Platform::Matrix, room.room_id().as_str(), new.as_str())
                     .await
                 {
-                    tracing::error!(error = format!("{error:#}"), "could not follow a room upgrade");
+                    tracing::error!(
+                        error = format!("{error:#}"),
+                        "could not follow a room upgrade"
+                    );
                 }
             }
             Err(error) => tracing::warn!(

@@ -87,4 +87,3 @@ fn photo_fetcher(app: &App) -> anyhow::Result<Fetcher> {
     )
     .context("building the photo HTTP client")
 }
-

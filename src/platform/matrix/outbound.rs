@@ -65,7 +65,9 @@ fn pieces(post: &Post) -> Result<(Vec<Piece>, Style), SendError> {
     };
     let mut messages = render::article(layout).into_iter();
     let mut pieces = Vec::new();
-    if let (Some(url), Some(first)) = (&layout.photo, messages.next()) {
+    if let Some(url) = &layout.photo
+        && let Some(first) = messages.next()
+    {
         pieces.push(Piece::Photo {
             url: url.clone(),
             caption: first,
@@ -117,7 +119,12 @@ impl MatrixOutbound {
     /// The photo's bytes, fetched once per URL with the feeds' guards (size cap, no internal
     /// addresses). `None` when it cannot be had: the article then goes without it.
     async fn photo(&self, url: &str) -> Option<Arc<Photo>> {
-        if let Some(photo) = self.photos.lock().unwrap_or_else(|e| e.into_inner()).get(url) {
+        if let Some(photo) = self
+            .photos
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(url)
+        {
             return Some(Arc::clone(photo));
         }
         let (bytes, content_type) = match self.fetcher.fetch(url, None, None).await {
@@ -268,7 +275,10 @@ impl Outbound for MatrixOutbound {
         let room = self.room(to)?;
         for id in ids {
             let id = event_id(id)?;
-            match room.redact(&id, Some("retracted by the newsroom"), None).await {
+            match room
+                .redact(&id, Some("retracted by the newsroom"), None)
+                .await
+            {
                 Err(e) if !already_gone(&e) => return Err(classify_http(&e)),
                 _ => {}
             }

@@ -27,7 +27,10 @@ fn session_file(dir: &Path) -> PathBuf {
 pub async fn connect(settings: &MatrixSettings, data_dir: &Path) -> anyhow::Result<Client> {
     let dir = state_dir(data_dir);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let passphrase = settings.store_passphrase.as_ref().map(|p| p.expose_secret());
+    let passphrase = settings
+        .store_passphrase
+        .as_ref()
+        .map(|p| p.expose_secret());
     // No retries inside the SDK: the delivery engine must see every M_LIMIT_EXCEEDED and
     // schedule by its retry_after_ms, and the sync loop has its own backoff.
     let client = Client::builder()
@@ -36,7 +39,9 @@ pub async fn connect(settings: &MatrixSettings, data_dir: &Path) -> anyhow::Resu
         .request_config(RequestConfig::new().disable_retry())
         .build()
         .await
-        .context("opening the Matrix store (is matrix.store_passphrase the one it was made with?)")?;
+        .context(
+            "opening the Matrix store (is matrix.store_passphrase the one it was made with?)",
+        )?;
     let saved = session_file(&dir);
     if let Some(session) = load(&saved, &settings.user_id)? {
         client
