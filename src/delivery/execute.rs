@@ -192,6 +192,9 @@ impl Engine {
     async fn settle(&self, job: &Job, result: Result<Done, SendError>) -> anyhow::Result<Outcome> {
         let (delivery, chat) = (job.id, job.chat_id);
         let now = self.clock.now_ms();
+        if !matches!(result, Err(SendError::RetryAfter { global: true, .. })) {
+            self.pacer.lock().await.answered(job.platform, now);
+        }
         let outcome = match result {
             Ok(Done::Sent(ids, version)) => {
                 self.store

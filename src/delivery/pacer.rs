@@ -111,7 +111,24 @@ struct PlatformState {
     shared: VecDeque<i64>,
     /// A platform-wide retry_after.
     blocked_until: i64,
+    probe: Probe,
 }
+
+/// After a platform-wide wait, one send probes whether the platform takes sends again and the
+/// rest wait for its answer: a limit the pacer did not know about (a homeserver configured
+/// stricter than `limits.matrix`) then costs one refusal per wait, not one per send in flight.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Probe {
+    #[default]
+    Off,
+    /// The next send is the probe.
+    Armed,
+    /// The probe is out; nothing else goes until it is answered.
+    Out,
+}
+
+/// How often the engine looks again while a probe is out.
+const PROBE_POLL: Duration = Duration::from_millis(50);
 
 /// In-memory rate state. The per-chat part is mirrored into `chats.send_after` by the engine,
 /// so the database only offers chats that may be sent to.
@@ -160,6 +177,9 @@ impl Pacer {
             state.shared.pop_front();
         }
         let mut until = state.blocked_until;
+        if state.probe == Probe::Out {
+            until = until.max(now + ms(PROBE_POLL));
+        }
         if state.recent.len() >= policy.total.count {
             until = until.max(state.recent[state.recent.len() - policy.total.count] + full);
         }
@@ -219,6 +239,9 @@ impl Pacer {
     ) -> i64 {
         let policy = self.policy(platform);
         let state = self.platforms.entry(platform).or_default();
+        if state.probe == Probe::Armed {
+            state.probe = Probe::Out;
+        }
         state.recent.push_back(now);
         if interactive {
             state.interactive.push_back(now);
@@ -243,6 +266,23 @@ impl Pacer {
     pub fn block_platform(&mut self, platform: Platform, until: i64) {
         let state = self.platforms.entry(platform).or_default();
         state.blocked_until = state.blocked_until.max(until);
+        state.probe = Probe::Armed;
+    }
+
+    /// A send was answered without a platform-wide wait. If it was the probe, sending resumes,
+    /// one at a time until a whole window has passed since the wait: a platform that just
+    /// refused may well refuse a burst again.
+    pub fn answered(&mut self, platform: Platform, now: i64) {
+        let window = ms(self.policy(platform).total.window);
+        if let Some(state) = self.platforms.get_mut(&platform)
+            && state.probe == Probe::Out
+        {
+            state.probe = if now < state.blocked_until + window {
+                Probe::Armed
+            } else {
+                Probe::Off
+            };
+        }
     }
 }
 
@@ -321,6 +361,35 @@ mod tests {
         assert_eq!(
             pacer.wait(Platform::Telegram, 1_000),
             Duration::from_secs(4)
+        );
+    }
+
+    #[test]
+    fn after_a_platform_wide_wait_one_probe_goes_and_the_rest_wait_for_its_answer() {
+        let mut pacer = Pacer::new(HashMap::from([(Platform::Matrix, RatePolicy::unlimited())]));
+        pacer.block_platform(Platform::Matrix, 5_000);
+        assert_eq!(pacer.wait(Platform::Matrix, 5_000), Duration::ZERO);
+        pacer.record(Platform::Matrix, 1, ChatKind::Room, false, 5_000);
+        assert!(
+            pacer.wait(Platform::Matrix, 5_001) > Duration::ZERO,
+            "the probe is out"
+        );
+        // Within a window of the wait, sends go one at a time.
+        pacer.answered(Platform::Matrix, 5_100);
+        assert_eq!(pacer.wait(Platform::Matrix, 5_100), Duration::ZERO);
+        pacer.record(Platform::Matrix, 2, ChatKind::Room, false, 5_100);
+        assert!(
+            pacer.wait(Platform::Matrix, 5_101) > Duration::ZERO,
+            "one at a time"
+        );
+        // A window later, as many as the policy allows.
+        pacer.answered(Platform::Matrix, 6_100);
+        pacer.record(Platform::Matrix, 3, ChatKind::Room, false, 6_100);
+        pacer.record(Platform::Matrix, 4, ChatKind::Room, false, 6_100);
+        assert_eq!(
+            pacer.wait(Platform::Matrix, 6_101),
+            Duration::ZERO,
+            "no probe now"
         );
     }
 

@@ -14,6 +14,7 @@ mod helpers;
 mod http;
 mod lanes;
 mod matrix;
+mod matrix_fanout;
 mod moderators;
 mod mx;
 mod pairs;

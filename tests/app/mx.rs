@@ -415,19 +415,17 @@ pub struct Setup<'a> {
     /// Who may invite herald.
     pub inviters: Vec<String>,
     pub owners: Vec<String>,
-    /// herald's own pacing; `None`: fast (the account is exempt from Synapse's limit).
+    /// herald's own pacing; `None`: none at all.
     pub limits: Option<RatePolicy>,
     /// Wraps the adapter's outbound (to watch what the engine sends).
     pub wrap: Option<&'a dyn Fn(Arc<dyn Outbound>) -> Arc<dyn Outbound>>,
 }
 
 impl Herald {
-    /// A new account for herald (exempt from the message limit unless `limits` are given).
+    /// A new account for herald, exempt from Synapse's message limit (see [`exempt`]).
     pub async fn start(setup: Setup<'_>) -> Herald {
         let account = register("herald", false).await;
-        if setup.limits.is_none() {
-            exempt(&account.user_id, true).await;
-        }
+        exempt(&account.user_id, true).await;
         let dir = Arc::new(tempfile::tempdir().unwrap());
         Herald::run(account, dir, setup).await
     }

@@ -1,0 +1,219 @@
+//! A fan-out to 30 rooms with Synapse's default message limit on for herald (0.2/s, burst
+//! 10), and herald's own pacer told nothing about it: the engine must learn every wait from
+//! M_LIMIT_EXCEEDED, send nothing before retry_after_ms, and lose nothing.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use herald::app::{ChatInfo, Invocation, Sender};
+use herald::delivery::RatePolicy;
+use herald::domain::{ChatKind, Platform};
+use herald::platform::{Destination, Outbound, Part, Post, SendError};
+
+use crate::mx::{Herald, Person, Setup, What, exempt};
+
+const ROOMS: usize = 30;
+
+/// One call to the platform as the engine made it.
+#[derive(Debug, Clone)]
+struct Call {
+    started: Instant,
+    ended: Instant,
+    /// The wait the homeserver asked for, if it refused.
+    wait: Option<Duration>,
+}
+
+/// Watches every call the engine makes through the Matrix outbound.
+struct Watch {
+    inner: Arc<dyn Outbound>,
+    calls: Arc<Mutex<Vec<Call>>>,
+}
+
+impl Watch {
+    fn record<T>(&self, started: Instant, result: &Result<T, SendError>) {
+        let wait = match result {
+            Err(SendError::RetryAfter { after, .. }) => Some(*after),
+            _ => None,
+        };
+        self.calls.lock().unwrap().push(Call {
+            started,
+            ended: Instant::now(),
+            wait,
+        });
+    }
+}
+
+#[async_trait]
+impl Outbound for Watch {
+    async fn send(&self, to: &Destination, post: &Post) -> Result<Vec<String>, SendError> {
+        let started = Instant::now();
+        let result = self.inner.send(to, post).await;
+        self.record(started, &result);
+        result
+    }
+
+    async fn send_part(
+        &self,
+        to: &Destination,
+        post: &Post,
+        part: usize,
+    ) -> Result<Part, SendError> {
+        let started = Instant::now();
+        let result = self.inner.send_part(to, post, part).await;
+        self.record(started, &result);
+        result
+    }
+
+    async fn edit(&self, to: &Destination, ids: &[String], post: &Post) -> Result<(), SendError> {
+        let started = Instant::now();
+        let result = self.inner.edit(to, ids, post).await;
+        self.record(started, &result);
+        result
+    }
+
+    async fn delete(&self, to: &Destination, ids: &[String]) -> Result<(), SendError> {
+        let started = Instant::now();
+        let result = self.inner.delete(to, ids).await;
+        self.record(started, &result);
+        result
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fan_out_to_30_rooms_paced_as_configured_loses_nothing_and_waits_as_told() {
+    let refused = fan_out(RatePolicy::matrix()).await;
+    eprintln!("paced as configured (limits.matrix = Synapse's default): {refused} refused");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fan_out_to_30_rooms_under_a_limit_herald_was_not_told_about_still_loses_nothing() {
+    let refused = fan_out(RatePolicy {
+        margin: Duration::ZERO,
+        ..RatePolicy::unlimited()
+    })
+    .await;
+    assert!(
+        refused > 0,
+        "Synapse's limit was never reached; the test proves nothing"
+    );
+}
+
+/// Sets up 30 subscribed rooms (exempt from the limit), restarts herald with `limits` and the
+/// limit on, publishes one article and checks every room gets exactly one copy and no call
+/// went out before a wait the homeserver asked for. Returns how many calls were refused.
+async fn fan_out(limits: RatePolicy) -> usize {
+    let owner = Person::new("owner").await;
+    let setup = Setup {
+        inviters: vec![owner.id().to_string()],
+        owners: vec![format!("matrix:{}", owner.id())],
+        limits: None,
+        wrap: None,
+    };
+    let herald = Herald::start(setup).await;
+    let h = herald.id().to_string();
+    let mut rooms = Vec::new();
+    for n in 0..ROOMS {
+        rooms.push(
+            owner
+                .create_room(&format!("Reader room {n}"), false, &[&h])
+                .await,
+        );
+    }
+    for room in &rooms {
+        owner.message_from(&h, room, "Welcome").await;
+        let chat = herald
+            .app
+            .store()
+            .chat_id(Platform::Matrix, room.as_str())
+            .await
+            .unwrap()
+            .expect("herald stored the room it joined");
+        herald.app.store().subscribe(chat, None).await.unwrap();
+    }
+    let (account, dir) = herald.stop().await;
+    exempt(&h, false).await;
+
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let watched = Arc::clone(&calls);
+    let wrap = move |inner: Arc<dyn Outbound>| -> Arc<dyn Outbound> {
+        Arc::new(Watch {
+            inner,
+            calls: Arc::clone(&watched),
+        })
+    };
+    let herald = Herald::run(
+        account,
+        dir,
+        Setup {
+            inviters: vec![owner.id().to_string()],
+            owners: vec![format!("matrix:{}", owner.id())],
+            limits: Some(limits),
+            wrap: Some(&wrap),
+        },
+    )
+    .await;
+    let post = Invocation {
+        platform: Platform::Matrix,
+        chat: ChatInfo {
+            native_id: rooms[0].to_string(),
+            kind: ChatKind::Room,
+            title: "Reader room 0".into(),
+        },
+        sender: Sender {
+            native_id: owner.id().to_string(),
+            display_name: "Owner".into(),
+            language: None,
+        },
+        text: "!post\ntitle: Storm warning for the coast\n\nWind up to 30 m/s is expected tonight."
+            .into(),
+    };
+    // Published through the app directly, so the editor's own answer takes no message.
+    let answer = herald.app.handle(&post).await.expect("an answer");
+    assert!(format!("{answer:?}").contains("Published"), "{answer:?}");
+
+    // 10 at once, then one every 5 s: about 100 s.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(400);
+    let copies = |owner: &Person| -> Vec<usize> {
+        let seen = owner.seen();
+        rooms
+            .iter()
+            .map(|room| {
+                seen.iter()
+                    .filter(|s| {
+                        s.room == *room
+                            && s.sender.as_str() == h
+                            && matches!(&s.what, What::Message { body, replaces: None, .. } if body.contains("Storm warning"))
+                    })
+                    .count()
+            })
+            .collect()
+    };
+    while copies(&owner).contains(&0) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(copies(&owner), vec![1; ROOMS], "one copy in every room");
+
+    let calls = calls.lock().unwrap().clone();
+    let refused: Vec<&Call> = calls.iter().filter(|c| c.wait.is_some()).collect();
+    for refusal in &refused {
+        let allowed = refusal.ended + refusal.wait.unwrap();
+        for call in calls.iter().filter(|c| c.started > refusal.ended) {
+            // The engine's clock counts whole milliseconds.
+            assert!(
+                call.started + Duration::from_millis(2) >= allowed,
+                "a send {:?} before retry_after ran out",
+                allowed - call.started
+            );
+        }
+    }
+    let first = calls.iter().map(|c| c.started).min().unwrap();
+    let last = calls.iter().map(|c| c.ended).max().unwrap();
+    eprintln!(
+        "fan-out to {ROOMS} rooms: {} sends, {} refused with M_LIMIT_EXCEEDED, {:.1} s",
+        calls.len() - refused.len(),
+        refused.len(),
+        (last - first).as_secs_f64()
+    );
+    refused.len()
+}
