@@ -393,3 +393,54 @@ impl Person {
         panic!("{} was never invited to {room}", self.id());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgraded_room_keeps_its_subscriptions_in_the_new_room() {
+    use matrix_sdk::ruma::RoomVersionId;
+    use matrix_sdk::ruma::api::client::room::upgrade_room;
+
+    let owner = Person::new("owner").await;
+    let herald = Herald::start(setup_for(&owner)).await;
+    let h = herald.id();
+    let room = desk(&owner, &herald, false).await;
+    owner
+        .ask(h, &room, "!subscribe all", "Subscribed to all news")
+        .await;
+
+    let upgraded = owner
+        .client
+        .send(upgrade_room::v3::Request::new(
+            room.clone(),
+            RoomVersionId::V12,
+        ))
+        .await
+        .unwrap()
+        .replacement_room;
+    // As clients do when upgrading a private room: the members are invited to the new one.
+    for _ in 0..100 {
+        if owner.client.get_room(&upgraded).is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    owner
+        .room(&upgraded)
+        .invite_user_by_id(h.try_into().unwrap())
+        .await
+        .unwrap();
+    owner.message_from(h, &upgraded, "Welcome").await;
+
+    owner
+        .ask(
+            h,
+            &upgraded,
+            "!post\ntitle: Ferry timetable changes from Monday\n\nTwo more crossings a day.",
+            "Published as #",
+        )
+        .await;
+    let copy = owner
+        .message_from(h, &upgraded, "Ferry timetable changes")
+        .await;
+    assert!(body(&copy).contains("Two more crossings"));
+    owner.ask(h, &upgraded, "!subscriptions", "all news").await;
+}

@@ -162,6 +162,12 @@ impl Inbound {
         tracing::info!(room = %room.room_id(), %inviter, "joined a room");
         let chat = chat_info(room).await;
         self.app.chat_joined(Platform::Matrix, &chat).await?;
+        // The new version of an upgraded room herald was in: its subscriptions come along.
+        if let Some(old) = room.predecessor_room() {
+            self.app
+                .chat_moved(Platform::Matrix, old.room_id.as_str(), &chat.native_id)
+                .await?;
+        }
         // The room's first message from herald: the greeting, in the newsroom's language.
         let greeting = Invocation {
             platform: Platform::Matrix,
