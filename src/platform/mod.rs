@@ -117,6 +117,23 @@ pub trait Outbound: Send + Sync {
     async fn delete(&self, to: &Destination, message_ids: &[String]) -> Result<(), SendError>;
 }
 
+/// Sends every part of a post in turn: `send` for adapters whose posts may take several
+/// messages, each part one `send_part` call.
+pub async fn send_parts<O: Outbound + ?Sized>(
+    outbound: &O,
+    to: &Destination,
+    post: &Post,
+) -> Result<Vec<String>, SendError> {
+    let mut ids = Vec::new();
+    loop {
+        let part = outbound.send_part(to, post, ids.len()).await?;
+        ids.extend(part.ids);
+        if part.last {
+            return Ok(ids);
+        }
+    }
+}
+
 /// A chat as a platform's directory describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatSummary {

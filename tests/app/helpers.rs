@@ -140,3 +140,28 @@ impl TestApp {
 pub fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
 }
+
+/// Starts the delivery engine for one platform the way `herald run` does.
+pub fn spawn_engine(
+    app: &herald::app::App,
+    platform: herald::domain::Platform,
+    outbound: std::sync::Arc<dyn herald::platform::Outbound>,
+    limits: herald::delivery::RatePolicy,
+    tasks: &mut tokio::task::JoinSet<anyhow::Result<()>>,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    use herald::delivery::{Engine, EngineConfig, Metrics};
+    let settings = app.settings();
+    let engine = std::sync::Arc::new(Engine::new(
+        app.store().clone(),
+        vec![(platform, outbound, limits)],
+        app.clock(),
+        EngineConfig {
+            owners: settings.owners.clone(),
+            ..settings.delivery.clone()
+        },
+        std::sync::Arc::new(Metrics::new()),
+        app.wake(),
+    ));
+    tasks.spawn(engine.run(shutdown));
+}

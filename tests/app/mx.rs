@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use herald::app::App;
 use herald::config::{MatrixLogin, MatrixSettings, Settings};
-use herald::delivery::{Engine, EngineConfig, Metrics, RatePolicy};
+use herald::delivery::RatePolicy;
 use herald::domain::Platform;
 use herald::platform::Outbound;
 use hmac::{Hmac, Mac};
@@ -469,18 +469,14 @@ impl Herald {
             Some(wrap) => wrap(started.outbound),
             None => started.outbound,
         };
-        let engine = Arc::new(Engine::new(
-            app.store().clone(),
-            vec![(Platform::Matrix, outbound, limits)],
-            app.clock(),
-            EngineConfig {
-                owners: settings.owners.clone(),
-                ..settings.delivery.clone()
-            },
-            Arc::new(Metrics::new()),
-            app.wake(),
-        ));
-        tasks.spawn(engine.run(shutdown.clone()));
+        crate::helpers::spawn_engine(
+            &app,
+            Platform::Matrix,
+            outbound,
+            limits,
+            &mut tasks,
+            shutdown.clone(),
+        );
         Herald {
             app,
             account,

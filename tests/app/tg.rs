@@ -1,12 +1,10 @@
 //! herald on Telegram against the Bot API simulator, in real time: the adapter polls the
 //! simulator, the engine delivers through it, and tests act as users through the simulator.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use herald::app::App;
 use herald::config::{Settings, TelegramMode, TelegramSettings};
-use herald::delivery::{Engine, EngineConfig, Metrics};
 use herald::domain::Platform;
 use tgsim::state::Message;
 use tgsim::{Kind, Limits, Simulator};
@@ -77,18 +75,14 @@ pub async fn start(app: &App) -> (JoinSet<anyhow::Result<()>>, CancellationToken
     )
     .await
     .expect("telegram starts");
-    let engine = Arc::new(Engine::new(
-        app.store().clone(),
-        vec![(Platform::Telegram, started.outbound, limits)],
-        app.clock(),
-        EngineConfig {
-            owners: settings.owners.clone(),
-            ..settings.delivery.clone()
-        },
-        Arc::new(Metrics::new()),
-        app.wake(),
-    ));
-    tasks.spawn(engine.run(shutdown.clone()));
+    crate::helpers::spawn_engine(
+        app,
+        Platform::Telegram,
+        started.outbound,
+        limits,
+        &mut tasks,
+        shutdown.clone(),
+    );
     if let (Some(router), Some(TelegramMode::Webhook { url, .. })) =
         (started.webhook, settings.telegram.as_ref().map(|t| &t.mode))
     {

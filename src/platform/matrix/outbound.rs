@@ -21,7 +21,7 @@ use matrix_sdk::{Client, RoomState};
 
 use super::errors::{already_gone, classify, classify_http};
 use crate::ingest::fetch::{Fetched, Fetcher};
-use crate::platform::{Destination, Outbound, Part, Post, SendError};
+use crate::platform::{Destination, Outbound, Part, Post, SendError, send_parts};
 use crate::render::matrix::{self as render, MatrixMessage};
 
 /// Photos kept in memory, so a fan-out to many rooms fetches each photo once.
@@ -217,14 +217,7 @@ impl MatrixOutbound {
 #[async_trait]
 impl Outbound for MatrixOutbound {
     async fn send(&self, to: &Destination, post: &Post) -> Result<Vec<String>, SendError> {
-        let mut ids = Vec::new();
-        loop {
-            let part = self.send_part(to, post, ids.len()).await?;
-            ids.extend(part.ids);
-            if part.last {
-                return Ok(ids);
-            }
-        }
+        send_parts(self, to, post).await
     }
 
     async fn send_part(

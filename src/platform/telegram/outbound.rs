@@ -17,7 +17,7 @@ use super::Telegram;
 use super::errors::{already_deleted, classify, not_modified};
 use super::ids::Address;
 use crate::app::Button;
-use crate::platform::{Destination, Outbound, Part, Post, SendError};
+use crate::platform::{Destination, Outbound, Part, Post, SendError, send_parts};
 use crate::render::{telegram as render, telegram_reply};
 
 /// Telegram allows 64 bytes of callback data; a longer command gets no button.
@@ -151,14 +151,7 @@ impl TelegramOutbound {
 #[async_trait]
 impl Outbound for TelegramOutbound {
     async fn send(&self, to: &Destination, post: &Post) -> Result<Vec<String>, SendError> {
-        let mut ids = Vec::new();
-        loop {
-            let part = self.send_part(to, post, ids.len()).await?;
-            ids.extend(part.ids);
-            if part.last {
-                return Ok(ids);
-            }
-        }
+        send_parts(self, to, post).await
     }
 
     async fn send_part(
