@@ -14,8 +14,8 @@
 //! - [`render`]: replies and articles as each platform shows them.
 //! - [`platform`]: the adapters, and the only place chat frameworks are named, with the
 //!   `Outbound` trait the engine sends through, and the `Directory` trait the commands ask about
-//!   chats and admins. Today: Telegram (teloxide), the terminal chat, and an in-process
-//!   platform for tests and benchmarks.
+//!   chats and admins: Telegram (teloxide), Matrix (matrix-sdk), the terminal chat, and an
+//!   in-process platform for tests and benchmarks.
 //! - [`delivery`]: the engine that takes planned deliveries from the outbox and sends them
 //!   within each platform's rate limits, retrying, dead-lettering and composing digests.
 //! - [`ingest`]: feed polling — fetching (SSRF-guarded), parsing, dedup, topic mapping.

@@ -349,7 +349,8 @@ impl Settings {
             .separator("__")
             .try_parsing(true)
             .list_separator(",")
-            .with_list_parse_key("access.owners");
+            .with_list_parse_key("access.owners")
+            .with_list_parse_key("matrix.allowed_inviters");
         let raw: Raw = config::Config::builder()
             .add_source(file.format(config::FileFormat::Toml))
             .add_source(env)
