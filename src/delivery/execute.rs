@@ -75,6 +75,9 @@ impl Engine {
             kind: job.kind,
             language: job.language,
             time_zone: job.time_zone,
+            // The creation time keeps keys apart should the database be started afresh while
+            // the platform session (and its memory of ids) is kept.
+            delivery_key: format!("{}.{}", job.id, job.created_at),
         };
         let article = match job.article_id {
             Some(id) => self.store.article(id).await?,

@@ -29,6 +29,11 @@ pub struct Destination {
     pub kind: ChatKind,
     pub language: Language,
     pub time_zone: TimeZoneName,
+    /// Names the delivery this call performs, the same on every retry and after restarts.
+    /// Platforms that deduplicate requests by a client-chosen id (Matrix transaction ids)
+    /// derive theirs from it, so a send that timed out after the platform took it is not
+    /// shown twice when retried.
+    pub delivery_key: String,
 }
 
 /// Why a send, edit or delete did not happen. The engine's whole retry policy branches on it.

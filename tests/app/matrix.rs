@@ -451,3 +451,52 @@ async fn an_upgraded_room_keeps_its_subscriptions_in_the_new_room() {
     assert!(body(&copy).contains("Two more crossings"));
     owner.ask(h, &upgraded, "!subscriptions", "all news").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_retried_after_a_lost_answer_is_shown_once() {
+    use herald::domain::{ChatKind, Language, Platform, TimeZoneName};
+    use herald::platform::{Destination, Outbound, Post};
+    use std::sync::{Arc, Mutex};
+
+    let owner = Person::new("owner").await;
+    let captured: Arc<Mutex<Option<Arc<dyn Outbound>>>> = Arc::default();
+    let keep = Arc::clone(&captured);
+    let wrap = move |outbound: Arc<dyn Outbound>| {
+        *keep.lock().unwrap() = Some(Arc::clone(&outbound));
+        outbound
+    };
+    let herald = Herald::start(Setup {
+        wrap: Some(&wrap),
+        ..setup_for(&owner)
+    })
+    .await;
+    let h = herald.id();
+    let room = desk(&owner, &herald, false).await;
+    let outbound = captured.lock().unwrap().clone().unwrap();
+    let to = |key: &str| Destination {
+        chat_id: 1,
+        platform: Platform::Matrix,
+        native_id: room.to_string(),
+        kind: ChatKind::Room,
+        language: Language::En,
+        time_zone: TimeZoneName::utc(),
+        delivery_key: key.to_string(),
+    };
+    let post: Post = herald::app::Reply::text("Road report at noon").into();
+
+    // The same delivery twice (as after an answer lost on the way back): one event.
+    let first = outbound.send(&to("77.1000"), &post).await.unwrap();
+    let again = outbound.send(&to("77.1000"), &post).await.unwrap();
+    assert_eq!(first, again);
+    // Another delivery of the same text is a message of its own.
+    let other = outbound.send(&to("78.1000"), &post).await.unwrap();
+    assert_ne!(first, other);
+
+    owner.ask(h, &room, "!help", "Commands").await;
+    let copies = owner
+        .seen()
+        .iter()
+        .filter(|s| s.room == room && body(s) == "Road report at noon")
+        .count();
+    assert_eq!(copies, 2, "{:#?}", owner.seen());
+}

@@ -16,7 +16,7 @@ use matrix_sdk::ruma::events::room::message::{
     FormattedBody, MessageType, ReplacementMetadata, RoomMessageEventContent,
     TextMessageEventContent,
 };
-use matrix_sdk::ruma::{EventId, OwnedEventId, RoomId};
+use matrix_sdk::ruma::{EventId, OwnedEventId, OwnedTransactionId, RoomId};
 use matrix_sdk::{Client, RoomState};
 
 use super::errors::{already_gone, classify, classify_http};
@@ -88,6 +88,13 @@ fn content(message: &MatrixMessage, style: Style) -> RoomMessageEventContent {
     }
 }
 
+/// The transaction id of one request of a delivery (`what`: p0, p1… for parts, e0… for edits,
+/// r0… for redactions). Synapse answers a repeated transaction id with the event it already
+/// made, so a retry after a lost answer shows nothing twice.
+fn txn(to: &Destination, what: &str) -> OwnedTransactionId {
+    format!("herald.{}.{what}", to.delivery_key).into()
+}
+
 fn event_id(id: &str) -> Result<OwnedEventId, SendError> {
     EventId::parse(id).map_err(|_| SendError::Permanent(format!("not a Matrix event id: {id}")))
 }
@@ -156,31 +163,22 @@ impl MatrixOutbound {
         room: &Room,
         piece: Piece,
         style: Style,
+        txn: OwnedTransactionId,
     ) -> Result<OwnedEventId, SendError> {
-        let caption = match piece {
-            Piece::Text(message) => {
-                let sent = room
-                    .send(content(&message, style))
-                    .await
-                    .map_err(|e| classify(&e))?;
-                return Ok(sent.response.event_id);
-            }
+        let (photo, caption) = match piece {
             Piece::Photo { url, caption } => match self.photo(&url).await {
                 Some(photo) => (photo, caption),
-                None => {
-                    let sent = room
-                        .send(content(&caption, style))
-                        .await
-                        .map_err(|e| classify(&e))?;
-                    return Ok(sent.response.event_id);
-                }
+                None => return send_text(room, &caption, style, txn).await,
             },
+            Piece::Text(message) => return send_text(room, &message, style, txn).await,
         };
-        let (photo, caption) = caption;
-        let config = AttachmentConfig::new().caption(Some(TextMessageEventContent::html(
-            caption.body,
-            caption.formatted_body,
-        )));
+        let config =
+            AttachmentConfig::new()
+                .txn_id(txn)
+                .caption(Some(TextMessageEventContent::html(
+                    caption.body,
+                    caption.formatted_body,
+                )));
         let filename = format!("photo.{}", photo.mime.subtype());
         let sent = room
             .send_attachment(filename, &photo.mime, photo.bytes.clone(), config)
@@ -214,6 +212,20 @@ impl MatrixOutbound {
     }
 }
 
+async fn send_text(
+    room: &Room,
+    message: &MatrixMessage,
+    style: Style,
+    txn: OwnedTransactionId,
+) -> Result<OwnedEventId, SendError> {
+    let sent = room
+        .send(content(message, style))
+        .with_transaction_id(txn)
+        .await
+        .map_err(|e| classify(&e))?;
+    Ok(sent.response.event_id)
+}
+
 #[async_trait]
 impl Outbound for MatrixOutbound {
     async fn send(&self, to: &Destination, post: &Post) -> Result<Vec<String>, SendError> {
@@ -233,7 +245,9 @@ impl Outbound for MatrixOutbound {
             return Err(SendError::Permanent(format!("no part {part} of {count}")));
         }
         let piece = pieces.swap_remove(part);
-        let id = self.send_piece(&room, piece, style).await?;
+        let id = self
+            .send_piece(&room, piece, style, txn(to, &format!("p{part}")))
+            .await?;
         Ok(Part {
             ids: vec![id.to_string()],
             last: part + 1 == count,
@@ -251,14 +265,17 @@ impl Outbound for MatrixOutbound {
                 "the corrected article needs more events than the copy has; the end is cut"
             );
         }
-        for (id, piece) in ids.iter().zip(pieces) {
+        for (index, (id, piece)) in ids.iter().zip(pieces).enumerate() {
             let id = event_id(id)?;
             let new = match &piece {
                 Piece::Photo { caption, .. } => self.recaption(&room, &id, caption).await?,
                 Piece::Text(message) => content(message, style),
             };
             let replacement = new.make_replacement(ReplacementMetadata::new(id, None));
-            room.send(replacement).await.map_err(|e| classify(&e))?;
+            room.send(replacement)
+                .with_transaction_id(txn(to, &format!("e{index}")))
+                .await
+                .map_err(|e| classify(&e))?;
         }
         Ok(())
     }
@@ -266,10 +283,11 @@ impl Outbound for MatrixOutbound {
     /// Redacts every event of the copy; one already gone counts as removed.
     async fn delete(&self, to: &Destination, ids: &[String]) -> Result<(), SendError> {
         let room = self.room(to)?;
-        for id in ids {
+        for (index, id) in ids.iter().enumerate() {
             let id = event_id(id)?;
+            let txn = Some(txn(to, &format!("r{index}")));
             match room
-                .redact(&id, Some("retracted by the newsroom"), None)
+                .redact(&id, Some("retracted by the newsroom"), txn)
                 .await
             {
                 Err(e) if !already_gone(&e) => return Err(classify_http(&e)),
