@@ -102,6 +102,20 @@ impl Fetcher {
         })
     }
 
+    /// The client for feeds (and for the photos of articles, which come from the same places),
+    /// with the `[ingest]` limits and allow-list.
+    pub fn for_settings(settings: &crate::config::IngestSettings) -> anyhow::Result<Fetcher> {
+        Fetcher::new(
+            Guard::new(settings.allow_private.clone()),
+            FetchLimits {
+                timeout: settings.timeout,
+                max_bytes: settings.max_bytes,
+                max_redirects: settings.max_redirects,
+                user_agent: settings.user_agent.clone(),
+            },
+        )
+    }
+
     /// Fetches `url` with the validators of the last fetch.
     pub async fn fetch(
         &self,

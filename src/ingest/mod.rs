@@ -23,8 +23,7 @@ use crate::app::{App, Reply, tr_args};
 use crate::config::IngestSettings;
 use crate::domain::{Platform, UserRef};
 use crate::store::{External, Ingested, NewArticle, Polled, SourceRecord};
-use fetch::{FetchLimits, Fetched, Fetcher};
-use guard::Guard;
+use fetch::{Fetched, Fetcher};
 use parse::{FeedItem, detect_language, fnv};
 use topics::TopicMatcher;
 
@@ -61,16 +60,7 @@ pub struct Ingestor {
 impl Ingestor {
     pub async fn new(app: &App) -> anyhow::Result<Ingestor> {
         let settings = app.settings().ingest.clone();
-        let fetcher = Fetcher::new(
-            Guard::new(settings.allow_private.clone()),
-            FetchLimits {
-                timeout: settings.timeout,
-                max_bytes: settings.max_bytes,
-                max_redirects: settings.max_redirects,
-                user_agent: settings.user_agent.clone(),
-            },
-        )
-        .context("building the feed HTTP client")?;
+        let fetcher = Fetcher::for_settings(&settings).context("building the feed HTTP client")?;
         let feeds = UserRef {
             platform: Platform::Console,
             native_id: "feeds".into(),

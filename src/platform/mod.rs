@@ -122,6 +122,15 @@ pub trait Outbound: Send + Sync {
     async fn delete(&self, to: &Destination, message_ids: &[String]) -> Result<(), SendError>;
 }
 
+/// Part `part` of a post's pieces, and whether it is the last.
+pub fn take_part<T>(mut pieces: Vec<T>, part: usize) -> Result<(T, bool), SendError> {
+    let count = pieces.len();
+    if part >= count {
+        return Err(SendError::Permanent(format!("no part {part} of {count}")));
+    }
+    Ok((pieces.swap_remove(part), part + 1 == count))
+}
+
 /// Sends every part of a post in turn: `send` for adapters whose posts may take several
 /// messages, each part one `send_part` call.
 pub async fn send_parts<O: Outbound + ?Sized>(

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use herald::app::commands::COMMANDS;
-use matrix_sdk::ruma::RoomId;
 
 use crate::feed_server::FeedServer;
 use crate::mx::{Herald, Person, Setup, What, body};
@@ -378,20 +377,6 @@ async fn a_restart_keeps_the_same_device_and_its_rooms() {
         .count();
     // The greeting and the answer to !help; nothing for the !topics sent while away.
     assert_eq!(answers, 2, "{:#?}", owner.seen());
-}
-
-impl Person {
-    /// Accepts an invite to `room`.
-    pub async fn room_join(&self, room: &RoomId) {
-        for _ in 0..100 {
-            if let Some(r) = self.client.get_room(room) {
-                r.join().await.unwrap();
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{} was never invited to {room}", self.id());
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

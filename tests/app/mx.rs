@@ -340,15 +340,32 @@ impl Person {
             .event_id
     }
 
+    /// Accepts an invite to `room`.
+    pub async fn room_join(&self, room: &RoomId) {
+        for _ in 0..100 {
+            if let Some(r) = self.client.get_room(room) {
+                r.join().await.unwrap();
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{} was never invited to {room}", self.id());
+    }
+
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 
     /// Waits for the first event satisfying `test`.
     pub async fn wait(&self, what: &str, test: impl Fn(&Seen) -> bool) -> Seen {
+        self.wait_after(0, what, test).await
+    }
+
+    /// Waits for the first event after the first `skip` satisfying `test`.
+    async fn wait_after(&self, skip: usize, what: &str, test: impl Fn(&Seen) -> bool) -> Seen {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
-            if let Some(found) = self.seen().into_iter().find(|s| test(s)) {
+            if let Some(found) = self.seen().into_iter().skip(skip).find(|s| test(s)) {
                 return found;
             }
             if tokio::time::Instant::now() > deadline {
@@ -358,7 +375,7 @@ impl Person {
         }
     }
 
-    /// A message from `sender` in `room` whose body contains `needle`, after `skip` events.
+    /// A message from `sender` in `room` whose body contains `needle`.
     pub async fn message_from(&self, sender: &str, room: &RoomId, needle: &str) -> Seen {
         self.wait(&format!("«{needle}» from {sender} in {room}"), |s| {
             s.room == room
@@ -372,17 +389,15 @@ impl Person {
     pub async fn ask(&self, herald: &str, room: &RoomId, text: &str, needle: &str) -> Seen {
         let before = self.seen().len();
         self.say(room, text).await;
-        self.wait(&format!("an answer to «{text}» with «{needle}»"), |s| {
-            s.room == room
-                && s.sender.as_str() == herald
-                && matches!(&s.what, What::Message { body, .. } if body.contains(needle))
-                && self
-                    .seen()
-                    .iter()
-                    .position(|x| x.event_id == s.event_id)
-                    .unwrap()
-                    >= before
-        })
+        self.wait_after(
+            before,
+            &format!("an answer to «{text}» with «{needle}»"),
+            |s| {
+                s.room == room
+                    && s.sender.as_str() == herald
+                    && matches!(&s.what, What::Message { body, .. } if body.contains(needle))
+            },
+        )
         .await
     }
 }

@@ -26,8 +26,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::App;
 use crate::config::MatrixSettings;
 use crate::domain::Platform;
-use crate::ingest::fetch::{FetchLimits, Fetcher};
-use crate::ingest::guard::Guard;
+use crate::ingest::fetch::Fetcher;
 use crate::platform::Outbound;
 
 /// What a started Matrix adapter hands to the rest of herald.
@@ -65,25 +64,12 @@ pub async fn start(
     inbound.listen();
     inbound.pending_invites().await;
     tasks.spawn(inbound.sync(first.next_batch, shutdown));
-    let outbound = outbound::MatrixOutbound::new(client, photo_fetcher(app)?);
+    let photos =
+        Fetcher::for_settings(&app.settings().ingest).context("building the photo HTTP client")?;
+    let outbound = outbound::MatrixOutbound::new(client, photos);
     tracing::info!(user = %settings.user_id, device = %device_id, "connected to Matrix");
     Ok(Started {
         outbound: Arc::new(outbound),
         device_id,
     })
-}
-
-/// Photos come from the same places as feeds, under the same guards.
-fn photo_fetcher(app: &App) -> anyhow::Result<Fetcher> {
-    let ingest = &app.settings().ingest;
-    Fetcher::new(
-        Guard::new(ingest.allow_private.clone()),
-        FetchLimits {
-            timeout: ingest.timeout,
-            max_bytes: ingest.max_bytes,
-            max_redirects: ingest.max_redirects,
-            user_agent: ingest.user_agent.clone(),
-        },
-    )
-    .context("building the photo HTTP client")
 }

@@ -21,7 +21,7 @@ use matrix_sdk::{Client, RoomState};
 
 use super::errors::{already_gone, classify, classify_http};
 use crate::ingest::fetch::{Fetched, Fetcher};
-use crate::platform::{Destination, Outbound, Part, Post, SendError, send_parts};
+use crate::platform::{Destination, Outbound, Part, Post, SendError, send_parts, take_part};
 use crate::render::matrix::{self as render, MatrixMessage};
 
 /// Photos kept in memory, so a fan-out to many rooms fetches each photo once.
@@ -239,18 +239,14 @@ impl Outbound for MatrixOutbound {
         part: usize,
     ) -> Result<Part, SendError> {
         let room = self.room(to)?;
-        let (mut pieces, style) = pieces(post)?;
-        let count = pieces.len();
-        if part >= count {
-            return Err(SendError::Permanent(format!("no part {part} of {count}")));
-        }
-        let piece = pieces.swap_remove(part);
+        let (pieces, style) = pieces(post)?;
+        let (piece, last) = take_part(pieces, part)?;
         let id = self
             .send_piece(&room, piece, style, txn(to, &format!("p{part}")))
             .await?;
         Ok(Part {
             ids: vec![id.to_string()],
-            last: part + 1 == count,
+            last,
         })
     }
 

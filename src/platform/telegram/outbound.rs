@@ -17,7 +17,7 @@ use super::Telegram;
 use super::errors::{already_deleted, classify, not_modified};
 use super::ids::Address;
 use crate::app::Button;
-use crate::platform::{Destination, Outbound, Part, Post, SendError, send_parts};
+use crate::platform::{Destination, Outbound, Part, Post, SendError, send_parts, take_part};
 use crate::render::{telegram as render, telegram_reply};
 
 /// Telegram allows 64 bytes of callback data; a longer command gets no button.
@@ -161,13 +161,7 @@ impl Outbound for TelegramOutbound {
         part: usize,
     ) -> Result<Part, SendError> {
         let address = address(to)?;
-        let mut pieces = pieces(post)?;
-        let count = pieces.len();
-        if part >= count {
-            return Err(SendError::Permanent(format!("no part {part} of {count}")));
-        }
-        let piece = pieces.swap_remove(part);
-        let last = part + 1 == count;
+        let (piece, last) = take_part(pieces(post)?, part)?;
         // Buttons go under the last message, where the reader finishes.
         let markup = if last {
             keyboard(post.reply.keyboard())
