@@ -2,7 +2,8 @@
 //! each call with the engine's clock, and plays scripted faults. No network, no framework.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -57,6 +58,9 @@ struct State {
 pub struct MemoryPlatform {
     clock: Clock,
     latency: Duration,
+    /// Calls now waiting out `latency`: tests with a held clock advance it only once a call
+    /// is really waiting, however slowly the database work before it ran.
+    waiting: Arc<AtomicUsize>,
     state: Mutex<State>,
 }
 
@@ -65,6 +69,7 @@ impl MemoryPlatform {
         MemoryPlatform {
             clock,
             latency: Duration::ZERO,
+            waiting: Arc::default(),
             state: Mutex::new(State::default()),
         }
     }
@@ -102,6 +107,11 @@ impl MemoryPlatform {
         self.state().chats.get(chat).cloned().unwrap_or_default()
     }
 
+    /// How many calls are waiting out the latency right now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.state().calls.clone()
     }
@@ -135,8 +145,19 @@ impl MemoryPlatform {
 
     async fn wait(&self) {
         if !self.latency.is_zero() {
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            let _done = Waiting(Arc::clone(&self.waiting));
             tokio::time::sleep(self.latency).await;
         }
+    }
+}
+
+/// Counts a call out of `waiting` when its wait ends or is abandoned (a timeout drops it).
+struct Waiting(Arc<AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -80,12 +80,37 @@ pub fn hold_clock() {
     });
 }
 
+/// Waits (in real time: the database works on its own threads) until `task` has ended.
+pub async fn until_finished<T>(task: &tokio::task::JoinHandle<T>, what: &str) {
+    let real = std::time::Instant::now();
+    while !task.is_finished() {
+        assert!(
+            real.elapsed() < Duration::from_secs(60),
+            "{what}: not in 60 s"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
 /// Advances tokio's (held) clock.
 pub async fn pass(d: Duration) {
     tokio::time::advance(d).await;
 }
 
 impl Harness {
+    /// Waits (in real time) until a call to the platform is waiting out its latency, so that
+    /// advancing the held clock lets exactly that call answer.
+    pub async fn until_waiting(&self) {
+        let real = std::time::Instant::now();
+        while self.platform.waiting() == 0 {
+            assert!(
+                real.elapsed() < Duration::from_secs(60),
+                "no send started in 60 s"
+            );
+            tokio::task::yield_now().await;
+        }
+    }
+
     /// Rebuilds the engine with a footnote glossary (as `main` passes the config's).
     pub fn set_glossary(&mut self, glossary: Vec<herald::domain::Footnote>) {
         let config = EngineConfig {
@@ -510,21 +535,11 @@ async fn a_graceful_stop_lets_a_send_in_flight_finish_within_the_grace_period() 
         Duration::from_secs(10),
     );
     let engine = stop_mid_send(&h).await;
-    // Time moves a second at a time (the send in flight may start its 2 s only now); the send
-    // finishes long before the 10 s grace period would end.
-    for _ in 0..5 {
-        pass(Duration::from_secs(1)).await;
-        tokio::task::yield_now().await;
-    }
-    // No more simulated time passes; the engine only needs real time for its database work.
-    let real = std::time::Instant::now();
-    while !engine.is_finished() && real.elapsed() < Duration::from_secs(20) {
-        tokio::task::yield_now().await;
-    }
-    assert!(
-        engine.is_finished(),
-        "the engine stopped once its send finished"
-    );
+    // Once the send is really waiting, its 2 s pass; the 10 s grace period is far off.
+    h.until_waiting().await;
+    // (A millisecond more: tokio rounds a timer's deadline up to its next millisecond.)
+    pass(Duration::from_millis(2_001)).await;
+    until_finished(&engine, "the engine stopped once its send finished").await;
     engine.await.unwrap().unwrap();
     assert_eq!(h.platform.delivered(), 1);
     assert!(
@@ -567,13 +582,10 @@ async fn a_platform_that_never_answers_counts_as_a_transient_failure() {
         let engine = Arc::clone(&h.engine);
         async move { engine.try_deliver_next().await.unwrap() }
     });
-    for _ in 0..600 {
-        if step.is_finished() {
-            break;
-        }
-        pass(Duration::from_secs(1)).await;
-        tokio::task::yield_now().await;
-    }
+    // Once the send is really waiting, the engine's send timeout (30 s) passes.
+    h.until_waiting().await;
+    pass(Duration::from_secs(31)).await;
+    until_finished(&step, "the send timed out").await;
     assert!(matches!(step.await.unwrap(), Outcome::Rescheduled { .. }));
     assert!(
         h.t.say("1", "/deliveries")
