@@ -17,6 +17,7 @@ use rust_i18n::t;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::delivery::gone::{Gone, chat_gone};
 use crate::domain::{ChatKind, Platform, Role};
 use crate::platform::Directory;
 use crate::store::{AuditEntry, AuditOutcome, ChatRecord, NewChat, Store, UserRecord};
@@ -205,17 +206,27 @@ impl App {
         Ok(())
     }
 
-    /// The platform says herald was removed from a chat (kicked, blocked): the chat is
-    /// deactivated and its queued deliveries kept as dead letters, listed in /deliveries.
+    /// The platform says herald was removed from a chat (kicked, blocked): handled as a send
+    /// that found the chat gone (see [`delivery::gone`]).
     pub async fn chat_left(
         &self,
         platform: Platform,
         native_id: &str,
         reason: &str,
     ) -> anyhow::Result<()> {
-        if let Some(chat) = self.store.chat_id(platform, native_id).await? {
+        if let Some(chat) = self.store.find_chat(platform, native_id).await? {
             tracing::warn!(chat = native_id, reason, "herald was removed from a chat");
-            self.store.chat_gone(chat, reason).await?;
+            let gone = Gone {
+                chat_id: chat.id,
+                platform,
+                native_id,
+                kind: chat.kind,
+                reason,
+            };
+            let owners = &self.settings().owners;
+            if chat_gone(&self.store, owners, &gone, self.clock.now_ms()).await? {
+                self.planned();
+            }
         }
         Ok(())
     }

@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::gone::{Gone, chat_gone};
 use super::{Engine, Outcome, backoff};
-use crate::app::{Reply, tr_args};
+use crate::app::Reply;
 use crate::platform::{Destination, Outbound, Post, SendError};
 use crate::render::{layout, post};
 use crate::store::{Action, ArticleRecord, Job};
@@ -173,25 +174,6 @@ impl Engine {
         }
     }
 
-    /// Queues a notice about a gone chat to every owner's and moderator's private chat.
-    async fn tell_moderators(&self, gone: &Job, reason: &str, now: i64) -> anyhow::Result<()> {
-        let what = format!("{}:{}", gone.platform, gone.native_id);
-        for (chat, language) in self.store.moderator_chats(&self.config.owners).await? {
-            if chat == gone.chat_id {
-                continue;
-            }
-            let text = tr_args(
-                "notice.chat_gone",
-                language.code(),
-                &[("chat", what.clone()), ("reason", reason.to_string())],
-            );
-            let payload = serde_json::to_string(&Reply::text(text))?;
-            self.store.enqueue_reply(chat, &payload, now).await?;
-        }
-        self.wake.notify_one();
-        Ok(())
-    }
-
     async fn settle(&self, job: &Job, result: Result<Done, SendError>) -> anyhow::Result<Outcome> {
         let (delivery, chat) = (job.id, job.chat_id);
         let now = self.clock.now_ms();
@@ -252,13 +234,17 @@ impl Engine {
                 Outcome::Rescheduled { delivery, chat }
             }
             Err(SendError::ChatGone(reason)) => {
-                tracing::warn!(
-                    chat,
-                    reason,
-                    "chat unreachable; deactivated and moderators notified"
-                );
-                self.store.chat_gone(chat, &reason).await?;
-                self.tell_moderators(job, &reason, now).await?;
+                tracing::warn!(chat, reason, "chat unreachable; deactivated");
+                let gone = Gone {
+                    chat_id: chat,
+                    platform: job.platform,
+                    native_id: &job.native_id,
+                    kind: job.kind,
+                    reason: &reason,
+                };
+                if chat_gone(&self.store, &self.config.owners, &gone, now).await? {
+                    self.wake.notify_one();
+                }
                 self.metrics.failed(job.platform);
                 Outcome::ChatGone { delivery, chat }
             }

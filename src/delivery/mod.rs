@@ -15,6 +15,7 @@
 mod backoff;
 pub mod digest;
 mod execute;
+pub mod gone;
 pub mod metrics;
 pub mod pacer;
 

@@ -390,14 +390,19 @@ impl Store {
     }
 
     /// The chat is unreachable: it is deactivated with the reason, its queued deliveries are
-    /// kept as dead letters (retryable if the chat comes back), and moderators get a notice.
-    pub async fn chat_gone(&self, chat_id: i64, reason: &str) -> sqlx::Result<()> {
+    /// kept as dead letters (retryable if the chat comes back), and /deliveries lists it.
+    /// Returns whether the chat was active until now.
+    pub async fn chat_gone(&self, chat_id: i64, reason: &str) -> sqlx::Result<bool> {
         let mut tx = self.write().await?;
-        sqlx::query("UPDATE chats SET active = 0, gone_reason = ?2 WHERE id = ?1")
-            .bind(chat_id)
-            .bind(reason)
-            .execute(&mut *tx)
-            .await?;
+        let was_active = sqlx::query(
+            "UPDATE chats SET active = 0, gone_reason = ?2 WHERE id = ?1 AND active = 1",
+        )
+        .bind(chat_id)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
         sqlx::query(
             "UPDATE deliveries SET state = 'dead', lease_until = NULL, last_error = 'chat gone: ' || ?2
              WHERE chat_id = ?1 AND state IN ('pending', 'held', 'sending')",
@@ -406,16 +411,18 @@ impl Store {
         .bind(reason)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO notices (at, chat_id, kind, detail) VALUES (?1, ?2, 'chat_gone', ?3)",
-        )
-        .bind(chrono::Utc::now())
-        .bind(chat_id)
-        .bind(reason)
-        .execute(&mut *tx)
-        .await?;
+        if was_active {
+            sqlx::query(
+                "INSERT INTO notices (at, chat_id, kind, detail) VALUES (?1, ?2, 'chat_gone', ?3)",
+            )
+            .bind(chrono::Utc::now())
+            .bind(chat_id)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(was_active)
     }
 
     /// The chat has a new platform id. If herald already knows a chat under the new id, the

@@ -415,23 +415,37 @@ async fn a_gone_chat_is_deactivated_with_its_reason_and_moderators_are_told() {
     let h = telegram().await;
     h.t.say("10", "/subscribe all").await;
     h.t.say("11", "/subscribe all").await;
+    h.t.say_in("-300", ChatKind::Group, "1", "/subscribe all")
+        .await;
     h.platform.fail_always(
         "10",
         SendError::ChatGone("Forbidden: bot was blocked by the user".into()),
     );
+    h.platform.fail_always(
+        "-300",
+        SendError::ChatGone("Forbidden: bot was kicked from the group chat".into()),
+    );
     h.post("First", "").await;
     h.drain().await;
     let told = h.texts("1");
-    assert_eq!(told.len(), 1, "the owner is told once: {told:?}");
+    assert_eq!(
+        told.len(),
+        1,
+        "the owner is told once, of the group and not of a reader who blocked herald: {told:?}"
+    );
     assert!(
         told[0].starts_with(
-            "herald can no longer post to telegram:10 (Forbidden: bot was blocked by the user)"
+            "herald can no longer post to telegram:-300 (Forbidden: bot was kicked from the group chat)"
         ),
         "{told:?}"
     );
     let summary = h.t.say("1", "/deliveries").await;
     assert!(
         summary.contains("chat_gone · telegram:10 · Forbidden: bot was blocked by the user"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("chat_gone · telegram:-300 · Forbidden: bot was kicked"),
         "{summary}"
     );
     h.post("Second", "").await;
