@@ -206,6 +206,12 @@ impl App {
         Ok(())
     }
 
+    /// The platform ids of the chats herald believes it can post to, so an adapter can check
+    /// them against what the platform says after a restart.
+    pub async fn active_chats(&self, platform: Platform) -> anyhow::Result<Vec<String>> {
+        Ok(self.store.active_chats(platform).await?)
+    }
+
     /// The platform says herald was removed from a chat (kicked, blocked): handled as a send
     /// that found the chat gone (see [`delivery::gone`]).
     pub async fn chat_left(

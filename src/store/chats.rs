@@ -150,6 +150,14 @@ impl Store {
         Ok(())
     }
 
+    /// The platform ids of the chats herald believes it can post to.
+    pub async fn active_chats(&self, platform: Platform) -> sqlx::Result<Vec<String>> {
+        sqlx::query_scalar("SELECT native_id FROM chats WHERE platform = ?1 AND active = 1")
+            .bind(platform.as_str())
+            .fetch_all(&self.pool)
+            .await
+    }
+
     /// The groups and channels of a platform, with whether each is active and why not.
     pub async fn shared_chats(
         &self,

@@ -358,16 +358,30 @@ async fn a_restart_keeps_the_same_device_and_its_rooms() {
     let herald = Herald::start(setup_for(&owner)).await;
     let h = herald.id().to_string();
     let room = desk(&owner, &herald, true).await;
+    let lobby = owner.create_room("Lobby", false, &[&h]).await;
+    owner.message_from(&h, &lobby, "Welcome").await;
     let device = herald.device_id.clone();
     let devices = crate::mx::device_count(&h).await;
 
     let (account, dir) = herald.stop().await;
     // Written while herald is away: not answered late after the restart.
     owner.say(&room, "!topics").await;
+    // Removed while herald is away: noticed at the restart, not at the next article.
+    owner
+        .room(&lobby)
+        .kick_user(h.as_str().try_into().unwrap(), Some("closed for the night"))
+        .await
+        .unwrap();
     let herald = Herald::run(account, dir, setup_for(&owner)).await;
     assert_eq!(herald.device_id, device);
     assert_eq!(crate::mx::device_count(&h).await, devices, "no new login");
     owner.ask(&h, &room, "!help", "Commands").await;
+    let listed = owner.ask(&h, &room, "!channel list", "Lobby").await;
+    assert!(
+        body(&listed).contains("unreachable") && body(&listed).contains("closed for the night"),
+        "{}",
+        body(&listed)
+    );
     let answers = owner
         .seen()
         .iter()
@@ -375,8 +389,9 @@ async fn a_restart_keeps_the_same_device_and_its_rooms() {
             s.sender.as_str() == h && s.room == room && matches!(s.what, What::Message { .. })
         })
         .count();
-    // The greeting and the answer to !help; nothing for the !topics sent while away.
-    assert_eq!(answers, 2, "{:#?}", owner.seen());
+    // The greeting, the answers to !help and !channel list; nothing for the !topics sent
+    // while away.
+    assert_eq!(answers, 3, "{:#?}", owner.seen());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

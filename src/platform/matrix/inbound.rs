@@ -16,7 +16,7 @@ use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation,
 };
 use matrix_sdk::ruma::events::room::tombstone::OriginalSyncRoomTombstoneEvent;
-use matrix_sdk::ruma::{OwnedUserId, RoomOrAliasId, UserId};
+use matrix_sdk::ruma::{OwnedUserId, RoomId, RoomOrAliasId, UserId};
 use matrix_sdk::{Client, RoomState};
 use rust_i18n::t;
 use tokio_util::sync::CancellationToken;
@@ -24,6 +24,12 @@ use tokio_util::sync::CancellationToken;
 use crate::app::{App, ChatInfo, Invocation, Sender};
 use crate::config::MatrixSettings;
 use crate::domain::{ChatKind, Platform};
+
+/// Why herald is out of a room, as /channel list and the moderators' notice show it.
+fn left_reason(membership: &MembershipState, by: &UserId, reason: Option<&str>) -> String {
+    let reason = reason.map(|r| format!(": {r}")).unwrap_or_default();
+    format!("{membership} by {by}{reason}")
+}
 
 /// How long one sync waits for news.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(10);
@@ -208,17 +214,7 @@ impl Inbound {
         if !matches!(membership, MembershipState::Leave | MembershipState::Ban) {
             return;
         }
-        let reason = format!(
-            "{} by {}{}",
-            membership,
-            event.sender,
-            event
-                .content
-                .reason
-                .as_deref()
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default()
-        );
+        let reason = left_reason(membership, &event.sender, event.content.reason.as_deref());
         if let Err(error) = self
             .app
             .chat_left(Platform::Matrix, room.room_id().as_str(), &reason)
@@ -226,6 +222,35 @@ impl Inbound {
         {
             tracing::error!(room = %room.room_id(), error = format!("{error:#}"), "could not record leaving a room");
         }
+    }
+
+    /// Rooms herald was removed from while it was stopped: the first sync (whose events are not
+    /// acted upon) brought the news, so every room herald believes active is checked against
+    /// it and the lost ones are handled as a removal seen live.
+    pub async fn rooms_lost_while_away(&self) -> anyhow::Result<()> {
+        for id in self.app.active_chats(Platform::Matrix).await? {
+            let Ok(room_id) = RoomId::parse(&id) else {
+                tracing::warn!(room = id, "a stored Matrix room id is not valid; skipped");
+                continue;
+            };
+            let room = self.client.get_room(&room_id);
+            if room
+                .as_ref()
+                .is_some_and(|r| r.state() == RoomState::Joined)
+            {
+                continue;
+            }
+            let member = match &room {
+                Some(room) => room.get_member_no_sync(&self.me).await.ok().flatten(),
+                None => None,
+            };
+            let reason = match member.as_ref().map(|m| m.event()) {
+                Some(event) => left_reason(event.membership(), event.sender(), event.reason()),
+                None => "herald is no longer in the room".to_string(),
+            };
+            self.app.chat_left(Platform::Matrix, &id, &reason).await?;
+        }
+        Ok(())
     }
 
     /// The room was upgraded: herald joins the new room and the chat follows it there.

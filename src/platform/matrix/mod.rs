@@ -38,7 +38,8 @@ pub struct Started {
 }
 
 /// Signs in (or restores the session), syncs once to skip what happened while herald was
-/// away, then acts on pending invites and starts the sync loop in `tasks`.
+/// away (rooms lost meanwhile are still deactivated), then acts on pending invites and starts
+/// the sync loop in `tasks`.
 pub async fn start(
     app: &App,
     settings: &MatrixSettings,
@@ -61,6 +62,7 @@ pub async fn start(
         }),
     );
     let inbound = inbound::Inbound::new(client.clone(), app.clone(), settings.clone())?;
+    inbound.rooms_lost_while_away().await?;
     inbound.listen();
     inbound.pending_invites().await;
     tasks.spawn(inbound.sync(first.next_batch, shutdown));
