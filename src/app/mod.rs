@@ -206,6 +206,28 @@ impl App {
         Ok(())
     }
 
+    /// A user wrote a command in their one-to-one room with herald: notices for moderators go
+    /// there (Matrix has no private chats of its own).
+    pub async fn direct_room(
+        &self,
+        platform: Platform,
+        user: &str,
+        native_id: &str,
+    ) -> anyhow::Result<()> {
+        if let Some(chat) = self.store.chat_id(platform, native_id).await? {
+            self.store.set_notice_chat(platform, user, chat).await?;
+        }
+        Ok(())
+    }
+
+    /// Someone else joined a room: if it was a moderator's direct room, notices stop going there.
+    pub async fn room_shared(&self, platform: Platform, native_id: &str) -> anyhow::Result<()> {
+        if let Some(chat) = self.store.chat_id(platform, native_id).await? {
+            self.store.forget_notice_chat(chat).await?;
+        }
+        Ok(())
+    }
+
     /// The platform ids of the chats herald believes it can post to, so an adapter can check
     /// them against what the platform says after a restart.
     pub async fn active_chats(&self, platform: Platform) -> anyhow::Result<Vec<String>> {

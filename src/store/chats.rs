@@ -69,31 +69,67 @@ impl Store {
         chat_from_row(&row)
     }
 
-    /// The active private chats of stored moderators and of `owners`, with their languages:
-    /// where herald tells the people in charge about trouble.
+    /// The active private chats (or notice rooms) of stored moderators and of `owners`, with
+    /// their languages: where herald tells the people in charge about trouble.
     pub async fn moderator_chats(&self, owners: &[UserRef]) -> sqlx::Result<Vec<(i64, Language)>> {
+        // A private chat has the user's own id (Telegram); a notice room is recorded (Matrix).
         let mut chats: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT c.id, c.language FROM chats c
-             JOIN users u ON u.platform = c.platform AND u.native_id = c.native_id
+            "SELECT DISTINCT c.id, c.language FROM users u
              JOIN user_roles r ON r.user_id = u.id
-             WHERE r.role = 'moderator' AND c.kind = 'private' AND c.active = 1",
+             JOIN chats c ON c.id = u.notice_chat_id
+                  OR (c.platform = u.platform AND c.native_id = u.native_id AND c.kind = 'private')
+             WHERE r.role = 'moderator' AND c.active = 1",
         )
         .fetch_all(&self.pool)
         .await?;
         for owner in owners {
-            let chat: Option<(i64, String)> = sqlx::query_as(
-                "SELECT id, language FROM chats WHERE platform = ?1 AND native_id = ?2 AND kind = 'private' AND active = 1",
+            let found: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT id, language FROM chats WHERE active = 1
+                 AND ((platform = ?1 AND native_id = ?2 AND kind = 'private')
+                      OR id = (SELECT notice_chat_id FROM users WHERE platform = ?1 AND native_id = ?2))",
             )
             .bind(owner.platform.as_str())
             .bind(&owner.native_id)
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await?;
-            chats.extend(chat.filter(|c| !chats.iter().any(|known| known.0 == c.0)));
+            for chat in found {
+                if !chats.iter().any(|known| known.0 == chat.0) {
+                    chats.push(chat);
+                }
+            }
         }
         Ok(chats
             .into_iter()
             .map(|(id, language)| (id, Language::parse(&language).unwrap_or(Language::En)))
             .collect())
+    }
+
+    /// Records a user's one-to-one room with herald as where their notices go.
+    pub async fn set_notice_chat(
+        &self,
+        platform: Platform,
+        user: &str,
+        chat_id: i64,
+    ) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE users SET notice_chat_id = ?3
+             WHERE platform = ?1 AND native_id = ?2 AND notice_chat_id IS NOT ?3",
+        )
+        .bind(platform.as_str())
+        .bind(user)
+        .bind(chat_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The room is no longer one-to-one: notices would be overheard there, so none go to it.
+    pub async fn forget_notice_chat(&self, chat_id: i64) -> sqlx::Result<()> {
+        sqlx::query("UPDATE users SET notice_chat_id = NULL WHERE notice_chat_id = ?1")
+            .bind(chat_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// herald's id for a platform chat, if it knows the chat.

@@ -324,7 +324,7 @@ async fn an_encrypted_room_receives_articles_its_reader_can_decrypt() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kick_deactivates_the_room() {
+async fn a_kick_deactivates_the_room_and_the_owner_hears_of_it_in_their_direct_chat() {
     let owner = Person::new("owner").await;
     let herald = Herald::start(setup_for(&owner)).await;
     let h = herald.id();
@@ -333,11 +333,23 @@ async fn a_kick_deactivates_the_room() {
     owner.message_from(h, &lobby, "Welcome").await;
     owner.ask(h, &lobby, "!subscribe all", "Subscribed").await;
 
+    // The owner's direct chat with herald: where herald tells them about trouble.
+    let direct = owner.create_dm(h).await;
+    owner.message_from(h, &direct, "Welcome").await;
+    owner.ask(h, &direct, "!help", "Commands").await;
+
     owner
         .room(&lobby)
         .kick_user(h.try_into().unwrap(), Some("no bots here"))
         .await
         .unwrap();
+    owner
+        .message_from(
+            h,
+            &direct,
+            &format!("herald can no longer post to matrix:{lobby}"),
+        )
+        .await;
     let mut listed = String::new();
     for _ in 0..40 {
         listed = body(&owner.ask(h, &desk_room, "!channel list", "Lobby").await).to_string();
@@ -350,6 +362,28 @@ async fn a_kick_deactivates_the_room() {
         listed.contains("unreachable") && listed.contains("no bots here"),
         "{listed}"
     );
+
+    // A third member in the direct room: notices stop going there (they would be overheard).
+    let notice_rooms = || async {
+        let owners = &herald.app.settings().owners;
+        herald.app.store().moderator_chats(owners).await.unwrap()
+    };
+    assert_eq!(notice_rooms().await.len(), 1);
+    let guest = Person::new("guest").await;
+    owner
+        .room(&direct)
+        .invite_user_by_id(guest.id().try_into().unwrap())
+        .await
+        .unwrap();
+    guest.room_join(&direct).await;
+    let real = std::time::Instant::now();
+    while !notice_rooms().await.is_empty() {
+        assert!(
+            real.elapsed() < Duration::from_secs(30),
+            "the shared room is still a notice room"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -164,3 +164,44 @@ async fn every_privileged_command_is_audited_with_its_outcome() {
         ]
     );
 }
+
+/// Matrix has no private chats: a moderator's one-to-one room with herald (as the adapter
+/// reports it) is where they hear of trouble, until someone else joins it.
+#[tokio::test]
+async fn a_moderators_direct_room_receives_their_notices_until_it_grows() {
+    use herald::domain::{ChatKind, Platform};
+    use herald::platform::SendError;
+
+    let h = crate::delivery::telegram().await;
+    h.t.say("1", "/grant telegram:60 moderator").await;
+    h.t.say_in("-600", ChatKind::Group, "60", "/help").await;
+    let app = &h.t.app;
+    app.direct_room(Platform::Telegram, "60", "-600")
+        .await
+        .unwrap();
+    let gone = |group: &str| {
+        h.platform
+            .fail_always(group, SendError::ChatGone("kicked".into()))
+    };
+    h.t.say_in("-300", ChatKind::Group, "1", "/subscribe all")
+        .await;
+    gone("-300");
+    h.post("First", "").await;
+    h.drain().await;
+    let told = h.texts("-600");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].starts_with("herald can no longer post to telegram:-300 (kicked)"),
+        "{told:?}"
+    );
+
+    // Someone else joined: the room is no longer direct, and notices stop going there.
+    app.room_shared(Platform::Telegram, "-600").await.unwrap();
+    h.t.say_in("-301", ChatKind::Group, "1", "/subscribe all")
+        .await;
+    gone("-301");
+    h.post("Second", "").await;
+    h.drain().await;
+    assert_eq!(h.texts("-600").len(), 1, "{:?}", h.texts("-600"));
+    assert_eq!(h.texts("1").len(), 2, "the owner is told of both groups");
+}

@@ -326,6 +326,17 @@ impl Person {
             .to_owned()
     }
 
+    /// Opens a direct chat with `user`, as clients do (marked direct, encrypted).
+    pub async fn create_dm(&self, user: &str) -> OwnedRoomId {
+        let user: OwnedUserId = user.parse().unwrap();
+        self.client
+            .create_dm(&user)
+            .await
+            .unwrap()
+            .room_id()
+            .to_owned()
+    }
+
     pub fn room(&self, id: &RoomId) -> Room {
         self.client.get_room(id).expect("a room this person is in")
     }

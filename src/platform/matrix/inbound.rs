@@ -17,7 +17,7 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use matrix_sdk::ruma::events::room::tombstone::OriginalSyncRoomTombstoneEvent;
 use matrix_sdk::ruma::{OwnedUserId, RoomId, RoomOrAliasId, UserId};
-use matrix_sdk::{Client, RoomState};
+use matrix_sdk::{Client, RoomMemberships, RoomState};
 use rust_i18n::t;
 use tokio_util::sync::CancellationToken;
 
@@ -29,6 +29,23 @@ use crate::domain::{ChatKind, Platform};
 fn left_reason(membership: &MembershipState, by: &UserId, reason: Option<&str>) -> String {
     let reason = reason.map(|r| format!(": {r}")).unwrap_or_default();
     format!("{membership} by {by}{reason}")
+}
+
+/// Whether the room is `user`'s direct chat with herald: marked direct (the SDK marks a room
+/// joined by a direct invite) with them as the other side, and nobody else in it.
+async fn is_direct_with(room: &Room, user: &UserId) -> bool {
+    let targets = room.direct_targets();
+    targets.len() == 1
+        && targets.iter().any(|t| t.as_user_id() == Some(user))
+        && joined(room).await <= 2
+}
+
+/// Members joined, as far as the synced state tells (Synapse's sync carries no member counts
+/// unless members are lazy-loaded, so they are counted from the stored member events).
+async fn joined(room: &Room) -> usize {
+    room.members_no_sync(RoomMemberships::JOIN)
+        .await
+        .map_or(usize::MAX, |members| members.len())
 }
 
 /// How long one sync waits for news.
@@ -131,6 +148,18 @@ impl Inbound {
         if let Err(error) = self.app.submit(&invocation).await {
             tracing::error!(room = %room.room_id(), error = format!("{error:#}"), "could not answer a command");
         }
+        if is_direct_with(&room, &event.sender).await
+            && let Err(error) = self
+                .app
+                .direct_room(
+                    Platform::Matrix,
+                    event.sender.as_str(),
+                    room.room_id().as_str(),
+                )
+                .await
+        {
+            tracing::error!(room = %room.room_id(), error = format!("{error:#}"), "could not record a direct room");
+        }
     }
 
     /// An invite for herald: joined (in the background, since the homeserver may not be ready
@@ -205,9 +234,11 @@ impl Inbound {
         Ok(())
     }
 
-    /// herald kicked, banned or otherwise out of a room: the room is deactivated.
+    /// herald kicked, banned or otherwise out of a room: the room is deactivated. Another
+    /// member's change may end a direct room.
     async fn membership(&self, event: OriginalSyncRoomMemberEvent, room: Room) {
         if event.state_key != self.me {
+            self.member_changed(&event, &room).await;
             return;
         }
         let membership = &event.content.membership;
@@ -221,6 +252,20 @@ impl Inbound {
             .await
         {
             tracing::error!(room = %room.room_id(), error = format!("{error:#}"), "could not record leaving a room");
+        }
+    }
+
+    /// A third member joined a room: no longer anyone's direct room for notices.
+    async fn member_changed(&self, event: &OriginalSyncRoomMemberEvent, room: &Room) {
+        if event.content.membership != MembershipState::Join || joined(room).await <= 2 {
+            return;
+        }
+        if let Err(error) = self
+            .app
+            .room_shared(Platform::Matrix, room.room_id().as_str())
+            .await
+        {
+            tracing::error!(room = %room.room_id(), error = format!("{error:#}"), "could not record a room's new member");
         }
     }
 
