@@ -17,8 +17,8 @@ pub struct Gone<'a> {
 /// Deactivates the chat (its queue kept as dead letters, a notice in /deliveries) and, when a
 /// group, channel or room was lost, queues a message to every owner's and moderator's private
 /// chat. A reader blocking herald is not news for moderators — a large audience would bury
-/// them in such messages — so it only shows in /deliveries. Returns whether anyone was told;
-/// a chat already inactive tells no one again.
+/// them in such messages — so it only shows in /deliveries. Returns whether notices were
+/// queued (the engine should wake for them); a chat already inactive tells no one again.
 pub async fn chat_gone(
     store: &Store,
     owners: &[UserRef],
