@@ -227,7 +227,7 @@ impl Ingestor {
             .collect();
         let mut items = feed.items;
         // Newest first, so a new source's backlog limit keeps the newest.
-        items.sort_by(|a, b| b.published.cmp(&a.published));
+        items.sort_by_key(|item| std::cmp::Reverse(item.published));
         let origin = format!("source:{}", source.id);
         // The source's legal label profile, else the newsroom's default label.
         let newsroom = &self.app.settings().newsroom;

@@ -172,7 +172,7 @@ where
 }
 
 fn is_multiline(text: &str) -> bool {
-    let name = text.trim_start().split_whitespace().next().unwrap_or("");
+    let name = text.split_whitespace().next().unwrap_or("");
     matches!(name, "/post" | "/edit")
 }
 

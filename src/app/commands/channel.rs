@@ -155,12 +155,11 @@ async fn known(ctx: &Ctx<'_>, reference: &str) -> Result<ChatRecord, CommandErro
     if let Some(chat) = ctx.store().find_chat(platform, reference).await? {
         return Ok(chat);
     }
-    if let Some(directory) = ctx.app.directory(platform) {
-        if let Ok(found) = directory.find_chat(reference).await {
-            if let Some(chat) = ctx.store().find_chat(platform, &found.native_id).await? {
-                return Ok(chat);
-            }
-        }
+    if let Some(directory) = ctx.app.directory(platform)
+        && let Ok(found) = directory.find_chat(reference).await
+        && let Some(chat) = ctx.store().find_chat(platform, &found.native_id).await?
+    {
+        return Ok(chat);
     }
     Err(CommandError::UnknownChat(
         reference.chars().take(64).collect(),
