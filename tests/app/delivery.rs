@@ -80,10 +80,11 @@ pub fn hold_clock() {
     });
 }
 
-/// Waits (in real time: the database works on its own threads) until `task` has ended.
-pub async fn until_finished<T>(task: &tokio::task::JoinHandle<T>, what: &str) {
+/// Waits in real time (the database works on its own threads, whatever tokio's clock does)
+/// until `done` holds; fails after 60 s rather than hang.
+pub async fn until(what: &str, done: impl Fn() -> bool) {
     let real = std::time::Instant::now();
-    while !task.is_finished() {
+    while !done() {
         assert!(
             real.elapsed() < Duration::from_secs(60),
             "{what}: not in 60 s"
@@ -98,17 +99,10 @@ pub async fn pass(d: Duration) {
 }
 
 impl Harness {
-    /// Waits (in real time) until a call to the platform is waiting out its latency, so that
-    /// advancing the held clock lets exactly that call answer.
+    /// Waits until a call to the platform is waiting out its latency, so that advancing the
+    /// held clock lets exactly that call answer.
     pub async fn until_waiting(&self) {
-        let real = std::time::Instant::now();
-        while self.platform.waiting() == 0 {
-            assert!(
-                real.elapsed() < Duration::from_secs(60),
-                "no send started in 60 s"
-            );
-            tokio::task::yield_now().await;
-        }
+        until("a send to start", || self.platform.waiting() > 0).await;
     }
 
     /// Rebuilds the engine with a footnote glossary (as `main` passes the config's).
@@ -553,7 +547,10 @@ async fn a_graceful_stop_lets_a_send_in_flight_finish_within_the_grace_period() 
     h.until_waiting().await;
     // (A millisecond more: tokio rounds a timer's deadline up to its next millisecond.)
     pass(Duration::from_millis(2_001)).await;
-    until_finished(&engine, "the engine stopped once its send finished").await;
+    until("the engine to stop once its send finished", || {
+        engine.is_finished()
+    })
+    .await;
     engine.await.unwrap().unwrap();
     assert_eq!(h.platform.delivered(), 1);
     assert!(
@@ -599,7 +596,7 @@ async fn a_platform_that_never_answers_counts_as_a_transient_failure() {
     // Once the send is really waiting, the engine's send timeout (30 s) passes.
     h.until_waiting().await;
     pass(Duration::from_secs(31)).await;
-    until_finished(&step, "the send timed out").await;
+    until("the send to time out", || step.is_finished()).await;
     assert!(matches!(step.await.unwrap(), Outcome::Rescheduled { .. }));
     assert!(
         h.t.say("1", "/deliveries")
