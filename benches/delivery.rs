@@ -9,18 +9,39 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use herald::app::{App, ChatInfo, Invocation, Sender};
+use herald::application::{Application, Options};
+use herald::clock::Clock;
 use herald::config::Settings;
-use herald::delivery::{Engine, EngineConfig, Metrics, RatePolicy};
+use herald::delivery::{Engine, EngineConfig, Outbound, RatePolicy};
 use herald::domain::{ChatKind, Language, Platform};
 use herald::platform::memory::{CallKind, MemoryPlatform};
 use herald::store::NewArticle;
 use tokio_util::sync::CancellationToken;
 
-async fn fresh_app() -> anyhow::Result<(App, tempfile::TempDir)> {
+/// herald as `herald run` builds it, on a fresh database, with `platform` as Telegram under
+/// `policy`; the engine's loop is left to the benchmark (`run_until`).
+async fn fresh_herald(
+    clock: Clock,
+    platform: Arc<MemoryPlatform>,
+    policy: RatePolicy,
+    concurrency: usize,
+) -> anyhow::Result<(Application, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
-    let settings = Settings::for_tests(dir.path(), &["telegram:1"])?;
-    Ok((App::build(settings).await?, dir))
+    let mut settings = Settings::for_tests(dir.path(), &["telegram:1"])?;
+    settings.delivery = EngineConfig {
+        concurrency,
+        ..EngineConfig::default()
+    };
+    let options = Options {
+        platforms: vec![(Platform::Telegram, platform as Arc<dyn Outbound>, policy)],
+        workers: false,
+        clock,
+        ..Options::default()
+    };
+    let herald = Application::build_with(settings, options, CancellationToken::new()).await?;
+    Ok((herald, dir))
 }
 
 /// `user` writes `text` in their chat of the given kind.
@@ -57,33 +78,8 @@ fn article(title: &str) -> NewArticle {
     NewArticle {
         lead: "A lead of ordinary length for a regional news item.".into(),
         url: Some("https://news.example.org/1".into()),
-        ..NewArticle::text(title, "", Language::En, Vec::new())
+        ..NewArticle::text(title, "", Language::En, Vec::new(), Utc::now())
     }
-}
-
-fn engine(
-    app: &App,
-    platform: Arc<MemoryPlatform>,
-    policy: RatePolicy,
-    concurrency: usize,
-) -> Arc<Engine> {
-    let config = EngineConfig {
-        concurrency,
-        ..EngineConfig::default()
-    };
-    let platforms = vec![(
-        Platform::Telegram,
-        platform as Arc<dyn herald::platform::Outbound>,
-        policy,
-    )];
-    Arc::new(Engine::new(
-        app.store().clone(),
-        platforms,
-        app.clock(),
-        config,
-        Arc::new(Metrics::new()),
-        app.wake(),
-    ))
 }
 
 /// Runs the engine until `done` says so (checked every 50 ms) or `limit` passes.
@@ -115,24 +111,24 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(100_000);
 
     // 1. Planning: one article, `chats` subscribers, one transaction.
-    let (app, _dir) = fresh_app().await?;
+    let clock = Clock::system();
+    let platform = Arc::new(MemoryPlatform::new(clock));
+    let (herald, _dir) =
+        fresh_herald(clock, Arc::clone(&platform), RatePolicy::unlimited(), 16).await?;
+    let app = herald.app().clone();
     println!("subscribing {chats} chats...");
     subscribers(&app, chats, ChatKind::Private, 1_000_000).await;
     let started = Instant::now();
-    let (_, planned) = app
-        .store()
-        .insert_article(&article("Planning benchmark"), app.clock().now_ms())
-        .await?;
+    let (_, planned) = app.publish(&article("Planning benchmark")).await?;
     println!(
         "plan: {planned} deliveries for one article in {:.3} s (goal <= 0.5 s)",
         started.elapsed().as_secs_f64()
     );
 
     // 2. Throughput to a no-op platform, limits lifted.
-    let platform = Arc::new(MemoryPlatform::new(app.clock()));
     let total = planned as usize;
     let watch = Arc::clone(&platform);
-    let engine_fast = engine(&app, Arc::clone(&platform), RatePolicy::unlimited(), 16);
+    let engine_fast = Arc::clone(herald.engine());
     let took = run_until(engine_fast, Duration::from_secs(600), move || {
         watch.delivered() >= total
     })
@@ -143,24 +139,22 @@ async fn main() -> anyhow::Result<()> {
         took.as_secs_f64(),
         sent as f64 / took.as_secs_f64()
     );
-    drop(app);
+    herald.stop().await?;
 
     // 3. Telegram's policy: 2,000 private chats and 20 groups, 50 ms latency on every call,
     //    20 s of real time; meanwhile 40 subscribers send a command, one every 400 ms.
-    let (app, _dir) = fresh_app().await?;
+    let clock = Clock::system();
+    let platform = Arc::new(MemoryPlatform::new(clock).with_latency(Duration::from_millis(50)));
+    let (herald, _dir) =
+        fresh_herald(clock, Arc::clone(&platform), RatePolicy::telegram(), 8).await?;
+    let app = herald.app().clone();
     subscribers(&app, 2_000, ChatKind::Private, 1).await;
     subscribers(&app, 20, ChatKind::Group, -1_000_000).await;
     for n in 0..3 {
-        app.store()
-            .insert_article(
-                &article(&format!("Rate benchmark {n}")),
-                app.clock().now_ms(),
-            )
+        app.publish(&article(&format!("Rate benchmark {n}")))
             .await?;
     }
-    let platform =
-        Arc::new(MemoryPlatform::new(app.clock()).with_latency(Duration::from_millis(50)));
-    let broadcast = engine(&app, Arc::clone(&platform), RatePolicy::telegram(), 8);
+    let broadcast = Arc::clone(herald.engine());
     let broadcast = tokio::spawn(run_until(broadcast, Duration::from_secs(20), || false));
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mut asked = Vec::new();

@@ -11,8 +11,8 @@ use axum::extract::Path;
 use axum::routing::get;
 use herald::app::App;
 use herald::config::Settings;
+use herald::domain::Network;
 use herald::ingest::Ingestor;
-use herald::ingest::guard::Network;
 use herald::store::NewSource;
 
 fn env(name: &str, default: usize) -> usize {

@@ -189,7 +189,7 @@ async fn main() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| dir.path().to_path_buf())
         .join("bench.db");
-    let store = Store::open(&path).await?;
+    let store = Store::open(&path, herald::clock::Clock::system()).await?;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let ru = Vocabulary::new(&mut rng, SYLLABLES_RU, RU, 50_000);
     let en = Vocabulary::new(&mut rng, SYLLABLES_EN, EN, 50_000);

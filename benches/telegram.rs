@@ -8,26 +8,26 @@
 //! them), the 429s the simulator answered, the requests that came during a retry_after, and
 //! the lost and duplicated deliveries, counted per chat from what each chat shows.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use herald::app::{App, ChatInfo, Invocation, Sender};
+use herald::application::{Application, Options};
 use herald::config::{Settings, TelegramMode, TelegramSettings};
-use herald::delivery::{Engine, EngineConfig, Metrics};
 use herald::domain::{ChatKind, Language, Platform, TopicName, TopicSlug};
 use herald::store::NewArticle;
 use tgsim::state::Faults;
 use tgsim::{Kind, Limits, Simulator};
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 const TOKEN: &str = "1:BENCH";
 
 struct Bench {
     sim: Simulator,
+    /// herald's use cases (of the running herald, once started).
     app: App,
-    shutdown: CancellationToken,
-    tasks: JoinSet<anyhow::Result<()>>,
+    herald: Option<Application>,
+    /// With Telegram on; herald is first built without it, to set the newsroom up.
+    settings: Settings,
     _dir: tempfile::TempDir,
 }
 
@@ -42,7 +42,17 @@ impl Bench {
             mode: TelegramMode::Polling,
             register_commands: false,
         });
-        let app = App::build(settings).await?;
+        // Set up without the adapter, then start as `herald run` would (see `start`).
+        let setup = Settings {
+            telegram: None,
+            ..settings.clone()
+        };
+        let options = Options {
+            workers: false,
+            ..Options::default()
+        };
+        let herald = Application::build_with(setup, options, CancellationToken::new()).await?;
+        let app = herald.app().clone();
         for slug in ["private", "groups"] {
             let name = TopicName::parse(slug).expect("a name");
             let slug = TopicSlug::parse(slug).expect("a slug");
@@ -51,8 +61,8 @@ impl Bench {
         Ok(Bench {
             sim,
             app,
-            shutdown: CancellationToken::new(),
-            tasks: JoinSet::new(),
+            herald: Some(herald),
+            settings,
             _dir: dir,
         })
     }
@@ -84,30 +94,15 @@ impl Bench {
         Ok(())
     }
 
-    /// Starts the adapter (polling) and the engine, as `herald run` does.
+    /// Starts herald as `herald run` does (the adapter polling, the engine running) on the
+    /// database set up so far.
     async fn start(&mut self) -> anyhow::Result<()> {
-        let settings = self.app.settings().clone();
-        let limits = settings.telegram_limits;
-        let started = herald::platform::telegram::start(
-            &self.app,
-            settings.telegram.as_ref().expect("configured"),
-            limits,
-            &mut self.tasks,
-            self.shutdown.clone(),
-        )
-        .await?;
-        let engine = Arc::new(Engine::new(
-            self.app.store().clone(),
-            vec![(Platform::Telegram, started.outbound, limits)],
-            self.app.clock(),
-            EngineConfig {
-                owners: settings.owners.clone(),
-                ..settings.delivery.clone()
-            },
-            Arc::new(Metrics::new()),
-            self.app.wake(),
-        ));
-        self.tasks.spawn(engine.run(self.shutdown.clone()));
+        if let Some(setup) = self.herald.take() {
+            setup.stop().await?;
+        }
+        let herald = Application::build(self.settings.clone(), CancellationToken::new()).await?;
+        self.app = herald.app().clone();
+        self.herald = Some(herald);
         Ok(())
     }
 
@@ -119,12 +114,9 @@ impl Bench {
             .await?
             .expect("topic");
         let body = "A short routine item for the benchmark.";
-        let article = NewArticle::text(title, body, Language::En, vec![topic.id]);
-        self.app
-            .store()
-            .insert_article(&article, self.app.clock().now_ms())
-            .await?;
-        self.app.planned();
+        let now = self.app.clock().now();
+        let article = NewArticle::text(title, body, Language::En, vec![topic.id], now);
+        self.app.publish(&article).await?;
         Ok(())
     }
 
@@ -185,9 +177,12 @@ impl Bench {
         );
     }
 
-    async fn stop(mut self) {
-        self.shutdown.cancel();
-        while self.tasks.join_next().await.is_some() {}
+    async fn stop(self) {
+        if let Some(herald) = self.herald
+            && let Err(error) = herald.stop().await
+        {
+            eprintln!("herald did not stop cleanly: {error:#}");
+        }
     }
 }
 

@@ -27,6 +27,7 @@
 rust_i18n::i18n!("locales", fallback = "en");
 
 pub mod app;
+pub mod application;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -35,6 +36,7 @@ pub mod domain;
 pub mod http;
 pub mod ingest;
 pub mod instance;
+pub mod message;
 pub mod platform;
 pub mod render;
 pub mod store;

@@ -14,10 +14,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use herald::app::App;
+use herald::application::{Application, Options};
 use herald::config::Settings;
 use herald::domain::{ChatKind, Language, Platform, TimeZoneName};
 use herald::store::{NewArticle, NewChat};
 use tgsim::{Kind, Limits, Simulator};
+use tokio_util::sync::CancellationToken;
 
 const TOKEN: &str = "77:CRASH";
 const CHATS: i64 = 300;
@@ -32,16 +34,23 @@ fn rounds() -> usize {
         .unwrap_or(3)
 }
 
-/// Opens the database in-process (herald is stopped) to run `act`, then closes it.
+/// Builds herald in-process, its workers off (the binary under test is stopped), to run `act`
+/// on its use cases, then stops it.
 async fn with_app<F, Fut>(dir: &Path, act: F)
 where
     F: FnOnce(App) -> Fut,
     Fut: std::future::Future<Output = App>,
 {
     let settings = Settings::for_tests(dir, &["telegram:1"]).expect("settings");
-    let app = App::build(settings).await.expect("app");
-    let app = act(app).await;
-    app.store().close().await;
+    let options = Options {
+        workers: false,
+        ..Options::default()
+    };
+    let herald = Application::build_with(settings, options, CancellationToken::new())
+        .await
+        .expect("herald builds (and the one under test is stopped)");
+    act(herald.app().clone()).await;
+    herald.stop().await.expect("herald stops");
 }
 
 async fn subscribe_all(dir: &Path, sim: &Simulator) {
@@ -75,11 +84,9 @@ async fn subscribe_all(dir: &Path, sim: &Simulator) {
 
 async fn publish(dir: &Path, title: String) {
     with_app(dir, |app| async move {
-        let article = NewArticle::text(&title, "Text.", Language::En, Vec::new());
-        app.store()
-            .insert_article(&article, app.clock().now_ms())
-            .await
-            .expect("article");
+        let now = app.clock().now();
+        let article = NewArticle::text(&title, "Text.", Language::En, Vec::new(), now);
+        app.publish(&article).await.expect("article");
         app
     })
     .await;

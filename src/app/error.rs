@@ -49,7 +49,7 @@ pub enum CommandError {
     #[error("only the chat's admins may change its settings")]
     NotChatAdmin,
     #[error("{0}")]
-    Lookup(crate::platform::LookupError),
+    Lookup(crate::delivery::LookupError),
     #[error("the user does not administer {0}")]
     NotAdminOf(String),
     #[error("herald cannot post in {0}")]
@@ -68,8 +68,8 @@ pub enum CommandError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<sqlx::Error> for CommandError {
-    fn from(error: sqlx::Error) -> Self {
+impl From<crate::store::StoreError> for CommandError {
+    fn from(error: crate::store::StoreError) -> Self {
         CommandError::Internal(anyhow::Error::new(error).context("database"))
     }
 }
@@ -83,11 +83,11 @@ impl CommandError {
                 t!("error.unknown_command", locale = l, name = name).into()
             }
             CommandError::Usage(name) => {
-                let usage = crate::app::tr(&format!("usage.{name}"), l);
+                let usage = crate::message::tr(&format!("usage.{name}"), l);
                 t!("error.usage", locale = l, usage = usage).into()
             }
             CommandError::Refused { needed } => {
-                let role = crate::app::tr(&format!("role.{needed}"), l);
+                let role = crate::message::tr(&format!("role.{needed}"), l);
                 t!("error.refused", locale = l, role = role).into()
             }
             CommandError::Draft(error) => draft_message(error, l),
@@ -130,10 +130,10 @@ impl CommandError {
                 t!("error.label_too_long", locale = l, detail = v).into()
             }
             CommandError::NotChatAdmin => t!("error.not_chat_admin", locale = l).into(),
-            CommandError::Lookup(crate::platform::LookupError::NotFound(v)) => {
+            CommandError::Lookup(crate::delivery::LookupError::NotFound(v)) => {
                 t!("error.chat_not_found", locale = l, chat = v).into()
             }
-            CommandError::Lookup(crate::platform::LookupError::Unavailable(_)) => {
+            CommandError::Lookup(crate::delivery::LookupError::Unavailable(_)) => {
                 t!("error.platform_unavailable", locale = l).into()
             }
             CommandError::NotAdminOf(v) => t!("error.not_admin_of", locale = l, chat = v).into(),

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use rust_i18n::t;
 
 use super::Ctx;
-use super::reply::{Button, Reply};
-use crate::store::ArticleRecord;
+use crate::domain::ArticleRecord;
+use crate::message::{Button, Reply};
 
 /// `12.01.2019 21:10 MSK` in the chat's time zone.
 pub fn time(ctx: &Ctx<'_>, at: DateTime<Utc>) -> String {

@@ -5,7 +5,7 @@ pub mod demo;
 mod error;
 pub(crate) mod format;
 pub mod invocation;
-pub mod reply;
+mod publish;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -17,14 +17,13 @@ use rust_i18n::t;
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::delivery::gone::{Gone, chat_gone};
+use crate::delivery::{Directory, Gone, LostChats};
 use crate::domain::{ChatKind, Platform, Role};
-use crate::platform::Directory;
+use crate::message::Reply;
 use crate::store::{AuditEntry, AuditOutcome, ChatRecord, NewChat, Store, UserRecord};
 pub use commands::Command;
 pub use error::CommandError;
 pub use invocation::{ChatInfo, Invocation, Sender};
-pub use reply::{Block, Button, Reply};
 
 /// The application: settings and storage, shared by every platform adapter and by tests.
 #[derive(Clone)]
@@ -38,20 +37,6 @@ pub struct App {
     /// Each platform's chat directory (admin checks, chat lookup); platforms without one
     /// (the console) have no chat admins to check.
     directories: Arc<RwLock<HashMap<Platform, Arc<dyn Directory>>>>,
-}
-
-/// Looks up a catalog text whose key is computed at run time (`role.editor`, `usage.post`).
-pub(crate) fn tr(key: &str, lang: &str) -> String {
-    t!(key, locale = lang).into_owned()
-}
-
-/// Like [`tr`], filling `%{name}` placeholders.
-pub(crate) fn tr_args(key: &str, lang: &str, args: &[(&str, String)]) -> String {
-    let mut text = tr(key, lang);
-    for (name, value) in args {
-        text = text.replace(&format!("%{{{name}}}"), value);
-    }
-    text
 }
 
 /// Everything a command needs to know about who asked, and where.
@@ -87,9 +72,12 @@ impl App {
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<App> {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
-        let store =
-            Store::open_with_partition(&settings.database_path(), settings.search.index_partition)
-                .await?;
+        let store = Store::open_with_partition(
+            &settings.database_path(),
+            settings.search.index_partition,
+            clock,
+        )
+        .await?;
         Ok(App {
             settings: Arc::new(settings),
             store,
@@ -133,8 +121,9 @@ impl App {
         Arc::clone(&self.wake)
     }
 
-    /// Tells the delivery engine that new deliveries were planned.
-    pub fn planned(&self) {
+    /// Tells the delivery engine that new deliveries were planned. Private to the use cases:
+    /// everything outside them writes through a use case that calls this.
+    fn planned(&self) {
         self.wake.notify_one();
     }
 
@@ -235,7 +224,7 @@ impl App {
     }
 
     /// The platform says herald was removed from a chat (kicked, blocked): handled as a send
-    /// that found the chat gone (see [`delivery::gone`]).
+    /// that found the chat gone (see [`App::lose_chat`]).
     pub async fn chat_left(
         &self,
         platform: Platform,
@@ -251,10 +240,7 @@ impl App {
                 kind: chat.kind,
                 reason,
             };
-            let owners = &self.settings().owners;
-            if chat_gone(&self.store, owners, &gone, self.clock.now_ms()).await? {
-                self.planned();
-            }
+            self.lose_chat(&gone).await?;
         }
         Ok(())
     }
@@ -282,16 +268,12 @@ impl App {
     /// One step of the embargo worker: publishes every scheduled article whose time has come
     /// (indexed and planned for delivery in one transaction each). Returns how many.
     pub async fn publish_due(&self) -> anyhow::Result<usize> {
-        let now = self.clock.now();
         let mut published = 0;
-        for id in self.store.due_articles(now.timestamp_millis()).await? {
-            if let Some(planned) = self.store.publish_waiting(id, now).await? {
+        for id in self.store.due_articles(self.clock.now_ms()).await? {
+            if let Some(planned) = self.publish_waiting(id).await? {
                 tracing::info!(article = id, planned, "scheduled article published");
                 published += 1;
             }
-        }
-        if published > 0 {
-            self.planned();
         }
         Ok(published)
     }
@@ -397,7 +379,7 @@ impl App {
     async fn chat_admin_gate(&self, ctx: &Ctx<'_>, name: &str) -> Result<(), CommandError> {
         if ctx.chat.kind == ChatKind::Private
             || ctx.role >= Role::Moderator
-            || !commands::CHAT_SETTINGS.contains(&name)
+            || !commands::is_chat_setting(name)
         {
             return Ok(());
         }
@@ -435,5 +417,13 @@ impl App {
             // The command itself already happened; losing the audit line must at least be loud.
             tracing::error!(command, %error, "could not write the audit log");
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl LostChats for App {
+    /// A send found a chat gone: handled as [`App::lose_chat`] handles a kick event.
+    async fn chat_gone(&self, gone: &Gone<'_>) -> anyhow::Result<()> {
+        self.lose_chat(gone).await
     }
 }

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::ingest::guard::Network;
+use crate::domain::Network;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -10,14 +10,15 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 mod ingest;
+mod limits;
 mod matrix;
 mod telegram;
 
 pub use ingest::IngestSettings;
+pub use limits::{EngineConfig, RatePolicy, Window};
 pub use matrix::{MatrixLogin, MatrixSettings};
 pub use telegram::{TelegramMode, TelegramSettings};
 
-use crate::delivery::{EngineConfig, RatePolicy, Window};
 use crate::domain::{Label, LabelPosition, Language, TimeZoneName, UserRef};
 
 /// The validated settings herald runs with.
@@ -553,6 +554,15 @@ impl Settings {
             },
             log_filter: raw.log.filter,
         })
+    }
+
+    /// How the delivery engine runs: `[delivery]`, with the newsroom's footnotes for article
+    /// layouts.
+    pub fn engine_config(&self) -> EngineConfig {
+        EngineConfig {
+            glossary: self.newsroom.glossary.clone(),
+            ..self.delivery.clone()
+        }
     }
 
     pub fn database_path(&self) -> PathBuf {

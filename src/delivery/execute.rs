@@ -4,12 +4,12 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::gone::{Gone, chat_gone};
+use super::{Destination, Gone, Outbound, Post, SendError};
 use super::{Engine, Outcome, backoff};
-use crate::app::Reply;
-use crate::platform::{Destination, Outbound, Post, SendError};
+use crate::domain::ArticleRecord;
+use crate::message::Reply;
 use crate::render::{layout, post};
-use crate::store::{Action, ArticleRecord, Job};
+use crate::store::{Action, Job};
 
 /// What a successful platform call did.
 enum Done {
@@ -153,7 +153,7 @@ impl Engine {
                 if articles.is_empty() {
                     Ok(Done::Moot("every article of the digest was retracted"))
                 } else {
-                    let digest = post::digest(&articles, to).into();
+                    let digest = post::digest(&articles, to.reader()).into();
                     send_part(outbound, job, to, &digest, None).await
                 }
             }
@@ -169,7 +169,7 @@ impl Engine {
             &self.config.glossary,
         );
         Post {
-            reply: post::article(article, to),
+            reply: post::article(article, to.reader()),
             article: Some(layout),
         }
     }
@@ -242,9 +242,7 @@ impl Engine {
                     kind: job.kind,
                     reason: &reason,
                 };
-                if chat_gone(&self.store, &self.config.owners, &gone, now).await? {
-                    self.wake.notify_one();
-                }
+                self.lost.chat_gone(&gone).await?;
                 self.metrics.failed(job.platform);
                 Outcome::ChatGone { delivery, chat }
             }

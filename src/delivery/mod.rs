@@ -15,9 +15,9 @@
 mod backoff;
 pub mod digest;
 mod execute;
-pub mod gone;
 pub mod metrics;
 pub mod pacer;
+pub mod ports;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,51 +28,15 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub use crate::clock::Clock;
-use crate::domain::{Footnote, Platform, UserRef};
-use crate::platform::Outbound;
+pub use crate::config::{EngineConfig, RatePolicy, Window};
+use crate::domain::Platform;
 use crate::store::{Job, LANE_INTERACTIVE, Store};
 pub use metrics::Metrics;
-pub use pacer::{Pacer, RatePolicy, Window};
-
-/// How the engine behaves; see `config/herald.toml` for the defaults' reasons.
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    /// Sends in flight at once.
-    pub concurrency: usize,
-    /// Failed attempts (transient errors) before a delivery becomes a dead letter.
-    pub max_attempts: i64,
-    pub backoff_base: Duration,
-    pub backoff_max: Duration,
-    /// How long a platform call may take before it counts as a transient failure.
-    pub send_timeout: Duration,
-    /// How long a send may take before its lease lapses (longer than `send_timeout`).
-    pub lease: Duration,
-    /// How long a graceful shutdown waits for sends in flight.
-    pub grace: Duration,
-    /// The longest the loop sleeps before looking at the queue again.
-    pub idle_poll: Duration,
-    /// Owners from the config; they and stored moderators are told when a chat is gone.
-    pub owners: Vec<UserRef>,
-    /// The newsroom's footnotes, for article layouts.
-    pub glossary: Vec<Footnote>,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        EngineConfig {
-            concurrency: 8,
-            max_attempts: 8,
-            backoff_base: Duration::from_secs(2),
-            backoff_max: Duration::from_secs(600),
-            send_timeout: Duration::from_secs(30),
-            lease: Duration::from_secs(60),
-            grace: Duration::from_secs(10),
-            idle_poll: Duration::from_secs(1),
-            owners: Vec::new(),
-            glossary: Vec::new(),
-        }
-    }
-}
+pub use pacer::Pacer;
+pub use ports::{
+    ChatSummary, Destination, Directory, Gone, LookupError, LostChats, Membership, Outbound, Part,
+    Post, SendError, only_part, take_part,
+};
 
 /// What one step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +78,9 @@ pub struct Engine {
     metrics: Arc<Metrics>,
     /// Woken when new work is planned, so the loop need not poll.
     wake: Arc<Notify>,
+    /// Told when a send finds a chat gone; what follows (deactivating it, telling the
+    /// moderators) is a use case's decision, not the engine's.
+    lost: Arc<dyn LostChats>,
 }
 
 enum Pick {
@@ -130,6 +97,7 @@ impl Engine {
         config: EngineConfig,
         metrics: Arc<Metrics>,
         wake: Arc<Notify>,
+        lost: Arc<dyn LostChats>,
     ) -> Engine {
         let policies = platforms
             .iter()
@@ -147,6 +115,7 @@ impl Engine {
             config,
             metrics,
             wake,
+            lost,
         }
     }
 

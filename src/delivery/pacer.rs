@@ -1,4 +1,4 @@
-//! Rate policies and the pacer that keeps herald under them.
+//! The pacer that keeps herald under each platform's rate policy.
 //!
 //! Telegram counts messages in sliding windows (about 30 per second per bot, 1 per second per
 //! chat, 20 per minute per group or channel), so the pacer keeps a log of recent send times and
@@ -8,98 +8,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
+use crate::config::RatePolicy;
 use crate::domain::{ChatKind, Platform};
-
-/// At most `count` sends in any `window`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
-    pub count: usize,
-    pub window: Duration,
-}
-
-/// The limits of one platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RatePolicy {
-    /// For the whole account.
-    pub total: Window,
-    /// Minimum gap between two sends to one chat.
-    pub per_chat_interval: Duration,
-    /// Extra limit for groups, channels and rooms.
-    pub per_group: Option<Window>,
-    /// Added to every window, so sends that arrive a little late or early at the platform are
-    /// still within its count.
-    pub margin: Duration,
-    /// The most of the total window replies to commands may take while other work waits, in
-    /// percent: a flood of commands must not starve deliveries.
-    pub interactive_share: u8,
-    /// The most of the total window broadcasts to groups and channels may take while private
-    /// chats wait, in percent. A group takes only 20 a minute, so 200 busy groups could
-    /// otherwise hold the whole account; 5 % (one a second, 60 a minute) still serves three
-    /// groups at their full rate, and a channel's post goes at once.
-    pub group_share: u8,
-}
-
-impl RatePolicy {
-    /// Telegram's documented broadcast limits.
-    pub fn telegram() -> RatePolicy {
-        RatePolicy {
-            total: Window {
-                count: 30,
-                window: Duration::from_secs(1),
-            },
-            per_chat_interval: Duration::from_secs(1),
-            per_group: Some(Window {
-                count: 20,
-                window: Duration::from_secs(60),
-            }),
-            margin: Duration::from_millis(20),
-            interactive_share: 33,
-            group_share: 5,
-        }
-    }
-
-    /// Telegram with paid broadcasts: up to 1000 messages per second in total.
-    pub fn telegram_paid() -> RatePolicy {
-        RatePolicy {
-            total: Window {
-                count: 1_000,
-                window: Duration::from_secs(1),
-            },
-            ..RatePolicy::telegram()
-        }
-    }
-
-    /// Synapse's default `rc_message` (0.2/s with a burst of 10) for an account that is not
-    /// exempted; the engine also learns from M_LIMIT_EXCEEDED.
-    pub fn matrix() -> RatePolicy {
-        RatePolicy {
-            total: Window {
-                count: 10,
-                window: Duration::from_secs(50),
-            },
-            per_chat_interval: Duration::ZERO,
-            per_group: None,
-            margin: Duration::from_millis(50),
-            interactive_share: 50,
-            group_share: 100,
-        }
-    }
-
-    /// No limits at all (the console, benchmarks of the engine itself).
-    pub fn unlimited() -> RatePolicy {
-        RatePolicy {
-            total: Window {
-                count: usize::MAX,
-                window: Duration::from_secs(1),
-            },
-            per_chat_interval: Duration::ZERO,
-            per_group: None,
-            margin: Duration::ZERO,
-            interactive_share: 100,
-            group_share: 100,
-        }
-    }
-}
 
 #[derive(Debug, Default)]
 struct PlatformState {

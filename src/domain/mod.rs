@@ -3,10 +3,13 @@
 
 pub mod article;
 pub mod chat;
+pub mod content_hash;
 pub mod feed_url;
 pub mod footnote;
 pub mod label;
 pub mod language;
+pub mod network;
+pub mod published;
 pub mod role;
 pub mod schedule;
 pub mod search_query;
@@ -17,10 +20,13 @@ pub mod user;
 
 pub use article::{ArticleDraft, ArticlePatch, DraftError};
 pub use chat::{ChatKind, Platform};
+pub use content_hash::{content_hash, fnv};
 pub use feed_url::FeedUrl;
 pub use footnote::Footnote;
 pub use label::{Label, LabelPosition};
 pub use language::Language;
+pub use network::Network;
+pub use published::{ArticleRecord, ArticleStatus};
 pub use role::Role;
 pub use schedule::{DeliveryMode, QuietHours};
 pub use search_query::{SearchQuery, SearchQueryError};

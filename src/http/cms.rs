@@ -19,7 +19,6 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::domain::{Language, TopicSlug};
-use crate::ingest::parse::fnv;
 use crate::store::{External, Ingested, NewArticle, Retraction};
 
 const ORIGIN: &str = "cms";
@@ -152,15 +151,15 @@ async fn store_article(cms: Cms, headers: HeaderMap, id: Option<String>, body: B
         key: &id,
         hash: &hash,
     };
-    let now = cms.app.clock().now_ms();
     match cms
         .app
-        .store()
-        .ingest(external, &new, true, cms.editor_id, now)
+        .ingest(&[(external, &new, true)], cms.editor_id)
         .await
     {
-        Ok(outcome) => {
-            cms.app.planned();
+        Ok(outcomes) => {
+            let Some(outcome) = outcomes.into_iter().next() else {
+                return internal(anyhow::anyhow!("the CMS article was not stored"));
+            };
             let (status, word, article_id) = match outcome {
                 Ingested::New { id, .. } => (StatusCode::CREATED, "published", id),
                 Ingested::Corrected(id) => (StatusCode::OK, "corrected", id),
@@ -214,7 +213,7 @@ async fn prepare(app: &App, a: &CmsArticle) -> Result<(NewArticle, String), Prep
         ),
         None => None,
     };
-    let hash = format!("{:016x}", fnv(&format!("{title}\n{}\n{}", a.lead, a.body)));
+    let hash = crate::domain::content_hash(title, &a.lead, &a.body);
     Ok((
         NewArticle {
             title: title.to_string(),
@@ -228,7 +227,7 @@ async fn prepare(app: &App, a: &CmsArticle) -> Result<(NewArticle, String), Prep
             photo_credit: a.photo.as_ref().and_then(|p| p.credit.clone()),
             topic_ids,
             author_id: None,
-            published_at: chrono::Utc::now(),
+            published_at: app.clock().now(),
             breaking: a.breaking,
             label,
             pair_id: None,
@@ -264,10 +263,8 @@ async fn retract(
         }
         Err(error) => return internal(error.into()),
     };
-    let now = cms.app.clock().now_ms();
-    match store.retract_article(article, &reason, now).await {
+    match cms.app.retract(article, &reason).await {
         Ok(outcome) => {
-            cms.app.planned();
             let word = match outcome {
                 Retraction::Retracted => "retracted",
                 Retraction::AlreadyRetracted => "already retracted",

@@ -4,44 +4,7 @@
 
 use std::net::IpAddr;
 
-/// An allowed network: an address and a prefix length (`127.0.0.1`, `10.1.0.0/16`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Network {
-    address: IpAddr,
-    prefix: u8,
-}
-
-impl Network {
-    pub fn parse(input: &str) -> Option<Network> {
-        let (address, prefix) = match input.trim().split_once('/') {
-            Some((a, p)) => (a.parse::<IpAddr>().ok()?, p.parse::<u8>().ok()?),
-            None => {
-                let a = input.trim().parse::<IpAddr>().ok()?;
-                (a, if a.is_ipv4() { 32 } else { 128 })
-            }
-        };
-        let max = if address.is_ipv4() { 32 } else { 128 };
-        (prefix <= max).then_some(Network { address, prefix })
-    }
-
-    fn contains(&self, ip: IpAddr) -> bool {
-        match (self.address, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
-    }
-}
+use crate::domain::Network;
 
 /// Whether an address is internal: loopback, private, link-local, unique-local, unspecified,
 /// broadcast, shared (CGNAT) or documentation ranges, also as IPv4-mapped IPv6.
@@ -118,13 +81,5 @@ mod tests {
         assert!(guard.permits(ip("127.0.0.1")));
         assert!(guard.permits(ip("93.184.216.34")));
         assert!(guard.permits(ip("2a00:1450::1")));
-    }
-
-    #[test]
-    fn networks_parse_with_and_without_a_prefix() {
-        let net = Network::parse("10.1.0.0/16");
-        assert!(net.is_some_and(|n| n.contains(ip("10.1.200.3")) && !n.contains(ip("10.2.0.1"))));
-        assert_eq!(Network::parse("10.0.0.0/33"), None);
-        assert_eq!(Network::parse("not an ip"), None);
     }
 }

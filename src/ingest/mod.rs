@@ -19,12 +19,14 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{App, Reply, tr_args};
+use crate::app::App;
+
 use crate::config::IngestSettings;
+use crate::domain::content_hash;
 use crate::domain::{Platform, UserRef};
 use crate::store::{External, Ingested, NewArticle, Polled, SourceRecord};
 use fetch::{Fetched, Fetcher};
-use parse::{FeedItem, detect_language, fnv};
+use parse::{FeedItem, detect_language};
 use topics::TopicMatcher;
 
 /// What one poll of one source did.
@@ -172,9 +174,6 @@ impl Ingestor {
                         },
                     )
                     .await?;
-                if report.new + report.corrected > 0 {
-                    self.app.planned();
-                }
                 Ok(report)
             }
             Err(error) => {
@@ -248,11 +247,10 @@ impl Ingestor {
                 .or(source.language)
                 .or(feed.language)
                 .unwrap_or_else(|| detect_language(&text));
-            let article = new_article(item, language, topics.into_iter().collect(), label.clone());
-            let hash = format!(
-                "{:016x}",
-                fnv(&format!("{}\n{}\n{}", item.title, item.lead, item.body))
-            );
+            let topics = topics.into_iter().collect();
+            let now = self.app.clock().now();
+            let article = new_article(item, language, topics, label.clone(), now);
+            let hash = content_hash(&item.title, &item.lead, &item.body);
             prepared.push((article, hash, deliver));
         }
         let batch: Vec<(External<'_>, &NewArticle, bool)> = items
@@ -267,8 +265,7 @@ impl Ingestor {
                 (external, article, *deliver)
             })
             .collect();
-        let now = self.app.clock().now_ms();
-        let outcomes = store.ingest_many(&batch, self.editor_id, now).await?;
+        let outcomes = self.app.ingest(&batch, self.editor_id).await?;
         let mut report = PollReport::default();
         for ((item, (_, _, deliver)), outcome) in items.iter().zip(&prepared).zip(outcomes) {
             match outcome {
@@ -327,23 +324,12 @@ impl Ingestor {
         error: &str,
         failures: i64,
     ) -> anyhow::Result<()> {
-        let store = self.app.store();
-        let now = self.app.clock().now_ms();
-        for (chat, language) in store.moderator_chats(&self.app.settings().owners).await? {
-            let text = tr_args(
-                "source.failing",
-                language.code(),
-                &[
-                    ("url", source.url.clone()),
-                    ("count", failures.to_string()),
-                    ("error", error.to_string()),
-                ],
-            );
-            let payload = serde_json::to_string(&Reply::text(text))?;
-            store.enqueue_reply(chat, &payload, now).await?;
-        }
-        self.app.planned();
-        Ok(())
+        let args = [
+            ("url", source.url.clone()),
+            ("count", failures.to_string()),
+            ("error", error.to_string()),
+        ];
+        self.app.notify_moderators("source.failing", &args).await
     }
 
     /// Polls until `shutdown`, waking when the next source is due (at least every 5 s, so
@@ -376,6 +362,7 @@ fn new_article(
     language: crate::domain::Language,
     topic_ids: Vec<i64>,
     label: Option<crate::domain::Label>,
+    published_at: chrono::DateTime<chrono::Utc>,
 ) -> NewArticle {
     NewArticle {
         title: item.title.clone(),
@@ -389,7 +376,7 @@ fn new_article(
         photo_credit: item.photo.as_ref().and_then(|p| p.credit.clone()),
         topic_ids,
         author_id: None,
-        published_at: chrono::Utc::now(),
+        published_at,
         breaking: false,
         label,
         pair_id: None,

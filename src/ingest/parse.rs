@@ -126,16 +126,9 @@ fn generated_key(links: &[Link], title: &Option<Text>, _base: Option<&str>) -> S
         Some(link) => format!("link:{}", link.href),
         None => format!(
             "title:{:016x}",
-            fnv(title.as_ref().map_or("", |t| t.content.as_str()))
+            crate::domain::fnv(title.as_ref().map_or("", |t| t.content.as_str()))
         ),
     }
-}
-
-/// FNV-1a: a small stable hash (the standard library's changes between releases).
-pub fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// A language from text when the feed does not say: Cyrillic letters make it Russian.

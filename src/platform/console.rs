@@ -16,7 +16,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{Destination, Outbound, Post, SendError};
+use crate::delivery::{Destination, Outbound, Part, Post, SendError, only_part};
 
 use crate::app::{App, ChatInfo, Invocation, Sender};
 use crate::domain::{ChatKind, Platform};
@@ -65,10 +65,19 @@ impl ConsoleOutbound {
 
 #[async_trait]
 impl Outbound for ConsoleOutbound {
-    async fn send(&self, _to: &Destination, post: &Post) -> Result<Vec<String>, SendError> {
+    async fn send_part(
+        &self,
+        _to: &Destination,
+        post: &Post,
+        part: usize,
+    ) -> Result<Part, SendError> {
+        only_part(part)?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed).to_string();
         self.push(format!("📰 [message {id}]\n{}", plain::render(&post.reply)))?;
-        Ok(vec![id])
+        Ok(Part {
+            ids: vec![id],
+            last: true,
+        })
     }
 
     async fn edit(

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{Destination, Outbound, Post, SendError};
 use crate::clock::Clock;
+use crate::delivery::{Destination, Outbound, Part, Post, SendError, only_part};
 use crate::render::layout::Layout;
 use crate::render::plain;
 
@@ -163,7 +163,13 @@ impl Drop for Waiting {
 
 #[async_trait]
 impl Outbound for MemoryPlatform {
-    async fn send(&self, to: &Destination, post: &Post) -> Result<Vec<String>, SendError> {
+    async fn send_part(
+        &self,
+        to: &Destination,
+        post: &Post,
+        part: usize,
+    ) -> Result<Part, SendError> {
+        only_part(part)?;
         self.wait().await;
         self.answer(&to.native_id, CallKind::Send, plain::render(&post.reply))?;
         let mut state = self.state();
@@ -181,7 +187,10 @@ impl Outbound for MemoryPlatform {
             .entry(to.native_id.clone())
             .or_default()
             .push(message);
-        Ok(vec![id])
+        Ok(Part {
+            ids: vec![id],
+            last: true,
+        })
     }
 
     async fn edit(

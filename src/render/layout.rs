@@ -5,9 +5,9 @@
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 
-use crate::app::tr;
+use crate::domain::ArticleRecord;
 use crate::domain::{Footnote, Label, Language};
-use crate::store::ArticleRecord;
+use crate::message::tr;
 
 /// A styled run of text inside a paragraph.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,9 +1,8 @@
 //! Matrix messages: `formatted_body` in the HTML subset Matrix clients accept, with the plain
 //! `body` every event must carry, split so each event stays far below Matrix's 64 KiB.
 
-use crate::app::commands::COMMANDS;
-use crate::app::{Block, Reply};
 use crate::domain::LabelPosition;
+use crate::message::{Block, Reply};
 use crate::render::layout::{Inline, Layout, Paragraph, notes_for};
 use crate::render::telegram::split_paragraph;
 
@@ -115,8 +114,9 @@ pub fn article(layout: &Layout) -> Vec<MatrixMessage> {
 
 /// A command's reply as Matrix messages (headings bold, hints italic), split between blocks
 /// within [`EVENT_BUDGET`]. Commands named in the text get Matrix's `!` prefix, since Matrix
-/// clients keep `/` for their own commands.
-pub fn reply(reply: &Reply) -> Vec<MatrixMessage> {
+/// clients keep `/` for their own commands; `commands` are the names herald knows (the
+/// command table is the use cases' business, above this layer).
+pub fn reply(reply: &Reply, commands: &[&str]) -> Vec<MatrixMessage> {
     let mut messages = Vec::new();
     let mut current = MatrixMessage {
         body: String::new(),
@@ -130,7 +130,10 @@ pub fn reply(reply: &Reply) -> Vec<MatrixMessage> {
             Block::Hint(t) => (format!("→ {t}"), format!("<em>→ {}</em>", escape(t))),
             Block::Buttons(_) => continue,
         };
-        let (text, html) = (bang_commands(&text), bang_commands(&html));
+        let (text, html) = (
+            bang_commands(&text, commands),
+            bang_commands(&html, commands),
+        );
         for (text, html) in fit(text, html) {
             let size = current.body.len() + current.formatted_body.len();
             if size > 0 && size + text.len() + html.len() + 5 > EVENT_BUDGET {
@@ -178,7 +181,7 @@ fn fit(text: String, html: String) -> Vec<(String, String)> {
 }
 
 /// `/latest` → `!latest` wherever a known command starts a word.
-fn bang_commands(text: &str) -> String {
+fn bang_commands(text: &str, commands: &[&str]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('/') {
@@ -193,7 +196,7 @@ fn bang_commands(text: &str) -> String {
             .chars()
             .take_while(|c| c.is_ascii_lowercase())
             .collect();
-        let known = COMMANDS.iter().any(|(n, _)| *n == name);
+        let known = commands.contains(&name.as_str());
         let ends_word = after[1 + name.len()..]
             .chars()
             .next()
@@ -215,6 +218,9 @@ mod tests {
     use crate::domain::{Label, LabelPosition};
     use proptest::prelude::*;
 
+    /// Command names as the command table gives them to the adapter.
+    const KNOWN: &[&str] = &["article", "latest", "help"];
+
     fn paragraph() -> impl Strategy<Value = Paragraph> {
         prop::collection::vec(
             prop_oneof![
@@ -235,7 +241,7 @@ mod tests {
             .heading("Latest <news>")
             .item("#1 · A & B")
             .hint("/article <id> or /latest page:2; see https://example.org/latest and a/help");
-        let messages = reply(&r);
+        let messages = reply(&r, KNOWN);
         assert_eq!(messages.len(), 1);
         assert_eq!(
             messages[0].body,
@@ -252,7 +258,7 @@ mod tests {
         let r = Reply::default()
             .heading("Many")
             .paragraph("ё<".repeat(40_000));
-        let messages = reply(&r);
+        let messages = reply(&r, KNOWN);
         assert!(messages.len() >= 3, "{}", messages.len());
         for m in &messages {
             assert!(m.body.len() + m.formatted_body.len() <= EVENT_BUDGET);

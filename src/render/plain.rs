@@ -1,6 +1,6 @@
 //! Plain text, for the terminal chat and for platforms' fallback bodies.
 
-use crate::app::{Block, Reply};
+use crate::message::{Block, Reply};
 
 /// Renders a reply as plain text: headings on their own, list items bulleted, hints arrowed.
 pub fn render(reply: &Reply) -> String {

@@ -3,12 +3,18 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::app::{Block, Reply, tr_args};
-use crate::domain::{LabelPosition, Language};
-use crate::platform::Destination;
-use crate::store::ArticleRecord;
+use crate::domain::ArticleRecord;
+use crate::domain::{LabelPosition, Language, TimeZoneName};
+use crate::message::{Block, Reply, tr_args};
 
-fn local(at: DateTime<Utc>, to: &Destination, format: &str) -> String {
+/// Who reads a post: the language and time zone of the chat it goes to.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader {
+    pub language: Language,
+    pub time_zone: TimeZoneName,
+}
+
+fn local(at: DateTime<Utc>, to: Reader, format: &str) -> String {
     at.with_timezone(&to.time_zone.tz())
         .format(format)
         .to_string()
@@ -16,11 +22,11 @@ fn local(at: DateTime<Utc>, to: &Destination, format: &str) -> String {
 
 /// An article as pushed to a chat: headline, time, lead, where to read on. A corrected article
 /// carries a visible "Updated HH:MM" mark.
-pub fn article(article: &ArticleRecord, to: &Destination) -> Reply {
+pub fn article(article: &ArticleRecord, to: Reader) -> Reply {
     with_label(article, article_body(article, to))
 }
 
-fn article_body(article: &ArticleRecord, to: &Destination) -> Reply {
+fn article_body(article: &ArticleRecord, to: Reader) -> Reply {
     let l = to.language.code();
     let mut meta = local(article.published_at, to, "%d.%m.%Y %H:%M %Z");
     if let Some(updated) = article.updated_at {
@@ -39,7 +45,7 @@ fn article_body(article: &ArticleRecord, to: &Destination) -> Reply {
         .heading(article.title.clone())
         .paragraph(meta);
     if let Some(pair) = article.pair_id {
-        let other = crate::app::tr(&format!("render.also_{}", article.language.other()), l);
+        let other = crate::message::tr(&format!("render.also_{}", article.language.other()), l);
         reply = reply.hint(format!("{other}: /article {pair}"));
     }
     if !article.lead.is_empty() {
@@ -74,7 +80,7 @@ pub fn retraction_notice(title: &str, language: Language) -> Reply {
 }
 
 /// Several held articles in one message.
-pub fn digest(articles: &[ArticleRecord], to: &Destination) -> Reply {
+pub fn digest(articles: &[ArticleRecord], to: Reader) -> Reply {
     let l = to.language.code();
     let mut reply = Reply::default().heading(tr_args(
         "push.digest",

@@ -1,7 +1,7 @@
 //! A command's reply as Telegram HTML messages: headings bold, hints italic, everything else
 //! escaped, split between blocks (or lines) so each message stays within 4096 units.
 
-use crate::app::{Block, Reply};
+use crate::message::{Block, Reply};
 use crate::render::telegram::{TEXT_LIMIT, escape, visible_len};
 
 /// The reply as one or more HTML texts; an empty reply gives none.

@@ -6,10 +6,11 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, Transaction};
 
+use super::Result;
 use super::Store;
 use super::deliveries::{self, LANE_BREAKING, LANE_ROUTINE};
 use super::index::{self, Partitions};
-use crate::domain::{Label, LabelPosition, Language, TopicSlug};
+use crate::domain::{ArticleRecord, ArticleStatus, Label, LabelPosition, Language, TopicSlug};
 
 /// An article about to be stored, with its topics already resolved to ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,9 +36,15 @@ pub struct NewArticle {
 }
 
 impl NewArticle {
-    /// A text article with no lead, links, photo, label or pair, published now: what tests,
+    /// A text article with no lead, links, photo, label or pair, published at the given time: what tests,
     /// benchmarks and simple sources start from before setting the fields they need.
-    pub fn text(title: &str, body: &str, language: Language, topic_ids: Vec<i64>) -> NewArticle {
+    pub fn text(
+        title: &str,
+        body: &str,
+        language: Language,
+        topic_ids: Vec<i64>,
+        published_at: DateTime<Utc>,
+    ) -> NewArticle {
         NewArticle {
             title: title.into(),
             lead: String::new(),
@@ -50,38 +57,12 @@ impl NewArticle {
             photo_credit: None,
             topic_ids,
             author_id: None,
-            published_at: Utc::now(),
+            published_at,
             breaking: false,
             label: None,
             pair_id: None,
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArticleRecord {
-    pub id: i64,
-    pub title: String,
-    pub lead: String,
-    pub body: String,
-    pub language: Language,
-    pub url: Option<String>,
-    pub original_url: Option<String>,
-    pub photo_url: Option<String>,
-    pub photo_caption: Option<String>,
-    pub photo_credit: Option<String>,
-    pub published_at: DateTime<Utc>,
-    pub updated_at: Option<DateTime<Utc>>,
-    pub retracted_at: Option<DateTime<Utc>>,
-    pub retraction_reason: Option<String>,
-    pub version: i64,
-    pub topics: Vec<TopicSlug>,
-    pub label: Option<Label>,
-    pub status: ArticleStatus,
-    /// Embargo time of a scheduled (or draft) article, ms since the epoch.
-    pub publish_at: Option<i64>,
-    /// Its translation, if it has one.
-    pub pair_id: Option<i64>,
 }
 
 /// What /link found.
@@ -94,23 +75,12 @@ pub enum PairOutcome {
     AlreadyPaired(i64),
 }
 
-/// Where an article is in the editorial workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArticleStatus {
-    /// Waiting for a moderator's /approve.
-    Draft,
-    /// Approved, waiting for its embargo time.
-    Scheduled,
-    Published,
-}
-
-impl ArticleStatus {
-    fn from_stored(value: &str) -> ArticleStatus {
-        match value {
-            "draft" => ArticleStatus::Draft,
-            "scheduled" => ArticleStatus::Scheduled,
-            _ => ArticleStatus::Published,
-        }
+/// An article status as the `status` column spells it.
+fn status_from_stored(value: &str) -> ArticleStatus {
+    match value {
+        "draft" => ArticleStatus::Draft,
+        "scheduled" => ArticleStatus::Scheduled,
+        _ => ArticleStatus::Published,
     }
 }
 
@@ -152,7 +122,7 @@ pub(super) fn article_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Ar
         retraction_reason: row.try_get("retraction_reason")?,
         version: row.try_get("version")?,
         topics,
-        status: ArticleStatus::from_stored(&row.try_get::<String, _>("status")?),
+        status: status_from_stored(&row.try_get::<String, _>("status")?),
         publish_at: row.try_get("publish_at")?,
         pair_id: row.try_get("pair_id")?,
         label: row
@@ -272,11 +242,7 @@ impl Store {
     /// Publishes one article: stores it with its topics and index entry and, in the same
     /// transaction, plans its delivery to every subscribed chat. Returns its id and how many
     /// deliveries were planned.
-    pub async fn insert_article(
-        &self,
-        article: &NewArticle,
-        now_ms: i64,
-    ) -> sqlx::Result<(i64, u64)> {
+    pub async fn insert_article(&self, article: &NewArticle, now_ms: i64) -> Result<(i64, u64)> {
         let mut tx = self.write().await?;
         let mut fresh = BTreeSet::new();
         let id = insert_in(&mut tx, &self.partitions, &mut fresh, article).await?;
@@ -293,7 +259,7 @@ impl Store {
 
     /// Pairs two articles as translations of each other. Both must exist, differ in language
     /// and have no other partner.
-    pub async fn link_pair(&self, a: i64, b: i64) -> sqlx::Result<PairOutcome> {
+    pub async fn link_pair(&self, a: i64, b: i64) -> Result<PairOutcome> {
         let mut tx = self.write().await?;
         let rows: Vec<(i64, String, Option<i64>)> =
             sqlx::query_as("SELECT id, language, pair_id FROM articles WHERE id IN (?1, ?2)")
@@ -324,7 +290,7 @@ impl Store {
     }
 
     /// Stores a draft: not listed, searched or delivered until it is published.
-    pub async fn insert_draft(&self, article: &NewArticle) -> sqlx::Result<i64> {
+    pub async fn insert_draft(&self, article: &NewArticle) -> Result<i64> {
         let mut tx = self.write().await?;
         let mut fresh = BTreeSet::new();
         let id = insert_in(&mut tx, &self.partitions, &mut fresh, article).await?;
@@ -341,7 +307,7 @@ impl Store {
 
     /// Publishes a draft or scheduled article now: it gets its publication time, enters the
     /// index and is planned for delivery, in one transaction. `None` if it is not waiting.
-    pub async fn publish_waiting(&self, id: i64, now: DateTime<Utc>) -> sqlx::Result<Option<u64>> {
+    pub async fn publish_waiting(&self, id: i64, now: DateTime<Utc>) -> Result<Option<u64>> {
         let mut tx = self.write().await?;
         let Some(article) = article_in(&mut *tx, id).await? else {
             return Ok(None);
@@ -382,12 +348,7 @@ impl Store {
 
     /// Sets a waiting article's embargo time; `approved` makes it scheduled (else it stays a
     /// draft that publishes at that time once approved). False if it is not waiting.
-    pub async fn schedule_article(
-        &self,
-        id: i64,
-        at_ms: i64,
-        approved: bool,
-    ) -> sqlx::Result<bool> {
+    pub async fn schedule_article(&self, id: i64, at_ms: i64, approved: bool) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE articles SET publish_at = ?2, status = CASE WHEN ?3 THEN 'scheduled' ELSE status END
              WHERE id = ?1 AND status <> 'published' AND retracted_at IS NULL",
@@ -401,17 +362,17 @@ impl Store {
     }
 
     /// Scheduled articles whose embargo has passed.
-    pub async fn due_articles(&self, now_ms: i64) -> sqlx::Result<Vec<i64>> {
+    pub async fn due_articles(&self, now_ms: i64) -> Result<Vec<i64>> {
         sqlx::query_scalar(
             "SELECT id FROM articles WHERE status = 'scheduled' AND publish_at <= ?1 AND retracted_at IS NULL ORDER BY publish_at",
         )
         .bind(now_ms)
         .fetch_all(&self.pool)
-        .await
+        .await.map_err(super::StoreError::from)
     }
 
     /// Drafts and scheduled articles, oldest first.
-    pub async fn waiting_articles(&self) -> sqlx::Result<Vec<ArticleRecord>> {
+    pub async fn waiting_articles(&self) -> Result<Vec<ArticleRecord>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             article_columns!(),
@@ -419,12 +380,15 @@ impl Store {
         ))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(article_from_row).collect()
+        rows.iter()
+            .map(article_from_row)
+            .collect::<sqlx::Result<_>>()
+            .map_err(super::StoreError::from)
     }
 
     /// Stores many articles in one transaction without delivering them (archive imports, the
     /// demo newsroom, benchmarks): subscribers get news, not a backlog.
-    pub async fn insert_articles(&self, articles: &[NewArticle]) -> sqlx::Result<Vec<i64>> {
+    pub async fn insert_articles(&self, articles: &[NewArticle]) -> Result<Vec<i64>> {
         let mut tx = self.write().await?;
         let mut ids = Vec::with_capacity(articles.len());
         let mut fresh = BTreeSet::new();
@@ -436,25 +400,23 @@ impl Store {
         Ok(ids)
     }
 
-    pub async fn article(&self, id: i64) -> sqlx::Result<Option<ArticleRecord>> {
-        article_in(&self.pool, id).await
+    pub async fn article(&self, id: i64) -> Result<Option<ArticleRecord>> {
+        article_in(&self.pool, id)
+            .await
+            .map_err(super::StoreError::from)
     }
 
-    pub async fn count_articles(&self) -> sqlx::Result<i64> {
+    pub async fn count_articles(&self) -> Result<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM articles")
             .fetch_one(&self.pool)
             .await
+            .map_err(super::StoreError::from)
     }
 
     /// Marks the article retracted and takes it out of search; the text stays in the archive
     /// so the retraction can be audited. Copies not yet sent are cancelled and every sent copy
     /// gets a removal planned, in the same transaction.
-    pub async fn retract_article(
-        &self,
-        id: i64,
-        reason: &str,
-        now_ms: i64,
-    ) -> sqlx::Result<Retraction> {
+    pub async fn retract_article(&self, id: i64, reason: &str, now_ms: i64) -> Result<Retraction> {
         let mut tx = self.write().await?;
         let state: Option<Option<DateTime<Utc>>> =
             sqlx::query_scalar("SELECT retracted_at FROM articles WHERE id = ?1")
@@ -468,7 +430,7 @@ impl Store {
         }
         sqlx::query("UPDATE articles SET retracted_at = ?2, retraction_reason = ?3 WHERE id = ?1")
             .bind(id)
-            .bind(Utc::now())
+            .bind(self.clock.now())
             .bind(reason)
             .execute(&mut *tx)
             .await?;
@@ -484,7 +446,7 @@ impl Store {
         topic_id: Option<i64>,
         limit: u32,
         offset: u32,
-    ) -> sqlx::Result<Vec<ArticleRecord>> {
+    ) -> Result<Vec<ArticleRecord>> {
         let sql = match topic_id {
             None => concat!(
                 "SELECT ",
@@ -506,7 +468,10 @@ impl Store {
             .bind(offset)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(article_from_row).collect()
+        rows.iter()
+            .map(article_from_row)
+            .collect::<sqlx::Result<_>>()
+            .map_err(super::StoreError::from)
     }
 
     /// Live articles published in `[from, to)`, oldest first, as an archive page reads.
@@ -516,7 +481,7 @@ impl Store {
         to: DateTime<Utc>,
         limit: u32,
         offset: u32,
-    ) -> sqlx::Result<Vec<ArticleRecord>> {
+    ) -> Result<Vec<ArticleRecord>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             article_columns!(),
@@ -529,6 +494,9 @@ impl Store {
         .bind(offset)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(article_from_row).collect()
+        rows.iter()
+            .map(article_from_row)
+            .collect::<sqlx::Result<_>>()
+            .map_err(super::StoreError::from)
     }
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use super::Result;
 use super::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,12 +43,12 @@ pub struct AuditRecord {
 }
 
 impl Store {
-    pub async fn audit(&self, entry: AuditEntry<'_>) -> sqlx::Result<()> {
+    pub async fn audit(&self, entry: AuditEntry<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit_log (at, actor_id, chat_id, command, target, outcome, detail)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
-        .bind(Utc::now())
+        .bind(self.clock.now())
         .bind(entry.actor_id)
         .bind(entry.chat_id)
         .bind(entry.command)
@@ -60,7 +61,7 @@ impl Store {
     }
 
     /// The newest entries first.
-    pub async fn recent_audit(&self, limit: u32) -> sqlx::Result<Vec<AuditRecord>> {
+    pub async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditRecord>> {
         let rows = sqlx::query(
             "SELECT l.at, u.platform || ':' || u.native_id AS actor, l.command, l.target, l.outcome, l.detail
              FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id ORDER BY l.id DESC LIMIT ?1",

@@ -1,8 +1,8 @@
 //! Chats, channels and rooms herald talks in, with their language and time zone.
 
-use chrono::Utc;
 use sqlx::Row;
 
+use super::Result;
 use super::Store;
 use crate::domain::{ChatKind, Language, Platform, TimeZoneName, UserRef};
 
@@ -50,7 +50,7 @@ impl Store {
     /// Finds the chat or creates it with the given defaults; a known chat keeps its settings
     /// and only its title is refreshed. A message from a chat herald had given up on (the user
     /// blocked it, say) shows it is reachable again, so it is reactivated.
-    pub async fn upsert_chat(&self, chat: NewChat<'_>) -> sqlx::Result<ChatRecord> {
+    pub async fn upsert_chat(&self, chat: NewChat<'_>) -> Result<ChatRecord> {
         let row = sqlx::query(
             "INSERT INTO chats (platform, native_id, kind, title, language, time_zone, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -63,15 +63,15 @@ impl Store {
         .bind(chat.title)
         .bind(chat.language.code())
         .bind(chat.time_zone.name())
-        .bind(Utc::now())
+        .bind(self.clock.now())
         .fetch_one(&self.pool)
         .await?;
-        chat_from_row(&row)
+        chat_from_row(&row).map_err(super::StoreError::from)
     }
 
     /// The active private chats (or notice rooms) of stored moderators and of `owners`, with
     /// their languages: where herald tells the people in charge about trouble.
-    pub async fn moderator_chats(&self, owners: &[UserRef]) -> sqlx::Result<Vec<(i64, Language)>> {
+    pub async fn moderator_chats(&self, owners: &[UserRef]) -> Result<Vec<(i64, Language)>> {
         // A private chat has the user's own id (Telegram); a notice room is recorded (Matrix).
         let mut chats: Vec<(i64, String)> = sqlx::query_as(
             "SELECT DISTINCT c.id, c.language FROM users u
@@ -110,7 +110,7 @@ impl Store {
         platform: Platform,
         user: &str,
         chat_id: i64,
-    ) -> sqlx::Result<()> {
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE users SET notice_chat_id = ?3
              WHERE platform = ?1 AND native_id = ?2 AND notice_chat_id IS NOT ?3",
@@ -124,7 +124,7 @@ impl Store {
     }
 
     /// The room is no longer one-to-one: notices would be overheard there, so none go to it.
-    pub async fn forget_notice_chat(&self, chat_id: i64) -> sqlx::Result<()> {
+    pub async fn forget_notice_chat(&self, chat_id: i64) -> Result<()> {
         sqlx::query("UPDATE users SET notice_chat_id = NULL WHERE notice_chat_id = ?1")
             .bind(chat_id)
             .execute(&self.pool)
@@ -133,15 +133,16 @@ impl Store {
     }
 
     /// herald's id for a platform chat, if it knows the chat.
-    pub async fn chat_id(&self, platform: Platform, native_id: &str) -> sqlx::Result<Option<i64>> {
+    pub async fn chat_id(&self, platform: Platform, native_id: &str) -> Result<Option<i64>> {
         sqlx::query_scalar("SELECT id FROM chats WHERE platform = ?1 AND native_id = ?2")
             .bind(platform.as_str())
             .bind(native_id)
             .fetch_optional(&self.pool)
             .await
+            .map_err(super::StoreError::from)
     }
 
-    pub async fn set_chat_language(&self, chat_id: i64, language: Language) -> sqlx::Result<()> {
+    pub async fn set_chat_language(&self, chat_id: i64, language: Language) -> Result<()> {
         sqlx::query("UPDATE chats SET language = ?2 WHERE id = ?1")
             .bind(chat_id)
             .bind(language.code())
@@ -150,7 +151,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_chat_time_zone(&self, chat_id: i64, zone: TimeZoneName) -> sqlx::Result<()> {
+    pub async fn set_chat_time_zone(&self, chat_id: i64, zone: TimeZoneName) -> Result<()> {
         sqlx::query("UPDATE chats SET time_zone = ?2 WHERE id = ?1")
             .bind(chat_id)
             .bind(zone.name())
@@ -164,7 +165,7 @@ impl Store {
         &self,
         platform: Platform,
         native_id: &str,
-    ) -> sqlx::Result<Option<ChatRecord>> {
+    ) -> Result<Option<ChatRecord>> {
         let row = sqlx::query(
             "SELECT id, platform, native_id, kind, title, language, time_zone, paused FROM chats
              WHERE platform = ?1 AND native_id = ?2",
@@ -173,11 +174,14 @@ impl Store {
         .bind(native_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(chat_from_row).transpose()
+        row.as_ref()
+            .map(chat_from_row)
+            .transpose()
+            .map_err(super::StoreError::from)
     }
 
     /// Pauses or resumes a chat: while paused its deliveries wait, and go out on resume.
-    pub async fn set_chat_paused(&self, chat_id: i64, paused: bool) -> sqlx::Result<()> {
+    pub async fn set_chat_paused(&self, chat_id: i64, paused: bool) -> Result<()> {
         sqlx::query("UPDATE chats SET paused = ?2 WHERE id = ?1")
             .bind(chat_id)
             .bind(paused)
@@ -187,11 +191,12 @@ impl Store {
     }
 
     /// The platform ids of the chats herald believes it can post to.
-    pub async fn active_chats(&self, platform: Platform) -> sqlx::Result<Vec<String>> {
+    pub async fn active_chats(&self, platform: Platform) -> Result<Vec<String>> {
         sqlx::query_scalar("SELECT native_id FROM chats WHERE platform = ?1 AND active = 1")
             .bind(platform.as_str())
             .fetch_all(&self.pool)
             .await
+            .map_err(super::StoreError::from)
     }
 
     /// The groups and channels of a platform, with whether each is active and why not.
@@ -199,7 +204,7 @@ impl Store {
         &self,
         platform: Platform,
         limit: u32,
-    ) -> sqlx::Result<Vec<(ChatRecord, Option<String>)>> {
+    ) -> Result<Vec<(ChatRecord, Option<String>)>> {
         let rows = sqlx::query(
             "SELECT id, platform, native_id, kind, title, language, time_zone, paused,
                     CASE WHEN active = 1 THEN NULL ELSE COALESCE(gone_reason, '') END AS gone
@@ -216,7 +221,7 @@ impl Store {
 
     /// A moderator unlinks a chat: its subscriptions go and its unsent news is cancelled, in
     /// one transaction; copies already sent stay correctable.
-    pub async fn unlink_chat(&self, chat_id: i64) -> sqlx::Result<u64> {
+    pub async fn unlink_chat(&self, chat_id: i64) -> Result<u64> {
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM subscriptions WHERE chat_id = ?1")
             .bind(chat_id)

@@ -3,13 +3,14 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Utc;
 use sqlx::{Sqlite, Transaction};
 
+use super::Result;
 use super::Store;
-use super::articles::{ArticleRecord, ArticleStatus, article_in, set_topics};
+use super::articles::{article_in, set_topics};
 use super::{deliveries, index};
 use crate::domain::ArticlePatch;
+use crate::domain::{ArticleRecord, ArticleStatus};
 
 impl Store {
     /// Applies a correction: the previous text is kept in `article_versions`, the version goes
@@ -22,7 +23,7 @@ impl Store {
         topic_ids: Option<&[i64]>,
         editor_id: i64,
         now_ms: i64,
-    ) -> sqlx::Result<Option<ArticleRecord>> {
+    ) -> Result<Option<ArticleRecord>> {
         let mut tx = self.write().await?;
         let mut fresh = BTreeSet::new();
         let updated = update_in(
@@ -51,7 +52,7 @@ pub(super) async fn update_in(
     let Some(old) = article_in(&mut **tx, id).await? else {
         return Ok(None);
     };
-    let now = Utc::now();
+    let now = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
     sqlx::query(
             "INSERT INTO article_versions (article_id, version, title, lead, body, replaced_by, replaced_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -3,6 +3,7 @@
 
 use sqlx::{Row, Sqlite, Transaction};
 
+use super::Result;
 use super::Store;
 use crate::domain::{ChatKind, Language, Platform, TimeZoneName};
 
@@ -185,12 +186,7 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
 
 impl Store {
     /// Queues a reply to a command, ahead of every broadcast (lane 0); returns its id.
-    pub async fn enqueue_reply(
-        &self,
-        chat_id: i64,
-        payload: &str,
-        now_ms: i64,
-    ) -> sqlx::Result<i64> {
+    pub async fn enqueue_reply(&self, chat_id: i64, payload: &str, now_ms: i64) -> Result<i64> {
         sqlx::query_scalar(
             "INSERT INTO deliveries (chat_id, action, lane, state, not_before, payload, created_at)
              VALUES (?1, 'reply', 0, 'pending', 0, ?2, ?3) RETURNING id",
@@ -200,6 +196,7 @@ impl Store {
         .bind(now_ms)
         .fetch_one(&self.pool)
         .await
+        .map_err(super::StoreError::from)
     }
 
     /// Deliveries that may go now, best lane first, oldest first: due, to an active, unpaused
@@ -213,7 +210,7 @@ impl Store {
         min_lane: i64,
         private_only: bool,
         limit: u32,
-    ) -> sqlx::Result<Vec<Job>> {
+    ) -> Result<Vec<Job>> {
         let name = |i: usize| platforms.get(i).map_or("", |p| p.as_str());
         let rows = sqlx::query(
             "SELECT d.id, d.action, d.article_id, d.target_id, d.attempts, d.lane, d.chat_id, d.digest_articles,
@@ -237,7 +234,10 @@ impl Store {
         .bind(private_only)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(job_from_row).collect()
+        rows.iter()
+            .map(job_from_row)
+            .collect::<sqlx::Result<_>>()
+            .map_err(super::StoreError::from)
     }
 
     /// Takes a delivery for sending until `lease_until`, and holds its chat until
@@ -248,7 +248,7 @@ impl Store {
         chat_id: i64,
         lease_until: i64,
         chat_send_after: i64,
-    ) -> sqlx::Result<bool> {
+    ) -> Result<bool> {
         let mut tx = self.write().await?;
         let done = sqlx::query("UPDATE deliveries SET state = 'sending', lease_until = ?2 WHERE id = ?1 AND state = 'pending'")
             .bind(id)
@@ -275,7 +275,7 @@ impl Store {
         message_ids: Option<&[String]>,
         version: Option<i64>,
         now_ms: i64,
-    ) -> sqlx::Result<()> {
+    ) -> Result<()> {
         let ids = message_ids.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()));
         sqlx::query(
             "UPDATE deliveries SET state = 'sent', sent_at = ?2, lease_until = NULL, last_error = NULL,
@@ -291,12 +291,7 @@ impl Store {
     }
 
     /// Records the parts of a send that arrived; the rest goes in later steps, paced.
-    pub async fn mark_progress(
-        &self,
-        id: i64,
-        message_ids: &[String],
-        now_ms: i64,
-    ) -> sqlx::Result<()> {
+    pub async fn mark_progress(&self, id: i64, message_ids: &[String], now_ms: i64) -> Result<()> {
         let ids = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
         sqlx::query(
             "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = ?3, last_error = NULL,
@@ -311,7 +306,7 @@ impl Store {
     }
 
     /// Notes which version a sent copy now shows, after an edit reached it.
-    pub async fn set_copy_version(&self, id: i64, version: i64) -> sqlx::Result<()> {
+    pub async fn set_copy_version(&self, id: i64, version: i64) -> Result<()> {
         sqlx::query("UPDATE deliveries SET sent_version = ?2 WHERE id = ?1")
             .bind(id)
             .bind(version)
@@ -327,7 +322,7 @@ impl Store {
         not_before: i64,
         attempt: bool,
         error: &str,
-    ) -> sqlx::Result<()> {
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = ?2,
                  attempts = attempts + ?3, last_error = ?4 WHERE id = ?1",
@@ -343,7 +338,7 @@ impl Store {
 
     /// Holds every delivery to the chat until `until` (a retry_after, or a backoff that must
     /// not let a later message overtake an earlier one).
-    pub async fn hold_chat(&self, chat_id: i64, until: i64) -> sqlx::Result<()> {
+    pub async fn hold_chat(&self, chat_id: i64, until: i64) -> Result<()> {
         sqlx::query("UPDATE chats SET send_after = MAX(send_after, ?2) WHERE id = ?1")
             .bind(chat_id)
             .bind(until)
@@ -353,7 +348,7 @@ impl Store {
     }
 
     /// Gives up on a delivery; it stays listed for moderators and can be retried.
-    pub async fn mark_dead(&self, id: i64, attempt: bool, error: &str) -> sqlx::Result<()> {
+    pub async fn mark_dead(&self, id: i64, attempt: bool, error: &str) -> Result<()> {
         sqlx::query(
             "UPDATE deliveries SET state = 'dead', lease_until = NULL, attempts = attempts + ?2, last_error = ?3 WHERE id = ?1",
         )
@@ -366,7 +361,7 @@ impl Store {
     }
 
     /// The delivery is no longer wanted (its article was retracted, its copy never existed).
-    pub async fn mark_cancelled(&self, id: i64, why: &str) -> sqlx::Result<()> {
+    pub async fn mark_cancelled(&self, id: i64, why: &str) -> Result<()> {
         sqlx::query("UPDATE deliveries SET state = 'cancelled', lease_until = NULL, last_error = ?2 WHERE id = ?1")
             .bind(id)
             .bind(why)
@@ -376,7 +371,7 @@ impl Store {
     }
 
     /// Turns a delete that the platform refused into a replacement of the copy by a notice.
-    pub async fn convert_to_notice(&self, id: i64, now_ms: i64, why: &str) -> sqlx::Result<()> {
+    pub async fn convert_to_notice(&self, id: i64, now_ms: i64, why: &str) -> Result<()> {
         sqlx::query(
             "UPDATE deliveries SET action = 'notice', state = 'pending', lease_until = NULL, not_before = ?2,
                  last_error = ?3 WHERE id = ?1",
@@ -392,7 +387,7 @@ impl Store {
     /// The chat is unreachable: it is deactivated with the reason, its queued deliveries are
     /// kept as dead letters (retryable if the chat comes back), and /deliveries lists it.
     /// Returns whether the chat was active until now.
-    pub async fn chat_gone(&self, chat_id: i64, reason: &str) -> sqlx::Result<bool> {
+    pub async fn chat_gone(&self, chat_id: i64, reason: &str) -> Result<bool> {
         let mut tx = self.write().await?;
         let was_active = sqlx::query(
             "UPDATE chats SET active = 0, gone_reason = ?2 WHERE id = ?1 AND active = 1",
@@ -415,7 +410,7 @@ impl Store {
             sqlx::query(
                 "INSERT INTO notices (at, chat_id, kind, detail) VALUES (?1, ?2, 'chat_gone', ?3)",
             )
-            .bind(chrono::Utc::now())
+            .bind(self.clock.now())
             .bind(chat_id)
             .bind(reason)
             .execute(&mut *tx)
@@ -427,7 +422,7 @@ impl Store {
 
     /// The chat has a new platform id. If herald already knows a chat under the new id, the
     /// old one's subscriptions and queued deliveries move over to it.
-    pub async fn chat_moved(&self, chat_id: i64, new_native_id: &str) -> sqlx::Result<()> {
+    pub async fn chat_moved(&self, chat_id: i64, new_native_id: &str) -> Result<()> {
         let mut tx = self.write().await?;
         let existing: Option<i64> = sqlx::query_scalar(
             "SELECT n.id FROM chats n JOIN chats o ON o.platform = n.platform WHERE o.id = ?1 AND n.native_id = ?2",
@@ -461,7 +456,7 @@ impl Store {
 
     /// After a crash, deliveries leased by the dead process go back to the queue. (Only one
     /// herald runs per database, so every lease found at start is stale.)
-    pub async fn release_leases(&self) -> sqlx::Result<u64> {
+    pub async fn release_leases(&self) -> Result<u64> {
         let done = sqlx::query(
             "UPDATE deliveries SET state = 'pending', lease_until = NULL WHERE state = 'sending'",
         )
@@ -471,7 +466,7 @@ impl Store {
     }
 
     /// Releases one lease (a send abandoned at shutdown).
-    pub async fn release_lease(&self, id: i64) -> sqlx::Result<()> {
+    pub async fn release_lease(&self, id: i64) -> Result<()> {
         sqlx::query("UPDATE deliveries SET state = 'pending', lease_until = NULL WHERE id = ?1 AND state = 'sending'")
             .bind(id)
             .execute(&self.pool)
@@ -480,21 +475,21 @@ impl Store {
     }
 
     /// The earliest time something queued may become ready, for the engine to sleep until.
-    pub async fn next_delivery_due(&self) -> sqlx::Result<Option<i64>> {
+    pub async fn next_delivery_due(&self) -> Result<Option<i64>> {
         sqlx::query_scalar(
             "SELECT MIN(MAX(d.not_before, c.send_after)) FROM deliveries d JOIN chats c ON c.id = d.chat_id
              WHERE d.state = 'pending' AND c.active = 1 AND c.paused = 0",
         )
         .fetch_one(&self.pool)
-        .await
+        .await.map_err(super::StoreError::from)
     }
 
     /// Send times of the chat's latest copies, newest first (to restore its rate window).
-    pub async fn recent_send_times(&self, chat_id: i64, limit: u32) -> sqlx::Result<Vec<i64>> {
+    pub async fn recent_send_times(&self, chat_id: i64, limit: u32) -> Result<Vec<i64>> {
         sqlx::query_scalar("SELECT sent_at FROM deliveries WHERE chat_id = ?1 AND sent_at IS NOT NULL ORDER BY sent_at DESC LIMIT ?2")
             .bind(chat_id)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await
+            .await.map_err(super::StoreError::from)
     }
 }

@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::Result;
 use super::Store;
 use crate::domain::{DeliveryMode, QuietHours, TimeZoneName, schedule::parse_time};
 
@@ -17,7 +18,7 @@ pub struct ScheduledChat {
 }
 
 impl Store {
-    pub async fn set_delivery_mode(&self, chat_id: i64, mode: DeliveryMode) -> sqlx::Result<()> {
+    pub async fn set_delivery_mode(&self, chat_id: i64, mode: DeliveryMode) -> Result<()> {
         let at = match mode {
             DeliveryMode::Daily(at) => at.format("%H:%M").to_string(),
             _ => "09:00".to_string(),
@@ -38,14 +39,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await
+        tx.commit().await.map_err(super::StoreError::from)
     }
 
-    pub async fn set_quiet_hours(
-        &self,
-        chat_id: i64,
-        quiet: Option<QuietHours>,
-    ) -> sqlx::Result<()> {
+    pub async fn set_quiet_hours(&self, chat_id: i64, quiet: Option<QuietHours>) -> Result<()> {
         let fmt = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
         sqlx::query("UPDATE chats SET quiet_start = ?2, quiet_end = ?3 WHERE id = ?1")
             .bind(chat_id)
@@ -56,10 +53,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn chat_schedule(
-        &self,
-        chat_id: i64,
-    ) -> sqlx::Result<(DeliveryMode, Option<QuietHours>)> {
+    pub async fn chat_schedule(&self, chat_id: i64) -> Result<(DeliveryMode, Option<QuietHours>)> {
         let row = sqlx::query(
             "SELECT delivery_mode, digest_at, quiet_start, quiet_end FROM chats WHERE id = ?1",
         )
@@ -76,7 +70,7 @@ impl Store {
     }
 
     /// Active chats that take digests or have quiet hours.
-    pub async fn scheduled_chats(&self) -> sqlx::Result<Vec<ScheduledChat>> {
+    pub async fn scheduled_chats(&self) -> Result<Vec<ScheduledChat>> {
         let rows = sqlx::query(
             "SELECT c.id, c.time_zone, c.delivery_mode, c.digest_at, c.quiet_start, c.quiet_end,
                     (SELECT MIN(created_at) FROM deliveries d WHERE d.chat_id = c.id AND d.state = 'held') AS oldest
@@ -102,7 +96,7 @@ impl Store {
     }
 
     /// Holds the chat's pending new copies for the digest at the end of its quiet hours.
-    pub async fn hold_pending_sends(&self, chat_id: i64) -> sqlx::Result<u64> {
+    pub async fn hold_pending_sends(&self, chat_id: i64) -> Result<u64> {
         let done = sqlx::query("UPDATE deliveries SET state = 'held' WHERE chat_id = ?1 AND state = 'pending' AND action = 'send'")
             .bind(chat_id)
             .execute(&self.pool)
@@ -112,7 +106,7 @@ impl Store {
 
     /// Folds the chat's held deliveries into one digest delivery; returns its id, or `None`
     /// when nothing was held. The folded rows say which digest carried them.
-    pub async fn compose_digest(&self, chat_id: i64, now_ms: i64) -> sqlx::Result<Option<i64>> {
+    pub async fn compose_digest(&self, chat_id: i64, now_ms: i64) -> Result<Option<i64>> {
         let mut tx = self.write().await?;
         let held: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT id, article_id FROM deliveries WHERE chat_id = ?1 AND state = 'held' AND action = 'send' ORDER BY id",

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use sqlx::{Sqlite, Transaction};
 
+use super::Result;
 use super::Store;
 use super::articles::{NewArticle, insert_in};
 use super::corrections::update_in;
@@ -42,11 +43,11 @@ impl Store {
         deliver: bool,
         editor_id: i64,
         now_ms: i64,
-    ) -> sqlx::Result<Ingested> {
+    ) -> Result<Ingested> {
         let mut done = self
             .ingest_many(&[(external, article, deliver)], editor_id, now_ms)
             .await?;
-        done.pop().ok_or(sqlx::Error::RowNotFound)
+        done.pop().ok_or(sqlx::Error::RowNotFound.into())
     }
 
     /// [`Store::ingest`] for the items of one feed, in one transaction (one write per poll
@@ -56,7 +57,7 @@ impl Store {
         items: &[(External<'_>, &NewArticle, bool)],
         editor_id: i64,
         now_ms: i64,
-    ) -> sqlx::Result<Vec<Ingested>> {
+    ) -> Result<Vec<Ingested>> {
         let mut tx = self.write().await?;
         let mut fresh = BTreeSet::new();
         let mut done = Vec::with_capacity(items.len());
@@ -137,21 +138,22 @@ impl Store {
     }
 
     /// The article stored for an external id.
-    pub async fn external_article(&self, origin: &str, key: &str) -> sqlx::Result<Option<i64>> {
+    pub async fn external_article(&self, origin: &str, key: &str) -> Result<Option<i64>> {
         sqlx::query_scalar("SELECT article_id FROM external_ids WHERE origin = ?1 AND key = ?2")
             .bind(origin)
             .bind(key)
             .fetch_optional(&self.pool)
             .await
+            .map_err(super::StoreError::from)
     }
 
     /// A published article with this URL (its own or its original's), newest first.
-    pub async fn article_by_url(&self, url: &str) -> sqlx::Result<Option<i64>> {
+    pub async fn article_by_url(&self, url: &str) -> Result<Option<i64>> {
         sqlx::query_scalar(
             "SELECT id FROM articles WHERE url = ?1 AND retracted_at IS NULL ORDER BY id DESC LIMIT 1",
         )
         .bind(url)
         .fetch_optional(&self.pool)
-        .await
+        .await.map_err(super::StoreError::from)
     }
 }

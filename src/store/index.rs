@@ -11,6 +11,7 @@ use std::sync::{Arc, RwLock};
 
 use sqlx::{AssertSqlSafe, Sqlite, SqlitePool, Transaction};
 
+use super::Result;
 use crate::domain::text;
 
 /// Articles per partition in a new database.
@@ -31,7 +32,7 @@ pub fn table(n: i64) -> String {
 
 impl Partitions {
     /// Loads the partition list; `size` applies only if the database has none recorded yet.
-    pub async fn load(pool: &SqlitePool, size: i64) -> sqlx::Result<Partitions> {
+    pub async fn load(pool: &SqlitePool, size: i64) -> Result<Partitions> {
         sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('index_partition_size', ?1)")
             .bind(size.to_string())
             .execute(pool)

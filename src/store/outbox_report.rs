@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::Result;
 use super::Store;
 
 /// How many deliveries wait in each lane (index = lane).
@@ -31,7 +32,7 @@ pub struct DeadLetter {
 }
 
 impl Store {
-    pub async fn queue_stats(&self, now_ms: i64) -> sqlx::Result<QueueStats> {
+    pub async fn queue_stats(&self, now_ms: i64) -> Result<QueueStats> {
         let rows = sqlx::query("SELECT state, COUNT(*) AS n, MIN(CASE WHEN state = 'pending' THEN created_at END) AS oldest FROM deliveries GROUP BY state")
             .fetch_all(&self.pool)
             .await?;
@@ -54,7 +55,7 @@ impl Store {
         Ok(stats)
     }
 
-    pub async fn dead_letters(&self, limit: u32) -> sqlx::Result<Vec<DeadLetter>> {
+    pub async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>> {
         let rows = sqlx::query(
             "SELECT d.id, d.article_id, c.platform || ':' || c.native_id AS chat, d.action, d.attempts,
                     COALESCE(d.last_error, '') AS error
@@ -79,7 +80,7 @@ impl Store {
 
     /// Puts dead letters back in the queue (one, or all with `None`), reactivating their chats:
     /// a moderator retrying says the chat is worth another try. Returns how many.
-    pub async fn retry_dead(&self, id: Option<i64>, now_ms: i64) -> sqlx::Result<u64> {
+    pub async fn retry_dead(&self, id: Option<i64>, now_ms: i64) -> Result<u64> {
         let mut tx = self.write().await?;
         sqlx::query(
             "UPDATE chats SET active = 1, gone_reason = NULL, send_after = 0
@@ -104,7 +105,7 @@ impl Store {
     pub async fn recent_notices(
         &self,
         limit: u32,
-    ) -> sqlx::Result<Vec<(chrono::DateTime<chrono::Utc>, String, String, String)>> {
+    ) -> Result<Vec<(chrono::DateTime<chrono::Utc>, String, String, String)>> {
         let rows = sqlx::query(
             "SELECT n.at, n.kind, COALESCE(c.platform || ':' || c.native_id, '') AS chat, n.detail
              FROM notices n LEFT JOIN chats c ON c.id = n.chat_id ORDER BY n.id DESC LIMIT ?1",
@@ -125,7 +126,7 @@ impl Store {
     }
 
     /// Pending deliveries per lane.
-    pub async fn lane_depths(&self) -> sqlx::Result<LaneDepths> {
+    pub async fn lane_depths(&self) -> Result<LaneDepths> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT lane, COUNT(*) FROM deliveries WHERE state = 'pending' GROUP BY lane",
         )

@@ -2,9 +2,11 @@
 
 use sqlx::AssertSqlSafe;
 
+use super::Result;
 use super::Store;
-use super::articles::{ArticleRecord, article_columns, article_from_row};
+use super::articles::{article_columns, article_from_row};
 use super::index::table;
+use crate::domain::ArticleRecord;
 use crate::domain::SearchQuery;
 
 /// bm25 column weights: title as written, text as written, title stems, text stems. An exact
@@ -31,7 +33,7 @@ impl Store {
         order: SearchOrder,
         limit: u32,
         offset: u32,
-    ) -> sqlx::Result<Vec<ArticleRecord>> {
+    ) -> Result<Vec<ArticleRecord>> {
         let fts = query.to_fts();
         let wanted = offset as usize + limit as usize;
         let partitions = self.partitions.newest_first();
@@ -75,7 +77,9 @@ impl Store {
             .skip(offset as usize)
             .take(limit as usize)
             .collect();
-        self.articles_in_order(&page).await
+        self.articles_in_order(&page)
+            .await
+            .map_err(super::StoreError::from)
     }
 
     /// Appends matches from `partitions` (newest first) to `ids` until it holds `wanted`.

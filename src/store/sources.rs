@@ -1,8 +1,8 @@
 //! Feed sources and their polling state.
 
-use chrono::Utc;
 use sqlx::Row;
 
+use super::Result;
 use super::Store;
 use crate::domain::Language;
 
@@ -79,7 +79,7 @@ pub struct Polled<'a> {
 
 impl Store {
     /// Adds a source; `None` if its URL is already one.
-    pub async fn add_source(&self, source: NewSource<'_>) -> sqlx::Result<Option<SourceRecord>> {
+    pub async fn add_source(&self, source: NewSource<'_>) -> Result<Option<SourceRecord>> {
         let row = sqlx::query(concat!(
             "INSERT INTO sources (url, title, topics, language, interval_s, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (url) DO NOTHING RETURNING ",
@@ -91,21 +91,27 @@ impl Store {
         .bind(source.topics.join(" "))
         .bind(source.language.map(|l| l.code()))
         .bind(source.interval_s)
-        .bind(Utc::now())
+        .bind(self.clock.now())
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(source_from_row).transpose()
+        row.as_ref()
+            .map(source_from_row)
+            .transpose()
+            .map_err(super::StoreError::from)
     }
 
-    pub async fn sources(&self) -> sqlx::Result<Vec<SourceRecord>> {
+    pub async fn sources(&self) -> Result<Vec<SourceRecord>> {
         let rows = sqlx::query(concat!("SELECT ", columns!(), " FROM sources ORDER BY id"))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(source_from_row).collect()
+        rows.iter()
+            .map(source_from_row)
+            .collect::<sqlx::Result<_>>()
+            .map_err(super::StoreError::from)
     }
 
     /// A source by its id or its URL.
-    pub async fn source(&self, reference: &str) -> sqlx::Result<Option<SourceRecord>> {
+    pub async fn source(&self, reference: &str) -> Result<Option<SourceRecord>> {
         let row = sqlx::query(concat!(
             "SELECT ",
             columns!(),
@@ -114,11 +120,14 @@ impl Store {
         .bind(reference.trim_start_matches('#'))
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(source_from_row).transpose()
+        row.as_ref()
+            .map(source_from_row)
+            .transpose()
+            .map_err(super::StoreError::from)
     }
 
     /// Sources due for a poll, oldest due first.
-    pub async fn due_sources(&self, now_ms: i64, limit: u32) -> sqlx::Result<Vec<SourceRecord>> {
+    pub async fn due_sources(&self, now_ms: i64, limit: u32) -> Result<Vec<SourceRecord>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             columns!(),
@@ -129,17 +138,21 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(source_from_row).collect()
+        rows.iter()
+            .map(source_from_row)
+            .collect::<sqlx::Result<_>>()
+            .map_err(super::StoreError::from)
     }
 
     /// When the next source is due (ms), if any is active.
-    pub async fn next_source_due(&self) -> sqlx::Result<Option<i64>> {
+    pub async fn next_source_due(&self) -> Result<Option<i64>> {
         sqlx::query_scalar("SELECT MIN(next_fetch_at) FROM sources WHERE paused = 0")
             .fetch_one(&self.pool)
             .await
+            .map_err(super::StoreError::from)
     }
 
-    pub async fn remove_source(&self, id: i64) -> sqlx::Result<bool> {
+    pub async fn remove_source(&self, id: i64) -> Result<bool> {
         let done = sqlx::query("DELETE FROM sources WHERE id = ?1")
             .bind(id)
             .execute(&self.pool)
@@ -147,7 +160,7 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    pub async fn set_source_paused(&self, id: i64, paused: bool) -> sqlx::Result<()> {
+    pub async fn set_source_paused(&self, id: i64, paused: bool) -> Result<()> {
         sqlx::query("UPDATE sources SET paused = ?2, next_fetch_at = 0 WHERE id = ?1")
             .bind(id)
             .bind(paused)
@@ -157,7 +170,7 @@ impl Store {
     }
 
     /// Records a successful poll (fetched, or not modified).
-    pub async fn source_polled(&self, id: i64, polled: Polled<'_>) -> sqlx::Result<()> {
+    pub async fn source_polled(&self, id: i64, polled: Polled<'_>) -> Result<()> {
         sqlx::query(
             "UPDATE sources SET status = ?2, etag = COALESCE(?3, etag),
                  last_modified = COALESCE(?4, last_modified), title = COALESCE(?5, title),
@@ -186,7 +199,7 @@ impl Store {
         error: &str,
         next_fetch_at: i64,
         now_ms: i64,
-    ) -> sqlx::Result<i64> {
+    ) -> Result<i64> {
         sqlx::query_scalar(
             "UPDATE sources SET status = ?2, failures = failures + 1, next_fetch_at = ?3, last_fetch_at = ?4
              WHERE id = ?1 RETURNING failures",
@@ -196,6 +209,6 @@ impl Store {
         .bind(next_fetch_at)
         .bind(now_ms)
         .fetch_one(&self.pool)
-        .await
+        .await.map_err(super::StoreError::from)
     }
 }

@@ -3,6 +3,7 @@
 use sqlx::Row;
 
 use super::Store;
+use super::{Result, StoreError};
 use crate::domain::{Language, TopicName, TopicSlug};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +30,13 @@ pub enum TopicError {
     #[error("no topic {0}")]
     NotFound(TopicSlug),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for TopicError {
+    fn from(error: sqlx::Error) -> Self {
+        TopicError::Database(error.into())
+    }
 }
 
 pub(super) fn topic_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<TopicRecord> {
@@ -105,18 +112,24 @@ impl Store {
         Ok(subscribed as u64)
     }
 
-    pub async fn topics(&self) -> sqlx::Result<Vec<TopicRecord>> {
+    pub async fn topics(&self) -> Result<Vec<TopicRecord>> {
         let rows = sqlx::query("SELECT id, slug, name_ru, name_en FROM topics ORDER BY slug")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(topic_from_row).collect()
+        rows.iter()
+            .map(topic_from_row)
+            .collect::<sqlx::Result<_>>()
+            .map_err(super::StoreError::from)
     }
 
-    pub async fn topic(&self, slug: &TopicSlug) -> sqlx::Result<Option<TopicRecord>> {
+    pub async fn topic(&self, slug: &TopicSlug) -> Result<Option<TopicRecord>> {
         let row = sqlx::query("SELECT id, slug, name_ru, name_en FROM topics WHERE slug = ?1")
             .bind(slug.as_str())
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(topic_from_row).transpose()
+        row.as_ref()
+            .map(topic_from_row)
+            .transpose()
+            .map_err(super::StoreError::from)
     }
 }

@@ -1,8 +1,8 @@
 //! People and their stored roles (owners come from the config, not from here).
 
-use chrono::Utc;
 use sqlx::Row;
 
+use super::Result;
 use super::Store;
 use crate::domain::{Platform, Role, UserRef};
 
@@ -27,11 +27,7 @@ fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<UserRecord> {
 
 impl Store {
     /// Finds or creates the user; a non-empty display name replaces the stored one.
-    pub async fn upsert_user(
-        &self,
-        user: &UserRef,
-        display_name: &str,
-    ) -> sqlx::Result<UserRecord> {
+    pub async fn upsert_user(&self, user: &UserRef, display_name: &str) -> Result<UserRecord> {
         let row = sqlx::query(
             "INSERT INTO users (platform, native_id, display_name, first_seen) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (platform, native_id) DO UPDATE SET display_name =
@@ -41,14 +37,14 @@ impl Store {
         .bind(user.platform.as_str())
         .bind(&user.native_id)
         .bind(display_name)
-        .bind(Utc::now())
+        .bind(self.clock.now())
         .fetch_one(&self.pool)
         .await?;
-        user_from_row(&row)
+        user_from_row(&row).map_err(super::StoreError::from)
     }
 
     /// The stored role, `Role::Reader` when none.
-    pub async fn role_of(&self, user_id: i64) -> sqlx::Result<Role> {
+    pub async fn role_of(&self, user_id: i64) -> Result<Role> {
         let role: Option<String> =
             sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = ?1")
                 .bind(user_id)
@@ -57,7 +53,7 @@ impl Store {
         Ok(role.map_or(Role::Reader, |r| Role::from_stored(&r)))
     }
 
-    pub async fn set_role(&self, user_id: i64, role: Role, granted_by: i64) -> sqlx::Result<()> {
+    pub async fn set_role(&self, user_id: i64, role: Role, granted_by: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO user_roles (user_id, role, granted_by, granted_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (user_id) DO UPDATE SET role = excluded.role, granted_by = excluded.granted_by,
@@ -66,14 +62,14 @@ impl Store {
         .bind(user_id)
         .bind(role.as_str())
         .bind(granted_by)
-        .bind(Utc::now())
+        .bind(self.clock.now())
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
     /// Removes the stored role; false when the user had none.
-    pub async fn remove_role(&self, user_id: i64) -> sqlx::Result<bool> {
+    pub async fn remove_role(&self, user_id: i64) -> Result<bool> {
         let done = sqlx::query("DELETE FROM user_roles WHERE user_id = ?1")
             .bind(user_id)
             .execute(&self.pool)
@@ -82,7 +78,7 @@ impl Store {
     }
 
     /// Everyone with a stored role, moderators first.
-    pub async fn list_roles(&self) -> sqlx::Result<Vec<(UserRecord, Role)>> {
+    pub async fn list_roles(&self) -> Result<Vec<(UserRecord, Role)>> {
         let rows = sqlx::query(
             "SELECT u.id, u.platform, u.native_id, u.display_name, r.role FROM user_roles r
              JOIN users u ON u.id = r.user_id ORDER BY r.role DESC, u.platform, u.native_id",

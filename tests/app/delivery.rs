@@ -4,10 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use herald::application::Options;
 use herald::clock::Clock;
-use herald::delivery::{Engine, EngineConfig, Metrics, Outcome, RatePolicy};
+use herald::delivery::SendError;
+use herald::delivery::{Engine, EngineConfig, Outcome, RatePolicy};
 use herald::domain::{ChatKind, Platform};
-use herald::platform::SendError;
 use herald::platform::memory::{CallKind, MemoryPlatform};
 use tokio_util::sync::CancellationToken;
 
@@ -21,36 +22,37 @@ pub struct Harness {
 
 pub async fn harness_at(clock: Clock, policy: RatePolicy, latency: Duration) -> Harness {
     let t = spawn_app_at(clock, |_| {}).await;
-    harness_for(t, policy, latency)
+    harness_for(t, policy, latency).await
 }
 
-pub fn harness_for(t: TestApp, policy: RatePolicy, latency: Duration) -> Harness {
-    harness_with_grace(t, policy, latency, Duration::from_secs(10))
+pub async fn harness_for(t: TestApp, policy: RatePolicy, latency: Duration) -> Harness {
+    harness_with_grace(t, policy, latency, Duration::from_secs(10)).await
 }
 
-pub fn harness_with_grace(
-    t: TestApp,
+/// Restarts `t`'s herald with an in-process Telegram (answering after `latency`) under
+/// `policy`, its engine's workers off so the test drives its step.
+pub async fn harness_with_grace(
+    mut t: TestApp,
     policy: RatePolicy,
     latency: Duration,
     grace: Duration,
 ) -> Harness {
-    let clock = t.app.clock();
-    let platform = Arc::new(MemoryPlatform::new(clock).with_latency(latency));
-    let config = EngineConfig {
-        max_attempts: 3,
-        backoff_base: Duration::from_secs(2),
-        grace,
-        owners: t.app.settings().owners.clone(),
-        ..EngineConfig::default()
+    let platform = Arc::new(MemoryPlatform::new(t.app.clock()).with_latency(latency));
+    let options = Options {
+        platforms: vec![(Platform::Telegram, platform.clone(), policy)],
+        workers: false,
+        ..Options::default()
     };
-    let engine = Arc::new(Engine::new(
-        t.app.store().clone(),
-        vec![(Platform::Telegram, platform.clone(), policy)],
-        clock,
-        config,
-        Arc::new(Metrics::new()),
-        t.app.wake(),
-    ));
+    t.restart(options, |s| {
+        s.delivery = EngineConfig {
+            max_attempts: 3,
+            backoff_base: Duration::from_secs(2),
+            grace,
+            ..EngineConfig::default()
+        }
+    })
+    .await;
+    let engine = t.engine();
     Harness {
         t,
         platform,
@@ -103,27 +105,6 @@ impl Harness {
     /// held clock lets exactly that call answer.
     pub async fn until_waiting(&self) {
         until("a send to start", || self.platform.waiting() > 0).await;
-    }
-
-    /// Rebuilds the engine with a footnote glossary (as `main` passes the config's).
-    pub fn set_glossary(&mut self, glossary: Vec<herald::domain::Footnote>) {
-        let config = EngineConfig {
-            owners: self.t.app.settings().owners.clone(),
-            glossary,
-            ..EngineConfig::default()
-        };
-        self.engine = Arc::new(Engine::new(
-            self.t.app.store().clone(),
-            vec![(
-                Platform::Telegram,
-                self.platform.clone(),
-                RatePolicy::telegram(),
-            )],
-            self.t.app.clock(),
-            config,
-            Arc::new(Metrics::new()),
-            self.t.app.wake(),
-        ));
     }
 
     /// Steps the engine until nothing is queued, sleeping (in paused time) whenever it must
@@ -541,7 +522,8 @@ async fn a_graceful_stop_lets_a_send_in_flight_finish_within_the_grace_period() 
         RatePolicy::telegram(),
         Duration::from_secs(2),
         Duration::from_secs(10),
-    );
+    )
+    .await;
     let engine = stop_mid_send(&h).await;
     // Once the send is really waiting, its 2 s pass; the 10 s grace period is far off.
     h.until_waiting().await;
@@ -569,7 +551,8 @@ async fn a_stop_puts_back_a_send_that_outlives_the_grace_period_and_a_restart_de
         RatePolicy::telegram(),
         Duration::from_secs(30),
         Duration::ZERO,
-    );
+    )
+    .await;
     stop_mid_send(&slow).await.await.unwrap().unwrap();
     assert_eq!(slow.platform.delivered(), 0);
     assert!(
@@ -577,7 +560,7 @@ async fn a_stop_puts_back_a_send_that_outlives_the_grace_period_and_a_restart_de
         "the lease was released"
     );
 
-    let fast = harness_for(slow.t, RatePolicy::telegram(), Duration::ZERO);
+    let fast = harness_for(slow.t, RatePolicy::telegram(), Duration::ZERO).await;
     fast.drain().await;
     assert_eq!(fast.platform.delivered(), 1);
 }
@@ -586,7 +569,7 @@ async fn a_stop_puts_back_a_send_that_outlives_the_grace_period_and_a_restart_de
 async fn a_platform_that_never_answers_counts_as_a_transient_failure() {
     let t = spawn_app_at(Clock::system(), |_| {}).await;
     hold_clock();
-    let h = harness_for(t, RatePolicy::telegram(), Duration::from_secs(3_600));
+    let h = harness_for(t, RatePolicy::telegram(), Duration::from_secs(3_600)).await;
     h.t.say("10", "/subscribe all").await;
     h.post("Hanging platform", "").await;
     let step = tokio::spawn({

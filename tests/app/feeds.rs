@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
+use herald::domain::ArticleRecord;
 use herald::ingest::{Ingestor, PollReport};
-use herald::store::ArticleRecord;
 
 use crate::feed_server::{FeedServer, fixture};
 use crate::helpers::{TestApp, spawn_app_with};
@@ -13,7 +13,7 @@ use crate::helpers::{TestApp, spawn_app_with};
 async fn newsroom(backlog: usize) -> (TestApp, FeedServer, Ingestor) {
     let server = FeedServer::start().await;
     let t = spawn_app_with(|s| {
-        s.ingest.allow_private = vec![herald::ingest::guard::Network::parse("127.0.0.1").unwrap()];
+        s.ingest.allow_private = vec![herald::domain::Network::parse("127.0.0.1").unwrap()];
         s.ingest.backlog = backlog;
         s.ingest.timeout = Duration::from_secs(3);
         s.ingest.max_bytes = 2 * 1024 * 1024;

@@ -1,5 +1,6 @@
-//! Integration tests: the real app (`App::build`) on a fresh database per test, driven through
-//! the command layer exactly as a platform adapter drives it.
+//! Integration tests: herald as `herald run` builds it (`Application::build`) on a fresh
+//! database per test, driven through the command layer exactly as a platform adapter drives it.
+//! The harness (no tests of its own) is under `support/`.
 
 #![recursion_limit = "256"]
 
@@ -8,15 +9,12 @@ mod console;
 mod delivery;
 mod digests;
 mod editors;
-mod feed_server;
 mod feeds;
-mod helpers;
 mod http;
 mod lanes;
 mod matrix;
 mod matrix_fanout;
 mod moderators;
-mod mx;
 mod pairs;
 mod readers;
 mod rendering;
@@ -24,5 +22,7 @@ mod search;
 mod telegram;
 mod telegram_delivery;
 mod telegram_webhook;
-mod tg;
 mod workflow;
+
+mod support;
+use support::{feed_server, helpers, mx, tg};

@@ -16,7 +16,7 @@ const PNG: &[u8] = &[
     0x42, 0x60, 0x82,
 ];
 
-fn setup_for(owner: &Person) -> Setup<'static> {
+fn setup_for(owner: &Person) -> Setup {
     Setup {
         inviters: vec![owner.id().to_string()],
         owners: vec![format!("matrix:{}", owner.id())],
@@ -488,8 +488,8 @@ async fn an_upgraded_room_keeps_its_subscriptions_in_the_new_room() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_retried_after_a_lost_answer_is_shown_once() {
+    use herald::delivery::{Destination, Outbound, Post};
     use herald::domain::{ChatKind, Language, Platform, TimeZoneName};
-    use herald::platform::{Destination, Outbound, Post};
     use std::sync::{Arc, Mutex};
 
     let owner = Person::new("owner").await;
@@ -500,7 +500,7 @@ async fn a_delivery_retried_after_a_lost_answer_is_shown_once() {
         outbound
     };
     let herald = Herald::start(Setup {
-        wrap: Some(&wrap),
+        wrap: Some(Arc::new(wrap)),
         ..setup_for(&owner)
     })
     .await;
@@ -516,7 +516,7 @@ async fn a_delivery_retried_after_a_lost_answer_is_shown_once() {
         time_zone: TimeZoneName::utc(),
         delivery_key: key.to_string(),
     };
-    let post: Post = herald::app::Reply::text("Road report at noon").into();
+    let post: Post = herald::message::Reply::text("Road report at noon").into();
 
     // The same delivery twice (as after an answer lost on the way back): one event.
     let first = outbound.send(&to("77.1000"), &post).await.unwrap();

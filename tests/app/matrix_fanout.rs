@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use herald::app::{ChatInfo, Invocation, Sender};
 use herald::delivery::RatePolicy;
+use herald::delivery::{Destination, Outbound, Part, Post, SendError};
 use herald::domain::{ChatKind, Platform};
-use herald::platform::{Destination, Outbound, Part, Post, SendError};
 
 use crate::mx::{Herald, Person, Setup, What, exempt};
 
@@ -46,13 +46,6 @@ impl Watch {
 
 #[async_trait]
 impl Outbound for Watch {
-    async fn send(&self, to: &Destination, post: &Post) -> Result<Vec<String>, SendError> {
-        let started = Instant::now();
-        let result = self.inner.send(to, post).await;
-        self.record(started, &result);
-        result
-    }
-
     async fn send_part(
         &self,
         to: &Destination,
@@ -149,7 +142,7 @@ async fn fan_out(limits: RatePolicy) -> usize {
             inviters: vec![owner.id().to_string()],
             owners: vec![format!("matrix:{}", owner.id())],
             limits: Some(limits),
-            wrap: Some(&wrap),
+            wrap: Some(Arc::new(wrap)),
         },
     )
     .await;

@@ -169,8 +169,8 @@ async fn every_privileged_command_is_audited_with_its_outcome() {
 /// reports it) is where they hear of trouble, until someone else joins it.
 #[tokio::test]
 async fn a_moderators_direct_room_receives_their_notices_until_it_grows() {
+    use herald::delivery::SendError;
     use herald::domain::{ChatKind, Platform};
-    use herald::platform::SendError;
 
     let h = crate::delivery::telegram().await;
     h.t.say("1", "/grant telegram:60 moderator").await;

@@ -2,9 +2,9 @@
 //! (HTML + plain body), and legal labels at /post.
 
 use chrono::{TimeZone, Utc};
+use herald::domain::{ArticleRecord, ArticleStatus};
 use herald::domain::{Footnote, Label, LabelPosition, Language, TopicSlug};
 use herald::render::{layout, matrix, telegram};
-use herald::store::{ArticleRecord, ArticleStatus};
 
 const LABEL: &str = "НАСТОЯЩИЙ МАТЕРИАЛ ПРОИЗВЕДЁН ИНОСТРАННЫМ АГЕНТОМ";
 
@@ -281,14 +281,14 @@ mod at_post {
                 .labels
                 .insert("agent".into(), label(super::LABEL));
             s.newsroom.default_label = Some("agent".into());
+            s.newsroom.glossary = vec![Footnote::new(
+                &["Jehovah's Witnesses".into()],
+                "*",
+                "Banned in Russia.",
+            )];
         })
         .await;
-        let mut h = crate::delivery::harness_for(t, RatePolicy::telegram(), Duration::ZERO);
-        h.set_glossary(vec![Footnote::new(
-            &["Jehovah's Witnesses".into()],
-            "*",
-            "Banned in Russia.",
-        )]);
+        let h = crate::delivery::harness_for(t, RatePolicy::telegram(), Duration::ZERO).await;
         crate::delivery::hold_clock();
         h.t.say("10", "/subscribe all").await;
         h.t.say(

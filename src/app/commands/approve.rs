@@ -4,7 +4,7 @@ use rust_i18n::t;
 
 use super::article::article_id;
 use super::{CommandError, Ctx, Reply};
-use crate::store::ArticleStatus;
+use crate::domain::ArticleStatus;
 
 #[derive(Debug)]
 pub struct Approve {
@@ -45,12 +45,7 @@ impl Approve {
                 )))
             }
             _ => {
-                let planned = ctx
-                    .store()
-                    .publish_waiting(self.id, now)
-                    .await?
-                    .unwrap_or(0);
-                ctx.app.planned();
+                let planned = ctx.app.publish_waiting(self.id).await?.unwrap_or(0);
                 tracing::info!(article = self.id, planned, by = %ctx.user.user, "draft approved and published");
                 Ok(Reply::text(t!(
                     "approve.published",

@@ -37,7 +37,7 @@ impl Archive {
     pub async fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         let l = ctx.lang();
         let tz = ctx.chat.time_zone.tz();
-        let today = Utc::now().with_timezone(&tz).date_naive();
+        let today = ctx.app.clock().now().with_timezone(&tz).date_naive();
         let date = match self.day {
             Day::Date(d) => d,
             Day::Today => today,

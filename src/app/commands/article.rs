@@ -5,7 +5,7 @@ use rust_i18n::t;
 use super::{CommandError, Ctx, Reply};
 use crate::app::format;
 use crate::domain::Role;
-use crate::store::ArticleStatus;
+use crate::domain::ArticleStatus;
 
 #[derive(Debug)]
 pub struct ShowArticle {
@@ -91,7 +91,7 @@ impl ShowArticle {
         }
         if let Some(url) = article.original_url {
             let original =
-                crate::app::tr(&format!("article.original_{}", article.language.other()), l);
+                crate::message::tr(&format!("article.original_{}", article.language.other()), l);
             reply = reply.hint(format!("{original}: {url}"));
         }
         Ok(reply)

@@ -1,6 +1,6 @@
 //! /channel add|remove|list|pause|resume|topics — moderators link channels and groups.
 //!
-//! Linking asks the platform (through its [`Directory`](crate::platform::Directory)) whether
+//! Linking asks the platform (through its [`Directory`](crate::delivery::Directory)) whether
 //! the moderator administers the chat and whether herald may post there, and says which is
 //! missing; a moderator cannot point herald's news at somebody else's channel.
 

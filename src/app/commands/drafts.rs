@@ -4,7 +4,7 @@ use rust_i18n::t;
 
 use super::{CommandError, Ctx, Reply};
 use crate::app::format;
-use crate::store::ArticleStatus;
+use crate::domain::ArticleStatus;
 
 #[derive(Debug)]
 pub struct Drafts;

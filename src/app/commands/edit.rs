@@ -54,17 +54,10 @@ impl Edit {
             None => None,
         };
         let updated = ctx
-            .store()
-            .update_article(
-                self.id,
-                &self.patch,
-                topic_ids.as_deref(),
-                ctx.user.id,
-                ctx.app.clock().now_ms(),
-            )
+            .app
+            .correct(self.id, &self.patch, topic_ids.as_deref(), ctx.user.id)
             .await?
             .ok_or(CommandError::NoArticle(self.id))?;
-        ctx.app.planned();
         tracing::info!(article = self.id, version = updated.version, editor = %ctx.user.user, "article corrected");
         Ok(Reply::text(t!(
             "edit.done",

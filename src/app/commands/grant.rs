@@ -38,7 +38,7 @@ impl Grant {
             .await?;
         tracing::info!(target = %self.user, role = %self.role, by = %ctx.user.user, "role granted");
         let l = ctx.lang();
-        let role = crate::app::tr(&format!("role.{}", self.role), l);
+        let role = crate::message::tr(&format!("role.{}", self.role), l);
         Ok(Reply::text(t!(
             "grant.done",
             locale = l,

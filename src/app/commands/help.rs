@@ -20,9 +20,9 @@ impl Help {
             if ctx.role < section {
                 break;
             }
-            reply = reply.paragraph(crate::app::tr(&format!("help.section_{section}"), l));
+            reply = reply.paragraph(crate::message::tr(&format!("help.section_{section}"), l));
             for (name, _) in COMMANDS.iter().filter(|(_, role)| *role == section) {
-                reply = reply.item(crate::app::tr(&format!("usage.{name}"), l));
+                reply = reply.item(crate::message::tr(&format!("usage.{name}"), l));
             }
         }
         Ok(reply)

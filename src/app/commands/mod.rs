@@ -4,117 +4,94 @@
 //! Each command file has a struct with `parse(args)`, which turns the text after the command
 //! name into typed arguments or a `CommandError::Usage`, and `apply(ctx)`, which does the work.
 
-mod approve;
-mod archive;
-mod article;
-mod channel;
-mod deliveries;
-mod digest;
-mod drafts;
-mod edit;
-mod grant;
-mod help;
-mod lang;
-mod latest;
-mod link;
-mod post;
-mod preview;
-mod quiet;
-mod retract;
-mod revoke;
-mod roles;
-mod schedule;
-mod search;
-pub mod source;
-mod start;
-mod subscribe;
-mod subscriptions;
-mod timezone;
-mod topic;
-mod topics;
-mod unsubscribe;
-
-use super::{CommandError, Ctx, Reply};
+use super::{CommandError, Ctx};
 use crate::domain::{Role, TopicSlug};
+use crate::message::Reply;
 use crate::store::TopicRecord;
 
-/// Every command herald understands, with its arguments parsed.
-#[derive(Debug)]
-pub enum Command {
-    Start(start::Start),
-    Help(help::Help),
-    Latest(latest::Latest),
-    Search(search::Search),
-    Article(article::ShowArticle),
-    Archive(archive::Archive),
-    Topics(topics::Topics),
-    Subscribe(subscribe::Subscribe),
-    Unsubscribe(unsubscribe::Unsubscribe),
-    Subscriptions(subscriptions::Subscriptions),
-    Lang(lang::Lang),
-    Timezone(timezone::Timezone),
-    Digest(digest::Digest),
-    Quiet(quiet::Quiet),
-    Post(post::Post),
-    Preview(preview::Preview),
-    Schedule(schedule::Schedule),
-    Drafts(drafts::Drafts),
-    Link(link::Link),
-    Approve(approve::Approve),
-    Edit(edit::Edit),
-    Retract(retract::Retract),
-    Grant(grant::Grant),
-    Revoke(revoke::Revoke),
-    Roles(roles::Roles),
-    Topic(topic::TopicCommand),
-    Channel(channel::Channel),
-    Source(source::Source),
-    Deliveries(deliveries::Deliveries),
+/// Declares every command once: its enum variant and the file that holds it, the name users
+/// type, the role it needs and whether it changes the chat's own settings. The enum, the
+/// command tables, `parse` and `apply` all come from this one list, so adding a command is one
+/// line here and one file beside this one.
+macro_rules! commands {
+    (@chat_setting) => { false };
+    (@chat_setting chat_setting) => { true };
+    ($( $variant:ident($module:ident::$ty:ident) = $name:literal, $role:ident $(, $flag:ident)?; )*) => {
+        $( mod $module; )*
+
+        /// Every command herald understands, with its arguments parsed.
+        #[derive(Debug)]
+        pub enum Command {
+            $( $variant($module::$ty), )*
+        }
+
+        /// Command names and the role each needs, in the order /help lists them.
+        pub const COMMANDS: &[(&str, Role)] = &[ $( ($name, Role::$role), )* ];
+
+        /// Every command name, for renderers that mark commands in text.
+        pub const NAMES: &[&str] = &[ $( $name, )* ];
+
+        /// Whether a command changes the settings of the chat it is sent in; in a group only
+        /// its admins (or herald's moderators) may use those.
+        pub fn is_chat_setting(name: &str) -> bool {
+            match name {
+                $( $name => commands!(@chat_setting $($flag)?), )*
+                _ => false,
+            }
+        }
+
+        impl Command {
+            /// Parses the arguments of the command `name`; unknown names are an error.
+            pub fn parse(name: &str, args: &str) -> Result<Command, CommandError> {
+                Ok(match name {
+                    $( $name => Command::$variant($module::$ty::parse(args)?), )*
+                    other => return Err(CommandError::Unknown(other.chars().take(32).collect())),
+                })
+            }
+
+            /// Does what the command asks.
+            pub async fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+                match self {
+                    $( Command::$variant(c) => c.apply(ctx).await, )*
+                }
+            }
+        }
+    };
 }
 
-/// Command names and the role each needs, in the order /help lists them.
-pub const COMMANDS: &[(&str, Role)] = &[
-    ("start", Role::Reader),
-    ("help", Role::Reader),
-    ("latest", Role::Reader),
-    ("search", Role::Reader),
-    ("article", Role::Reader),
-    ("archive", Role::Reader),
-    ("topics", Role::Reader),
-    ("subscribe", Role::Reader),
-    ("unsubscribe", Role::Reader),
-    ("subscriptions", Role::Reader),
-    ("lang", Role::Reader),
-    ("timezone", Role::Reader),
-    ("digest", Role::Reader),
-    ("quiet", Role::Reader),
-    ("post", Role::Editor),
-    ("preview", Role::Editor),
-    ("schedule", Role::Editor),
-    ("drafts", Role::Editor),
-    ("link", Role::Editor),
-    ("edit", Role::Editor),
-    ("retract", Role::Editor),
-    ("approve", Role::Moderator),
-    ("grant", Role::Moderator),
-    ("revoke", Role::Moderator),
-    ("roles", Role::Moderator),
-    ("topic", Role::Moderator),
-    ("channel", Role::Moderator),
-    ("source", Role::Moderator),
-    ("deliveries", Role::Moderator),
-];
+commands! {
+    Start(start::Start) = "start", Reader;
+    Help(help::Help) = "help", Reader;
+    Latest(latest::Latest) = "latest", Reader;
+    Search(search::Search) = "search", Reader;
+    Article(article::ShowArticle) = "article", Reader;
+    Archive(archive::Archive) = "archive", Reader;
+    Topics(topics::Topics) = "topics", Reader;
+    Subscribe(subscribe::Subscribe) = "subscribe", Reader, chat_setting;
+    Unsubscribe(unsubscribe::Unsubscribe) = "unsubscribe", Reader, chat_setting;
+    Subscriptions(subscriptions::Subscriptions) = "subscriptions", Reader;
+    Lang(lang::Lang) = "lang", Reader, chat_setting;
+    Timezone(timezone::Timezone) = "timezone", Reader, chat_setting;
+    Digest(digest::Digest) = "digest", Reader, chat_setting;
+    Quiet(quiet::Quiet) = "quiet", Reader, chat_setting;
+    Post(post::Post) = "post", Editor;
+    Preview(preview::Preview) = "preview", Editor;
+    Schedule(schedule::Schedule) = "schedule", Editor;
+    Drafts(drafts::Drafts) = "drafts", Editor;
+    Link(link::Link) = "link", Editor;
+    Edit(edit::Edit) = "edit", Editor;
+    Retract(retract::Retract) = "retract", Editor;
+    Approve(approve::Approve) = "approve", Moderator;
+    Grant(grant::Grant) = "grant", Moderator;
+    Revoke(revoke::Revoke) = "revoke", Moderator;
+    Roles(roles::Roles) = "roles", Moderator;
+    Topic(topic::TopicCommand) = "topic", Moderator;
+    Channel(channel::Channel) = "channel", Moderator;
+    Source(source::Source) = "source", Moderator;
+    Deliveries(deliveries::Deliveries) = "deliveries", Moderator;
+}
 
-/// Commands that change the settings of the chat they are sent in; in a group only its admins
-/// (or herald's moderators) may use them.
-pub const CHAT_SETTINGS: &[&str] = &[
-    "subscribe",
-    "unsubscribe",
-    "lang",
-    "timezone",
-    "digest",
-    "quiet",
-];
+pub use source::{export_opml, import_opml};
 
 /// Splits `/name@bot args` (or `!name args`, Matrix style) into a lower-case name and the rest.
 /// `None` when the text is not a command at all.
@@ -136,77 +113,6 @@ pub fn required_role(name: &str) -> Role {
         .iter()
         .find(|(n, _)| *n == name)
         .map_or(Role::Reader, |(_, role)| *role)
-}
-
-impl Command {
-    pub fn parse(name: &str, args: &str) -> Result<Command, CommandError> {
-        Ok(match name {
-            "start" => Command::Start(start::Start::parse(args)?),
-            "help" => Command::Help(help::Help::parse(args)?),
-            "latest" => Command::Latest(latest::Latest::parse(args)?),
-            "search" => Command::Search(search::Search::parse(args)?),
-            "article" => Command::Article(article::ShowArticle::parse(args)?),
-            "archive" => Command::Archive(archive::Archive::parse(args)?),
-            "topics" => Command::Topics(topics::Topics::parse(args)?),
-            "subscribe" => Command::Subscribe(subscribe::Subscribe::parse(args)?),
-            "unsubscribe" => Command::Unsubscribe(unsubscribe::Unsubscribe::parse(args)?),
-            "subscriptions" => Command::Subscriptions(subscriptions::Subscriptions::parse(args)?),
-            "lang" => Command::Lang(lang::Lang::parse(args)?),
-            "timezone" => Command::Timezone(timezone::Timezone::parse(args)?),
-            "digest" => Command::Digest(digest::Digest::parse(args)?),
-            "quiet" => Command::Quiet(quiet::Quiet::parse(args)?),
-            "post" => Command::Post(post::Post::parse(args)?),
-            "preview" => Command::Preview(preview::Preview::parse(args)?),
-            "schedule" => Command::Schedule(schedule::Schedule::parse(args)?),
-            "drafts" => Command::Drafts(drafts::Drafts::parse(args)?),
-            "link" => Command::Link(link::Link::parse(args)?),
-            "approve" => Command::Approve(approve::Approve::parse(args)?),
-            "edit" => Command::Edit(edit::Edit::parse(args)?),
-            "retract" => Command::Retract(retract::Retract::parse(args)?),
-            "grant" => Command::Grant(grant::Grant::parse(args)?),
-            "revoke" => Command::Revoke(revoke::Revoke::parse(args)?),
-            "roles" => Command::Roles(roles::Roles::parse(args)?),
-            "topic" => Command::Topic(topic::TopicCommand::parse(args)?),
-            "channel" => Command::Channel(channel::Channel::parse(args)?),
-            "source" => Command::Source(source::Source::parse(args)?),
-            "deliveries" => Command::Deliveries(deliveries::Deliveries::parse(args)?),
-            other => return Err(CommandError::Unknown(other.chars().take(32).collect())),
-        })
-    }
-
-    pub async fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
-        match self {
-            Command::Start(c) => c.apply(ctx).await,
-            Command::Help(c) => c.apply(ctx).await,
-            Command::Latest(c) => c.apply(ctx).await,
-            Command::Search(c) => c.apply(ctx).await,
-            Command::Article(c) => c.apply(ctx).await,
-            Command::Archive(c) => c.apply(ctx).await,
-            Command::Topics(c) => c.apply(ctx).await,
-            Command::Subscribe(c) => c.apply(ctx).await,
-            Command::Unsubscribe(c) => c.apply(ctx).await,
-            Command::Subscriptions(c) => c.apply(ctx).await,
-            Command::Lang(c) => c.apply(ctx).await,
-            Command::Timezone(c) => c.apply(ctx).await,
-            Command::Digest(c) => c.apply(ctx).await,
-            Command::Quiet(c) => c.apply(ctx).await,
-            Command::Post(c) => c.apply(ctx).await,
-            Command::Preview(c) => c.apply(ctx).await,
-            Command::Schedule(c) => c.apply(ctx).await,
-            Command::Drafts(c) => c.apply(ctx).await,
-            Command::Link(c) => c.apply(ctx).await,
-            Command::Approve(c) => c.apply(ctx).await,
-            Command::Edit(c) => c.apply(ctx).await,
-            Command::Retract(c) => c.apply(ctx).await,
-            Command::Grant(c) => c.apply(ctx).await,
-            Command::Revoke(c) => c.apply(ctx).await,
-            Command::Roles(c) => c.apply(ctx).await,
-            Command::Topic(c) => c.apply(ctx).await,
-            Command::Channel(c) => c.apply(ctx).await,
-            Command::Source(c) => c.apply(ctx).await,
-            Command::Deliveries(c) => c.apply(ctx).await,
-        }
-    }
 }
 
 /// The highest page number accepted; deeper pages are better reached by a narrower query.

@@ -72,11 +72,7 @@ impl Post {
                 id = id
             )));
         }
-        let (id, planned) = ctx
-            .store()
-            .insert_article(&article, ctx.app.clock().now_ms())
-            .await?;
-        ctx.app.planned();
+        let (id, planned) = ctx.app.publish(&article).await?;
         tracing::info!(article = id, planned, editor = %ctx.user.user, "article published");
         Ok(
             Reply::text(t!("post.published", locale = l, id = id)).hint(t!(

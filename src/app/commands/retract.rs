@@ -25,15 +25,10 @@ impl Retract {
 
     pub async fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         let l = ctx.lang();
-        match ctx
-            .store()
-            .retract_article(self.id, &self.reason, ctx.app.clock().now_ms())
-            .await?
-        {
+        match ctx.app.retract(self.id, &self.reason).await? {
             Retraction::NotFound => Err(CommandError::NoArticle(self.id)),
             Retraction::AlreadyRetracted => Err(CommandError::Retracted(self.id)),
             Retraction::Retracted => {
-                ctx.app.planned();
                 tracing::info!(article = self.id, editor = %ctx.user.user, "article retracted");
                 Ok(Reply::text(t!("retract.done", locale = l, id = self.id)))
             }

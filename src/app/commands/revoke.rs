@@ -38,7 +38,7 @@ impl Revoke {
         }
         ctx.store().remove_role(target.id).await?;
         tracing::info!(target = %self.user, role = %current, by = %ctx.user.user, "role revoked");
-        let role = crate::app::tr(&format!("role.{current}"), l);
+        let role = crate::message::tr(&format!("role.{current}"), l);
         Ok(Reply::text(t!(
             "revoke.done",
             locale = l,

@@ -15,13 +15,13 @@ impl Roles {
 
     pub async fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         let l = ctx.lang();
-        let owner = crate::app::tr(&format!("role.{}", Role::Owner), l);
+        let owner = crate::message::tr(&format!("role.{}", Role::Owner), l);
         let mut reply = Reply::default().heading(t!("roles.heading", locale = l));
         for user in &ctx.settings().owners {
             reply = reply.item(format!("{user} — {owner}"));
         }
         for (user, role) in ctx.store().list_roles().await? {
-            let role = crate::app::tr(&format!("role.{role}"), l);
+            let role = crate::message::tr(&format!("role.{role}"), l);
             let name = if user.display_name.is_empty() {
                 String::new()
             } else {

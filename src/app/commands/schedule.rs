@@ -6,7 +6,7 @@ use rust_i18n::t;
 use super::article::article_id;
 use super::{CommandError, Ctx, Reply};
 use crate::domain::Role;
-use crate::store::ArticleStatus;
+use crate::domain::ArticleStatus;
 
 #[derive(Debug)]
 pub struct Schedule {

@@ -3,7 +3,7 @@
 use rust_i18n::t;
 
 use super::{CommandError, Ctx, Reply};
-use crate::app::Button;
+use crate::message::Button;
 
 #[derive(Debug)]
 pub struct Topics;

@@ -7,8 +7,8 @@ use matrix_sdk::ruma::events::MessageLikeEventType;
 use matrix_sdk::ruma::{OwnedRoomId, RoomAliasId, RoomId, UserId};
 use matrix_sdk::{Client, RoomState};
 
+use crate::delivery::{ChatSummary, Directory, LookupError, Membership};
 use crate::domain::ChatKind;
-use crate::platform::{ChatSummary, Directory, LookupError, Membership};
 
 /// The directory backed by herald's Matrix account.
 #[derive(Clone)]

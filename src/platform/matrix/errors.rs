@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use matrix_sdk::HttpError;
 use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
 
-use crate::platform::SendError;
+use crate::delivery::SendError;
 
 /// When Synapse says M_LIMIT_EXCEEDED without saying how long: its default rc_message
 /// refills one message every 5 s.

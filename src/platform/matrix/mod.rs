@@ -2,7 +2,7 @@
 //!
 //! - [`session`]: signing in once and reusing the device (and its keys) after restarts.
 //! - [`inbound`]: `!commands`, invites from allowed users, removal, room upgrades; the sync loop.
-//! - [`outbound`]: the delivery engine's [`Outbound`](crate::platform::Outbound): m.text with
+//! - [`outbound`]: the delivery engine's [`Outbound`](crate::delivery::Outbound): m.text with
 //!   Matrix HTML, photos as m.image, edits as m.replace, retractions as redactions.
 //! - [`directory`]: rooms by alias, and who moderates a room.
 //! - [`errors`]: every failure sorted into the engine's classes (M_LIMIT_EXCEEDED → wait).
@@ -25,9 +25,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::config::MatrixSettings;
+use crate::delivery::Outbound;
 use crate::domain::Platform;
 use crate::ingest::fetch::Fetcher;
-use crate::platform::Outbound;
 
 /// What a started Matrix adapter hands to the rest of herald.
 pub struct Started {

@@ -20,8 +20,8 @@ use matrix_sdk::ruma::{EventId, OwnedEventId, OwnedTransactionId, RoomId};
 use matrix_sdk::{Client, RoomState};
 
 use super::errors::{already_gone, classify, classify_http};
+use crate::delivery::{Destination, Outbound, Part, Post, SendError, take_part};
 use crate::ingest::fetch::{Fetched, Fetcher};
-use crate::platform::{Destination, Outbound, Part, Post, SendError, send_parts, take_part};
 use crate::render::matrix::{self as render, MatrixMessage};
 
 /// Photos kept in memory, so a fan-out to many rooms fetches each photo once.
@@ -54,7 +54,7 @@ enum Style {
 
 fn pieces(post: &Post) -> Result<(Vec<Piece>, Style), SendError> {
     let Some(layout) = &post.article else {
-        let messages = render::reply(&post.reply);
+        let messages = render::reply(&post.reply, crate::app::commands::NAMES);
         if messages.is_empty() {
             return Err(SendError::Permanent("empty reply".into()));
         }
@@ -228,10 +228,6 @@ async fn send_text(
 
 #[async_trait]
 impl Outbound for MatrixOutbound {
-    async fn send(&self, to: &Destination, post: &Post) -> Result<Vec<String>, SendError> {
-        send_parts(self, to, post).await
-    }
-
     async fn send_part(
         &self,
         to: &Destination,

@@ -7,8 +7,8 @@ use teloxide::types::{ChatMemberKind, Recipient};
 use super::Telegram;
 use super::errors::lookup;
 use super::ids::Address;
+use crate::delivery::{ChatSummary, Directory, LookupError, Membership};
 use crate::domain::ChatKind;
-use crate::platform::{ChatSummary, Directory, LookupError, Membership};
 
 /// A chat's kind as herald sorts it: channels apart, every group kind a group.
 pub fn chat_kind(chat: &teloxide::types::Chat) -> ChatKind {

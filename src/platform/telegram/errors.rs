@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use teloxide::{ApiError, RequestError};
 
-use crate::platform::{LookupError, SendError};
+use crate::delivery::{LookupError, SendError};
 
 /// Sorts a failed Bot API call.
 pub fn classify(error: &RequestError) -> SendError {

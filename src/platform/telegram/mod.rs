@@ -1,6 +1,6 @@
 //! herald on Telegram, through teloxide's Bot API client.
 //!
-//! - [`outbound`]: the delivery engine's [`Outbound`](crate::platform::Outbound): articles
+//! - [`outbound`]: the delivery engine's [`Outbound`](crate::delivery::Outbound): articles
 //!   (photo with caption, then text parts), replies with inline keyboards, edits, removals.
 //! - [`inbound`]: updates (messages, channel posts, button presses, the bot added to or
 //!   removed from a chat) turned into invocations; long polling.
@@ -28,11 +28,11 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
-use crate::app::commands::COMMANDS;
+use crate::app::commands::{COMMANDS, NAMES, is_chat_setting};
 use crate::config::{TelegramMode, TelegramSettings};
+use crate::delivery::Outbound;
 use crate::delivery::RatePolicy;
 use crate::domain::{Platform, Role};
-use crate::platform::Outbound;
 
 /// What a started Telegram adapter hands to the rest of herald.
 pub struct Started {
@@ -115,7 +115,7 @@ impl Telegram {
             .map(|(name, _)| *name)
             .collect();
         let mut group_admins = vec!["help", "latest", "search", "topics", "subscriptions"];
-        group_admins.extend(crate::app::commands::CHAT_SETTINGS);
+        group_admins.extend(NAMES.iter().filter(|name| is_chat_setting(name)));
         let scopes = [
             (BotCommandScope::AllPrivateChats, &readers),
             (BotCommandScope::AllChatAdministrators, &group_admins),

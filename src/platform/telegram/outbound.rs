@@ -16,8 +16,8 @@ use teloxide::types::{
 use super::Telegram;
 use super::errors::{already_deleted, classify, not_modified};
 use super::ids::Address;
-use crate::app::Button;
-use crate::platform::{Destination, Outbound, Part, Post, SendError, send_parts, take_part};
+use crate::delivery::{Destination, Outbound, Part, Post, SendError, take_part};
+use crate::message::Button;
 use crate::render::{telegram as render, telegram_reply};
 
 /// Telegram allows 64 bytes of callback data; a longer command gets no button.
@@ -150,10 +150,6 @@ impl TelegramOutbound {
 
 #[async_trait]
 impl Outbound for TelegramOutbound {
-    async fn send(&self, to: &Destination, post: &Post) -> Result<Vec<String>, SendError> {
-        send_parts(self, to, post).await
-    }
-
     async fn send_part(
         &self,
         to: &Destination,

@@ -81,7 +81,7 @@ impl FeedServer {
 fn etag(body: &[u8]) -> String {
     format!(
         "\"{:x}\"",
-        herald::ingest::parse::fnv(&String::from_utf8_lossy(body))
+        herald::domain::fnv(&String::from_utf8_lossy(body))
     )
 }
 

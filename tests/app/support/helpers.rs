@@ -1,16 +1,25 @@
 //! `spawn_app()` and the conversations tests hold with it.
 
 use chrono::{DateTime, TimeZone, Utc};
+use std::sync::Arc;
+
 use herald::app::{App, ChatInfo, Invocation, Sender};
+use herald::application::{Application, Options};
 use herald::clock::Clock;
 use herald::config::Settings;
+use herald::delivery::Engine;
 use herald::domain::{ChatKind, Language, Platform, TopicName, TopicSlug};
 use herald::render::plain;
 use herald::store::NewArticle;
 use tempfile::TempDir;
+use tokio_util::sync::CancellationToken;
 
 pub struct TestApp {
     pub app: App,
+    /// herald as `herald run` builds it; `None` only while it restarts.
+    herald: Option<Application>,
+    settings: Settings,
+    clock: Clock,
     /// Keeps the database directory alive for the test's duration.
     _dir: TempDir,
 }
@@ -26,17 +35,69 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 /// Like `spawn_app_with`, on a given clock (which follows tokio's, so tests can pause it).
+/// The workers are off: tests drive the engine's step themselves.
 pub async fn spawn_app_at(clock: Clock, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let options = Options {
+        clock,
+        workers: false,
+        ..Options::default()
+    };
+    spawn_herald(options, adjust).await
+}
+
+/// herald with `options` on a fresh data directory, settings adjusted first.
+pub async fn spawn_herald(options: Options, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::for_tests(dir.path(), &["telegram:1"]).expect("test settings");
     adjust(&mut settings);
-    let app = App::build_with_clock(settings, clock)
+    let clock = options.clock;
+    let herald = build(&settings, options).await;
+    TestApp {
+        app: herald.app().clone(),
+        herald: Some(herald),
+        settings,
+        clock,
+        _dir: dir,
+    }
+}
+
+async fn build(settings: &Settings, options: Options) -> Application {
+    Application::build_with(settings.clone(), options, CancellationToken::new())
         .await
-        .expect("app builds");
-    TestApp { app, _dir: dir }
+        .expect("herald builds")
 }
 
 impl TestApp {
+    /// The delivery engine herald runs.
+    pub fn engine(&self) -> Arc<Engine> {
+        Arc::clone(self.herald().engine())
+    }
+
+    fn herald(&self) -> &Application {
+        self.herald.as_ref().expect("herald is running")
+    }
+
+    /// Stops herald (every task, then the database) and starts it again on the same data
+    /// directory and clock, with `options` (whose clock is replaced) and adjusted settings.
+    pub async fn restart(&mut self, options: Options, adjust: impl FnOnce(&mut Settings)) {
+        self.stop().await;
+        adjust(&mut self.settings);
+        let options = Options {
+            clock: self.clock,
+            ..options
+        };
+        let herald = build(&self.settings, options).await;
+        self.app = herald.app().clone();
+        self.herald = Some(herald);
+    }
+
+    /// Stops herald: every task, then the database.
+    pub async fn stop(&mut self) {
+        if let Some(herald) = self.herald.take() {
+            herald.stop().await.expect("herald stops");
+        }
+    }
+
     /// `user` (a Telegram user id) writes `text` in their private chat; returns the reply text.
     pub async fn say(&self, user: &str, text: &str) -> String {
         self.say_in(user, ChatKind::Private, user, text)
@@ -113,7 +174,7 @@ impl TestApp {
         }
         let article = NewArticle {
             published_at: at,
-            ..NewArticle::text(title, body, language, topic_ids)
+            ..NewArticle::text(title, body, language, topic_ids, at)
         };
         self.app
             .store()
@@ -139,29 +200,4 @@ impl TestApp {
 /// A UTC instant.
 pub fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
-}
-
-/// Starts the delivery engine for one platform the way `herald run` does.
-pub fn spawn_engine(
-    app: &herald::app::App,
-    platform: herald::domain::Platform,
-    outbound: std::sync::Arc<dyn herald::platform::Outbound>,
-    limits: herald::delivery::RatePolicy,
-    tasks: &mut tokio::task::JoinSet<anyhow::Result<()>>,
-    shutdown: tokio_util::sync::CancellationToken,
-) {
-    use herald::delivery::{Engine, EngineConfig, Metrics};
-    let settings = app.settings();
-    let engine = std::sync::Arc::new(Engine::new(
-        app.store().clone(),
-        vec![(platform, outbound, limits)],
-        app.clock(),
-        EngineConfig {
-            owners: settings.owners.clone(),
-            ..settings.delivery.clone()
-        },
-        std::sync::Arc::new(Metrics::new()),
-        app.wake(),
-    ));
-    tasks.spawn(engine.run(shutdown));
 }

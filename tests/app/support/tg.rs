@@ -3,13 +3,10 @@
 
 use std::time::Duration;
 
-use herald::app::App;
+use herald::application::Options;
 use herald::config::{Settings, TelegramMode, TelegramSettings};
-use herald::domain::Platform;
 use tgsim::state::Message;
 use tgsim::{Kind, Limits, Simulator};
-use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 
 use crate::helpers::TestApp;
 
@@ -21,15 +18,8 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 pub struct Tg {
     pub sim: Simulator,
+    /// herald as `herald run` builds it, polling (or taking webhooks from) the simulator.
     pub t: TestApp,
-    pub shutdown: CancellationToken,
-    tasks: JoinSet<anyhow::Result<()>>,
-}
-
-impl Drop for Tg {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
 }
 
 /// A simulator with Telegram's limits, herald polling it, and the owner's private chat.
@@ -41,7 +31,7 @@ pub async fn spawn_tg_with(limits: Limits, adjust: impl FnOnce(&mut Settings)) -
     let sim = Simulator::start(0, TOKEN, limits).await.expect("simulator");
     sim.add_chat(OWNER, Kind::Private, "Owner");
     let api_url = url::Url::parse(&sim.api_url()).expect("url");
-    let t = crate::helpers::spawn_app_with(|s| {
+    let t = crate::helpers::spawn_herald(Options::default(), |s| {
         s.telegram = Some(TelegramSettings {
             token: TOKEN.to_string().into(),
             api_url,
@@ -49,48 +39,14 @@ pub async fn spawn_tg_with(limits: Limits, adjust: impl FnOnce(&mut Settings)) -
             register_commands: true,
         });
         adjust(s);
+        // The webhook is served where Telegram is told to post it.
+        if let Some(TelegramMode::Webhook { url, .. }) = s.telegram.as_ref().map(|t| &t.mode) {
+            let addr = format!("127.0.0.1:{}", url.port().expect("a port"));
+            s.http_listen = Some(addr.parse().expect("an address"));
+        }
     })
     .await;
-    let (tasks, shutdown) = start(&t.app).await;
-    Tg {
-        sim,
-        t,
-        shutdown,
-        tasks,
-    }
-}
-
-/// Starts the adapter and the engine the way `herald run` does.
-pub async fn start(app: &App) -> (JoinSet<anyhow::Result<()>>, CancellationToken) {
-    let settings = app.settings().clone();
-    let shutdown = CancellationToken::new();
-    let mut tasks = JoinSet::new();
-    let limits = settings.telegram_limits;
-    let started = herald::platform::telegram::start(
-        app,
-        settings.telegram.as_ref().expect("telegram configured"),
-        limits,
-        &mut tasks,
-        shutdown.clone(),
-    )
-    .await
-    .expect("telegram starts");
-    crate::helpers::spawn_engine(
-        app,
-        Platform::Telegram,
-        started.outbound,
-        limits,
-        &mut tasks,
-        shutdown.clone(),
-    );
-    if let (Some(router), Some(TelegramMode::Webhook { url, .. })) =
-        (started.webhook, settings.telegram.as_ref().map(|t| &t.mode))
-    {
-        let addr = format!("127.0.0.1:{}", url.port().expect("a port"));
-        let addr = addr.parse().expect("an address");
-        tasks.spawn(herald::http::serve(addr, router, shutdown.clone()));
-    }
-    (tasks, shutdown)
+    Tg { sim, t }
 }
 
 impl Tg {
@@ -177,7 +133,6 @@ impl Tg {
 
     /// Stops the adapter and the engine.
     pub async fn stop(mut self) {
-        self.shutdown.cancel();
-        while self.tasks.join_next().await.is_some() {}
+        self.t.stop().await;
     }
 }

@@ -6,10 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use herald::app::App;
+use herald::application::{Application, Options, WrapOutbound};
 use herald::config::{MatrixLogin, MatrixSettings, Settings};
 use herald::delivery::RatePolicy;
-use herald::domain::Platform;
-use herald::platform::Outbound;
 use hmac::{Hmac, Mac};
 use matrix_sdk::Client;
 use matrix_sdk::config::SyncSettings;
@@ -26,7 +25,6 @@ use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, RoomId};
 use serde_json::json;
 use tempfile::TempDir;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 const SHARED_SECRET: &str = "herald-test-shared-secret";
@@ -426,30 +424,23 @@ pub struct Herald {
     pub account: Account,
     pub device_id: String,
     pub dir: Arc<TempDir>,
-    shutdown: CancellationToken,
-    tasks: JoinSet<anyhow::Result<()>>,
-}
-
-impl Drop for Herald {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
+    herald: Application,
 }
 
 /// How a test sets herald up.
-pub struct Setup<'a> {
+pub struct Setup {
     /// Who may invite herald.
     pub inviters: Vec<String>,
     pub owners: Vec<String>,
     /// herald's own pacing; `None`: none at all.
     pub limits: Option<RatePolicy>,
     /// Wraps the adapter's outbound (to watch what the engine sends).
-    pub wrap: Option<&'a dyn Fn(Arc<dyn Outbound>) -> Arc<dyn Outbound>>,
+    pub wrap: Option<WrapOutbound>,
 }
 
 impl Herald {
     /// A new account for herald, exempt from Synapse's message limit (see [`exempt`]).
-    pub async fn start(setup: Setup<'_>) -> Herald {
+    pub async fn start(setup: Setup) -> Herald {
         let account = register("herald", false).await;
         exempt(&account.user_id, true).await;
         let dir = Arc::new(tempfile::tempdir().unwrap());
@@ -457,7 +448,7 @@ impl Herald {
     }
 
     /// Starts on an existing account and data directory (a restart).
-    pub async fn run(account: Account, dir: Arc<TempDir>, setup: Setup<'_>) -> Herald {
+    pub async fn run(account: Account, dir: Arc<TempDir>, setup: Setup) -> Herald {
         if let Ok(filter) = std::env::var("RUST_LOG") {
             let _ = tracing_subscriber::fmt()
                 .with_env_filter(filter)
@@ -474,42 +465,25 @@ impl Herald {
             allowed_inviters: setup.inviters.clone(),
             device_name: "herald test".into(),
         });
-        settings.ingest.allow_private =
-            vec![herald::ingest::guard::Network::parse("127.0.0.1").unwrap()];
+        settings.ingest.allow_private = vec![herald::domain::Network::parse("127.0.0.1").unwrap()];
         let limits = setup.limits.unwrap_or(RatePolicy {
             margin: Duration::ZERO,
             ..RatePolicy::unlimited()
         });
-        let app = App::build(settings.clone()).await.unwrap();
-        let shutdown = CancellationToken::new();
-        let mut tasks = JoinSet::new();
-        let started = herald::platform::matrix::start(
-            &app,
-            settings.matrix.as_ref().unwrap(),
-            &mut tasks,
-            shutdown.clone(),
-        )
-        .await
-        .expect("Matrix starts");
-        let outbound = match setup.wrap {
-            Some(wrap) => wrap(started.outbound),
-            None => started.outbound,
+        settings.matrix_limits = limits;
+        let options = Options {
+            wrap: setup.wrap,
+            ..Options::default()
         };
-        crate::helpers::spawn_engine(
-            &app,
-            Platform::Matrix,
-            outbound,
-            limits,
-            &mut tasks,
-            shutdown.clone(),
-        );
+        let herald = Application::build_with(settings, options, CancellationToken::new())
+            .await
+            .expect("herald starts with Matrix");
         Herald {
-            app,
+            app: herald.app().clone(),
             account,
-            device_id: started.device_id,
+            device_id: herald.matrix_device().expect("Matrix is on").to_string(),
             dir,
-            shutdown,
-            tasks,
+            herald,
         }
     }
 
@@ -518,11 +492,9 @@ impl Herald {
     }
 
     /// Stops the adapter and the engine; returns what a restart needs.
-    pub async fn stop(mut self) -> (Account, Arc<TempDir>) {
-        self.shutdown.cancel();
-        while self.tasks.join_next().await.is_some() {}
-        self.app.store().close().await;
-        (self.account.clone(), Arc::clone(&self.dir))
+    pub async fn stop(self) -> (Account, Arc<TempDir>) {
+        self.herald.stop().await.expect("herald stops");
+        (self.account, self.dir)
     }
 }
 

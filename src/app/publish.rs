@@ -1,0 +1,117 @@
+//! Writes that wake: publishing, correcting and retracting an article each store the change,
+//! plan its deliveries in the same transaction and wake the delivery engine, in one call. The
+//! commands, the CMS endpoint and the feed worker all go through here, so none of them can
+//! store a change and forget to tell the engine.
+
+use crate::delivery::Gone;
+use crate::domain::{ArticlePatch, ArticleRecord};
+use crate::message::{Reply, tr_args};
+use crate::store::{External, Ingested, NewArticle, Retraction, StoreError};
+
+use super::App;
+
+impl App {
+    /// Publishes an article now: stored, indexed and planned for every subscribed chat.
+    /// Returns its id and how many deliveries were planned.
+    pub async fn publish(&self, article: &NewArticle) -> Result<(i64, u64), StoreError> {
+        let published = self
+            .store
+            .insert_article(article, self.clock.now_ms())
+            .await?;
+        self.planned();
+        Ok(published)
+    }
+
+    /// Publishes a draft or scheduled article now. `None` when there is no such article
+    /// waiting; else how many deliveries were planned.
+    pub async fn publish_waiting(&self, id: i64) -> Result<Option<u64>, StoreError> {
+        let planned = self.store.publish_waiting(id, self.clock.now()).await?;
+        if planned.is_some() {
+            self.planned();
+        }
+        Ok(planned)
+    }
+
+    /// Corrects an article: a new version, and an edit of every copy already sent.
+    /// `None` when there is no such article.
+    pub async fn correct(
+        &self,
+        id: i64,
+        patch: &ArticlePatch,
+        topic_ids: Option<&[i64]>,
+        editor_id: i64,
+    ) -> Result<Option<ArticleRecord>, StoreError> {
+        let now = self.clock.now_ms();
+        let updated = self
+            .store
+            .update_article(id, patch, topic_ids, editor_id, now)
+            .await?;
+        if updated.is_some() {
+            self.planned();
+        }
+        Ok(updated)
+    }
+
+    /// Retracts an article: every copy already sent is removed (or replaced by a notice where
+    /// the platform no longer allows removing it), and queued sends are cancelled.
+    pub async fn retract(&self, id: i64, reason: &str) -> Result<Retraction, StoreError> {
+        let now = self.clock.now_ms();
+        let outcome = self.store.retract_article(id, reason, now).await?;
+        if outcome == Retraction::Retracted {
+            self.planned();
+        }
+        Ok(outcome)
+    }
+
+    /// Takes in articles from outside (a feed, the CMS), each keyed by its origin: new ones are
+    /// published (planned for delivery where `deliver` says so), changed ones corrected
+    /// everywhere, repeated ones left alone. One transaction for the whole batch.
+    pub async fn ingest(
+        &self,
+        batch: &[(External<'_>, &NewArticle, bool)],
+        editor_id: i64,
+    ) -> Result<Vec<Ingested>, StoreError> {
+        let now = self.clock.now_ms();
+        let outcomes = self.store.ingest_many(batch, editor_id, now).await?;
+        if outcomes
+            .iter()
+            .any(|o| matches!(o, Ingested::New { .. } | Ingested::Corrected(_)))
+        {
+            self.planned();
+        }
+        Ok(outcomes)
+    }
+
+    /// Queues a notice to every owner's and moderator's private chat (or Matrix direct room),
+    /// each in its own language: catalog text `key` with `args` filled in.
+    pub async fn notify_moderators(
+        &self,
+        key: &str,
+        args: &[(&str, String)],
+    ) -> anyhow::Result<()> {
+        let now = self.clock.now_ms();
+        for (chat, language) in self.store.moderator_chats(&self.settings.owners).await? {
+            let text = tr_args(key, language.code(), args);
+            let payload = serde_json::to_string(&Reply::text(text))?;
+            self.store.enqueue_reply(chat, &payload, now).await?;
+        }
+        self.planned();
+        Ok(())
+    }
+
+    /// A chat herald can no longer post to: deactivated (its queue kept as dead letters, a
+    /// notice in /deliveries) and, when a group, channel or room was lost, every owner and
+    /// moderator told. A reader blocking herald is not news for moderators — a large audience
+    /// would bury them in such messages — so it only shows in /deliveries; a chat already
+    /// inactive tells no one again.
+    pub async fn lose_chat(&self, gone: &Gone<'_>) -> anyhow::Result<()> {
+        let was_active = self.store.chat_gone(gone.chat_id, gone.reason).await?;
+        if !was_active || gone.kind == crate::domain::ChatKind::Private {
+            return Ok(());
+        }
+        let what = format!("{}:{}", gone.platform, gone.native_id);
+        let reason = gone.reason.to_string();
+        self.notify_moderators("notice.chat_gone", &[("chat", what), ("reason", reason)])
+            .await
+    }
+}

@@ -1,0 +1,288 @@
+//! The wiring: [`Application::build`] brings up everything `herald run` runs — the store, the
+//! platform adapters, the delivery engine, the embargo and feed workers and the HTTP server —
+//! with the shutdown token passed in. `main`, the tests and the benchmarks all build herald
+//! here, so what they exercise is what runs in production.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::io::BufReader;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::clock::Clock;
+use crate::config::{DemoOffer, RatePolicy, Settings};
+use crate::delivery::{Engine, Metrics, Outbound};
+use crate::domain::Platform;
+use crate::instance::InstanceLock;
+use crate::platform::console::{self, ConsoleOptions};
+
+/// Wraps a started adapter's outbound port (a test that watches every call).
+pub type WrapOutbound = Arc<dyn Fn(Arc<dyn Outbound>) -> Arc<dyn Outbound> + Send + Sync>;
+
+/// What a test or benchmark changes about `herald run`; [`Options::default`] is `herald run`.
+pub struct Options {
+    /// The one clock of the process (tests pause tokio's and start it at a chosen time).
+    pub clock: Clock,
+    /// Platforms given ready-made (the in-process platform of tests and benchmarks), beside
+    /// those the settings start.
+    pub platforms: Vec<(Platform, Arc<dyn Outbound>, RatePolicy)>,
+    /// Applied to the outbound port of every adapter the settings start.
+    pub wrap: Option<WrapOutbound>,
+    /// Spawn the workers (the engine's loop, digests, embargoes, feeds). Tests that drive the
+    /// engine's step themselves turn them off; the adapters and the HTTP server still start.
+    pub workers: bool,
+    /// Load the demo newsroom into an empty database (`herald run --demo`).
+    pub demo: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            clock: Clock::system(),
+            platforms: Vec::new(),
+            wrap: None,
+            workers: true,
+            demo: false,
+        }
+    }
+}
+
+/// A running herald: its use cases, its engine and every task it started.
+pub struct Application {
+    app: App,
+    engine: Arc<Engine>,
+    /// Every task started; each stops through `shutdown`.
+    tasks: JoinSet<anyhow::Result<()>>,
+    shutdown: CancellationToken,
+    /// What the terminal chat receives (pushed articles), until the console takes it.
+    pushes: Option<mpsc::UnboundedReceiver<String>>,
+    /// The Matrix device herald signed in as, when Matrix is on.
+    matrix_device: Option<String>,
+    /// The database was empty and the user may be asked about the demo.
+    offer_demo: bool,
+    /// Keeps a second herald off the same database while this one runs.
+    _lock: InstanceLock,
+}
+
+impl Application {
+    /// Builds herald as `herald run` does, stopping when `shutdown` is cancelled.
+    pub async fn build(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        Application::build_with(settings, Options::default(), shutdown).await
+    }
+
+    /// Like [`Application::build`], with what a test or benchmark changes.
+    pub async fn build_with(
+        settings: Settings,
+        options: Options,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
+        let lock = InstanceLock::acquire(&settings.database_path())?;
+        let app = App::build_with_clock(settings.clone(), options.clock).await?;
+        let empty = app.store().count_articles().await? == 0;
+        if empty && (options.demo || settings.console.demo == DemoOffer::Always) {
+            let count = crate::app::demo::load(&app)
+                .await
+                .context("loading the demo newsroom")?;
+            tracing::info!(count, "demo newsroom loaded");
+        }
+        let offer_demo = empty && !options.demo && settings.console.demo == DemoOffer::Ask;
+
+        let mut tasks = JoinSet::new();
+        let wrap = |outbound| match &options.wrap {
+            Some(wrap) => wrap(outbound),
+            None => outbound,
+        };
+        let (console_out, pushes) = console::outbound();
+        let mut platforms: Vec<(Platform, Arc<dyn Outbound>, RatePolicy)> = vec![(
+            Platform::Console,
+            Arc::new(console_out),
+            RatePolicy::unlimited(),
+        )];
+        let mut webhook = None;
+        if let Some(telegram) = &settings.telegram {
+            let limits = settings.telegram_limits;
+            let started = crate::platform::telegram::start(
+                &app,
+                telegram,
+                limits,
+                &mut tasks,
+                shutdown.clone(),
+            )
+            .await
+            .context("starting Telegram")?;
+            platforms.push((Platform::Telegram, wrap(started.outbound), limits));
+            webhook = started.webhook;
+        }
+        let mut matrix_device = None;
+        if let Some(matrix) = &settings.matrix {
+            let started =
+                crate::platform::matrix::start(&app, matrix, &mut tasks, shutdown.clone())
+                    .await
+                    .context("starting Matrix")?;
+            platforms.push((
+                Platform::Matrix,
+                wrap(started.outbound),
+                settings.matrix_limits,
+            ));
+            matrix_device = Some(started.device_id);
+        }
+        // Ready-made platforms replace a started one of the same kind.
+        for given in options.platforms {
+            platforms.retain(|(platform, _, _)| *platform != given.0);
+            platforms.push(given);
+        }
+
+        let metrics = Arc::new(Metrics::new());
+        let engine = Arc::new(Engine::new(
+            app.store().clone(),
+            platforms,
+            app.clock(),
+            settings.engine_config(),
+            Arc::clone(&metrics),
+            app.wake(),
+            Arc::new(app.clone()),
+        ));
+        if options.workers {
+            tasks.spawn(Arc::clone(&engine).run(shutdown.clone()));
+            tasks.spawn(Arc::clone(&engine).run_digests(shutdown.clone()));
+            tasks.spawn(publish_scheduled(app.clone(), shutdown.clone()));
+            if settings.ingest.enabled {
+                let ingestor = crate::ingest::Ingestor::new(&app).await?;
+                tasks.spawn(ingestor.run(shutdown.clone()));
+            }
+        }
+        if let Some(addr) = settings.http_listen {
+            let mut router = crate::http::router(app.store().clone(), metrics, app.clock());
+            if let Some(webhook) = webhook {
+                router = router.merge(webhook);
+            }
+            if let Some(token) = settings.cms_token.clone() {
+                router = router.merge(crate::http::cms::router(app.clone(), token).await?);
+            }
+            tasks.spawn(crate::http::serve(addr, router, shutdown.clone()));
+        }
+        Ok(Application {
+            app,
+            engine,
+            tasks,
+            shutdown,
+            pushes: Some(pushes),
+            matrix_device,
+            offer_demo,
+            _lock: lock,
+        })
+    }
+
+    /// The use cases (what every adapter calls).
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// The delivery engine (tests drive its step).
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// The Matrix device herald signed in as, when Matrix is on.
+    pub fn matrix_device(&self) -> Option<&str> {
+        self.matrix_device.as_deref()
+    }
+
+    /// What the terminal chat receives; `None` once taken.
+    pub fn take_pushes(&mut self) -> Option<mpsc::UnboundedReceiver<String>> {
+        self.pushes.take()
+    }
+
+    /// Runs until shutdown: as a service while a chat platform is on and there is no terminal,
+    /// else as the terminal chat (which also ends at the end of its input). Then stops.
+    pub async fn run(mut self) -> anyhow::Result<()> {
+        let settings = self.app.settings().clone();
+        let interactive = std::io::stdin().is_terminal();
+        if (settings.telegram.is_some() || settings.matrix.is_some()) && !interactive {
+            self.shutdown.cancelled().await;
+            return self.stop().await;
+        }
+        let options = ConsoleOptions {
+            interactive,
+            offer_demo: self.offer_demo && interactive,
+        };
+        let pushes = self
+            .take_pushes()
+            .context("the console's pushes were taken")?;
+        let stdin = BufReader::new(tokio::io::stdin());
+        let result = console::run(
+            &self.app,
+            stdin,
+            tokio::io::stdout(),
+            pushes,
+            options,
+            self.shutdown.clone(),
+        )
+        .await;
+        let stopped = self.stop().await;
+        result.and(stopped)
+    }
+
+    /// Cancels the shutdown token, waits for every task to stop and closes the database.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        while let Some(done) = self.tasks.join_next().await {
+            match done {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::error!(error = format!("{error:#}"), "a task failed"),
+                Err(error) => tracing::error!(%error, "a task panicked"),
+            }
+        }
+        self.app.store().close().await;
+        Ok(())
+    }
+}
+
+/// Publishes embargoed articles when their time comes, checking every few seconds.
+async fn publish_scheduled(app: App, shutdown: CancellationToken) -> anyhow::Result<()> {
+    loop {
+        if let Err(error) = app.publish_due().await {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "could not publish scheduled articles"
+            );
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(5)) => {}
+            () = shutdown.cancelled() => return Ok(()),
+        }
+    }
+}
+
+/// Cancels `shutdown` on Ctrl-C or SIGTERM, so every task stops through the same token.
+pub async fn cancel_on_signal(shutdown: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    shutdown.cancel();
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down");
+    shutdown.cancel();
+}
