@@ -12,6 +12,8 @@
 //! other work is ready, so a flood of commands cannot starve the broadcast, and the broadcast
 //! never fills the window for longer than one window, so a reply waits at most about a second.
 
+#![warn(missing_docs)]
+
 mod backoff;
 pub mod digest;
 mod execute;

@@ -1,5 +1,12 @@
-//! Pure types and rules, no I/O. Each type parses its input once (`parse` returns `Result`);
-//! after that the rest of herald trusts it.
+//! Pure types and rules, no I/O: what every layer above may use.
+//!
+//! Each type parses its input once and is trusted after that. Where a caller needs to tell the
+//! user *why* input was refused, `parse` returns a `Result` with an error to branch on
+//! (`ArticleDraft`, `ArticlePatch`, `SearchQuery`, `UserRef`); where the only answer is "that is
+//! not one" (a topic slug, a language, a time zone, a feed URL, a network), it returns an
+//! `Option`, and the command names the input in its own message. The article as published
+//! (`ArticleRecord`) and the content hash of feed and CMS dedup live here too, so renderers,
+//! the engine and the ingest paths share them without depending on each other.
 
 pub mod article;
 pub mod chat;

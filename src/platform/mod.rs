@@ -6,6 +6,8 @@
 //! [`SendError`](crate::delivery::SendError) class; for the commands it implements the
 //! [`Directory`](crate::delivery::Directory) port.
 
+#![warn(missing_docs)]
+
 pub mod console;
 pub mod matrix;
 pub mod memory;

@@ -4,6 +4,8 @@
 //! so a second connection waits for a lock instead of failing. Migrations in `migrations/` are
 //! compiled into the binary and applied at start.
 
+#![warn(missing_docs)]
+
 mod articles;
 mod audit;
 mod chats;
