@@ -56,7 +56,7 @@ async fn app(dir: &std::path::Path) -> anyhow::Result<App> {
     settings.ingest.allow_private = vec![Network::parse("127.0.0.1").expect("ip")];
     settings.ingest.backlog = usize::MAX;
     settings.ingest.concurrency = 16;
-    Ok(App::build(settings).await?)
+    App::build(settings).await
 }
 
 async fn throughput() -> anyhow::Result<()> {

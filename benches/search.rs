@@ -139,7 +139,7 @@ impl Vocabulary {
 }
 
 fn article(rng: &mut Rng, ru: &Vocabulary, en: &Vocabulary, n: usize) -> NewArticle {
-    let (vocabulary, language) = if n % 2 == 0 {
+    let (vocabulary, language) = if n.is_multiple_of(2) {
         (ru, Language::Ru)
     } else {
         (en, Language::En)
@@ -307,7 +307,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("common words queried: {}", common.join(", "));
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     slowest.dedup_by(|a, b| a.1 == b.1 && a.2 == b.2);
     println!("slowest queries:");
     for (took, order, query) in slowest.iter().take(6) {

@@ -458,7 +458,7 @@ impl Settings {
             group_share: tg.group_share_percent,
         };
         let mx = &raw.limits.matrix;
-        if mx.burst == 0 || !(mx.per_second > 0.0) {
+        if mx.burst == 0 || mx.per_second.is_nan() || mx.per_second <= 0.0 {
             bail!("limits.matrix: burst must be at least 1 and per_second above 0");
         }
         let matrix_limits = RatePolicy {

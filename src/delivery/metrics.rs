@@ -41,6 +41,8 @@ fn label(platform: Platform) -> PlatformLabel {
 type Latency = Family<PlatformLabel, Histogram, fn() -> Histogram>;
 type LaneWait = Family<LaneLabel, Histogram, fn() -> Histogram>;
 
+/// Prometheus counters and gauges of the delivery engine, served at `/metrics`; shared by the
+/// engine and the HTTP server, so it lives behind an `Arc` and locks only its registry.
 pub struct Metrics {
     registry: Mutex<Registry>,
     sent: Family<PlatformLabel, Counter>,
@@ -65,6 +67,7 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Registers every metric under the `herald` prefix.
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("herald");
         let metrics = Metrics {

@@ -44,20 +44,51 @@ pub use ports::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The platform acknowledged it.
-    Delivered { delivery: i64, chat: i64 },
+    Delivered {
+        /// The delivery.
+        delivery: i64,
+        /// herald's id of its chat.
+        chat: i64,
+    },
     /// Some parts of a post in several messages arrived; the next goes when the chat may
     /// take another message.
-    Partly { delivery: i64, chat: i64 },
+    Partly {
+        /// The delivery.
+        delivery: i64,
+        /// herald's id of its chat.
+        chat: i64,
+    },
     /// It will be tried again (rate limited, moved chat, transient failure).
-    Rescheduled { delivery: i64, chat: i64 },
+    Rescheduled {
+        /// The delivery.
+        delivery: i64,
+        /// herald's id of its chat.
+        chat: i64,
+    },
     /// Given up on; listed for moderators.
-    Dead { delivery: i64, chat: i64 },
+    Dead {
+        /// The delivery.
+        delivery: i64,
+        /// herald's id of its chat.
+        chat: i64,
+    },
     /// No longer wanted (retracted article, copy that never existed).
-    Cancelled { delivery: i64 },
+    Cancelled {
+        /// The delivery.
+        delivery: i64,
+    },
     /// The chat is unreachable and was deactivated.
-    ChatGone { delivery: i64, chat: i64 },
+    ChatGone {
+        /// The delivery.
+        delivery: i64,
+        /// herald's id of its chat.
+        chat: i64,
+    },
     /// Nothing may be sent now; the platform limit frees up in `wait`.
-    Throttled { wait: Duration },
+    Throttled {
+        /// How long until the limit frees up.
+        wait: Duration,
+    },
     /// Nothing is ready.
     Idle,
 }
@@ -92,6 +123,9 @@ enum Pick {
 }
 
 impl Engine {
+    /// Builds the engine over the store and each platform's outbound port with its rate policy;
+    /// `wake` is the notifier the use cases ring when they plan work, `lost` hears of chats a send
+    /// found gone.
     pub fn new(
         store: Store,
         platforms: Vec<(Platform, Arc<dyn Outbound>, RatePolicy)>,
@@ -121,10 +155,12 @@ impl Engine {
         }
     }
 
+    /// The clock the engine paces by (the process's one clock).
     pub fn clock(&self) -> Clock {
         self.clock
     }
 
+    /// The engine's metrics, for `/metrics` and `/deliveries`.
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
     }

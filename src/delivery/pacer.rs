@@ -55,6 +55,7 @@ fn ms(d: Duration) -> i64 {
 }
 
 impl Pacer {
+    /// A pacer for the given platforms' policies, with no sends recorded yet.
     pub fn new(policies: HashMap<Platform, RatePolicy>) -> Pacer {
         Pacer {
             policies,
@@ -62,6 +63,7 @@ impl Pacer {
         }
     }
 
+    /// The policy of `platform` (no limits for a platform it was not given).
     pub fn policy(&self, platform: Platform) -> RatePolicy {
         self.policies
             .get(&platform)

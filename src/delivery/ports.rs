@@ -17,11 +17,15 @@ use crate::render::post::Reader;
 pub struct Destination {
     /// herald's own chat id.
     pub chat_id: i64,
+    /// Which adapter performs the call.
     pub platform: Platform,
     /// The platform's id for the chat.
     pub native_id: String,
+    /// Private chat, group, channel or room: renderers and limits differ.
     pub kind: ChatKind,
+    /// The chat's language, for every text herald adds.
     pub language: Language,
+    /// The chat's time zone, for the times shown.
     pub time_zone: TimeZoneName,
     /// Names the delivery this call performs, the same on every retry and after restarts.
     /// Platforms that deduplicate requests by a client-chosen id (Matrix transaction ids)
@@ -47,7 +51,12 @@ pub enum SendError {
     /// delivery is rescheduled without counting an attempt. `global` means the whole account
     /// must wait, not just this chat.
     #[error("rate limited: retry after {after:?}")]
-    RetryAfter { after: Duration, global: bool },
+    RetryAfter {
+        /// How long, exactly as the platform said.
+        after: Duration,
+        /// The whole account waits, not only this chat.
+        global: bool,
+    },
     /// The chat has a new id (a Telegram group upgraded to a supergroup); resend there.
     #[error("chat moved to {0}")]
     ChatMoved(String),
@@ -70,7 +79,9 @@ pub enum SendError {
 /// rich platforms render with `render::telegram` or `render::matrix`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Post {
+    /// What every platform can show.
     pub reply: Reply,
+    /// The article's layout, for platforms that render articles richly.
     pub article: Option<Layout>,
 }
 
@@ -150,10 +161,15 @@ pub fn take_part<T>(mut pieces: Vec<T>, part: usize) -> Result<(T, bool), SendEr
 
 /// A chat herald can no longer post to, as the engine (or an adapter's kick event) names it.
 pub struct Gone<'a> {
+    /// herald's own chat id.
     pub chat_id: i64,
+    /// Which platform the chat is on.
     pub platform: Platform,
+    /// The platform's id for the chat, as moderators will read it.
     pub native_id: &'a str,
+    /// Only groups, channels and rooms are worth telling moderators about.
     pub kind: ChatKind,
+    /// What the platform said, shown in /deliveries and in the notice.
     pub reason: &'a str,
 }
 
@@ -169,8 +185,11 @@ pub trait LostChats: Send + Sync {
 /// A chat as a platform's directory describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatSummary {
+    /// The platform's id for the chat.
     pub native_id: String,
+    /// Private chat, group, channel or room.
     pub kind: ChatKind,
+    /// The chat's title, as its members see it.
     pub title: String,
 }
 
@@ -183,6 +202,7 @@ pub struct Membership {
     pub bot_can_post: bool,
 }
 
+/// Why a directory lookup found no answer; the commands tell the user which.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
     /// No such chat, or herald cannot see it.

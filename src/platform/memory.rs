@@ -16,8 +16,11 @@ use crate::render::plain;
 /// One call the platform received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
+    /// When the call was made, on the platform's clock.
     pub at_ms: i64,
+    /// The chat it addressed.
     pub chat: String,
+    /// What was asked.
     pub kind: CallKind,
     /// The text sent or edited in (empty for deletions).
     pub text: String,
@@ -25,21 +28,29 @@ pub struct Call {
     pub result: Result<(), SendError>,
 }
 
+/// What a call to the platform asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallKind {
+    /// A new message.
     Send,
+    /// A change to a sent message.
     Edit,
+    /// A removal of a sent message.
     Delete,
 }
 
 /// A message as a chat shows it now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
+    /// The id the platform gave it.
     pub id: String,
+    /// Its text as the plain renderer shows it (after the latest edit).
     pub text: String,
     /// The article layout the engine handed over, for rich platforms to render.
     pub layout: Option<Layout>,
+    /// How many times it was edited.
     pub edits: u32,
+    /// Whether it was removed.
     pub deleted: bool,
 }
 
@@ -65,6 +76,7 @@ pub struct MemoryPlatform {
 }
 
 impl MemoryPlatform {
+    /// A platform that answers at once, with no faults, on `clock`.
     pub fn new(clock: Clock) -> MemoryPlatform {
         MemoryPlatform {
             clock,
@@ -98,6 +110,7 @@ impl MemoryPlatform {
         self.state().always.insert(chat.to_string(), error);
     }
 
+    /// Forgets what `chat` received (a test's fresh start).
     pub fn clear(&self, chat: &str) {
         self.state().always.remove(chat);
     }
@@ -112,6 +125,7 @@ impl MemoryPlatform {
         self.waiting.load(Ordering::SeqCst)
     }
 
+    /// Every call made so far, in order.
     pub fn calls(&self) -> Vec<Call> {
         self.state().calls.clone()
     }

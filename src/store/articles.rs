@@ -15,17 +15,29 @@ use crate::domain::{ArticleRecord, ArticleStatus, Label, LabelPosition, Language
 /// An article about to be stored, with its topics already resolved to ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewArticle {
+    /// The headline.
     pub title: String,
+    /// The lead paragraph, shown in every push.
     pub lead: String,
+    /// The full text, shown by /article and searched.
     pub body: String,
+    /// The language it is written in.
     pub language: Language,
+    /// Where the newsroom published it.
     pub url: Option<String>,
+    /// The original-language version it was translated from.
     pub original_url: Option<String>,
+    /// Its photo.
     pub photo_url: Option<String>,
+    /// The photo's caption.
     pub photo_caption: Option<String>,
+    /// The photo's credit.
     pub photo_credit: Option<String>,
+    /// Its topics, already resolved.
     pub topic_ids: Vec<i64>,
+    /// The editor who wrote it (none for feeds).
     pub author_id: Option<i64>,
+    /// When it counts as published.
     pub published_at: DateTime<Utc>,
     /// Breaking news overtakes routine deliveries already queued.
     pub breaking: bool,
@@ -68,8 +80,11 @@ impl NewArticle {
 /// What /link found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PairOutcome {
+    /// The two articles are now each other's translation.
     Linked,
+    /// No article with this id.
     NotFound(i64),
+    /// Both are in the same language, so neither translates the other.
     SameLanguage,
     /// One of them already has another translation (this one).
     AlreadyPaired(i64),
@@ -156,8 +171,11 @@ where
 /// What /retract found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retraction {
+    /// Retracted now; removals of every copy are planned.
     Retracted,
+    /// It was retracted before; nothing changed.
     AlreadyRetracted,
+    /// No article with this id.
     NotFound,
 }
 
@@ -400,12 +418,14 @@ impl Store {
         Ok(ids)
     }
 
+    /// An article by id, in its current version.
     pub async fn article(&self, id: i64) -> Result<Option<ArticleRecord>> {
         article_in(&self.pool, id)
             .await
             .map_err(super::StoreError::from)
     }
 
+    /// How many articles the archive holds (an empty one is offered the demo).
     pub async fn count_articles(&self) -> Result<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM articles")
             .fetch_one(&self.pool)

@@ -6,10 +6,14 @@ use sqlx::Row;
 use super::Result;
 use super::Store;
 
+/// How a privileged command ended, as the audit log records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditOutcome {
+    /// It did what was asked.
     Ok,
+    /// The user lacked the role.
     Refused,
+    /// It was allowed but failed.
     Failed,
 }
 
@@ -23,26 +27,41 @@ impl AuditOutcome {
     }
 }
 
+/// A line of the audit log, as written.
 pub struct AuditEntry<'a> {
+    /// Who ran the command.
     pub actor_id: i64,
+    /// Where.
     pub chat_id: i64,
+    /// The command's name.
     pub command: &'a str,
+    /// Its first argument line, cut short.
     pub target: &'a str,
+    /// How it ended.
     pub outcome: AuditOutcome,
+    /// Why it failed, if it did.
     pub detail: &'a str,
 }
 
+/// A line of the audit log, as /audit-style listings read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
+    /// When.
     pub at: DateTime<Utc>,
+    /// Who, as `platform:id`.
     pub actor: String,
+    /// The command's name.
     pub command: String,
+    /// Its first argument line.
     pub target: String,
+    /// How it ended.
     pub outcome: String,
+    /// Why it failed, if it did.
     pub detail: String,
 }
 
 impl Store {
+    /// Writes a line of the audit log.
     pub async fn audit(&self, entry: AuditEntry<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit_log (at, actor_id, chat_id, command, target, outcome, detail)

@@ -6,15 +6,24 @@ use super::Result;
 use super::Store;
 use crate::domain::{ChatKind, Language, Platform, TimeZoneName, UserRef};
 
+/// A chat herald knows: where it posts and how that chat wants to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatRecord {
+    /// herald's own id.
     pub id: i64,
+    /// Which platform it is on.
     pub platform: Platform,
+    /// The platform's id for it.
     pub native_id: String,
+    /// Private chat, group, channel or room.
     pub kind: ChatKind,
+    /// Its title.
     pub title: String,
+    /// The language herald speaks there.
     pub language: Language,
+    /// The time zone times are shown in.
     pub time_zone: TimeZoneName,
+    /// Deliveries are paused (a moderator's /channel pause).
     pub paused: bool,
 }
 
@@ -38,11 +47,17 @@ fn chat_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<ChatRecord> {
 
 /// What an adapter knows about a chat the first time it sees it.
 pub struct NewChat<'a> {
+    /// Which platform it is on.
     pub platform: Platform,
+    /// The platform's id for it.
     pub native_id: &'a str,
+    /// Private chat, group, channel or room.
     pub kind: ChatKind,
+    /// Its title.
     pub title: &'a str,
+    /// The language herald speaks there at first.
     pub language: Language,
+    /// The time zone it starts with.
     pub time_zone: TimeZoneName,
 }
 
@@ -142,6 +157,7 @@ impl Store {
             .map_err(super::StoreError::from)
     }
 
+    /// Sets the language herald speaks in a chat.
     pub async fn set_chat_language(&self, chat_id: i64, language: Language) -> Result<()> {
         sqlx::query("UPDATE chats SET language = ?2 WHERE id = ?1")
             .bind(chat_id)
@@ -151,6 +167,7 @@ impl Store {
         Ok(())
     }
 
+    /// Sets the time zone a chat's times are shown in.
     pub async fn set_chat_time_zone(&self, chat_id: i64, zone: TimeZoneName) -> Result<()> {
         sqlx::query("UPDATE chats SET time_zone = ?2 WHERE id = ?1")
             .bind(chat_id)

@@ -9,17 +9,27 @@ use crate::domain::{ChatKind, Language, Platform, TimeZoneName};
 
 /// Lanes, in the order the engine serves them.
 pub const LANE_INTERACTIVE: i64 = 0;
+/// Edits and removals of copies already sent: a correction must overtake new sends.
 pub const LANE_CORRECTION: i64 = 1;
+/// Breaking news, ahead of routine items already queued.
 pub const LANE_BREAKING: i64 = 2;
+/// Everything else.
 pub const LANE_ROUTINE: i64 = 3;
 
+/// What a delivery asks the platform to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Send an article.
     Send,
+    /// Replace a sent copy with the corrected article.
     Edit,
+    /// Remove a sent copy (a retraction).
     Delete,
+    /// Replace a copy that can no longer be removed with a retraction notice.
     Notice,
+    /// Send several held articles as one message.
     Digest,
+    /// Send a reply to a command or a notice.
     Reply,
 }
 
@@ -39,17 +49,29 @@ impl Action {
 /// A delivery the engine may work on now, with everything needed to perform it.
 #[derive(Debug, Clone)]
 pub struct Job {
+    /// The delivery's id.
     pub id: i64,
+    /// What to do.
     pub action: Action,
+    /// The article it concerns, if any.
     pub article_id: Option<i64>,
+    /// For edits and removals: the delivery that sent the copy.
     pub target_id: Option<i64>,
+    /// Failed tries so far (rate limits do not count).
     pub attempts: i64,
+    /// Its lane; lower lanes go first.
     pub lane: i64,
+    /// herald's id of the chat.
     pub chat_id: i64,
+    /// The chat's platform.
     pub platform: Platform,
+    /// The platform's id of the chat.
     pub native_id: String,
+    /// Private chat, group, channel or room.
     pub kind: ChatKind,
+    /// The chat's language.
     pub language: Language,
+    /// The chat's time zone.
     pub time_zone: TimeZoneName,
     /// For edit, delete and notice: the ids of the copy being changed, if it was sent.
     pub target_message_ids: Option<Vec<String>>,

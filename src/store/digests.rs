@@ -9,15 +9,20 @@ use crate::domain::{DeliveryMode, QuietHours, TimeZoneName, schedule::parse_time
 /// A chat whose deliveries may be held (digest mode or quiet hours).
 #[derive(Debug, Clone)]
 pub struct ScheduledChat {
+    /// herald's id of the chat.
     pub chat_id: i64,
+    /// Its time zone, which digest and quiet times are in.
     pub time_zone: TimeZoneName,
+    /// At once, or in digests.
     pub mode: DeliveryMode,
+    /// When it wants no pushes.
     pub quiet: Option<QuietHours>,
     /// Creation time of its oldest held delivery, if any (ms since the epoch).
     pub oldest_held: Option<i64>,
 }
 
 impl Store {
+    /// Sets how a chat receives articles (at once or in digests).
     pub async fn set_delivery_mode(&self, chat_id: i64, mode: DeliveryMode) -> Result<()> {
         let at = match mode {
             DeliveryMode::Daily(at) => at.format("%H:%M").to_string(),
@@ -42,6 +47,7 @@ impl Store {
         tx.commit().await.map_err(super::StoreError::from)
     }
 
+    /// Sets (or clears) a chat's quiet hours.
     pub async fn set_quiet_hours(&self, chat_id: i64, quiet: Option<QuietHours>) -> Result<()> {
         let fmt = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
         sqlx::query("UPDATE chats SET quiet_start = ?2, quiet_end = ?3 WHERE id = ?1")
@@ -53,6 +59,7 @@ impl Store {
         Ok(())
     }
 
+    /// How a chat receives articles and its quiet hours.
     pub async fn chat_schedule(&self, chat_id: i64) -> Result<(DeliveryMode, Option<QuietHours>)> {
         let row = sqlx::query(
             "SELECT delivery_mode, digest_at, quiet_start, quiet_end FROM chats WHERE id = ?1",

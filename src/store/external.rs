@@ -17,15 +17,22 @@ use crate::domain::ArticlePatch;
 pub struct External<'a> {
     /// `source:<id>` for a feed, `cms` for the CMS.
     pub origin: &'a str,
+    /// The item's id in its origin (a guid, a link, the CMS's id).
     pub key: &'a str,
     /// A hash of the text: when it differs, the item changed.
     pub hash: &'a str,
 }
 
+/// What taking in an external item did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ingested {
     /// Stored; `planned` deliveries (0 for a backlog item kept only in the archive).
-    New { id: i64, planned: u64 },
+    New {
+        /// The new article's id.
+        id: i64,
+        /// Deliveries planned for it.
+        planned: u64,
+    },
     /// Seen before, with the same text.
     Unchanged(i64),
     /// Seen before with another text: the article was corrected and its copies edited.

@@ -11,10 +11,15 @@ pub type LaneDepths = [i64; 4];
 /// Counts for /deliveries and /metrics.
 #[derive(Debug, Clone, Default)]
 pub struct QueueStats {
+    /// Waiting for their chat's digest or the end of its quiet hours.
     pub held: i64,
+    /// Queued to go.
     pub pending: i64,
+    /// Leased by a send in flight.
     pub sending: i64,
+    /// Acknowledged by the platform.
     pub sent: i64,
+    /// Given up on.
     pub dead: i64,
     /// Age of the oldest pending delivery, in milliseconds.
     pub oldest_pending_ms: Option<i64>,
@@ -23,15 +28,22 @@ pub struct QueueStats {
 /// A failed delivery as moderators see it.
 #[derive(Debug, Clone)]
 pub struct DeadLetter {
+    /// The delivery's id.
     pub id: i64,
+    /// The article it concerned, if any.
     pub article_id: Option<i64>,
+    /// The chat, as `platform:id`.
     pub chat: String,
+    /// What it was to do.
     pub action: String,
+    /// How many times it was tried.
     pub attempts: i64,
+    /// The platform's last answer.
     pub error: String,
 }
 
 impl Store {
+    /// Counts of the outbox by state, for /deliveries and the metrics.
     pub async fn queue_stats(&self, now_ms: i64) -> Result<QueueStats> {
         let rows = sqlx::query("SELECT state, COUNT(*) AS n, MIN(CASE WHEN state = 'pending' THEN created_at END) AS oldest FROM deliveries GROUP BY state")
             .fetch_all(&self.pool)
@@ -55,6 +67,7 @@ impl Store {
         Ok(stats)
     }
 
+    /// The newest dead letters, for /deliveries failed.
     pub async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>> {
         let rows = sqlx::query(
             "SELECT d.id, d.article_id, c.platform || ':' || c.native_id AS chat, d.action, d.attempts,

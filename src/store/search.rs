@@ -13,15 +13,19 @@ use crate::domain::SearchQuery;
 /// form outranks an inflected one, and the headline outranks the body.
 const BM25_WEIGHTS: &str = "4.0, 1.0, 2.0, 0.5";
 
+/// How search results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SearchOrder {
     /// bm25 over the `window` newest matches among the newest `span` articles, so neither a
     /// very common word nor a rare phrase makes ranking walk the whole archive. When the span
     /// holds fewer than `window` matches, older matches follow the ranked ones, newest first.
     Relevance {
+        /// How many of the newest matches are ranked.
         window: u32,
+        /// Among how many of the newest articles.
         span: u32,
     },
+    /// Newest first, no ranking.
     Newest,
 }
 

@@ -6,23 +6,38 @@ use super::Result;
 use super::Store;
 use crate::domain::Language;
 
+/// A feed herald polls, with what it learned at the last poll.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceRecord {
+    /// Its id, as /source commands name it.
     pub id: i64,
+    /// The feed's URL.
     pub url: String,
+    /// The feed's title (from the feed, once polled).
     pub title: String,
     /// Topic slugs every item gets.
     pub topics: Vec<String>,
+    /// The language of its items, when the feed does not say.
     pub language: Option<Language>,
+    /// The legal label its items carry.
     pub label: Option<String>,
+    /// Seconds between polls (adapted to how often it publishes).
     pub interval_s: i64,
+    /// A moderator paused it.
     pub paused: bool,
+    /// The last ETag, for a conditional GET.
     pub etag: Option<String>,
+    /// The last Last-Modified, for a conditional GET.
     pub last_modified: Option<String>,
+    /// When it is polled next, ms since the epoch.
     pub next_fetch_at: i64,
+    /// When it last had a new item.
     pub last_new_at: Option<i64>,
+    /// Polls failed in a row (backoff and moderators' notice).
     pub failures: i64,
+    /// The last poll's outcome, as /source list shows it.
     pub status: String,
+    /// Polled once: its backlog was archived without pushing it.
     pub primed: bool,
 }
 
@@ -58,22 +73,35 @@ macro_rules! columns {
 
 /// A source as a moderator adds it.
 pub struct NewSource<'a> {
+    /// The feed's URL, already checked.
     pub url: &'a str,
+    /// A title until the feed gives its own.
     pub title: &'a str,
+    /// Topic slugs every item gets.
     pub topics: &'a [String],
+    /// The language of its items, when the feed does not say.
     pub language: Option<Language>,
+    /// Seconds between polls to start with.
     pub interval_s: i64,
 }
 
 /// What one poll found, to record.
 pub struct Polled<'a> {
+    /// The outcome, as /source list shows it.
     pub status: &'a str,
+    /// The ETag answered, for the next conditional GET.
     pub etag: Option<&'a str>,
+    /// The Last-Modified answered, for the next conditional GET.
     pub last_modified: Option<&'a str>,
+    /// The feed's title, if it has one.
     pub title: Option<&'a str>,
+    /// Seconds until the poll after next.
     pub interval_s: i64,
+    /// When the next poll is due, ms since the epoch.
     pub next_fetch_at: i64,
+    /// Whether anything new was found.
     pub found_new: bool,
+    /// When this poll happened, ms since the epoch.
     pub now_ms: i64,
 }
 
@@ -100,6 +128,7 @@ impl Store {
             .map_err(super::StoreError::from)
     }
 
+    /// Every source, as /source list shows them.
     pub async fn sources(&self) -> Result<Vec<SourceRecord>> {
         let rows = sqlx::query(concat!("SELECT ", columns!(), " FROM sources ORDER BY id"))
             .fetch_all(&self.pool)
@@ -152,6 +181,7 @@ impl Store {
             .map_err(super::StoreError::from)
     }
 
+    /// Removes a source; its articles stay in the archive.
     pub async fn remove_source(&self, id: i64) -> Result<bool> {
         let done = sqlx::query("DELETE FROM sources WHERE id = ?1")
             .bind(id)
@@ -160,6 +190,7 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Pauses or resumes polling a source.
     pub async fn set_source_paused(&self, id: i64, paused: bool) -> Result<()> {
         sqlx::query("UPDATE sources SET paused = ?2, next_fetch_at = 0 WHERE id = ?1")
             .bind(id)

@@ -6,15 +6,21 @@ use super::Store;
 use super::{Result, StoreError};
 use crate::domain::{Language, TopicName, TopicSlug};
 
+/// A topic of the newsroom's taxonomy, which chats subscribe to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicRecord {
+    /// Its id.
     pub id: i64,
+    /// How users type it (`dagestan`).
     pub slug: TopicSlug,
+    /// Its name in Russian.
     pub name_ru: String,
+    /// Its name in English.
     pub name_en: String,
 }
 
 impl TopicRecord {
+    /// Its name in `language`.
     pub fn name(&self, language: Language) -> &str {
         match language {
             Language::Ru => &self.name_ru,
@@ -23,12 +29,16 @@ impl TopicRecord {
     }
 }
 
+/// Why a topic could not be created or renamed; /topic tells the moderator which.
 #[derive(Debug, thiserror::Error)]
 pub enum TopicError {
+    /// A topic with this slug exists.
     #[error("topic {0} already exists")]
     Exists(TopicSlug),
+    /// No topic with this slug.
     #[error("no topic {0}")]
     NotFound(TopicSlug),
+    /// The database failed.
     #[error(transparent)]
     Database(#[from] StoreError),
 }
@@ -51,6 +61,7 @@ pub(super) fn topic_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Topi
 }
 
 impl Store {
+    /// Creates a topic.
     pub async fn create_topic(
         &self,
         slug: &TopicSlug,
@@ -72,6 +83,7 @@ impl Store {
         }
     }
 
+    /// Renames a topic in both languages.
     pub async fn rename_topic(
         &self,
         slug: &TopicSlug,
@@ -112,6 +124,7 @@ impl Store {
         Ok(subscribed as u64)
     }
 
+    /// Every topic, by slug.
     pub async fn topics(&self) -> Result<Vec<TopicRecord>> {
         let rows = sqlx::query("SELECT id, slug, name_ru, name_en FROM topics ORDER BY slug")
             .fetch_all(&self.pool)
@@ -122,6 +135,7 @@ impl Store {
             .map_err(super::StoreError::from)
     }
 
+    /// A topic by slug.
     pub async fn topic(&self, slug: &TopicSlug) -> Result<Option<TopicRecord>> {
         let row = sqlx::query("SELECT id, slug, name_ru, name_en FROM topics WHERE slug = ?1")
             .bind(slug.as_str())

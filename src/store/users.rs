@@ -6,10 +6,14 @@ use super::Result;
 use super::Store;
 use crate::domain::{Platform, Role, UserRef};
 
+/// A user herald has met.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
+    /// herald's own id.
     pub id: i64,
+    /// Who they are on their platform.
     pub user: UserRef,
+    /// How their platform names them.
     pub display_name: String,
 }
 
@@ -53,6 +57,7 @@ impl Store {
         Ok(role.map_or(Role::Reader, |r| Role::from_stored(&r)))
     }
 
+    /// Gives a user a role (recorded with who granted it).
     pub async fn set_role(&self, user_id: i64, role: Role, granted_by: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO user_roles (user_id, role, granted_by, granted_at) VALUES (?1, ?2, ?3, ?4)

@@ -166,7 +166,7 @@ async fn a_group_upgraded_to_a_supergroup_keeps_receiving_under_its_new_id() {
     let tg = spawn_tg().await;
     tg.newsroom().await;
     let old = -5_000;
-    let new = -100_5_000;
+    let new = -1_005_000;
     tg.sim.add_chat(old, Kind::Group, "Old group");
     tg.sim
         .sim()

@@ -77,20 +77,20 @@ impl Limiter {
             return Err(self.block(0, now, 1));
         }
         let log = self.chats.entry(chat).or_default();
-        if let (Some(gap), Some(last)) = (self.limits.per_chat_interval_ms, log.back()) {
-            if now - last < gap {
-                return Err(self.block(chat, now, 1));
-            }
+        if let (Some(gap), Some(last)) = (self.limits.per_chat_interval_ms, log.back())
+            && now - last < gap
+        {
+            return Err(self.block(chat, now, 1));
         }
         let log = self.chats.entry(chat).or_default();
         while log.front().is_some_and(|t| *t + 60_000 <= now) {
             log.pop_front();
         }
-        if let Some(n) = self.limits.group_per_minute.filter(|_| group) {
-            if log.len() >= n {
-                let wait = ((log[0] + 60_000 - now) as u64).div_ceil(1000).max(1);
-                return Err(self.block(chat, now, wait));
-            }
+        if let Some(n) = self.limits.group_per_minute.filter(|_| group)
+            && log.len() >= n
+        {
+            let wait = ((log[0] + 60_000 - now) as u64).div_ceil(1000).max(1);
+            return Err(self.block(chat, now, wait));
         }
         log.push_back(now);
         self.recent.push_back(now);

@@ -40,7 +40,7 @@ async fn started(limits: Limits) -> Simulator {
     let sim = Simulator::start(0, TOKEN, limits).await.unwrap();
     sim.add_chat(10, Kind::Private, "Alice");
     sim.add_chat(-20, Kind::Group, "Newsroom group");
-    sim.add_chat(-1_000_30, Kind::Channel, "Channel");
+    sim.add_chat(-100_030, Kind::Channel, "Channel");
     sim
 }
 
@@ -79,7 +79,7 @@ async fn messages_are_stored_as_chats_show_them_with_telegrams_result_shape() {
     let (_, channel) = bot(
         &sim,
         "sendMessage",
-        json!({"chat_id": -1_000_30, "text": "post"}),
+        json!({"chat_id": -100_030, "text": "post"}),
     )
     .await;
     assert_eq!(channel["result"]["sender_chat"]["type"], "channel");
@@ -164,17 +164,17 @@ async fn blocked_kicked_and_upgraded_chats_answer_as_telegram_does() {
         &sim,
         "POST",
         "/control/chats/-20/upgrade",
-        Some(json!({"new_id": -1_000_20})),
+        Some(json!({"new_id": -100_020})),
     )
     .await;
     let (status, body) = bot(&sim, "sendMessage", json!({"chat_id": -20, "text": "x"})).await;
     assert_eq!(status, 400);
-    assert_eq!(body["parameters"]["migrate_to_chat_id"], -1_000_20);
+    assert_eq!(body["parameters"]["migrate_to_chat_id"], -100_020);
     assert_eq!(
         bot(
             &sim,
             "sendMessage",
-            json!({"chat_id": -1_000_20, "text": "x"})
+            json!({"chat_id": -100_020, "text": "x"})
         )
         .await
         .0,
@@ -184,7 +184,7 @@ async fn blocked_kicked_and_upgraded_chats_answer_as_telegram_does() {
     let (_, kicked) = bot(
         &sim,
         "sendMessage",
-        json!({"chat_id": -1_000_20, "text": "x"}),
+        json!({"chat_id": -100_020, "text": "x"}),
     )
     .await;
     assert_eq!(
@@ -363,7 +363,7 @@ async fn members_admins_and_the_bots_own_standing_are_reported() {
     let (_, me) = bot(
         &sim,
         "getChatMember",
-        json!({"chat_id": -1_000_30, "user_id": tgsim::state::BOT_ID}),
+        json!({"chat_id": -100_030, "user_id": tgsim::state::BOT_ID}),
     )
     .await;
     assert_eq!(

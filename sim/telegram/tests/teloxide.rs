@@ -12,7 +12,7 @@ async fn sim_and_bot(limits: Limits) -> (Simulator, Bot) {
     let sim = Simulator::start(0, TOKEN, limits).await.unwrap();
     sim.add_chat(10, Kind::Private, "Alice");
     sim.add_chat(-20, Kind::Group, "Newsroom group");
-    sim.add_chat(-1_000_30, Kind::Channel, "Channel");
+    sim.add_chat(-100_030, Kind::Channel, "Channel");
     let bot = Bot::new(TOKEN).set_api_url(url::Url::parse(&sim.api_url()).unwrap());
     (sim, bot)
 }
@@ -35,11 +35,11 @@ async fn teloxide_parses_messages_edits_members_and_updates() {
     assert_eq!(edited.text(), Some("Corrected"));
     bot.delete_message(ChatId(10), sent.id).await.unwrap();
     let post = bot
-        .send_message(ChatId(-1_000_30), "Channel post")
+        .send_message(ChatId(-100_030), "Channel post")
         .await
         .unwrap();
     assert!(post.chat.is_channel());
-    let me_in_channel = bot.get_chat_member(ChatId(-1_000_30), me.id).await.unwrap();
+    let me_in_channel = bot.get_chat_member(ChatId(-100_030), me.id).await.unwrap();
     assert_eq!(me_in_channel.status(), ChatMemberStatus::Administrator);
     let shared = sim.shared.clone();
     shared
@@ -91,9 +91,9 @@ async fn teloxide_sees_telegrams_errors_as_their_cases() {
         .chats
         .get_mut(&-20)
         .unwrap()
-        .migrated_to = Some(-1_000_20);
+        .migrated_to = Some(-100_020);
     match bot.send_message(ChatId(-20), "x").await {
-        Err(RequestError::MigrateToChatId(to)) => assert_eq!(to, ChatId(-1_000_20)),
+        Err(RequestError::MigrateToChatId(to)) => assert_eq!(to, ChatId(-100_020)),
         other => panic!("expected MigrateToChatId, got {other:?}"),
     }
     match bot.send_message(ChatId(99), "x").await {
@@ -101,7 +101,7 @@ async fn teloxide_sees_telegrams_errors_as_their_cases() {
         other => panic!("expected ChatNotFound, got {other:?}"),
     }
     match bot
-        .send_message(ChatId(-1_000_30), "<p>bad</p>")
+        .send_message(ChatId(-100_030), "<p>bad</p>")
         .parse_mode(ParseMode::Html)
         .await
     {

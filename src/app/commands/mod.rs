@@ -19,8 +19,10 @@ macro_rules! commands {
     ($( $variant:ident($module:ident::$ty:ident) = $name:literal, $role:ident $(, $flag:ident)?; )*) => {
         $( mod $module; )*
 
-        /// Every command herald understands, with its arguments parsed.
+        /// Every command herald understands, with its arguments parsed. One lives per message
+        /// for the moment it runs, so its size does not matter and its variants are not boxed.
         #[derive(Debug)]
+        #[allow(clippy::large_enum_variant)]
         pub enum Command {
             $( $variant($module::$ty), )*
         }

@@ -11,6 +11,7 @@ use crate::delivery::SendError;
 /// refills one message every 5 s.
 const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 
+/// Sorts a matrix-sdk error into the engine's classes.
 pub fn classify(error: &matrix_sdk::Error) -> SendError {
     match error {
         matrix_sdk::Error::Http(http) => classify_http(http),
@@ -19,6 +20,7 @@ pub fn classify(error: &matrix_sdk::Error) -> SendError {
     }
 }
 
+/// Sorts an HTTP error from the homeserver into the engine's classes.
 pub fn classify_http(error: &HttpError) -> SendError {
     let Some(api) = error.as_client_api_error() else {
         // The connection, a timeout, a body that was not JSON.

@@ -62,6 +62,7 @@ pub struct Inbound {
 }
 
 impl Inbound {
+    /// The handler state for `client`'s events, answering through `app`.
     pub fn new(client: Client, app: App, settings: MatrixSettings) -> anyhow::Result<Inbound> {
         let me = client
             .user_id()

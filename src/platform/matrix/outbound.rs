@@ -100,6 +100,7 @@ fn event_id(id: &str) -> Result<OwnedEventId, SendError> {
 }
 
 impl MatrixOutbound {
+    /// Sends through `client`; photos are fetched through the feeds' guarded `fetcher`.
     pub fn new(client: Client, fetcher: Fetcher) -> MatrixOutbound {
         MatrixOutbound {
             client,

@@ -5,11 +5,14 @@
 /// A Telegram chat, or one topic of a forum supergroup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Address {
+    /// The chat's id.
     pub chat: i64,
+    /// The forum topic, when the chat is a forum's topic.
     pub thread: Option<i32>,
 }
 
 impl Address {
+    /// Reads a stored native id (`chat` or `chat/thread`).
     pub fn parse(native_id: &str) -> Option<Address> {
         let (chat, thread) = match native_id.split_once('/') {
             Some((chat, thread)) => (chat, Some(thread.parse().ok()?)),
@@ -21,6 +24,7 @@ impl Address {
         })
     }
 
+    /// The native id herald stores for this address.
     pub fn native_id(self) -> String {
         match self.thread {
             Some(thread) => format!("{}/{thread}", self.chat),

@@ -38,6 +38,7 @@ pub struct Inbound {
 }
 
 impl Inbound {
+    /// The update handler, answering through `app`.
     pub fn new(telegram: Telegram, app: App) -> Inbound {
         Inbound { telegram, app }
     }

@@ -102,6 +102,7 @@ impl Telegram {
         })
     }
 
+    /// The bot's username, which group commands may carry (`/latest@name`).
     pub fn username(&self) -> &str {
         &self.username
     }
