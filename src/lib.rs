@@ -23,7 +23,7 @@
 //! 8. [`render`]: replies and articles as each platform shows them.
 //! 9. [`delivery`]: the engine that takes planned deliveries from the outbox and sends them
 //!    within each platform's rate limits, retrying, dead-lettering and composing digests; the
-//!    ports it calls (`Outbound`, `Directory`, `LostChats`) and their error classes.
+//!    ports it calls (`Outbound`, `Directory`, `EngineEvents`) and their error classes.
 //! 10. [`app`]: the use cases. Publishing, correcting and retracting store, plan and wake the
 //!     engine in one call; [`app::App::handle`] answers an [`app::Invocation`] from any
 //!     platform. One command table, one file per command under `app/commands/`.

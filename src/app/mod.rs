@@ -17,7 +17,7 @@ use rust_i18n::t;
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::delivery::{Directory, Gone, LostChats};
+use crate::delivery::{Directory, EngineEvents, Gone};
 use crate::domain::{ChatKind, Platform, Role};
 use crate::message::Reply;
 use crate::store::{AuditEntry, AuditOutcome, ChatRecord, NewChat, Store, UserRecord};
@@ -421,9 +421,15 @@ impl App {
 }
 
 #[async_trait::async_trait]
-impl LostChats for App {
+impl EngineEvents for App {
     /// A send found a chat gone: handled as [`App::lose_chat`] handles a kick event.
     async fn chat_gone(&self, gone: &Gone<'_>) -> anyhow::Result<()> {
         self.lose_chat(gone).await
+    }
+
+    /// The day's paid broadcasts are used up: the owners hear it, once.
+    async fn paid_cap_reached(&self, platform: Platform, cap: u64) -> anyhow::Result<()> {
+        let args = [("platform", platform.to_string()), ("cap", cap.to_string())];
+        self.notify_owners("notice.paid_cap", &args).await
     }
 }

@@ -89,8 +89,24 @@ impl App {
         key: &str,
         args: &[(&str, String)],
     ) -> anyhow::Result<()> {
+        let chats = self.store.moderator_chats(&self.settings.owners).await?;
+        self.notify(chats, key, args).await
+    }
+
+    /// Like [`App::notify_moderators`], to the owners alone (spending is theirs to decide).
+    pub async fn notify_owners(&self, key: &str, args: &[(&str, String)]) -> anyhow::Result<()> {
+        let chats = self.store.owner_chats(&self.settings.owners).await?;
+        self.notify(chats, key, args).await
+    }
+
+    async fn notify(
+        &self,
+        chats: Vec<(i64, crate::domain::Language)>,
+        key: &str,
+        args: &[(&str, String)],
+    ) -> anyhow::Result<()> {
         let now = self.clock.now_ms();
-        for (chat, language) in self.store.moderator_chats(&self.settings.owners).await? {
+        for (chat, language) in chats {
             let text = tr_args(key, language.code(), args);
             let payload = serde_json::to_string(&Reply::text(text))?;
             self.store.enqueue_reply(chat, &payload, now).await?;

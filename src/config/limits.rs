@@ -33,6 +33,26 @@ pub struct RatePolicy {
     /// otherwise hold the whole account; 5 % (one a second, 60 a minute) still serves three
     /// groups at their full rate, and a channel's post goes at once.
     pub group_share: u8,
+    /// Paid broadcasts (Telegram): article sends may go faster than `total`, each at a price,
+    /// while every other call (replies, edits, removals, notices) stays within `total`.
+    pub paid: Option<PaidBroadcast>,
+}
+
+/// When and how fast herald pays for broadcasts (Telegram's `allow_paid_broadcast`). Each
+/// message above the free rate costs the newsroom Telegram Stars, so it is bounded: by day,
+/// and optionally to breaking news or to backlogs the free rate would take too long to clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaidBroadcast {
+    /// Every message, free and paid, in the paid window (1,000 a second on Telegram).
+    pub total: Window,
+    /// Pay only for breaking news; routine items go at the free rate.
+    pub only_breaking: bool,
+    /// Pay only while the broadcasts waiting would take longer than this at the free rate
+    /// (zero: always).
+    pub min_backlog: Duration,
+    /// Paid messages a day (UTC) at most; past it herald falls back to the free rate and tells
+    /// the owners. Zero: no cap.
+    pub max_per_day: u64,
 }
 
 impl RatePolicy {
@@ -51,16 +71,23 @@ impl RatePolicy {
             margin: Duration::from_millis(20),
             interactive_share: 33,
             group_share: 5,
+            paid: None,
         }
     }
 
-    /// Telegram with paid broadcasts: up to 1000 messages per second in total.
+    /// Telegram with paid broadcasts: article sends up to 1000 messages per second in total,
+    /// everything else within the free 30, no daily cap.
     pub fn telegram_paid() -> RatePolicy {
         RatePolicy {
-            total: Window {
-                count: 1_000,
-                window: Duration::from_secs(1),
-            },
+            paid: Some(PaidBroadcast {
+                total: Window {
+                    count: 1_000,
+                    window: Duration::from_secs(1),
+                },
+                only_breaking: false,
+                min_backlog: Duration::ZERO,
+                max_per_day: 0,
+            }),
             ..RatePolicy::telegram()
         }
     }
@@ -78,6 +105,7 @@ impl RatePolicy {
             margin: Duration::from_millis(50),
             interactive_share: 50,
             group_share: 100,
+            paid: None,
         }
     }
 
@@ -93,6 +121,7 @@ impl RatePolicy {
             margin: Duration::ZERO,
             interactive_share: 100,
             group_share: 100,
+            paid: None,
         }
     }
 }

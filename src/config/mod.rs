@@ -15,7 +15,7 @@ mod matrix;
 mod telegram;
 
 pub use ingest::IngestSettings;
-pub use limits::{EngineConfig, RatePolicy, Window};
+pub use limits::{EngineConfig, PaidBroadcast, RatePolicy, Window};
 pub use matrix::{MatrixLogin, MatrixSettings};
 pub use telegram::{TelegramMode, TelegramSettings};
 
@@ -161,6 +161,10 @@ struct RawLimits {
 #[serde(deny_unknown_fields, default)]
 struct RawTelegramLimits {
     paid_broadcast: bool,
+    paid_per_second: usize,
+    paid_only_breaking: bool,
+    paid_min_backlog_s: u64,
+    paid_max_messages_per_day: u64,
     total_per_second: usize,
     per_chat_interval_ms: u64,
     group_per_minute: usize,
@@ -173,6 +177,10 @@ impl Default for RawTelegramLimits {
     fn default() -> Self {
         RawTelegramLimits {
             paid_broadcast: false,
+            paid_per_second: 1_000,
+            paid_only_breaking: false,
+            paid_min_backlog_s: 0,
+            paid_max_messages_per_day: 0,
             total_per_second: 30,
             per_chat_interval_ms: 1_000,
             group_per_minute: 20,
@@ -441,13 +449,18 @@ impl Settings {
         }
         let telegram_limits = RatePolicy {
             total: Window {
-                count: if tg.paid_broadcast {
-                    1_000
-                } else {
-                    tg.total_per_second
-                },
+                count: tg.total_per_second,
                 window: Duration::from_secs(1),
             },
+            paid: tg.paid_broadcast.then_some(PaidBroadcast {
+                total: Window {
+                    count: tg.paid_per_second,
+                    window: Duration::from_secs(1),
+                },
+                only_breaking: tg.paid_only_breaking,
+                min_backlog: Duration::from_secs(tg.paid_min_backlog_s),
+                max_per_day: tg.paid_max_messages_per_day,
+            }),
             per_chat_interval: Duration::from_millis(tg.per_chat_interval_ms),
             per_group: Some(Window {
                 count: tg.group_per_minute,

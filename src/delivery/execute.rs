@@ -79,6 +79,7 @@ impl Engine {
             // The creation time keeps keys apart should the database be started afresh while
             // the platform session (and its memory of ids) is kept.
             delivery_key: format!("{}.{}", job.id, job.created_at),
+            paid: job.paid,
         };
         let article = match job.article_id {
             Some(id) => self.store.article(id).await?,
@@ -242,7 +243,7 @@ impl Engine {
                     kind: job.kind,
                     reason: &reason,
                 };
-                self.lost.chat_gone(&gone).await?;
+                self.events.chat_gone(&gone).await?;
                 self.metrics.failed(job.platform);
                 Outcome::ChatGone { delivery, chat }
             }

@@ -50,6 +50,10 @@ pub struct Metrics {
     retried: Family<PlatformLabel, Counter>,
     rate_limited: Family<PlatformLabel, Counter>,
     picked: Family<PlatformLabel, Counter>,
+    /// Sends started as paid broadcasts (each costs Stars).
+    paid: Family<PlatformLabel, Counter>,
+    /// 1 once the day's paid-broadcast cap stopped paid sends (until the next day's first).
+    paid_capped: Family<PlatformLabel, Gauge>,
     latency: Latency,
     lane_sent: Family<LaneLabel, Counter>,
     lane_wait: LaneWait,
@@ -77,6 +81,8 @@ impl Metrics {
             retried: Family::default(),
             rate_limited: Family::default(),
             picked: Family::default(),
+            paid: Family::default(),
+            paid_capped: Family::default(),
             latency: Family::new_with_constructor(|| {
                 Histogram::new(exponential_buckets(0.005, 2.0, 12))
             }),
@@ -124,6 +130,16 @@ impl Metrics {
             "rate_limited",
             "429 / M_LIMIT_EXCEEDED answers (each is a pacing defect)",
             metrics.rate_limited.clone(),
+        );
+        registry.register(
+            "paid_broadcasts",
+            "Sends started as paid broadcasts (Telegram Stars)",
+            metrics.paid.clone(),
+        );
+        registry.register(
+            "paid_broadcast_cap_reached",
+            "1 while the day's paid-broadcast cap holds sends at the free rate",
+            metrics.paid_capped.clone(),
         );
         registry.register(
             "deliveries_started",
@@ -180,6 +196,15 @@ impl Metrics {
 
     pub(super) fn picked(&self, job: &Job) {
         self.picked.get_or_create(&label(job.platform)).inc();
+    }
+
+    pub(super) fn paid(&self, platform: Platform) {
+        self.paid.get_or_create(&label(platform)).inc();
+        self.paid_capped.get_or_create(&label(platform)).set(0);
+    }
+
+    pub(super) fn paid_cap_reached(&self, platform: Platform) {
+        self.paid_capped.get_or_create(&label(platform)).set(1);
     }
 
     pub(super) fn sent(&self, platform: Platform) {

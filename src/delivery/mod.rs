@@ -19,6 +19,7 @@ pub mod digest;
 mod execute;
 pub mod metrics;
 pub mod pacer;
+mod paid;
 pub mod ports;
 
 use std::collections::HashMap;
@@ -36,8 +37,8 @@ use crate::store::{Job, LANE_INTERACTIVE, Store};
 pub use metrics::Metrics;
 pub use pacer::Pacer;
 pub use ports::{
-    ChatSummary, Destination, Directory, Gone, LookupError, LostChats, Membership, Outbound, Part,
-    Post, SendError, only_part, take_part,
+    ChatSummary, Destination, Directory, EngineEvents, Gone, LookupError, Membership, Outbound,
+    Part, Post, SendError, only_part, take_part,
 };
 
 /// What one step did.
@@ -111,9 +112,11 @@ pub struct Engine {
     metrics: Arc<Metrics>,
     /// Woken when new work is planned, so the loop need not poll.
     wake: Arc<Notify>,
-    /// Told when a send finds a chat gone; what follows (deactivating it, telling the
-    /// moderators) is a use case's decision, not the engine's.
-    lost: Arc<dyn LostChats>,
+    /// Told when a send finds a chat gone or the paid-broadcast cap is reached; what follows
+    /// (deactivating the chat, telling people) is a use case's decision, not the engine's.
+    events: Arc<dyn EngineEvents>,
+    /// Paid broadcasts sent today, per platform (locked after `pacer`, inside a pick).
+    ledgers: Mutex<paid::Ledgers>,
 }
 
 enum Pick {
@@ -133,7 +136,7 @@ impl Engine {
         config: EngineConfig,
         metrics: Arc<Metrics>,
         wake: Arc<Notify>,
-        lost: Arc<dyn LostChats>,
+        events: Arc<dyn EngineEvents>,
     ) -> Engine {
         let policies = platforms
             .iter()
@@ -151,7 +154,8 @@ impl Engine {
             config,
             metrics,
             wake,
-            lost,
+            events,
+            ledgers: Mutex::default(),
         }
     }
 
@@ -176,19 +180,38 @@ impl Engine {
 
     async fn pick(&self) -> anyhow::Result<Pick> {
         let mut pacer = self.pacer.lock().await;
+        let mut ledgers = self.ledgers.lock().await;
         let now = self.clock.now_ms();
-        // Platforms that may take a send now; `wait` is the soonest another frees up.
+        // Platforms that may take a free send now, and those that may take a paid broadcast;
+        // `wait` is the soonest another frees up.
         let mut open = Vec::new();
+        let mut paying = Vec::new();
         let mut wait = Duration::MAX;
-        for platform in self.platforms.keys() {
-            let w = pacer.wait(*platform, now);
+        for platform in self.platforms.keys().copied() {
+            let w = pacer.wait(platform, now);
             if w.is_zero() {
-                open.push(*platform);
+                open.push(platform);
             } else {
                 wait = wait.min(w);
             }
+            let policy = pacer.policy(platform);
+            if let (Some(paid), Some(w)) = (policy.paid, pacer.paid_wait(platform, now)) {
+                let free = policy.total.count as f64 / policy.total.window.as_secs_f64();
+                if self
+                    .may_pay(&mut ledgers, platform, &paid, free, now)
+                    .await?
+                {
+                    if w.is_zero() {
+                        paying.push(platform);
+                    } else {
+                        wait = wait.min(w);
+                    }
+                }
+            }
         }
-        if open.is_empty() {
+        let mut reachable = open.clone();
+        reachable.extend(paying.iter().filter(|p| !open.contains(p)));
+        if reachable.is_empty() {
             return Ok(if wait == Duration::MAX {
                 Pick::Idle
             } else {
@@ -196,14 +219,14 @@ impl Engine {
             });
         }
         // Replies beyond their share of the window wait while other work is ready.
-        let capped: Vec<Platform> = open
+        let capped: Vec<Platform> = reachable
             .iter()
             .copied()
             .filter(|p| !pacer.interactive_allowed(*p, now))
             .collect();
         let mut jobs = self
             .store
-            .ready_deliveries(now, &open, LANE_INTERACTIVE, false, 16)
+            .ready_deliveries(now, &reachable, LANE_INTERACTIVE, false, 16)
             .await?;
         if jobs
             .iter()
@@ -211,7 +234,7 @@ impl Engine {
         {
             let others = self
                 .store
-                .ready_deliveries(now, &open, LANE_INTERACTIVE + 1, false, 16)
+                .ready_deliveries(now, &reachable, LANE_INTERACTIVE + 1, false, 16)
                 .await?;
             if !others.is_empty() {
                 jobs.retain(|j| !(j.lane == LANE_INTERACTIVE && capped.contains(&j.platform)));
@@ -219,7 +242,7 @@ impl Engine {
             }
         }
         // Groups and channels beyond their share wait while private chats are ready.
-        let crowded: Vec<Platform> = open
+        let crowded: Vec<Platform> = reachable
             .iter()
             .copied()
             .filter(|p| !pacer.groups_allowed(*p, now))
@@ -232,15 +255,32 @@ impl Engine {
         if jobs.iter().any(is_crowded) {
             let private = self
                 .store
-                .ready_deliveries(now, &open, LANE_INTERACTIVE + 1, true, 16)
+                .ready_deliveries(now, &reachable, LANE_INTERACTIVE + 1, true, 16)
                 .await?;
             if !private.is_empty() {
                 jobs.retain(|j| !is_crowded(j));
                 merge(&mut jobs, private);
             }
         }
-        for job in jobs {
+        // With the free window full, replies cannot go, but broadcasts behind them may be paid.
+        if !paying.is_empty()
+            && jobs
+                .iter()
+                .all(|j| !open.contains(&j.platform) && j.lane == LANE_INTERACTIVE)
+        {
+            let broadcasts = self
+                .store
+                .ready_deliveries(now, &paying, LANE_INTERACTIVE + 1, false, 16)
+                .await?;
+            merge(&mut jobs, broadcasts);
+        }
+        for mut job in jobs {
             let policy = pacer.policy(job.platform);
+            let paid = paying.contains(&job.platform)
+                && policy.paid.is_some_and(|p| paid::worth_paying(&job, &p));
+            if !paid && !open.contains(&job.platform) {
+                continue;
+            }
             if policy.per_group.is_some()
                 && job.kind != crate::domain::ChatKind::Private
                 && !pacer.knows_group(job.chat_id)
@@ -256,14 +296,20 @@ impl Engine {
                 job.chat_id,
                 job.kind,
                 job.lane == LANE_INTERACTIVE,
+                paid,
                 now,
             );
             let lease = now + self.config.lease.as_millis() as i64;
             if self
                 .store
-                .lease_delivery(job.id, job.chat_id, lease, next)
+                .lease_delivery(job.id, job.chat_id, lease, next, paid)
                 .await?
             {
+                job.paid = paid;
+                if paid {
+                    paid::count_paid(&mut ledgers, job.platform);
+                    self.metrics.paid(job.platform);
+                }
                 self.metrics.picked(&job);
                 return Ok(Pick::Job(job));
             }

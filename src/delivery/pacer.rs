@@ -4,6 +4,10 @@
 //! chat, 20 per minute per group or channel), so the pacer keeps a log of recent send times and
 //! never starts a send that would put a window over its count. It does not learn limits from
 //! 429s; a 429 that still comes is honoured exactly and counted as a defect.
+//!
+//! With paid broadcasts on, article sends the engine chooses to pay for go in a second, wider
+//! window that counts every message (free and paid), while the free window keeps counting the
+//! free ones alone: replies, edits and notices never pay, and keep their own 30 a second.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -13,8 +17,10 @@ use crate::domain::{ChatKind, Platform};
 
 #[derive(Debug, Default)]
 struct PlatformState {
-    /// Send times within the total window, oldest first.
+    /// Free send times within the total window, oldest first.
     recent: VecDeque<i64>,
+    /// Every send time (free and paid) within the paid window, when paid broadcasts are on.
+    all: VecDeque<i64>,
     /// The same for replies to commands only.
     interactive: VecDeque<i64>,
     /// The same for sends to groups and channels.
@@ -98,6 +104,26 @@ impl Pacer {
         Duration::from_millis((until - now).max(0) as u64)
     }
 
+    /// How long until a paid broadcast may go (zero: now); `None` when this platform does not
+    /// pay for broadcasts. A platform-wide wait holds paid sends too.
+    pub fn paid_wait(&mut self, platform: Platform, now: i64) -> Option<Duration> {
+        let paid = self.policy(platform).paid?;
+        let margin = self.policy(platform).margin;
+        let state = self.platforms.entry(platform).or_default();
+        let full = ms(paid.total.window + margin);
+        while state.all.front().is_some_and(|t| *t + full <= now) {
+            state.all.pop_front();
+        }
+        let mut until = state.blocked_until;
+        if state.probe == Probe::Out {
+            until = until.max(now + ms(PROBE_POLL));
+        }
+        if state.all.len() >= paid.total.count {
+            until = until.max(state.all[state.all.len() - paid.total.count] + full);
+        }
+        Some(Duration::from_millis((until - now).max(0) as u64))
+    }
+
     /// Whether replies may take another slot of the current window while other work waits.
     pub fn interactive_allowed(&mut self, platform: Platform, now: i64) -> bool {
         let policy = self.policy(platform);
@@ -140,13 +166,15 @@ impl Pacer {
         self.groups.insert(chat_id, times.into());
     }
 
-    /// Records a send starting now and returns when the chat may be sent to next.
+    /// Records a send starting now (`paid`: as a paid broadcast) and returns when the chat may
+    /// be sent to next.
     pub fn record(
         &mut self,
         platform: Platform,
         chat_id: i64,
         kind: ChatKind,
         interactive: bool,
+        paid: bool,
         now: i64,
     ) -> i64 {
         let policy = self.policy(platform);
@@ -154,11 +182,17 @@ impl Pacer {
         if state.probe == Probe::Armed {
             state.probe = Probe::Out;
         }
-        state.recent.push_back(now);
-        if interactive {
-            state.interactive.push_back(now);
-        } else if kind != ChatKind::Private {
-            state.shared.push_back(now);
+        if policy.paid.is_some() {
+            state.all.push_back(now);
+        }
+        // Paid sends count only in the paid window; the free one is for everything else.
+        if !paid {
+            state.recent.push_back(now);
+            if interactive {
+                state.interactive.push_back(now);
+            } else if kind != ChatKind::Private {
+                state.shared.push_back(now);
+            }
         }
         let mut next = now + ms(policy.per_chat_interval);
         if let (Some(group), true) = (policy.per_group, kind != ChatKind::Private) {
@@ -214,10 +248,10 @@ mod tests {
         let mut pacer = telegram();
         // 5 % of 30 a second: one.
         assert!(pacer.groups_allowed(Platform::Telegram, 0));
-        pacer.record(Platform::Telegram, -100, ChatKind::Group, false, 0);
+        pacer.record(Platform::Telegram, -100, ChatKind::Group, false, false, 0);
         assert!(!pacer.groups_allowed(Platform::Telegram, 10));
         // Private sends do not count against it, and the share frees up with the window.
-        pacer.record(Platform::Telegram, 5, ChatKind::Private, false, 11);
+        pacer.record(Platform::Telegram, 5, ChatKind::Private, false, false, 11);
         assert!(pacer.groups_allowed(Platform::Telegram, 1_030));
     }
 
@@ -226,7 +260,14 @@ mod tests {
         let mut pacer = telegram();
         for i in 0..30 {
             assert_eq!(pacer.wait(Platform::Telegram, i * 10), Duration::ZERO);
-            pacer.record(Platform::Telegram, i, ChatKind::Private, false, i * 10);
+            pacer.record(
+                Platform::Telegram,
+                i,
+                ChatKind::Private,
+                false,
+                false,
+                i * 10,
+            );
         }
         assert_eq!(
             pacer.wait(Platform::Telegram, 300),
@@ -239,12 +280,19 @@ mod tests {
     fn a_private_chat_waits_a_second_and_a_group_also_twenty_per_minute() {
         let mut pacer = telegram();
         assert_eq!(
-            pacer.record(Platform::Telegram, 1, ChatKind::Private, false, 0),
+            pacer.record(Platform::Telegram, 1, ChatKind::Private, false, false, 0),
             1_000
         );
         let mut next = 0;
         for n in 0..20 {
-            next = pacer.record(Platform::Telegram, 2, ChatKind::Group, false, n * 1_000);
+            next = pacer.record(
+                Platform::Telegram,
+                2,
+                ChatKind::Group,
+                false,
+                false,
+                n * 1_000,
+            );
         }
         assert_eq!(next, 60_020);
     }
@@ -254,7 +302,7 @@ mod tests {
         let mut pacer = telegram();
         for i in 0..9 {
             assert!(pacer.interactive_allowed(Platform::Telegram, i));
-            pacer.record(Platform::Telegram, i, ChatKind::Private, true, i);
+            pacer.record(Platform::Telegram, i, ChatKind::Private, true, false, i);
         }
         assert!(
             !pacer.interactive_allowed(Platform::Telegram, 10),
@@ -281,7 +329,7 @@ mod tests {
         let mut pacer = Pacer::new(HashMap::from([(Platform::Matrix, RatePolicy::unlimited())]));
         pacer.block_platform(Platform::Matrix, 5_000);
         assert_eq!(pacer.wait(Platform::Matrix, 5_000), Duration::ZERO);
-        pacer.record(Platform::Matrix, 1, ChatKind::Room, false, 5_000);
+        pacer.record(Platform::Matrix, 1, ChatKind::Room, false, false, 5_000);
         assert!(
             pacer.wait(Platform::Matrix, 5_001) > Duration::ZERO,
             "the probe is out"
@@ -289,15 +337,15 @@ mod tests {
         // Within a window of the wait, sends go one at a time.
         pacer.answered(Platform::Matrix, 5_100);
         assert_eq!(pacer.wait(Platform::Matrix, 5_100), Duration::ZERO);
-        pacer.record(Platform::Matrix, 2, ChatKind::Room, false, 5_100);
+        pacer.record(Platform::Matrix, 2, ChatKind::Room, false, false, 5_100);
         assert!(
             pacer.wait(Platform::Matrix, 5_101) > Duration::ZERO,
             "one at a time"
         );
         // A window later, as many as the policy allows.
         pacer.answered(Platform::Matrix, 6_100);
-        pacer.record(Platform::Matrix, 3, ChatKind::Room, false, 6_100);
-        pacer.record(Platform::Matrix, 4, ChatKind::Room, false, 6_100);
+        pacer.record(Platform::Matrix, 3, ChatKind::Room, false, false, 6_100);
+        pacer.record(Platform::Matrix, 4, ChatKind::Room, false, false, 6_100);
         assert_eq!(
             pacer.wait(Platform::Matrix, 6_101),
             Duration::ZERO,
@@ -321,7 +369,7 @@ mod tests {
                 let kind = [ChatKind::Private, ChatKind::Group, ChatKind::Channel][kind as usize];
                 let chat = if kind == ChatKind::Private { chat } else { -1 - chat };
                 if pacer.wait(Platform::Telegram, now).is_zero() && chat_ready.get(&chat).is_none_or(|t| *t <= now) {
-                    chat_ready.insert(chat, pacer.record(Platform::Telegram, chat, kind, reply, now));
+                    chat_ready.insert(chat, pacer.record(Platform::Telegram, chat, kind, reply, false, now));
                     sent.push((now, chat, kind != ChatKind::Private));
                 }
             }

@@ -32,6 +32,9 @@ pub struct Destination {
     /// derive theirs from it, so a send that timed out after the platform took it is not
     /// shown twice when retried.
     pub delivery_key: String,
+    /// Send this as a paid broadcast (Telegram's `allow_paid_broadcast`): the engine decided
+    /// to pay for it, and paced it in the paid window. Only article sends ever are.
+    pub paid: bool,
 }
 
 impl Destination {
@@ -173,13 +176,15 @@ pub struct Gone<'a> {
     pub reason: &'a str,
 }
 
-/// What the engine asks of the use cases when a send finds a chat gone: deactivating it and
-/// telling the newsroom's moderators is the newsroom's business, not the engine's, so the
-/// engine only reports it (the app implements this; see `app::gone`).
+/// What the engine reports to the use cases: deactivating a lost chat and telling the
+/// newsroom's people are the newsroom's business, not the engine's (the app implements this).
 #[async_trait]
-pub trait LostChats: Send + Sync {
+pub trait EngineEvents: Send + Sync {
     /// Handles a chat the platform says herald can no longer post to.
     async fn chat_gone(&self, gone: &Gone<'_>) -> anyhow::Result<()>;
+    /// The day's paid-broadcast cap was reached on `platform`: sends go at the free rate until
+    /// the next day. Called once a day at most.
+    async fn paid_cap_reached(&self, platform: Platform, cap: u64) -> anyhow::Result<()>;
 }
 
 /// A chat as a platform's directory describes it.

@@ -88,7 +88,7 @@ impl Store {
     /// their languages: where herald tells the people in charge about trouble.
     pub async fn moderator_chats(&self, owners: &[UserRef]) -> Result<Vec<(i64, Language)>> {
         // A private chat has the user's own id (Telegram); a notice room is recorded (Matrix).
-        let mut chats: Vec<(i64, String)> = sqlx::query_as(
+        let chats: Vec<(i64, String)> = sqlx::query_as(
             "SELECT DISTINCT c.id, c.language FROM users u
              JOIN user_roles r ON r.user_id = u.id
              JOIN chats c ON c.id = u.notice_chat_id
@@ -97,6 +97,19 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
+        let mut chats = languages(chats);
+        for chat in self.owner_chats(owners).await? {
+            if !chats.iter().any(|known| known.0 == chat.0) {
+                chats.push(chat);
+            }
+        }
+        Ok(chats)
+    }
+
+    /// The active private chats (or notice rooms) of `owners`, with their languages: where
+    /// herald tells the people who pay about spending.
+    pub async fn owner_chats(&self, owners: &[UserRef]) -> Result<Vec<(i64, Language)>> {
+        let mut chats: Vec<(i64, Language)> = Vec::new();
         for owner in owners {
             let found: Vec<(i64, String)> = sqlx::query_as(
                 "SELECT id, language FROM chats WHERE active = 1
@@ -107,16 +120,13 @@ impl Store {
             .bind(&owner.native_id)
             .fetch_all(&self.pool)
             .await?;
-            for chat in found {
+            for chat in languages(found) {
                 if !chats.iter().any(|known| known.0 == chat.0) {
                     chats.push(chat);
                 }
             }
         }
-        Ok(chats
-            .into_iter()
-            .map(|(id, language)| (id, Language::parse(&language).unwrap_or(Language::En)))
-            .collect())
+        Ok(chats)
     }
 
     /// Records a user's one-to-one room with herald as where their notices go.
@@ -255,4 +265,12 @@ impl Store {
         tx.commit().await?;
         Ok(cancelled)
     }
+}
+
+/// Chat ids with their stored language codes read as languages.
+fn languages(chats: Vec<(i64, String)>) -> Vec<(i64, Language)> {
+    chats
+        .into_iter()
+        .map(|(id, language)| (id, Language::parse(&language).unwrap_or(Language::En)))
+        .collect()
 }

@@ -83,6 +83,8 @@ pub struct Job {
     pub payload: Option<String>,
     /// When it was planned (ms since the epoch), for wait-time metrics.
     pub created_at: i64,
+    /// The engine leased it as a paid broadcast (never so when read from the database).
+    pub paid: bool,
 }
 
 /// Plans one `send` per subscribed, active chat (all news, or one of the article's topics).
@@ -203,6 +205,7 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
             .unwrap_or_default(),
         payload: row.try_get("payload")?,
         created_at: row.try_get("created_at")?,
+        paid: false,
     })
 }
 
@@ -270,11 +273,13 @@ impl Store {
         chat_id: i64,
         lease_until: i64,
         chat_send_after: i64,
+        paid: bool,
     ) -> Result<bool> {
         let mut tx = self.write().await?;
-        let done = sqlx::query("UPDATE deliveries SET state = 'sending', lease_until = ?2 WHERE id = ?1 AND state = 'pending'")
+        let done = sqlx::query("UPDATE deliveries SET state = 'sending', lease_until = ?2, paid = ?3 WHERE id = ?1 AND state = 'pending'")
             .bind(id)
             .bind(lease_until)
+            .bind(paid)
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
@@ -285,6 +290,59 @@ impl Store {
             .bind(chat_send_after)
             .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Paid broadcasts of `platform` sent since `since` (ms since the epoch) or in flight: what
+    /// counts against the day's cap, across restarts.
+    pub async fn paid_sent_since(&self, platform: Platform, since: i64) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM deliveries d JOIN chats c ON c.id = d.chat_id
+             WHERE d.paid = 1 AND c.platform = ?1
+               AND ((d.state = 'sent' AND d.sent_at >= ?2) OR d.state = 'sending')",
+        )
+        .bind(platform.as_str())
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count.max(0) as u64)
+    }
+
+    /// Article sends of `platform` waiting to go: the backlog that decides whether paying is
+    /// worth it.
+    pub async fn pending_broadcasts(&self, platform: Platform) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM deliveries d JOIN chats c ON c.id = d.chat_id
+             WHERE d.state = 'pending' AND d.action = 'send' AND c.platform = ?1",
+        )
+        .bind(platform.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count.max(0) as u64)
+    }
+
+    /// Records that the day's paid-broadcast cap was reached (`day`: `YYYY-MM-DD`, UTC) as a
+    /// notice for /deliveries; `false` when it was recorded already, so owners hear of it once
+    /// a day however often herald restarts.
+    pub async fn note_paid_cap(&self, platform: Platform, day: &str) -> Result<bool> {
+        let detail = format!("{platform} {day}");
+        let mut tx = self.write().await?;
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM notices WHERE kind = 'paid_cap' AND detail = ?1")
+                .bind(&detail)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if known.is_some() {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO notices (at, chat_id, kind, detail) VALUES (?1, NULL, 'paid_cap', ?2)",
+        )
+        .bind(self.clock.now())
+        .bind(&detail)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(true)
     }

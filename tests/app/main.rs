@@ -15,6 +15,7 @@ mod lanes;
 mod matrix;
 mod matrix_fanout;
 mod moderators;
+mod paid;
 mod pairs;
 mod readers;
 mod rendering;

@@ -515,6 +515,7 @@ async fn a_delivery_retried_after_a_lost_answer_is_shown_once() {
         language: Language::En,
         time_zone: TimeZoneName::utc(),
         delivery_key: key.to_string(),
+        paid: false,
     };
     let post: Post = herald::message::Reply::text("Road report at noon").into();
 

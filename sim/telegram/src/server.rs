@@ -220,11 +220,14 @@ async fn bot_method(
     sim.stats.requests += 1;
     let html = text(&p, "parse_mode").eq_ignore_ascii_case("html");
     let thread = int(&p, "message_thread_id").ok();
+    let paid = p
+        .get("allow_paid_broadcast")
+        .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
     let result = match method.to_ascii_lowercase().as_str() {
         "getme" => Ok(sim.get_me()),
         "getchat" => chat_ref(&sim, &p).and_then(|c| sim.get_chat(c)),
         "sendmessage" => int(&p, "chat_id")
-            .and_then(|c| sim.send(c, text(&p, "text"), html, None, thread, buttons(&p))),
+            .and_then(|c| sim.send(c, text(&p, "text"), html, None, thread, buttons(&p), paid)),
         "sendphoto" => int(&p, "chat_id").and_then(|c| {
             let photo = text(&p, "photo").to_string();
             sim.send(
@@ -234,6 +237,7 @@ async fn bot_method(
                 Some(photo),
                 thread,
                 buttons(&p),
+                paid,
             )
         }),
         "getchatmember" => chat_ref(&sim, &p).and_then(|c| sim.chat_member(c, int(&p, "user_id")?)),

@@ -76,6 +76,8 @@ pub struct Message {
     /// Earlier texts, oldest first (the full history of edits).
     pub history: Vec<String>,
     pub edits: u32,
+    /// Sent as a paid broadcast (`allow_paid_broadcast`).
+    pub paid: bool,
     pub deleted: bool,
 }
 
@@ -116,6 +118,8 @@ pub struct Faults {
 pub struct Stats {
     pub requests: u64,
     pub sent: u64,
+    /// Messages sent as paid broadcasts.
+    pub paid: u64,
     pub edited: u64,
     pub deleted: u64,
     pub rate_limited: u64,
@@ -499,11 +503,11 @@ impl Sim {
         Ok(chat)
     }
 
-    fn pace(&mut self, chat: &Chat) -> Result<(), ApiError> {
+    fn pace(&mut self, chat: &Chat, paid: bool) -> Result<(), ApiError> {
         let group = chat.kind != Kind::Private;
         let now = self.now_ms();
         let strikes = self.limiter.strikes;
-        let admitted = self.limiter.admit(chat.id, group, now);
+        let admitted = self.limiter.admit(chat.id, group, paid, now);
         self.stats.during_retry_after += self.limiter.strikes - strikes;
         admitted.map_err(|wait| {
             self.stats.rate_limited += 1;
@@ -524,6 +528,7 @@ impl Sim {
         photo: Option<String>,
         thread: Option<i64>,
         buttons: Vec<Vec<(String, String)>>,
+        paid: bool,
     ) -> Result<Value, ApiError> {
         let chat = self.reachable(chat_id)?.clone();
         let shown = shown(text, html_mode)?;
@@ -535,7 +540,10 @@ impl Sim {
             }
             _ => {}
         }
-        self.pace(&chat)?;
+        self.pace(&chat, paid)?;
+        if paid {
+            self.stats.paid += 1;
+        }
         let date = self.now_ms() / 1000;
         let entry = self.chats.get_mut(&chat_id).expect("checked above");
         let message = Message {
@@ -547,6 +555,7 @@ impl Sim {
             buttons,
             history: Vec::new(),
             edits: 0,
+            paid,
             deleted: false,
         };
         entry.messages.push(message);
@@ -586,7 +595,7 @@ impl Sim {
                 "message is too long"
             }));
         }
-        self.pace(&chat)?;
+        self.pace(&chat, false)?;
         let entry = self.chats.get_mut(&chat_id).expect("checked above");
         let message = entry
             .messages
@@ -619,7 +628,7 @@ impl Sim {
         if self.now_ms() / 1000 - message.date > 48 * 3600 {
             return Err(bad("message can't be deleted"));
         }
-        self.pace(&chat)?;
+        self.pace(&chat, false)?;
         let entry = self.chats.get_mut(&chat_id).expect("checked above");
         if let Some(m) = entry
             .messages
@@ -648,7 +657,7 @@ impl Sim {
         if found.is_empty() {
             return Err(bad("message to delete not found"));
         }
-        self.pace(&chat)?;
+        self.pace(&chat, false)?;
         let entry = self.chats.get_mut(&chat_id).expect("checked above");
         for m in entry.messages.iter_mut() {
             if ids.contains(&m.message_id) && !m.deleted {

@@ -3,6 +3,7 @@
 use rust_i18n::t;
 
 use super::{CommandError, Ctx, Reply};
+use crate::domain::Platform;
 
 #[derive(Debug)]
 pub enum Deliveries {
@@ -51,6 +52,16 @@ impl Deliveries {
                         dead = s.dead,
                         oldest = oldest
                     ));
+                if let Some(paid) = ctx.settings().telegram_limits.paid {
+                    let now = ctx.app.clock().now_ms();
+                    let today = now - now.rem_euclid(86_400_000);
+                    let sent = store.paid_sent_since(Platform::Telegram, today).await?;
+                    let cap = match paid.max_per_day {
+                        0 => t!("deliveries.no_cap", locale = l).into_owned(),
+                        cap => cap.to_string(),
+                    };
+                    reply = reply.paragraph(t!("deliveries.paid", locale = l, sent = sent, cap = cap));
+                }
                 for (at, kind, chat, detail) in store.recent_notices(5).await? {
                     let at = at
                         .with_timezone(&ctx.chat.time_zone.tz())

@@ -109,6 +109,7 @@ impl TelegramOutbound {
         to: Address,
         piece: Piece,
         markup: Option<InlineKeyboardMarkup>,
+        paid: bool,
     ) -> Result<String, SendError> {
         let bot = &self.telegram.bot;
         let chat = ChatId(to.chat);
@@ -120,7 +121,8 @@ impl TelegramOutbound {
                 let mut request = bot
                     .send_photo(chat, InputFile::url(url))
                     .caption(caption)
-                    .parse_mode(ParseMode::Html);
+                    .parse_mode(ParseMode::Html)
+                    .allow_paid_broadcast(paid);
                 if let Some(thread) = thread {
                     request = request.message_thread_id(thread);
                 }
@@ -134,7 +136,8 @@ impl TelegramOutbound {
                 let mut request = bot
                     .send_message(chat, text)
                     .parse_mode(ParseMode::Html)
-                    .link_preview_options(no_preview());
+                    .link_preview_options(no_preview())
+                    .allow_paid_broadcast(paid);
                 if let Some(thread) = thread {
                     request = request.message_thread_id(thread);
                 }
@@ -164,7 +167,7 @@ impl Outbound for TelegramOutbound {
         } else {
             None
         };
-        let id = self.send_piece(address, piece, markup).await?;
+        let id = self.send_piece(address, piece, markup, to.paid).await?;
         Ok(Part {
             ids: vec![id],
             last,
