@@ -1,8 +1,9 @@
 //! Delivery through the Telegram adapter against the Bot API simulator with Telegram's limits
 //! on (issues 6 and 10). Real time, release build:
 //!
-//! `cargo bench --bench telegram [fanout|groups|latency|faults|burst]…` (all when none named;
-//! `HERALD_BENCH_CHATS=N` overrides the private-chat count of `fanout` and `groups`).
+//! `cargo bench --bench telegram [fanout|groups|latency|faults|burst|paid|paidcap]…` (all when
+//! none named; `HERALD_BENCH_CHATS=N` overrides the private-chat count of `fanout`, `groups`,
+//! `paid` and `paidcap`).
 //!
 //! For each case it prints the achieved msg/s (first to last arrival, as the simulator saw
 //! them), the 429s the simulator answered, the requests that came during a retry_after, and
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use herald::app::{App, ChatInfo, Invocation, Sender};
 use herald::application::{Application, Options};
-use herald::config::{Settings, TelegramMode, TelegramSettings};
+use herald::config::{RatePolicy, Settings, TelegramMode, TelegramSettings};
 use herald::domain::{ChatKind, Language, Platform, TopicName, TopicSlug};
 use herald::store::NewArticle;
 use tgsim::state::Faults;
@@ -33,6 +34,11 @@ struct Bench {
 
 impl Bench {
     async fn new() -> anyhow::Result<Bench> {
+        Bench::with(|_| {}).await
+    }
+
+    /// Like `new`, with herald's settings adjusted first.
+    async fn with(adjust: impl FnOnce(&mut Settings)) -> anyhow::Result<Bench> {
         let sim = Simulator::start(0, TOKEN, Limits::default()).await?;
         let dir = tempfile::tempdir()?;
         let mut settings = Settings::for_tests(dir.path(), &["telegram:1"])?;
@@ -42,6 +48,7 @@ impl Bench {
             mode: TelegramMode::Polling,
             register_commands: false,
         });
+        adjust(&mut settings);
         // Set up without the adapter, then start as `herald run` would (see `start`).
         let setup = Settings {
             telegram: None,
@@ -325,6 +332,164 @@ async fn burst() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Issue 22: paid broadcasts (1,000/s for sends that carry `allow_paid_broadcast`) to
+/// private chats, while 100 readers send a command that must be answered within a second,
+/// and never as a paid message.
+async fn paid() -> anyhow::Result<()> {
+    let n = private_count(10_000);
+    let mut b = Bench::with(|s| {
+        s.telegram_limits = RatePolicy::telegram_paid();
+        // At 1,000/s, 8 sends in flight cannot cover the round trips (README: paid broadcasts).
+        s.delivery.concurrency = 32;
+    })
+    .await?;
+    let ids: Vec<i64> = (0..n as i64).map(|i| 100_000 + i).collect();
+    b.chats(&ids, Kind::Private, "private").await?;
+    // Readers who follow nothing ask: their answers measure the reply lane, not the one-a-
+    // second rule of a chat that has just received the article.
+    let asking: Vec<i64> = (0..100).map(|i| 900_000 + i).collect();
+    for id in &asking {
+        b.sim.add_chat(*id, Kind::Private, "reader");
+    }
+    b.start().await?;
+    b.publish("Paid story", "private").await?;
+    let sim = &b.sim;
+    let questions = async {
+        let mut latencies = Vec::new();
+        // The commands come while the broadcast runs: one every 20 ms from 0.2 s on.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut pending: Vec<(i64, Instant, usize)> = Vec::new();
+        for id in &asking {
+            let before = sim.messages(*id).len();
+            sim.user_says(*id, None, *id, "/subscriptions");
+            pending.push((*id, Instant::now(), before));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            answered(sim, &mut pending, &mut latencies);
+        }
+        let started = Instant::now();
+        while !pending.is_empty() && started.elapsed() < Duration::from_secs(60) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            answered(sim, &mut pending, &mut latencies);
+        }
+        let paid_replies = asking
+            .iter()
+            .flat_map(|id| sim.messages(*id))
+            .filter(|m| m.paid && m.text.contains(ANSWER))
+            .count();
+        (latencies, pending.len(), paid_replies)
+    };
+    let (rate, (mut latencies, unanswered, paid_replies)) = tokio::join!(
+        b.run_until_all(&ids, "Paid story", Duration::from_secs(600)),
+        questions
+    );
+    latencies.sort_unstable();
+    let stats = b.sim.sim().stats.clone();
+    b.report(
+        &format!("paid: {n} chats at up to 1,000/s"),
+        rate,
+        &ids,
+        "Paid story",
+    );
+    println!(
+        "    {:.0} msg/s = {:.3} × 1,000; paid messages {}; replies to 100 commands: {} answered, p50 {} ms, p99 {} ms, max {} ms, {} unanswered, {} sent as paid",
+        rate,
+        rate / 1_000.0,
+        stats.paid,
+        latencies.len(),
+        pct(&latencies, 0.5),
+        pct(&latencies, 0.99),
+        latencies.last().copied().unwrap_or(0),
+        unanswered,
+        paid_replies,
+    );
+    b.stop().await;
+    Ok(())
+}
+
+/// What `/subscriptions` answers a reader who follows nothing.
+const ANSWER: &str = "This chat has no subscriptions";
+
+/// Marks the commands whose answer arrived, with how long it took (ms).
+fn answered(sim: &Simulator, pending: &mut Vec<(i64, Instant, usize)>, latencies: &mut Vec<u128>) {
+    pending.retain(|(id, asked, before)| {
+        let reply = sim
+            .messages(*id)
+            .iter()
+            .skip(*before)
+            .any(|m| m.text.contains(ANSWER));
+        if reply {
+            latencies.push(asked.elapsed().as_millis());
+        }
+        !reply
+    });
+}
+
+fn pct(sorted: &[u128], p: f64) -> u128 {
+    sorted
+        .get(((sorted.len().max(1) - 1) as f64 * p).round() as usize)
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Issue 22: the day's cap reached mid-broadcast: the rest goes at the free rate with no 429
+/// and one notice to the owner.
+async fn paidcap() -> anyhow::Result<()> {
+    let n = private_count(5_000);
+    let cap = (n / 2) as u64;
+    let mut b = Bench::with(|s| {
+        let mut policy = RatePolicy::telegram_paid();
+        if let Some(paid) = policy.paid.as_mut() {
+            paid.max_per_day = cap;
+        }
+        s.telegram_limits = policy;
+    })
+    .await?;
+    b.sim.add_chat(1, Kind::Private, "Owner");
+    let owner = Invocation {
+        platform: Platform::Telegram,
+        chat: ChatInfo {
+            native_id: "1".into(),
+            kind: ChatKind::Private,
+            title: "owner".into(),
+        },
+        sender: Sender {
+            native_id: "1".into(),
+            display_name: "owner".into(),
+            language: Some(Language::En),
+        },
+        text: "/start".into(),
+    };
+    b.app.handle(&owner).await;
+    let ids: Vec<i64> = (0..n as i64).map(|i| 100_000 + i).collect();
+    b.chats(&ids, Kind::Private, "private").await?;
+    b.start().await?;
+    let started = Instant::now();
+    b.publish("Capped story", "private").await?;
+    let rate = b
+        .run_until_all(&ids, "Capped story", Duration::from_secs(900))
+        .await;
+    let stats = b.sim.sim().stats.clone();
+    let notices = b
+        .sim
+        .messages(1)
+        .iter()
+        .filter(|m| m.text.contains("reached the cap"))
+        .count();
+    b.report(
+        &format!("paid cap: {n} chats, cap {cap}"),
+        rate,
+        &ids,
+        "Capped story",
+    );
+    println!(
+        "    paid messages {} (cap {cap}); owner notices {notices}; all delivered in {:.1} s",
+        stats.paid,
+        started.elapsed().as_secs_f64()
+    );
+    b.stop().await;
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -349,6 +514,12 @@ fn main() -> anyhow::Result<()> {
         }
         if run("groups") {
             groups().await?;
+        }
+        if run("paid") {
+            paid().await?;
+        }
+        if run("paidcap") {
+            paidcap().await?;
         }
         anyhow::Ok(())
     })

@@ -218,11 +218,12 @@ impl Engine {
                 Pick::Throttled(wait)
             });
         }
-        // Replies beyond their share of the window wait while other work is ready.
+        // Replies beyond their share of the window wait while other work is ready. Where the
+        // broadcast is paid it has a window of its own, and replies may take the free one.
         let capped: Vec<Platform> = reachable
             .iter()
             .copied()
-            .filter(|p| !pacer.interactive_allowed(*p, now))
+            .filter(|p| !paying.contains(p) && !pacer.interactive_allowed(*p, now))
             .collect();
         let mut jobs = self
             .store

@@ -244,6 +244,27 @@ mod tests {
     }
 
     #[test]
+    fn paid_sends_fill_their_own_window_and_leave_the_free_one_to_replies() {
+        let mut pacer = Pacer::new(HashMap::from([(
+            Platform::Telegram,
+            RatePolicy::telegram_paid(),
+        )]));
+        assert_eq!(pacer.wait(Platform::Telegram, 0), Duration::ZERO);
+        for i in 0..1_000 {
+            assert_eq!(pacer.paid_wait(Platform::Telegram, 0), Some(Duration::ZERO));
+            pacer.record(Platform::Telegram, i, ChatKind::Private, false, true, 0);
+        }
+        // The paid window is full until the first send leaves it (plus the margin)...
+        assert_eq!(
+            pacer.paid_wait(Platform::Telegram, 500),
+            Some(Duration::from_millis(520))
+        );
+        // ...while the free window is untouched, so a reply may still go.
+        assert_eq!(pacer.wait(Platform::Telegram, 500), Duration::ZERO);
+        assert_eq!(telegram().paid_wait(Platform::Telegram, 0), None);
+    }
+
+    #[test]
     fn groups_take_at_most_their_share_of_the_window() {
         let mut pacer = telegram();
         // 5 % of 30 a second: one.

@@ -11,23 +11,28 @@ use crate::tg::{OWNER, Tg, spawn_tg_with};
 
 const READERS: std::ops::Range<i64> = 100..112;
 
-fn paid(max_per_day: u64) -> impl FnOnce(&mut Settings) {
-    move |s| {
-        s.telegram_limits.paid = Some(PaidBroadcast {
-            total: Window {
-                count: 1_000,
-                window: Duration::from_secs(1),
-            },
-            only_breaking: false,
-            min_backlog: Duration::ZERO,
-            max_per_day,
-        })
+fn paid(max_per_day: u64) -> PaidBroadcast {
+    PaidBroadcast {
+        total: Window {
+            count: 1_000,
+            window: Duration::from_secs(1),
+        },
+        only_breaking: false,
+        min_backlog: Duration::ZERO,
+        max_per_day,
     }
 }
 
 /// Twelve readers following everything.
 async fn readers(max_per_day: u64) -> Tg {
-    let tg = spawn_tg_with(Limits::default(), paid(max_per_day)).await;
+    readers_paying(paid(max_per_day)).await
+}
+
+async fn readers_paying(paid: PaidBroadcast) -> Tg {
+    let tg = spawn_tg_with(Limits::default(), |s: &mut Settings| {
+        s.telegram_limits.paid = Some(paid)
+    })
+    .await;
     for reader in READERS {
         tg.sim.add_chat(reader, Kind::Private, "Reader");
         tg.ask(reader, reader, "/subscribe all", "all news").await;
@@ -95,4 +100,41 @@ async fn past_the_days_cap_articles_go_at_the_free_rate_and_the_owners_hear_it_o
             .text
             .contains("Paid broadcasts today (UTC): 5 of 5")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_breaking_news_is_paid_for_when_so_configured() {
+    let tg = readers_paying(PaidBroadcast {
+        only_breaking: true,
+        ..paid(0)
+    })
+    .await;
+    tg.ask(OWNER, OWNER, &post("Ferry timetable"), "Published")
+        .await;
+    tg.ask(
+        OWNER,
+        OWNER,
+        "/post\ntitle: Ferry aground off Baku\nbreaking: yes\n\nAll passengers are safe.",
+        "Published",
+    )
+    .await;
+    for reader in READERS {
+        assert!(!tg.expect(reader, "Ferry timetable").await.paid);
+        assert!(tg.expect(reader, "Ferry aground").await.paid);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_the_free_rate_clears_soon_is_not_paid_for() {
+    let tg = readers_paying(PaidBroadcast {
+        min_backlog: Duration::from_secs(60),
+        ..paid(0)
+    })
+    .await;
+    tg.ask(OWNER, OWNER, &post("Ferry timetable"), "Published")
+        .await;
+    for reader in READERS {
+        assert!(!tg.expect(reader, "Ferry timetable").await.paid);
+    }
+    assert_eq!(tg.sim.sim().stats.paid, 0);
 }
