@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use crate::state::{ApiError, Kind, Sim};
+use crate::state::{ApiError, Kind, Outgoing, Sim};
 
 #[derive(Clone)]
 pub struct Shared {
@@ -226,19 +226,28 @@ async fn bot_method(
     let result = match method.to_ascii_lowercase().as_str() {
         "getme" => Ok(sim.get_me()),
         "getchat" => chat_ref(&sim, &p).and_then(|c| sim.get_chat(c)),
-        "sendmessage" => int(&p, "chat_id")
-            .and_then(|c| sim.send(c, text(&p, "text"), html, None, thread, buttons(&p), paid)),
+        "sendmessage" => int(&p, "chat_id").and_then(|c| {
+            let message = Outgoing {
+                text: text(&p, "text"),
+                html_mode: html,
+                photo: None,
+                thread,
+                buttons: buttons(&p),
+                paid,
+            };
+            sim.send(c, message)
+        }),
         "sendphoto" => int(&p, "chat_id").and_then(|c| {
             let photo = text(&p, "photo").to_string();
-            sim.send(
-                c,
-                text(&p, "caption"),
-                html,
-                Some(photo),
+            let message = Outgoing {
+                text: text(&p, "caption"),
+                html_mode: html,
+                photo: Some(photo),
                 thread,
-                buttons(&p),
+                buttons: buttons(&p),
                 paid,
-            )
+            };
+            sim.send(c, message)
         }),
         "getchatmember" => chat_ref(&sim, &p).and_then(|c| sim.chat_member(c, int(&p, "user_id")?)),
         "getchatadministrators" => int(&p, "chat_id").and_then(|c| sim.administrators(c)),

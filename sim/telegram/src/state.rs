@@ -113,6 +113,21 @@ pub struct Faults {
     pub drop_share: f64,
 }
 
+/// A message a bot sends (sendMessage, or sendPhoto with a caption).
+pub struct Outgoing<'a> {
+    /// The text, or the photo's caption.
+    pub text: &'a str,
+    /// `parse_mode` is HTML.
+    pub html_mode: bool,
+    pub photo: Option<String>,
+    /// The forum topic.
+    pub thread: Option<i64>,
+    /// The inline keyboard: rows of (label, callback data).
+    pub buttons: Vec<Vec<(String, String)>>,
+    /// `allow_paid_broadcast` was set.
+    pub paid: bool,
+}
+
 /// Counters for tests and people.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Stats {
@@ -520,16 +535,15 @@ impl Sim {
     }
 
     /// sendMessage / sendPhoto.
-    pub fn send(
-        &mut self,
-        chat_id: i64,
-        text: &str,
-        html_mode: bool,
-        photo: Option<String>,
-        thread: Option<i64>,
-        buttons: Vec<Vec<(String, String)>>,
-        paid: bool,
-    ) -> Result<Value, ApiError> {
+    pub fn send(&mut self, chat_id: i64, message: Outgoing<'_>) -> Result<Value, ApiError> {
+        let Outgoing {
+            text,
+            html_mode,
+            photo,
+            thread,
+            buttons,
+            paid,
+        } = message;
         let chat = self.reachable(chat_id)?.clone();
         let shown = shown(text, html_mode)?;
         match &photo {
