@@ -194,7 +194,14 @@ impl Pacer {
                 state.shared.push_back(now);
             }
         }
-        let mut next = now + ms(policy.per_chat_interval);
+        // The margin covers arrival jitter here too: two sends to one chat paced a second apart
+        // reach the platform closer together when the first was slower on its way.
+        let per_chat = if policy.per_chat_interval.is_zero() {
+            0
+        } else {
+            ms(policy.per_chat_interval + policy.margin)
+        };
+        let mut next = now + per_chat;
         if let (Some(group), true) = (policy.per_group, kind != ChatKind::Private) {
             let log = self.groups.entry(chat_id).or_default();
             log.push_back(now);
@@ -302,7 +309,8 @@ mod tests {
         let mut pacer = telegram();
         assert_eq!(
             pacer.record(Platform::Telegram, 1, ChatKind::Private, false, false, 0),
-            1_000
+            1_020,
+            "a second and the margin"
         );
         let mut next = 0;
         for n in 0..20 {
