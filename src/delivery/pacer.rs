@@ -56,6 +56,36 @@ pub struct Pacer {
     groups: HashMap<i64, VecDeque<i64>>,
 }
 
+/// Drops the times that left a window of `full` ms from `log` (oldest first) and returns when
+/// the window has room for another send of at most `count` (`now` if it has room already).
+fn room_at(log: &mut VecDeque<i64>, count: usize, full: i64, now: i64) -> i64 {
+    while log.front().is_some_and(|t| *t + full <= now) {
+        log.pop_front();
+    }
+    if log.len() >= count {
+        log[log.len() - count] + full
+    } else {
+        now
+    }
+}
+
+/// The wait from `now` until `at`.
+fn until(at: i64, now: i64) -> Duration {
+    Duration::from_millis((at - now).max(0) as u64)
+}
+
+impl PlatformState {
+    /// Until when a platform-wide wait (a retry_after, or a probe not yet answered) holds
+    /// every send.
+    fn held_until(&self, now: i64) -> i64 {
+        if self.probe == Probe::Out {
+            self.blocked_until.max(now + ms(PROBE_POLL))
+        } else {
+            self.blocked_until
+        }
+    }
+}
+
 fn ms(d: Duration) -> i64 {
     d.as_millis().min(i64::MAX as u128) as i64
 }
@@ -85,43 +115,21 @@ impl Pacer {
         let policy = self.policy(platform);
         let state = self.platforms.entry(platform).or_default();
         let full = ms(policy.total.window + policy.margin);
-        while state.recent.front().is_some_and(|t| *t + full <= now) {
-            state.recent.pop_front();
-        }
-        while state.interactive.front().is_some_and(|t| *t + full <= now) {
-            state.interactive.pop_front();
-        }
-        while state.shared.front().is_some_and(|t| *t + full <= now) {
-            state.shared.pop_front();
-        }
-        let mut until = state.blocked_until;
-        if state.probe == Probe::Out {
-            until = until.max(now + ms(PROBE_POLL));
-        }
-        if state.recent.len() >= policy.total.count {
-            until = until.max(state.recent[state.recent.len() - policy.total.count] + full);
-        }
-        Duration::from_millis((until - now).max(0) as u64)
+        let room = room_at(&mut state.recent, policy.total.count, full, now);
+        room_at(&mut state.interactive, usize::MAX, full, now);
+        room_at(&mut state.shared, usize::MAX, full, now);
+        until(state.held_until(now).max(room), now)
     }
 
     /// How long until a paid broadcast may go (zero: now); `None` when this platform does not
     /// pay for broadcasts. A platform-wide wait holds paid sends too.
     pub fn paid_wait(&mut self, platform: Platform, now: i64) -> Option<Duration> {
-        let paid = self.policy(platform).paid?;
-        let margin = self.policy(platform).margin;
+        let policy = self.policy(platform);
+        let paid = policy.paid?;
         let state = self.platforms.entry(platform).or_default();
-        let full = ms(paid.total.window + margin);
-        while state.all.front().is_some_and(|t| *t + full <= now) {
-            state.all.pop_front();
-        }
-        let mut until = state.blocked_until;
-        if state.probe == Probe::Out {
-            until = until.max(now + ms(PROBE_POLL));
-        }
-        if state.all.len() >= paid.total.count {
-            until = until.max(state.all[state.all.len() - paid.total.count] + full);
-        }
-        Some(Duration::from_millis((until - now).max(0) as u64))
+        let full = ms(paid.total.window + policy.margin);
+        let room = room_at(&mut state.all, paid.total.count, full, now);
+        Some(until(state.held_until(now).max(room), now))
     }
 
     /// Whether replies may take another slot of the current window while other work waits.
