@@ -54,6 +54,9 @@ pub struct Metrics {
     paid: Family<PlatformLabel, Counter>,
     /// 1 once the day's paid-broadcast cap stopped paid sends (until the next day's first).
     paid_capped: Family<PlatformLabel, Gauge>,
+    /// Paid broadcasts today (UTC) and the day's cap (0: none), as the engine counts them.
+    paid_today: Family<PlatformLabel, Gauge>,
+    paid_cap: Family<PlatformLabel, Gauge>,
     latency: Latency,
     lane_sent: Family<LaneLabel, Counter>,
     lane_wait: LaneWait,
@@ -83,6 +86,8 @@ impl Metrics {
             picked: Family::default(),
             paid: Family::default(),
             paid_capped: Family::default(),
+            paid_today: Family::default(),
+            paid_cap: Family::default(),
             latency: Family::new_with_constructor(|| {
                 Histogram::new(exponential_buckets(0.005, 2.0, 12))
             }),
@@ -140,6 +145,16 @@ impl Metrics {
             "paid_broadcast_cap_reached",
             "1 while the day's paid-broadcast cap holds sends at the free rate",
             metrics.paid_capped.clone(),
+        );
+        registry.register(
+            "paid_broadcasts_today",
+            "Paid broadcasts sent today (UTC), in flight included",
+            metrics.paid_today.clone(),
+        );
+        registry.register(
+            "paid_broadcasts_cap",
+            "The day's paid-broadcast cap (0: none)",
+            metrics.paid_cap.clone(),
         );
         registry.register(
             "deliveries_started",
@@ -201,6 +216,12 @@ impl Metrics {
     pub(super) fn paid(&self, platform: Platform) {
         self.paid.get_or_create(&label(platform)).inc();
         self.paid_capped.get_or_create(&label(platform)).set(0);
+    }
+
+    pub(super) fn paid_day(&self, platform: Platform, sent: u64, cap: u64) {
+        let l = label(platform);
+        self.paid_today.get_or_create(&l).set(sent as i64);
+        self.paid_cap.get_or_create(&l).set(cap as i64);
     }
 
     pub(super) fn paid_cap_reached(&self, platform: Platform) {

@@ -307,9 +307,11 @@ impl Engine {
                 .await?
             {
                 job.paid = paid;
-                if paid {
-                    paid::count_paid(&mut ledgers, job.platform);
+                if let (true, Some(policy)) = (paid, policy.paid) {
+                    let today = paid::count_paid(&mut ledgers, job.platform);
                     self.metrics.paid(job.platform);
+                    self.metrics
+                        .paid_day(job.platform, today, policy.max_per_day);
                 }
                 self.metrics.picked(&job);
                 return Ok(Pick::Job(job));

@@ -55,6 +55,7 @@ impl Engine {
                 sent,
                 ..Ledger::default()
             };
+            self.metrics.paid_day(platform, sent, paid.max_per_day);
         }
         if paid.max_per_day > 0 && ledger.sent >= paid.max_per_day {
             if !ledger.told {
@@ -95,7 +96,9 @@ pub(super) fn worth_paying(job: &Job, paid: &PaidBroadcast) -> bool {
         && (job.lane == LANE_BREAKING || (job.lane == LANE_ROUTINE && !paid.only_breaking))
 }
 
-/// Counts a paid send in the day's ledger.
-pub(super) fn count_paid(ledgers: &mut Ledgers, platform: Platform) {
-    ledgers.entry(platform).or_default().sent += 1;
+/// Counts a paid send in the day's ledger; returns the day's count.
+pub(super) fn count_paid(ledgers: &mut Ledgers, platform: Platform) -> u64 {
+    let ledger = ledgers.entry(platform).or_default();
+    ledger.sent += 1;
+    ledger.sent
 }

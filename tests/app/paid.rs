@@ -29,8 +29,14 @@ async fn readers(max_per_day: u64) -> Tg {
 }
 
 async fn readers_paying(paid: PaidBroadcast) -> Tg {
+    readers_serving(paid, None).await
+}
+
+/// Like `readers_paying`, with `/metrics` served on `listen`.
+async fn readers_serving(paid: PaidBroadcast, listen: Option<std::net::SocketAddr>) -> Tg {
     let tg = spawn_tg_with(Limits::default(), |s: &mut Settings| {
-        s.telegram_limits.paid = Some(paid)
+        s.telegram_limits.paid = Some(paid);
+        s.http_listen = listen;
     })
     .await;
     for reader in READERS {
@@ -73,7 +79,10 @@ async fn articles_go_as_paid_broadcasts_and_replies_never_do() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn past_the_days_cap_articles_go_at_the_free_rate_and_the_owners_hear_it_once() {
-    let tg = readers(5).await;
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let tg = readers_serving(paid(5), Some(listen)).await;
     tg.ask(OWNER, OWNER, &post("Ferry resumes"), "Published")
         .await;
     for reader in READERS {
@@ -100,6 +109,19 @@ async fn past_the_days_cap_articles_go_at_the_free_rate_and_the_owners_hear_it_o
             .text
             .contains("Paid broadcasts today (UTC): 5 of 5")
     );
+    let metrics = reqwest::get(format!("http://{listen}/metrics"))
+        .await
+        .expect("metrics answer")
+        .text()
+        .await
+        .expect("metrics text");
+    for line in [
+        "herald_paid_broadcasts_today{platform=\"telegram\"} 5",
+        "herald_paid_broadcasts_cap{platform=\"telegram\"} 5",
+        "herald_paid_broadcast_cap_reached{platform=\"telegram\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
