@@ -9,11 +9,12 @@ use std::time::Instant;
 use axum::Router;
 use axum::extract::Path;
 use axum::routing::get;
-use herald::app::App;
+use herald::application::{Application, Options};
 use herald::config::Settings;
 use herald::domain::Network;
 use herald::ingest::Ingestor;
 use herald::store::NewSource;
+use tokio_util::sync::CancellationToken;
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -51,18 +52,24 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-async fn app(dir: &std::path::Path) -> anyhow::Result<App> {
+/// herald as `herald run` builds it, its workers off: the benchmark drives the feed worker.
+async fn herald(dir: &std::path::Path) -> anyhow::Result<Application> {
     let mut settings = Settings::for_tests(dir, &["telegram:1"])?;
     settings.ingest.allow_private = vec![Network::parse("127.0.0.1").expect("ip")];
     settings.ingest.backlog = usize::MAX;
     settings.ingest.concurrency = 16;
-    App::build(settings).await
+    let options = Options {
+        workers: false,
+        ..Options::default()
+    };
+    Application::build_with(settings, options, CancellationToken::new()).await
 }
 
 async fn throughput() -> anyhow::Result<()> {
     let items = env("HERALD_BENCH_ITEMS", 20_000);
     let dir = tempfile::tempdir()?;
-    let app = app(dir.path()).await?;
+    let herald = herald(dir.path()).await?;
+    let app = herald.app().clone();
     let per_feed = 100;
     let feeds: Vec<String> = (0..items / per_feed)
         .map(|f| feed(f * per_feed, per_feed))
@@ -109,7 +116,8 @@ async fn many_sources() -> anyhow::Result<()> {
         let _ = axum::serve(listener, router).await;
     });
     let dir = tempfile::tempdir()?;
-    let app = app(dir.path()).await?;
+    let herald = herald(dir.path()).await?;
+    let app = herald.app().clone();
     for n in 0..sources {
         let url = format!("http://127.0.0.1:{}/feed/{n}?host={n}", addr.port());
         app.store()
