@@ -52,8 +52,8 @@ mod tests {
     fn a_prefix_longer_than_the_address_is_not_a_network() {
         assert!(Network::parse("10.0.0.0/33").is_none());
         assert!(Network::parse("not an ip").is_none());
-        let net = Network::parse("10.1.0.0/16").expect("a network");
-        assert!(net.contains("10.1.200.3".parse().expect("an address")));
-        assert!(!net.contains("10.2.0.1".parse().expect("an address")));
+        let net = Network::parse("10.1.0.0/16");
+        assert!(net.is_some_and(|n| n.contains(IpAddr::from([10, 1, 200, 3]))));
+        assert!(net.is_some_and(|n| !n.contains(IpAddr::from([10, 2, 0, 1]))));
     }
 }

@@ -63,11 +63,8 @@ impl SearchQuery {
             }
             if token.negated {
                 excluded.push(term);
-            } else if join_next {
-                required
-                    .last_mut()
-                    .expect("join_next implies a clause")
-                    .push(term);
+            } else if let (true, Some(clause)) = (join_next, required.last_mut()) {
+                clause.push(term);
             } else {
                 required.push(vec![term]);
             }

@@ -83,17 +83,19 @@ pub fn article(layout: &Layout) -> Vec<MatrixMessage> {
             );
         }
     }
-    let mut parts: Vec<Vec<Paragraph>> = vec![Vec::new()];
+    let mut parts: Vec<Vec<Paragraph>> = Vec::new();
+    let mut current = Vec::new();
     let mut used = 0;
     for piece in pieces {
         let size = html(&piece).len() + plain(&piece).len() + 2;
         if used + size > budget && used > 0 {
-            parts.push(Vec::new());
+            parts.push(std::mem::take(&mut current));
             used = 0;
         }
         used += size;
-        parts.last_mut().expect("never empty").push(piece);
+        current.push(piece);
     }
+    parts.push(current);
     parts
         .into_iter()
         .map(|mut part| {

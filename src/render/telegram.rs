@@ -102,12 +102,13 @@ pub(crate) fn split_paragraph(
     paragraph: &Paragraph,
     limit: usize,
 ) -> Result<Vec<Paragraph>, SplitError> {
-    let mut out: Vec<Paragraph> = vec![Vec::new()];
+    let mut out: Vec<Paragraph> = Vec::new();
+    let mut current: Paragraph = Vec::new();
     let mut used = 0;
     for inline in paragraph {
         let len = visible_len(inline_text(inline));
         if used + len <= limit {
-            out.last_mut().expect("never empty").push(inline.clone());
+            current.push(inline.clone());
             used += len;
             continue;
         }
@@ -115,7 +116,7 @@ pub(crate) fn split_paragraph(
             if len > limit {
                 return Err(SplitError::LinkTooLong { needs: len, limit });
             }
-            out.push(vec![inline.clone()]);
+            out.push(std::mem::replace(&mut current, vec![inline.clone()]));
             used = len;
             continue;
         }
@@ -127,13 +128,14 @@ pub(crate) fn split_paragraph(
         for piece in cut_run(inline_text(inline), limit) {
             let piece_len = visible_len(&piece);
             if used + piece_len > limit && used > 0 {
-                out.push(Vec::new());
+                out.push(std::mem::take(&mut current));
                 used = 0;
             }
-            out.last_mut().expect("never empty").push(restyle(piece));
+            current.push(restyle(piece));
             used += piece_len;
         }
     }
+    out.push(current);
     out.retain(|p| !p.is_empty());
     Ok(out)
 }
