@@ -18,8 +18,6 @@ pub struct TestApp {
     pub app: App,
     /// herald as `herald run` builds it; `None` only while it restarts.
     herald: Option<Application>,
-    settings: Settings,
-    clock: Clock,
     /// Keeps the database directory alive for the test's duration.
     _dir: TempDir,
 }
@@ -50,19 +48,16 @@ pub async fn spawn_herald(options: Options, adjust: impl FnOnce(&mut Settings)) 
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::for_tests(dir.path(), &["telegram:1"]).expect("test settings");
     adjust(&mut settings);
-    let clock = options.clock;
-    let herald = build(&settings, options).await;
+    let herald = build(settings, options).await;
     TestApp {
         app: herald.app().clone(),
         herald: Some(herald),
-        settings,
-        clock,
         _dir: dir,
     }
 }
 
-async fn build(settings: &Settings, options: Options) -> Application {
-    Application::build_with(settings.clone(), options, CancellationToken::new())
+async fn build(settings: Settings, options: Options) -> Application {
+    Application::build_with(settings, options, CancellationToken::new())
         .await
         .expect("herald builds")
 }
@@ -80,13 +75,11 @@ impl TestApp {
     /// Stops herald (every task, then the database) and starts it again on the same data
     /// directory and clock, with `options` (whose clock is replaced) and adjusted settings.
     pub async fn restart(&mut self, options: Options, adjust: impl FnOnce(&mut Settings)) {
+        let mut settings = self.app.settings().clone();
+        let clock = self.app.clock();
         self.stop().await;
-        adjust(&mut self.settings);
-        let options = Options {
-            clock: self.clock,
-            ..options
-        };
-        let herald = build(&self.settings, options).await;
+        adjust(&mut settings);
+        let herald = build(settings, Options { clock, ..options }).await;
         self.app = herald.app().clone();
         self.herald = Some(herald);
     }
