@@ -245,9 +245,15 @@ impl Application {
     }
 }
 
-/// Publishes embargoed articles when their time comes, checking every few seconds.
+/// The publishing worker: plans what publications left to plan (and what the last stop
+/// interrupted), and publishes embargoed articles when their time comes, checking every few
+/// seconds.
 async fn publish_scheduled(app: App, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let planner = app.planner();
     loop {
+        if let Err(error) = app.finish_planning(&shutdown).await {
+            tracing::error!(%error, "could not plan deliveries; trying again shortly");
+        }
         if let Err(error) = app.publish_due().await {
             tracing::error!(
                 error = format!("{error:#}"),
@@ -256,6 +262,7 @@ async fn publish_scheduled(app: App, shutdown: CancellationToken) -> anyhow::Res
         }
         tokio::select! {
             () = tokio::time::sleep(Duration::from_secs(5)) => {}
+            () = planner.notified() => {}
             () = shutdown.cancelled() => return Ok(()),
         }
     }

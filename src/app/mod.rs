@@ -34,6 +34,8 @@ pub struct App {
     clock: Clock,
     /// Wakes the delivery engine when a command planned new deliveries.
     wake: Arc<Notify>,
+    /// Wakes the publishing worker when an article's planning continues past its first chunk.
+    planner: Arc<Notify>,
     /// Each platform's chat directory (admin checks, chat lookup); platforms without one
     /// (the console) have no chat admins to check.
     directories: Arc<RwLock<HashMap<Platform, Arc<dyn Directory>>>>,
@@ -83,6 +85,7 @@ impl App {
             store,
             clock,
             wake: Arc::new(Notify::new()),
+            planner: Arc::new(Notify::new()),
             directories: Arc::default(),
         })
     }
@@ -119,6 +122,11 @@ impl App {
     /// The notifier the delivery engine waits on.
     pub fn wake(&self) -> Arc<Notify> {
         Arc::clone(&self.wake)
+    }
+
+    /// The notifier the publishing worker waits on (planning left to finish).
+    pub fn planner(&self) -> Arc<Notify> {
+        Arc::clone(&self.planner)
     }
 
     /// Tells the delivery engine that new deliveries were planned. Private to the use cases:

@@ -3,10 +3,12 @@
 //! commands, the CMS endpoint and the feed worker all go through here, so none of them can
 //! store a change and forget to tell the engine.
 
+use tokio_util::sync::CancellationToken;
+
 use crate::delivery::Gone;
 use crate::domain::{ArticlePatch, ArticleRecord};
 use crate::message::{Reply, tr_args};
-use crate::store::{External, Ingested, NewArticle, Retraction, StoreError};
+use crate::store::{External, Ingested, NewArticle, Planned, Retraction, StoreError};
 
 use super::App;
 
@@ -14,22 +16,57 @@ impl App {
     /// Publishes an article now: stored, indexed and planned for every subscribed chat.
     /// Returns its id and how many deliveries were planned.
     pub async fn publish(&self, article: &NewArticle) -> Result<(i64, u64), StoreError> {
-        let published = self
+        let (id, first) = self
             .store
             .insert_article(article, self.clock.now_ms())
             .await?;
-        self.planned();
-        Ok(published)
+        self.planned_first(first);
+        Ok((id, first.rows))
     }
 
     /// Publishes a draft or scheduled article now. `None` when there is no such article
-    /// waiting; else how many deliveries were planned.
+    /// waiting; else how many deliveries were planned so far.
     pub async fn publish_waiting(&self, id: i64) -> Result<Option<u64>, StoreError> {
-        let planned = self.store.publish_waiting(id, self.clock.now()).await?;
-        if planned.is_some() {
-            self.planned();
+        let first = self.store.publish_waiting(id, self.clock.now()).await?;
+        Ok(first.map(|first| {
+            self.planned_first(first);
+            first.rows
+        }))
+    }
+
+    /// The publishing transaction planned the first chunk of chats: the engine may start, and
+    /// the publishing worker plans the rest (so the editor hears "Published" at once however
+    /// many subscribers there are, and other commands are not held up).
+    fn planned_first(&self, first: Planned) {
+        self.planned();
+        if !first.done {
+            self.planner.notify_one();
         }
-        Ok(planned)
+    }
+
+    /// Plans every article still being planned, chunk by chunk, until none is left or
+    /// `shutdown` (a restart resumes from the stored cursor). The engine is woken after each
+    /// chunk, so sending goes on meanwhile. Returns the deliveries planned.
+    pub async fn finish_planning(&self, shutdown: &CancellationToken) -> Result<u64, StoreError> {
+        let mut total = 0;
+        while let Some((id, published_at)) = self.store.unfinished_plans().await?.first().copied() {
+            let mut rows = 0;
+            loop {
+                if shutdown.is_cancelled() {
+                    return Ok(total);
+                }
+                let step = self.store.plan_chunk(id).await?;
+                rows += step.rows;
+                self.planned();
+                if step.done {
+                    break;
+                }
+            }
+            total += rows;
+            let elapsed_ms = self.clock.now_ms() - published_at;
+            tracing::info!(article = id, rows, elapsed_ms, "planning finished");
+        }
+        Ok(total)
     }
 
     /// Corrects an article: a new version, and an edit of every copy already sent.
@@ -73,6 +110,11 @@ impl App {
     ) -> Result<Vec<Ingested>, StoreError> {
         let now = self.clock.now_ms();
         let outcomes = self.store.ingest_many(batch, editor_id, now).await?;
+        for outcome in &outcomes {
+            if let Ingested::New { planned, .. } = outcome {
+                self.planned_first(*planned);
+            }
+        }
         if outcomes
             .iter()
             .any(|o| matches!(o, Ingested::New { .. } | Ingested::Corrected(_)))

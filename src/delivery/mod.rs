@@ -32,8 +32,8 @@ use tokio_util::sync::CancellationToken;
 
 pub use crate::clock::Clock;
 pub use crate::config::{EngineConfig, RatePolicy, Window};
-use crate::domain::Platform;
-use crate::store::{Job, LANE_INTERACTIVE, Store};
+use crate::domain::{ChatKind, Platform};
+use crate::store::{Job, LANE_INTERACTIVE, Lease, Store};
 pub use metrics::Metrics;
 pub use pacer::Pacer;
 pub use ports::{
@@ -94,10 +94,10 @@ pub enum Outcome {
     Idle,
 }
 
-/// Adds `more` to `jobs`, keeping the engine's order (lane, then age) without repeats.
+/// Adds `more` to `jobs`, keeping the engine's order (lane, then due time) without repeats.
 fn merge(jobs: &mut Vec<Job>, more: Vec<Job>) {
     jobs.extend(more);
-    jobs.sort_by_key(|j| (j.lane, j.id));
+    jobs.sort_by_key(|j| (j.lane, j.due, j.id));
     jobs.dedup_by_key(|j| j.id);
 }
 
@@ -119,8 +119,13 @@ pub struct Engine {
     ledgers: Mutex<paid::Ledgers>,
 }
 
+/// Candidates read per lane and platform at each pick: enough for a batch of sends and for
+/// the few rows a pick passes over (a chat whose copy is in flight).
+const PER_LANE: u32 = 16;
+
 enum Pick {
-    Job(Job),
+    /// Leased, in the order to send.
+    Jobs(Vec<Job>),
     Throttled(Duration),
     Idle,
 }
@@ -171,14 +176,18 @@ impl Engine {
 
     /// One step: pick the next delivery that may go now, perform it, record the outcome.
     pub async fn try_deliver_next(&self) -> anyhow::Result<Outcome> {
-        match self.pick().await? {
-            Pick::Job(job) => Ok(self.execute(job).await),
+        match self.pick(1).await? {
+            Pick::Jobs(jobs) => match jobs.into_iter().next() {
+                Some(job) => Ok(self.execute(job).await),
+                None => Ok(Outcome::Idle),
+            },
             Pick::Throttled(wait) => Ok(Outcome::Throttled { wait }),
             Pick::Idle => Ok(Outcome::Idle),
         }
     }
 
-    async fn pick(&self) -> anyhow::Result<Pick> {
+    /// Takes up to `room` deliveries that may go now, leased in one transaction.
+    async fn pick(&self, room: usize) -> anyhow::Result<Pick> {
         let mut pacer = self.pacer.lock().await;
         let mut ledgers = self.ledgers.lock().await;
         let now = self.clock.now_ms();
@@ -226,16 +235,14 @@ impl Engine {
             .filter(|p| !paying.contains(p) && !pacer.interactive_allowed(*p, now))
             .collect();
         let mut jobs = self
-            .store
-            .ready_deliveries(now, &reachable, LANE_INTERACTIVE, false, 16)
+            .candidates(now, &reachable, LANE_INTERACTIVE, false)
             .await?;
         if jobs
             .iter()
             .any(|j| j.lane == LANE_INTERACTIVE && capped.contains(&j.platform))
         {
             let others = self
-                .store
-                .ready_deliveries(now, &reachable, LANE_INTERACTIVE + 1, false, 16)
+                .candidates(now, &reachable, LANE_INTERACTIVE + 1, false)
                 .await?;
             if !others.is_empty() {
                 jobs.retain(|j| !(j.lane == LANE_INTERACTIVE && capped.contains(&j.platform)));
@@ -249,14 +256,11 @@ impl Engine {
             .filter(|p| !pacer.groups_allowed(*p, now))
             .collect();
         let is_crowded = |j: &Job| {
-            j.lane != LANE_INTERACTIVE
-                && j.kind != crate::domain::ChatKind::Private
-                && crowded.contains(&j.platform)
+            j.lane != LANE_INTERACTIVE && j.kind != ChatKind::Private && crowded.contains(&j.platform)
         };
         if jobs.iter().any(is_crowded) {
             let private = self
-                .store
-                .ready_deliveries(now, &reachable, LANE_INTERACTIVE + 1, true, 16)
+                .candidates(now, &reachable, LANE_INTERACTIVE + 1, true)
                 .await?;
             if !private.is_empty() {
                 jobs.retain(|j| !is_crowded(j));
@@ -270,21 +274,41 @@ impl Engine {
                 .all(|j| !open.contains(&j.platform) && j.lane == LANE_INTERACTIVE)
         {
             let broadcasts = self
-                .store
-                .ready_deliveries(now, &paying, LANE_INTERACTIVE + 1, false, 16)
+                .candidates(now, &paying, LANE_INTERACTIVE + 1, false)
                 .await?;
             merge(&mut jobs, broadcasts);
         }
+        // As many as the pacer lets go now, each counted as it is taken.
+        let mut taken: Vec<Job> = Vec::new();
+        let mut leases = Vec::new();
         for mut job in jobs {
-            let policy = pacer.policy(job.platform);
-            let paid = paying.contains(&job.platform)
-                && policy.paid.is_some_and(|p| paid::worth_paying(&job, &p));
-            if !paid && !open.contains(&job.platform) {
+            if taken.len() >= room {
+                break;
+            }
+            if taken.iter().any(|t| t.chat_id == job.chat_id) {
                 continue;
             }
+            let policy = pacer.policy(job.platform);
+            let paid = paying.contains(&job.platform)
+                && pacer.paid_wait(job.platform, now) == Some(Duration::ZERO)
+                && policy.paid.is_some_and(|p| paid::worth_paying(&job, &p));
+            if !paid && !pacer.wait(job.platform, now).is_zero() {
+                continue;
+            }
+            // The first was chosen under the shares above; the rest must still fit them.
+            if !taken.is_empty() && !paid {
+                let interactive = job.lane == LANE_INTERACTIVE;
+                if (interactive && !pacer.interactive_allowed(job.platform, now))
+                    || (!interactive
+                        && job.kind != ChatKind::Private
+                        && !pacer.groups_allowed(job.platform, now))
+                {
+                    continue;
+                }
+            }
             if policy.per_group.is_some()
-                && job.kind != crate::domain::ChatKind::Private
-                && !pacer.knows_group(job.chat_id)
+                && job.kind != ChatKind::Private
+                && !pacer.knows_group(job.chat_id, now)
             {
                 let times = self
                     .store
@@ -292,7 +316,7 @@ impl Engine {
                     .await?;
                 pacer.restore_group(job.chat_id, times);
             }
-            let next = pacer.record(
+            let chat_next = pacer.record(
                 job.platform,
                 job.chat_id,
                 job.kind,
@@ -300,28 +324,57 @@ impl Engine {
                 paid,
                 now,
             );
-            let lease = now + self.config.lease.as_millis() as i64;
-            if self
-                .store
-                .lease_delivery(job.id, job.chat_id, lease, next, paid)
-                .await?
-            {
-                job.paid = paid;
-                if let (true, Some(policy)) = (paid, policy.paid) {
-                    let today = paid::count_paid(&mut ledgers, job.platform);
-                    self.metrics.paid(job.platform);
-                    self.metrics
-                        .paid_day(job.platform, today, policy.max_per_day);
-                }
-                self.metrics.picked(&job);
-                return Ok(Pick::Job(job));
-            }
+            leases.push(Lease {
+                id: job.id,
+                chat_id: job.chat_id,
+                chat_next,
+                paid,
+            });
+            job.paid = paid;
+            taken.push(job);
         }
-        Ok(if wait != Duration::MAX {
+        if !leases.is_empty() {
+            let lease = now + self.config.lease.as_millis() as i64;
+            let ids = self.store.lease_deliveries(&leases, lease).await?;
+            taken.retain(|j| ids.contains(&j.id));
+        }
+        for job in &taken {
+            let policy = pacer.policy(job.platform);
+            if let (true, Some(policy)) = (job.paid, policy.paid) {
+                let today = paid::count_paid(&mut ledgers, job.platform);
+                self.metrics.paid(job.platform);
+                self.metrics
+                    .paid_day(job.platform, today, policy.max_per_day);
+            }
+            self.metrics.picked(job);
+        }
+        Ok(if !taken.is_empty() {
+            Pick::Jobs(taken)
+        } else if wait != Duration::MAX {
             Pick::Throttled(wait)
         } else {
             Pick::Idle
         })
+    }
+
+    /// Every platform's ready deliveries (see [`Store::ready_deliveries`]), in the engine's
+    /// order.
+    async fn candidates(
+        &self,
+        now: i64,
+        platforms: &[Platform],
+        min_lane: i64,
+        private_only: bool,
+    ) -> anyhow::Result<Vec<Job>> {
+        let mut jobs = Vec::new();
+        for platform in platforms {
+            let more = self
+                .store
+                .ready_deliveries(now, *platform, min_lane, private_only, PER_LANE)
+                .await?;
+            merge(&mut jobs, more);
+        }
+        Ok(jobs)
     }
 
     /// Runs until `shutdown`: at most `concurrency` sends in flight, sleeping while nothing is
@@ -343,12 +396,16 @@ impl Engine {
                     forget(&mut leased, done);
                 }
             }
-            let wait = match self.pick().await {
-                Ok(Pick::Job(job)) => {
-                    let engine = Arc::clone(&self);
-                    let id = job.id;
-                    let handle = inflight.spawn(async move { (id, engine.execute(job).await) });
-                    leased.insert(handle.id(), id);
+            let room = self.config.concurrency.max(1) - inflight.len();
+            let wait = match self.pick(room).await {
+                Ok(Pick::Jobs(jobs)) => {
+                    for job in jobs {
+                        let engine = Arc::clone(&self);
+                        let id = job.id;
+                        let handle =
+                            inflight.spawn(async move { (id, engine.execute(job).await) });
+                        leased.insert(handle.id(), id);
+                    }
                     continue;
                 }
                 Ok(Pick::Throttled(wait)) => wait,

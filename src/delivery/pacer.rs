@@ -52,9 +52,19 @@ const PROBE_POLL: Duration = Duration::from_millis(50);
 pub struct Pacer {
     policies: HashMap<Platform, RatePolicy>,
     platforms: HashMap<Platform, PlatformState>,
-    /// Recent send times per group chat, oldest first (bounded by the group window count).
+    /// Recent send times per group chat, oldest first (bounded by the group window count);
+    /// groups that sent nothing within their window are dropped, so this holds the groups of
+    /// the last minute, not every group ever sent to.
     groups: HashMap<i64, VecDeque<i64>>,
+    /// When the pacer was first asked about a group: before one group window has passed since,
+    /// a group it does not know may have sent before the start.
+    since: Option<i64>,
+    /// Sends recorded since the groups were last pruned.
+    unpruned: u32,
 }
+
+/// Sends between prunings of the group windows.
+const PRUNE_EVERY: u32 = 1_024;
 
 /// Drops the times that left a window of `full` ms from `log` (oldest first) and returns when
 /// the window has room for another send of at most `count` (`now` if it has room already).
@@ -163,9 +173,28 @@ impl Pacer {
             .is_none_or(|s| s.shared.len() < cap)
     }
 
-    /// Whether a group's window is known (restored after a restart from the database).
-    pub fn knows_group(&self, chat_id: i64) -> bool {
-        self.groups.contains_key(&chat_id)
+    /// Whether a group's window is known: recorded here, or empty because the pacer has run
+    /// for a whole group window (else it is restored from the database after a restart).
+    pub fn knows_group(&mut self, chat_id: i64, now: i64) -> bool {
+        let since = *self.since.get_or_insert(now);
+        let window = self.longest_group_window();
+        self.groups.contains_key(&chat_id) || now - since > window
+    }
+
+    /// The longest group window of any platform, margin included (ms).
+    fn longest_group_window(&self) -> i64 {
+        self.policies
+            .values()
+            .filter_map(|p| p.per_group.map(|g| ms(g.window + p.margin)))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Forgets groups whose last send left every group window.
+    fn prune_groups(&mut self, now: i64) {
+        let window = self.longest_group_window();
+        self.groups
+            .retain(|_, log| log.back().is_some_and(|last| now - last <= window));
     }
 
     /// Restores a group's window from its latest send times.
@@ -210,6 +239,11 @@ impl Pacer {
             ms(policy.per_chat_interval + policy.margin)
         };
         let mut next = now + per_chat;
+        self.unpruned += 1;
+        if self.unpruned >= PRUNE_EVERY {
+            self.unpruned = 0;
+            self.prune_groups(now);
+        }
         if let (Some(group), true) = (policy.per_group, kind != ChatKind::Private) {
             let log = self.groups.entry(chat_id).or_default();
             log.push_back(now);

@@ -12,6 +12,9 @@ pub enum Platform {
 }
 
 impl Platform {
+    /// Every platform herald knows.
+    pub const ALL: [Platform; 3] = [Platform::Console, Platform::Telegram, Platform::Matrix];
+
     pub fn parse(input: &str) -> Option<Platform> {
         match input.trim().to_lowercase().as_str() {
             "console" => Some(Platform::Console),

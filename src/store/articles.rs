@@ -8,7 +8,8 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use super::Result;
 use super::Store;
-use super::deliveries::{self, LANE_BREAKING, LANE_ROUTINE};
+use super::deliveries::{LANE_BREAKING, LANE_ROUTINE};
+use super::planning::{self, Planned};
 use super::index::{self, Partitions};
 use crate::domain::{ArticleRecord, ArticleStatus, Label, LabelPosition, Language, TopicSlug};
 
@@ -258,9 +259,13 @@ pub(super) async fn insert_in(
 
 impl Store {
     /// Publishes one article: stores it with its topics and index entry and, in the same
-    /// transaction, plans its delivery to every subscribed chat. Returns its id and how many
-    /// deliveries were planned.
-    pub async fn insert_article(&self, article: &NewArticle, now_ms: i64) -> Result<(i64, u64)> {
+    /// transaction, plans its delivery to the first chunk of subscribed chats (the rest with
+    /// [`Store::plan_chunk`]). Returns its id and what was planned.
+    pub async fn insert_article(
+        &self,
+        article: &NewArticle,
+        now_ms: i64,
+    ) -> Result<(i64, Planned)> {
         let mut tx = self.write().await?;
         let mut fresh = BTreeSet::new();
         let id = insert_in(&mut tx, &self.partitions, &mut fresh, article).await?;
@@ -269,7 +274,7 @@ impl Store {
         } else {
             LANE_ROUTINE
         };
-        let planned = deliveries::plan_sends(&mut tx, id, lane, now_ms).await?;
+        let planned = planning::plan_sends(&mut tx, id, lane, now_ms).await?;
         tx.commit().await?;
         self.partitions.add(fresh);
         Ok((id, planned))
@@ -325,7 +330,11 @@ impl Store {
 
     /// Publishes a draft or scheduled article now: it gets its publication time, enters the
     /// index and is planned for delivery, in one transaction. `None` if it is not waiting.
-    pub async fn publish_waiting(&self, id: i64, now: DateTime<Utc>) -> Result<Option<u64>> {
+    pub async fn publish_waiting(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Planned>> {
         let mut tx = self.write().await?;
         let Some(article) = article_in(&mut *tx, id).await? else {
             return Ok(None);
@@ -358,7 +367,7 @@ impl Store {
         } else {
             LANE_ROUTINE
         };
-        let planned = deliveries::plan_sends(&mut tx, id, lane, now.timestamp_millis()).await?;
+        let planned = planning::plan_sends(&mut tx, id, lane, now.timestamp_millis()).await?;
         tx.commit().await?;
         self.partitions.add(fresh);
         Ok(Some(planned))
@@ -455,7 +464,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         index::remove(&mut tx, &self.partitions, id).await?;
-        deliveries::plan_retraction(&mut tx, id, now_ms).await?;
+        planning::plan_retraction(&mut tx, id, now_ms).await?;
         tx.commit().await?;
         Ok(Retraction::Retracted)
     }

@@ -208,12 +208,24 @@ impl Store {
     }
 
     /// Pauses or resumes a chat: while paused its deliveries wait, and go out on resume.
+    /// Its queued rows are moved to the end of time meanwhile, so the engine never reads them.
     pub async fn set_chat_paused(&self, chat_id: i64, paused: bool) -> Result<()> {
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE chats SET paused = ?2 WHERE id = ?1")
             .bind(chat_id)
             .bind(paused)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "UPDATE deliveries SET not_before = CASE ?2 WHEN 1 THEN 9223372036854775807
+                 ELSE (SELECT send_after FROM chats WHERE id = ?1) END
+             WHERE chat_id = ?1 AND state = 'pending'",
+        )
+        .bind(chat_id)
+        .bind(paused)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use sqlx::{Sqlite, Transaction};
 use super::Result;
 use super::Store;
 use super::articles::{article_in, set_topics};
-use super::{deliveries, index};
+use super::{index, planning};
 use crate::domain::ArticlePatch;
 use crate::domain::{ArticleRecord, ArticleStatus};
 
@@ -95,7 +95,7 @@ pub(super) async fn update_in(
             &[&lead, &body, caption],
         )
         .await?;
-        deliveries::plan_edits(tx, id, now_ms).await?;
+        planning::plan_edits(tx, id, now_ms).await?;
     }
     let updated = article_in(&mut **tx, id)
         .await?

@@ -1,10 +1,11 @@
 //! The outbox: delivery rows are planned in the same transaction as the article write that
 //! causes them, leased by the engine, and settled only when the platform answered.
 
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::Row;
 
 use super::Result;
 use super::Store;
+use super::pick::hold;
 use crate::domain::{ChatKind, Language, Platform, TimeZoneName};
 
 /// Lanes, in the order the engine serves them.
@@ -85,96 +86,11 @@ pub struct Job {
     pub created_at: i64,
     /// The engine leased it as a paid broadcast (never so when read from the database).
     pub paid: bool,
+    /// When it became due (ms since the epoch): the order within a lane.
+    pub due: i64,
 }
 
-/// Plans one `send` per subscribed, active chat (all news, or one of the article's topics).
-/// Chats taking digests get a `held` row instead.
-pub(super) async fn plan_sends(
-    tx: &mut Transaction<'_, Sqlite>,
-    article_id: i64,
-    lane: i64,
-    now_ms: i64,
-) -> sqlx::Result<u64> {
-    // A translation replaces the unsent copies of its partner in chats of its language…
-    sqlx::query(
-        "UPDATE deliveries SET state = 'cancelled', last_error = 'replaced by its translation #' || ?1
-         WHERE action = 'send' AND state IN ('pending', 'held')
-           AND article_id = (SELECT pair_id FROM articles WHERE id = ?1)
-           AND chat_id IN (SELECT id FROM chats WHERE language = (SELECT language FROM articles WHERE id = ?1))",
-    )
-    .bind(article_id)
-    .execute(&mut **tx)
-    .await?;
-    // …and goes to no chat that has a copy of its partner: one story, one message per chat.
-    let done = sqlx::query(
-        "INSERT OR IGNORE INTO deliveries (chat_id, article_id, action, lane, state, not_before, created_at)
-         SELECT c.id, ?1, 'send', ?2, CASE c.delivery_mode WHEN 'instant' THEN 'pending' ELSE 'held' END, ?3, ?3
-         FROM chats c WHERE c.active = 1 AND c.id IN (
-             SELECT s.chat_id FROM subscriptions s WHERE s.topic_id IS NULL
-                OR s.topic_id IN (SELECT topic_id FROM article_topics WHERE article_id = ?1))
-           AND c.id NOT IN (SELECT chat_id FROM deliveries WHERE action = 'send' AND state <> 'cancelled'
-                AND article_id = (SELECT pair_id FROM articles WHERE id = ?1))",
-    )
-    .bind(article_id)
-    .bind(lane)
-    .bind(now_ms)
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected())
-}
-
-/// Plans an edit of every copy already sent or being sent; copies not yet sent will carry the
-/// new text anyway. One pending edit per copy is enough: it renders the newest version.
-pub(super) async fn plan_edits(
-    tx: &mut Transaction<'_, Sqlite>,
-    article_id: i64,
-    now_ms: i64,
-) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "INSERT INTO deliveries (chat_id, article_id, action, target_id, lane, state, not_before, created_at)
-         SELECT d.chat_id, d.article_id, 'edit', d.id, ?2, 'pending', ?3, ?3 FROM deliveries d
-         WHERE d.article_id = ?1 AND d.action = 'send'
-           AND (d.state IN ('sent', 'sending') OR d.message_ids IS NOT NULL)
-           AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.target_id = d.id AND e.action = 'edit'
-                           AND e.state IN ('pending', 'sending'))",
-    )
-    .bind(article_id)
-    .bind(LANE_CORRECTION)
-    .bind(now_ms)
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected())
-}
-
-/// Cancels copies not yet sent and plans the removal of every copy sent or being sent.
-pub(super) async fn plan_retraction(
-    tx: &mut Transaction<'_, Sqlite>,
-    article_id: i64,
-    now_ms: i64,
-) -> sqlx::Result<u64> {
-    // Copies partly sent (some parts arrived) are removed like sent ones.
-    let done = sqlx::query(
-        "INSERT INTO deliveries (chat_id, article_id, action, target_id, lane, state, not_before, created_at)
-         SELECT d.chat_id, d.article_id, 'delete', d.id, ?2, 'pending', ?3, ?3 FROM deliveries d
-         WHERE d.article_id = ?1 AND d.action = 'send'
-           AND (d.state IN ('sent', 'sending') OR (d.state IN ('pending', 'held') AND d.message_ids IS NOT NULL))",
-    )
-    .bind(article_id)
-    .bind(LANE_CORRECTION)
-    .bind(now_ms)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "UPDATE deliveries SET state = 'cancelled', last_error = 'retracted before delivery'
-         WHERE article_id = ?1 AND state IN ('pending', 'held') AND action IN ('send', 'edit')",
-    )
-    .bind(article_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected())
-}
-
-fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
+pub(super) fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
     let platform: String = row.try_get("platform")?;
     let kind: String = row.try_get("kind")?;
     let language: String = row.try_get("language")?;
@@ -206,6 +122,7 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
         payload: row.try_get("payload")?,
         created_at: row.try_get("created_at")?,
         paid: false,
+        due: row.try_get("not_before")?,
     })
 }
 
@@ -213,8 +130,9 @@ impl Store {
     /// Queues a reply to a command, ahead of every broadcast (lane 0); returns its id.
     pub async fn enqueue_reply(&self, chat_id: i64, payload: &str, now_ms: i64) -> Result<i64> {
         sqlx::query_scalar(
-            "INSERT INTO deliveries (chat_id, action, lane, state, not_before, payload, created_at)
-             VALUES (?1, 'reply', 0, 'pending', 0, ?2, ?3) RETURNING id",
+            "INSERT INTO deliveries (chat_id, platform, action, lane, state, not_before, payload, created_at)
+             SELECT id, platform, 'reply', 0, 'pending', CASE paused WHEN 1 THEN 9223372036854775807 ELSE send_after END, ?2, ?3
+             FROM chats WHERE id = ?1 RETURNING id",
         )
         .bind(chat_id)
         .bind(payload)
@@ -222,76 +140,6 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .map_err(super::StoreError::from)
-    }
-
-    /// Deliveries that may go now, best lane first, oldest first: due, to an active, unpaused
-    /// chat of one of `platforms` whose own wait has passed and that has nothing in flight,
-    /// and (for changes to a copy) whose copy is not itself in flight; lanes from `min_lane`,
-    /// private chats only with `private_only`.
-    pub async fn ready_deliveries(
-        &self,
-        now_ms: i64,
-        platforms: &[Platform],
-        min_lane: i64,
-        private_only: bool,
-        limit: u32,
-    ) -> Result<Vec<Job>> {
-        let name = |i: usize| platforms.get(i).map_or("", |p| p.as_str());
-        let rows = sqlx::query(
-            "SELECT d.id, d.action, d.article_id, d.target_id, d.attempts, d.lane, d.chat_id, d.digest_articles,
-                    d.payload, d.created_at, d.message_ids,
-                    c.platform, c.native_id, c.kind, c.language, c.time_zone, t.message_ids AS target_message_ids
-             FROM deliveries d JOIN chats c ON c.id = d.chat_id
-             LEFT JOIN deliveries t ON t.id = d.target_id
-             WHERE d.state = 'pending' AND d.not_before <= ?1
-               AND c.active = 1 AND c.paused = 0 AND c.send_after <= ?1 AND c.platform IN (?2, ?3, ?4)
-               AND NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.chat_id = d.chat_id AND s.state = 'sending')
-               AND (t.id IS NULL OR t.state <> 'sending') AND d.lane >= ?6
-               AND (?7 = 0 OR c.kind = 'private')
-             ORDER BY d.lane, d.id LIMIT ?5",
-        )
-        .bind(now_ms)
-        .bind(name(0))
-        .bind(name(1))
-        .bind(name(2))
-        .bind(limit)
-        .bind(min_lane)
-        .bind(private_only)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(job_from_row)
-            .collect::<sqlx::Result<_>>()
-            .map_err(super::StoreError::from)
-    }
-
-    /// Takes a delivery for sending until `lease_until`, and holds its chat until
-    /// `chat_send_after` (the chat's rate limit). False if someone else took it first.
-    pub async fn lease_delivery(
-        &self,
-        id: i64,
-        chat_id: i64,
-        lease_until: i64,
-        chat_send_after: i64,
-        paid: bool,
-    ) -> Result<bool> {
-        let mut tx = self.write().await?;
-        let done = sqlx::query("UPDATE deliveries SET state = 'sending', lease_until = ?2, paid = ?3 WHERE id = ?1 AND state = 'pending'")
-            .bind(id)
-            .bind(lease_until)
-            .bind(paid)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        sqlx::query("UPDATE chats SET send_after = MAX(send_after, ?2) WHERE id = ?1")
-            .bind(chat_id)
-            .bind(chat_send_after)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// Paid broadcasts of `platform` sent since `since` (ms since the epoch) or in flight: what
@@ -309,12 +157,13 @@ impl Store {
         Ok(count.max(0) as u64)
     }
 
-    /// Article sends of `platform` waiting to go: the backlog that decides whether paying is
-    /// worth it.
+    /// Broadcasts of `platform` waiting to go (article sends and digests: the lanes paid
+    /// broadcasts serve), counted in the pick index alone: the backlog that decides whether
+    /// paying is worth it.
     pub async fn pending_broadcasts(&self, platform: Platform) -> Result<u64> {
         let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM deliveries d JOIN chats c ON c.id = d.chat_id
-             WHERE d.state = 'pending' AND d.action = 'send' AND c.platform = ?1",
+            "SELECT COUNT(*) FROM deliveries
+             WHERE state = 'pending' AND platform = ?1 AND lane >= 2",
         )
         .bind(platform.as_str())
         .fetch_one(&self.pool)
@@ -357,10 +206,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<()> {
         let ids = message_ids.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()));
-        sqlx::query(
-            "UPDATE deliveries SET state = 'sent', sent_at = ?2, lease_until = NULL, last_error = NULL,
-                 message_ids = COALESCE(?3, message_ids), sent_version = COALESCE(?4, sent_version) WHERE id = ?1",
-        )
+        sqlx::query(super::pick::SENT)
         .bind(id)
         .bind(now_ms)
         .bind(ids)
@@ -374,7 +220,7 @@ impl Store {
     pub async fn mark_progress(&self, id: i64, message_ids: &[String], now_ms: i64) -> Result<()> {
         let ids = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
         sqlx::query(
-            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = ?3, last_error = NULL,
+            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(?3, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)), last_error = NULL,
                  message_ids = ?2 WHERE id = ?1",
         )
         .bind(id)
@@ -404,7 +250,7 @@ impl Store {
         error: &str,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = ?2,
+            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(?2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)),
                  attempts = attempts + ?3, last_error = ?4 WHERE id = ?1",
         )
         .bind(id)
@@ -419,11 +265,9 @@ impl Store {
     /// Holds every delivery to the chat until `until` (a retry_after, or a backoff that must
     /// not let a later message overtake an earlier one).
     pub async fn hold_chat(&self, chat_id: i64, until: i64) -> Result<()> {
-        sqlx::query("UPDATE chats SET send_after = MAX(send_after, ?2) WHERE id = ?1")
-            .bind(chat_id)
-            .bind(until)
-            .execute(&self.pool)
-            .await?;
+        let mut tx = self.write().await?;
+        hold(&mut tx, chat_id, until).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -453,7 +297,7 @@ impl Store {
     /// Turns a delete that the platform refused into a replacement of the copy by a notice.
     pub async fn convert_to_notice(&self, id: i64, now_ms: i64, why: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE deliveries SET action = 'notice', state = 'pending', lease_until = NULL, not_before = ?2,
+            "UPDATE deliveries SET action = 'notice', state = 'pending', lease_until = NULL, not_before = MAX(?2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)),
                  last_error = ?3 WHERE id = ?1",
         )
         .bind(id)
@@ -522,7 +366,8 @@ impl Store {
             Some(target) => {
                 sqlx::query("INSERT OR IGNORE INTO subscriptions (chat_id, topic_id, created_at) SELECT ?2, topic_id, created_at FROM subscriptions WHERE chat_id = ?1")
                     .bind(chat_id).bind(target).execute(&mut *tx).await?;
-                sqlx::query("UPDATE OR IGNORE deliveries SET chat_id = ?2 WHERE chat_id = ?1 AND state IN ('pending', 'held', 'sending')")
+                sqlx::query("UPDATE OR IGNORE deliveries SET chat_id = ?2, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE id = ?2))
+                     WHERE chat_id = ?1 AND state IN ('pending', 'held', 'sending')")
                     .bind(chat_id).bind(target).execute(&mut *tx).await?;
                 sqlx::query("UPDATE chats SET active = 0, gone_reason = 'moved to chat ' || ?2 WHERE id = ?1")
                     .bind(chat_id).bind(target).execute(&mut *tx).await?;
@@ -538,7 +383,8 @@ impl Store {
     /// herald runs per database, so every lease found at start is stale.)
     pub async fn release_leases(&self) -> Result<u64> {
         let done = sqlx::query(
-            "UPDATE deliveries SET state = 'pending', lease_until = NULL WHERE state = 'sending'",
+            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
+             WHERE state = 'sending'",
         )
         .execute(&self.pool)
         .await?;
@@ -547,21 +393,33 @@ impl Store {
 
     /// Releases one lease (a send abandoned at shutdown).
     pub async fn release_lease(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE deliveries SET state = 'pending', lease_until = NULL WHERE id = ?1 AND state = 'sending'")
+        sqlx::query("UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
+             WHERE id = ?1 AND state = 'sending'")
             .bind(id)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// The earliest time something queued may become ready, for the engine to sleep until.
+    /// The earliest time something queued may become ready, for the engine to sleep until: the
+    /// first due row of each platform and lane (a chat's wait is in its rows' due time), one
+    /// index seek each.
     pub async fn next_delivery_due(&self) -> Result<Option<i64>> {
-        sqlx::query_scalar(
-            "SELECT MIN(MAX(d.not_before, c.send_after)) FROM deliveries d JOIN chats c ON c.id = d.chat_id
-             WHERE d.state = 'pending' AND c.active = 1 AND c.paused = 0",
-        )
-        .fetch_one(&self.pool)
-        .await.map_err(super::StoreError::from)
+        let mut due: Option<i64> = None;
+        for platform in Platform::ALL {
+            for lane in [LANE_INTERACTIVE, LANE_CORRECTION, LANE_BREAKING, LANE_ROUTINE] {
+                let first: Option<i64> = sqlx::query_scalar(super::pick::FIRST_DUE)
+                .bind(platform.as_str())
+                .bind(lane)
+                .fetch_optional(&self.pool)
+                .await?;
+                due = match (due, first) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+        }
+        Ok(due)
     }
 
     /// Send times of the chat's latest copies, newest first (to restore its rate window).

@@ -38,7 +38,8 @@ impl Store {
         if mode == DeliveryMode::Instant {
             // Held items should not wait for a digest that will no longer come.
             sqlx::query(
-                "UPDATE deliveries SET state = 'pending' WHERE chat_id = ?1 AND state = 'held'",
+                "UPDATE deliveries SET state = 'pending', not_before = MAX(not_before, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
+                 WHERE chat_id = ?1 AND state = 'held'",
             )
             .bind(chat_id)
             .execute(&mut *tx)
@@ -126,8 +127,9 @@ impl Store {
         }
         let articles: Vec<i64> = held.iter().map(|(_, article)| *article).collect();
         let digest: i64 = sqlx::query_scalar(
-            "INSERT INTO deliveries (chat_id, action, lane, state, not_before, digest_articles, created_at)
-             VALUES (?1, 'digest', 3, 'pending', 0, ?2, ?3) RETURNING id",
+            "INSERT INTO deliveries (chat_id, platform, action, lane, state, not_before, digest_articles, created_at)
+             SELECT id, platform, 'digest', 3, 'pending', CASE paused WHEN 1 THEN 9223372036854775807 ELSE send_after END, ?2, ?3
+             FROM chats WHERE id = ?1 RETURNING id",
         )
         .bind(chat_id)
         .bind(serde_json::to_string(&articles).unwrap_or_else(|_| "[]".into()))

@@ -9,7 +9,8 @@ use super::Result;
 use super::Store;
 use super::articles::{NewArticle, insert_in};
 use super::corrections::update_in;
-use super::deliveries::{self, LANE_BREAKING, LANE_ROUTINE};
+use super::deliveries::{LANE_BREAKING, LANE_ROUTINE};
+use super::planning::{self, Planned};
 use crate::domain::ArticlePatch;
 
 /// Where an article came from and its fingerprint there.
@@ -30,8 +31,8 @@ pub enum Ingested {
     New {
         /// The new article's id.
         id: i64,
-        /// Deliveries planned for it.
-        planned: u64,
+        /// Deliveries planned for it so far (more chunks follow unless `done`).
+        planned: Planned,
     },
     /// Seen before, with the same text.
     Unchanged(i64),
@@ -126,9 +127,12 @@ impl Store {
                     LANE_ROUTINE
                 };
                 let planned = if deliver {
-                    deliveries::plan_sends(tx, id, lane, now_ms).await?
+                    planning::plan_sends(tx, id, lane, now_ms).await?
                 } else {
-                    0
+                    Planned {
+                        rows: 0,
+                        done: true,
+                    }
                 };
                 sqlx::query(
                     "INSERT INTO external_ids (origin, key, article_id, hash) VALUES (?1, ?2, ?3, ?4)",

@@ -15,6 +15,8 @@ mod digests;
 mod external;
 mod index;
 mod outbox_report;
+mod pick;
+mod planning;
 mod search;
 mod sources;
 mod subscriptions;
@@ -38,6 +40,8 @@ pub use deliveries::{Action, Job, LANE_BREAKING, LANE_CORRECTION, LANE_INTERACTI
 pub use digests::ScheduledChat;
 pub use external::{External, Ingested};
 pub use outbox_report::{DeadLetter, LaneDepths, QueueStats};
+pub use pick::{Acknowledged, Lease};
+pub use planning::{CHUNK, Planned};
 pub use search::SearchOrder;
 pub use sources::{NewSource, Polled, SourceRecord};
 pub use topics::{TopicError, TopicRecord};
@@ -87,8 +91,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            // 64 MiB of page cache per connection keeps the FTS index's hot pages in memory.
-            .pragma("cache_size", "-65536")
+            // Page cache per connection, in KiB (negative): what herald's memory is mostly made
+            // of. A pick or a settle touches a handful of index pages, and a search the FTS
+            // index's hot pages; past that the OS page cache serves the file.
+            .pragma("cache_size", "-8192")
             .pragma("temp_store", "memory");
         // One connection first creates the file and switches it to WAL; pooled connections
         // opening at once on a new file would race for that lock.

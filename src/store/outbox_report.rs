@@ -103,7 +103,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let done = sqlx::query(
-            "UPDATE deliveries SET state = 'pending', attempts = 0, not_before = ?2
+            "UPDATE deliveries SET state = 'pending', attempts = 0, not_before = MAX(?2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
              WHERE state = 'dead' AND (?1 IS NULL OR id = ?1)",
         )
         .bind(id)

@@ -1,0 +1,241 @@
+//! The engine's claim on the outbox: which deliveries may go now, and taking them.
+//!
+//! Every statement here runs for every message sent, so each is an index seek whatever the
+//! queue's length (`deliveries_pick` is `(platform, lane, not_before, id) WHERE state =
+//! 'pending'`); `tests` checks their query plans. A chat that must wait has its queued rows'
+//! `not_before` raised to its wait, so such rows are never visited before they are due.
+
+use std::sync::LazyLock;
+
+use super::deliveries::job_from_row;
+use super::{Job, Result, Store};
+use crate::domain::Platform;
+
+/// The lanes, in the order they are served.
+const LANES: [i64; 4] = [0, 1, 2, 3];
+
+/// One lane's due rows of one platform (`?2`), oldest due first, from `?3` on, at most `?4`:
+/// to an active, unpaused chat whose own wait has passed and which has nothing in flight
+/// (private chats only when `?5`). `CROSS JOIN` keeps SQLite from driving the query from
+/// `chats` (whose platform index would make it sort the whole queue).
+fn lane(lane: i64) -> String {
+    format!(
+        "SELECT * FROM (SELECT d.id FROM deliveries d CROSS JOIN chats c ON c.id = d.chat_id
+           WHERE d.state = 'pending' AND d.platform = ?2 AND d.lane = {lane} AND ?3 <= {lane}
+             AND d.not_before <= ?1
+             AND c.active = 1 AND c.paused = 0 AND c.send_after <= ?1 AND (?5 = 0 OR c.kind = 'private')
+             AND NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.chat_id = d.chat_id AND s.state = 'sending')
+           ORDER BY d.not_before, d.id LIMIT ?4)"
+    )
+}
+
+/// The pick: each lane's candidates, then their whole rows (and, for a change to a copy, the
+/// copy's ids, unless that copy is itself in flight).
+pub(super) static PICK: LazyLock<String> = LazyLock::new(|| {
+    let arms: Vec<String> = LANES.iter().map(|l| lane(*l)).collect();
+    format!(
+        "WITH k(id) AS ({})
+         SELECT d.id, d.action, d.article_id, d.target_id, d.attempts, d.lane, d.chat_id, d.digest_articles,
+                d.payload, d.created_at, d.message_ids, d.not_before,
+                c.platform, c.native_id, c.kind, c.language, c.time_zone, t.message_ids AS target_message_ids
+         FROM k CROSS JOIN deliveries d ON d.id = k.id CROSS JOIN chats c ON c.id = d.chat_id
+         LEFT JOIN deliveries t ON t.id = d.target_id
+         WHERE t.id IS NULL OR t.state <> 'sending'",
+        arms.join(" UNION ALL ")
+    )
+});
+
+/// The first due row of one platform (`?1`) and lane (`?2`), for an idle engine to sleep until.
+pub(super) const FIRST_DUE: &str = "SELECT not_before FROM deliveries
+     WHERE state = 'pending' AND platform = ?1 AND lane = ?2 AND not_before < 9223372036854775807
+     ORDER BY not_before LIMIT 1";
+
+/// Taking one delivery for sending.
+pub(super) const LEASE: &str = "UPDATE deliveries SET state = 'sending', lease_until = ?2, paid = ?3
+     WHERE id = ?1 AND state = 'pending'";
+
+/// Marking one delivery sent.
+pub(super) const SENT: &str = "UPDATE deliveries SET state = 'sent', sent_at = ?2, lease_until = NULL,
+     last_error = NULL, message_ids = COALESCE(?3, message_ids), sent_version = COALESCE(?4, sent_version)
+     WHERE id = ?1";
+
+/// A chat's wait (its rate limit, a retry_after, a backoff)…
+pub(super) const HOLD_CHAT: &str = "UPDATE chats SET send_after = MAX(send_after, ?2) WHERE id = ?1";
+
+/// …and its queued rows' due time, which the pick seeks by.
+pub(super) const HOLD_ROWS: &str = "UPDATE deliveries SET not_before = MAX(not_before, ?2)
+     WHERE chat_id = ?1 AND state = 'pending'";
+
+/// Nothing goes to the chat before `until`.
+pub(super) async fn hold(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    chat_id: i64,
+    until: i64,
+) -> sqlx::Result<()> {
+    for statement in [HOLD_CHAT, HOLD_ROWS] {
+        sqlx::query(statement)
+            .bind(chat_id)
+            .bind(until)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A delivery the engine takes: the chat waits until `chat_next` (its rate limit).
+#[derive(Debug, Clone, Copy)]
+pub struct Lease {
+    /// The delivery.
+    pub id: i64,
+    /// Its chat.
+    pub chat_id: i64,
+    /// When the chat may be sent to next.
+    pub chat_next: i64,
+    /// Taken as a paid broadcast.
+    pub paid: bool,
+}
+
+/// A send the platform acknowledged.
+#[derive(Debug, Clone)]
+pub struct Acknowledged {
+    /// The delivery.
+    pub id: i64,
+    /// For a send: the message ids of the copy, so later corrections can reach it.
+    pub message_ids: Option<Vec<String>>,
+    /// For a send: the article version the copy shows.
+    pub version: Option<i64>,
+    /// When the platform answered (ms since the epoch).
+    pub at: i64,
+}
+
+impl Store {
+    /// Deliveries of `platform` that may go now, best lane first (from `min_lane`), oldest due
+    /// first within a lane, at most `limit` per lane; private chats only with `private_only`.
+    pub async fn ready_deliveries(
+        &self,
+        now_ms: i64,
+        platform: Platform,
+        min_lane: i64,
+        private_only: bool,
+        limit: u32,
+    ) -> Result<Vec<Job>> {
+        let rows = sqlx::query(PICK.as_str())
+            .bind(now_ms)
+            .bind(platform.as_str())
+            .bind(min_lane)
+            .bind(limit)
+            .bind(private_only)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut jobs = rows
+            .iter()
+            .map(job_from_row)
+            .collect::<sqlx::Result<Vec<_>>>()?;
+        jobs.sort_by_key(|j| (j.lane, j.due, j.id));
+        Ok(jobs)
+    }
+
+    /// Takes deliveries for sending until `lease_until`, in one transaction, and holds each
+    /// one's chat until its `chat_next`. Returns the ids taken (a row cancelled meanwhile is
+    /// not).
+    pub async fn lease_deliveries(&self, leases: &[Lease], lease_until: i64) -> Result<Vec<i64>> {
+        let mut tx = self.write().await?;
+        let mut taken = Vec::with_capacity(leases.len());
+        for lease in leases {
+            let done = sqlx::query(LEASE)
+                .bind(lease.id)
+                .bind(lease_until)
+                .bind(lease.paid)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() > 0 {
+                hold(&mut tx, lease.chat_id, lease.chat_next).await?;
+                taken.push(lease.id);
+            }
+        }
+        tx.commit().await?;
+        Ok(taken)
+    }
+
+    /// Records the platform's acknowledgements, in one transaction.
+    pub async fn mark_delivered_all(&self, acks: &[Acknowledged]) -> Result<()> {
+        let mut tx = self.write().await?;
+        for ack in acks {
+            let ids = ack
+                .message_ids
+                .as_ref()
+                .map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()));
+            sqlx::query(SENT)
+                .bind(ack.id)
+                .bind(ack.at)
+                .bind(ids)
+                .bind(ack.version)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+
+    /// The query plan's lines for `sql` with `params` placeholders.
+    async fn plan(store: &Store, sql: &str, params: usize) -> Vec<String> {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(explain));
+        for n in 0..params {
+            query = query.bind(n as i64);
+        }
+        let rows = query.fetch_all(&store.pool).await.expect("a plan");
+        rows.into_iter().map(|(_, _, _, detail)| detail).collect()
+    }
+
+    /// A scan of the outbox or the chats, by any name the statements give them.
+    fn scans(plan: &[String]) -> Vec<&String> {
+        plan.iter()
+            .filter(|line| {
+                let Some(table) = line.strip_prefix("SCAN ") else {
+                    return false;
+                };
+                let table = table.split_whitespace().next().unwrap_or("");
+                ["deliveries", "chats", "d", "s", "t", "c"].contains(&table)
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_statement_on_the_send_path_seeks_an_index_and_never_scans_the_outbox() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let store = Store::open(&dir.path().join("plan.db"), Clock::system())
+            .await
+            .expect("a store");
+        let statements: [(&str, &str, usize); 6] = [
+            ("pick", PICK.as_str(), 5),
+            ("lease", LEASE, 3),
+            ("hold chat", HOLD_CHAT, 2),
+            ("hold rows", HOLD_ROWS, 2),
+            ("mark sent", SENT, 4),
+            ("next due", FIRST_DUE, 2),
+        ];
+        for (name, sql, params) in statements {
+            let plan = plan(&store, sql, params).await;
+            assert!(scans(&plan).is_empty(), "{name} scans: {plan:#?}");
+            assert!(
+                plan.iter().any(|l| l.starts_with("SEARCH")),
+                "{name} seeks nothing: {plan:#?}"
+            );
+        }
+        let pick = plan(&store, PICK.as_str(), 5).await;
+        assert!(
+            pick.iter()
+                .filter(|l| l.contains("USING INDEX deliveries_pick"))
+                .count()
+                >= 4,
+            "each lane seeks the pick index: {pick:#?}"
+        );
+    }
+}
