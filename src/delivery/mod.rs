@@ -119,10 +119,6 @@ pub struct Engine {
     ledgers: Mutex<paid::Ledgers>,
 }
 
-/// Candidates read per lane and platform at each pick: enough for a batch of sends and for
-/// the few rows a pick passes over (a chat whose copy is in flight).
-const PER_LANE: u32 = 16;
-
 enum Pick {
     /// Leased, in the order to send.
     Jobs(Vec<Job>),
@@ -334,9 +330,14 @@ impl Engine {
             taken.push(job);
         }
         if !leases.is_empty() {
-            let lease = now + self.config.lease.as_millis() as i64;
-            let ids = self.store.lease_deliveries(&leases, lease).await?;
+            let lease = self.config.lease.as_millis() as i64;
+            let (ids, late) = self.store.lease_deliveries(&leases, now, lease).await?;
             taken.retain(|j| ids.contains(&j.id));
+            // Sends leave when the lease is written; windows must count them then.
+            if late > 0 {
+                let chats: Vec<i64> = leases.iter().map(|l| l.chat_id).collect();
+                pacer.postpone(now, now + late, &chats);
+            }
         }
         for job in &taken {
             let policy = pacer.policy(job.platform);
@@ -370,7 +371,7 @@ impl Engine {
         for platform in platforms {
             let more = self
                 .store
-                .ready_deliveries(now, *platform, min_lane, private_only, PER_LANE)
+                .ready_deliveries(now, *platform, min_lane, private_only)
                 .await?;
             merge(&mut jobs, more);
         }

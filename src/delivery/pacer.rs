@@ -257,6 +257,32 @@ impl Pacer {
         next
     }
 
+    /// The sends recorded at `at` (to `chats`, among others) really left at `to`: the lease
+    /// waited for the database. Windows count them from then, so a slow lease cannot bunch
+    /// them with the next ones.
+    pub fn postpone(&mut self, at: i64, to: i64, chats: &[i64]) {
+        let move_back = |log: &mut VecDeque<i64>| {
+            for t in log.iter_mut().rev() {
+                match (*t).cmp(&at) {
+                    std::cmp::Ordering::Equal => *t = to,
+                    std::cmp::Ordering::Less => break,
+                    std::cmp::Ordering::Greater => {}
+                }
+            }
+        };
+        for state in self.platforms.values_mut() {
+            move_back(&mut state.recent);
+            move_back(&mut state.all);
+            move_back(&mut state.interactive);
+            move_back(&mut state.shared);
+        }
+        for chat in chats {
+            if let Some(log) = self.groups.get_mut(chat) {
+                move_back(log);
+            }
+        }
+    }
+
     /// The platform said to wait for everyone.
     pub fn block_platform(&mut self, platform: Platform, until: i64) {
         let state = self.platforms.entry(platform).or_default();

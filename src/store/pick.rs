@@ -14,25 +14,38 @@ use crate::domain::Platform;
 /// The lanes, in the order they are served.
 const LANES: [i64; 4] = [0, 1, 2, 3];
 
-/// One lane's due rows of one platform (`?2`), oldest due first, from `?3` on, at most `?4`:
-/// to an active, unpaused chat whose own wait has passed and which has nothing in flight
-/// (private chats only when `?5`). `CROSS JOIN` keeps SQLite from driving the query from
-/// `chats` (whose platform index would make it sort the whole queue).
-fn lane(lane: i64) -> String {
+/// Candidates read per lane at each pick: enough for a batch of sends and for the few rows a
+/// pick passes over (a chat whose copy is in flight).
+const PER_LANE: u32 = 16;
+
+/// One lane's due rows of one platform (`?2`), oldest due first: to an active, unpaused chat
+/// whose own wait has passed and which has nothing in flight. `CROSS JOIN` keeps SQLite from
+/// driving the query from `chats` (whose platform index would make it sort the whole queue).
+fn lane(lane: i64, private_only: bool) -> String {
+    let private = if private_only {
+        "AND c.kind = 'private'"
+    } else {
+        ""
+    };
     format!(
         "SELECT * FROM (SELECT d.id FROM deliveries d CROSS JOIN chats c ON c.id = d.chat_id
-           WHERE d.state = 'pending' AND d.platform = ?2 AND d.lane = {lane} AND ?3 <= {lane}
-             AND d.not_before <= ?1
-             AND c.active = 1 AND c.paused = 0 AND c.send_after <= ?1 AND (?5 = 0 OR c.kind = 'private')
+           WHERE d.state = 'pending' AND d.platform = ?2 AND d.lane = {lane} AND d.not_before <= ?1
+             AND c.active = 1 AND c.paused = 0 AND c.send_after <= ?1 {private}
              AND NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.chat_id = d.chat_id AND s.state = 'sending')
-           ORDER BY d.not_before, d.id LIMIT ?4)"
+           ORDER BY d.not_before, d.id LIMIT {PER_LANE})"
     )
 }
 
-/// The pick: each lane's candidates, then their whole rows (and, for a change to a copy, the
-/// copy's ids, unless that copy is itself in flight).
-pub(super) static PICK: LazyLock<String> = LazyLock::new(|| {
-    let arms: Vec<String> = LANES.iter().map(|l| lane(*l)).collect();
+/// The pick from lane `min_lane` on: each lane's candidates, then their whole rows (and, for
+/// a change to a copy, the copy's ids, unless that copy is itself in flight). Lanes and the
+/// private-only filter are written into the text, not bound: SQLite re-prepares a statement
+/// whenever a parameter it folded as a constant changes, and this one runs for every send.
+fn pick_sql(min_lane: i64, private_only: bool) -> String {
+    let arms: Vec<String> = LANES
+        .iter()
+        .filter(|l| **l >= min_lane)
+        .map(|l| lane(*l, private_only))
+        .collect();
     format!(
         "WITH k(id) AS ({})
          SELECT d.id, d.action, d.article_id, d.target_id, d.attempts, d.lane, d.chat_id, d.digest_articles,
@@ -43,6 +56,14 @@ pub(super) static PICK: LazyLock<String> = LazyLock::new(|| {
          WHERE t.id IS NULL OR t.state <> 'sending'",
         arms.join(" UNION ALL ")
     )
+}
+
+/// Every variant of the pick: `[min_lane][private_only]`.
+pub(super) static PICK: LazyLock<Vec<[String; 2]>> = LazyLock::new(|| {
+    LANES
+        .iter()
+        .map(|l| [pick_sql(*l, false), pick_sql(*l, true)])
+        .collect()
 });
 
 /// The first due row of one platform (`?1`) and lane (`?2`), for an idle engine to sleep until.
@@ -110,21 +131,21 @@ pub struct Acknowledged {
 
 impl Store {
     /// Deliveries of `platform` that may go now, best lane first (from `min_lane`), oldest due
-    /// first within a lane, at most `limit` per lane; private chats only with `private_only`.
+    /// first within a lane, a few per lane; private chats only with `private_only`.
     pub async fn ready_deliveries(
         &self,
         now_ms: i64,
         platform: Platform,
         min_lane: i64,
         private_only: bool,
-        limit: u32,
     ) -> Result<Vec<Job>> {
-        let rows = sqlx::query(PICK.as_str())
+        let lane = min_lane.clamp(0, 3) as usize;
+        let sql = PICK
+            .get(lane)
+            .map_or("", |variants| variants[usize::from(private_only)].as_str());
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now_ms)
             .bind(platform.as_str())
-            .bind(min_lane)
-            .bind(limit)
-            .bind(private_only)
             .fetch_all(&self.pool)
             .await?;
         let mut jobs = rows
@@ -135,26 +156,34 @@ impl Store {
         Ok(jobs)
     }
 
-    /// Takes deliveries for sending until `lease_until`, in one transaction, and holds each
-    /// one's chat until its `chat_next`. Returns the ids taken (a row cancelled meanwhile is
-    /// not).
-    pub async fn lease_deliveries(&self, leases: &[Lease], lease_until: i64) -> Result<Vec<i64>> {
+    /// Takes deliveries for sending, in one transaction, and holds each one's chat until its
+    /// `chat_next`. They were chosen at `decided_at`; when the write lock kept them waiting,
+    /// every hold moves by the wait, which is returned so the pacer can move its records
+    /// too. Returns the ids taken (a row cancelled meanwhile is not) and the wait (ms).
+    pub async fn lease_deliveries(
+        &self,
+        leases: &[Lease],
+        decided_at: i64,
+        lease_for_ms: i64,
+    ) -> Result<(Vec<i64>, i64)> {
         let mut tx = self.write().await?;
+        let now = self.clock.now_ms();
+        let late = (now - decided_at).max(0);
         let mut taken = Vec::with_capacity(leases.len());
         for lease in leases {
             let done = sqlx::query(LEASE)
                 .bind(lease.id)
-                .bind(lease_until)
+                .bind(now + lease_for_ms)
                 .bind(lease.paid)
                 .execute(&mut *tx)
                 .await?;
             if done.rows_affected() > 0 {
-                hold(&mut tx, lease.chat_id, lease.chat_next).await?;
+                hold(&mut tx, lease.chat_id, lease.chat_next + late).await?;
                 taken.push(lease.id);
             }
         }
         tx.commit().await?;
-        Ok(taken)
+        Ok((taken, late))
     }
 
     /// Records the platform's acknowledgements, in one transaction.
@@ -213,8 +242,11 @@ mod tests {
         let store = Store::open(&dir.path().join("plan.db"), Clock::system())
             .await
             .expect("a store");
-        let statements: [(&str, &str, usize); 6] = [
-            ("pick", PICK.as_str(), 5),
+        let statements: [(&str, &str, usize); 9] = [
+            ("pick", PICK[0][0].as_str(), 2),
+            ("pick without replies", PICK[1][0].as_str(), 2),
+            ("pick of private chats", PICK[1][1].as_str(), 2),
+            ("pick of broadcasts", PICK[2][0].as_str(), 2),
             ("lease", LEASE, 3),
             ("hold chat", HOLD_CHAT, 2),
             ("hold rows", HOLD_ROWS, 2),
@@ -229,7 +261,7 @@ mod tests {
                 "{name} seeks nothing: {plan:#?}"
             );
         }
-        let pick = plan(&store, PICK.as_str(), 5).await;
+        let pick = plan(&store, PICK[0][0].as_str(), 2).await;
         assert!(
             pick.iter()
                 .filter(|l| l.contains("USING INDEX deliveries_pick"))
