@@ -30,3 +30,19 @@ UPDATE deliveries SET not_before = 9223372036854775807
     WHERE state = 'pending' AND chat_id IN (SELECT id FROM chats WHERE paused = 1);
 DROP INDEX deliveries_ready;
 CREATE INDEX deliveries_pick ON deliveries (platform, lane, not_before, id) WHERE state = 'pending';
+
+-- A send's lease holds its chat until `chat_next` (when the pacer lets the chat have another
+-- message), and a chat's wait is copied into its queued rows' due time. Triggers do both inside
+-- SQLite: a lease is one statement, and no write to a chat's wait can forget its rows.
+ALTER TABLE deliveries ADD COLUMN chat_next INTEGER;
+CREATE TRIGGER deliveries_lease_holds_chat AFTER UPDATE OF state ON deliveries
+    WHEN NEW.state = 'sending' AND NEW.chat_next IS NOT NULL
+BEGIN
+    UPDATE chats SET send_after = MAX(send_after, NEW.chat_next) WHERE id = NEW.chat_id;
+END;
+CREATE TRIGGER chats_wait_holds_rows AFTER UPDATE OF send_after ON chats
+    WHEN NEW.send_after > OLD.send_after
+BEGIN
+    UPDATE deliveries SET not_before = MAX(not_before, NEW.send_after)
+        WHERE chat_id = NEW.id AND state = 'pending';
+END;

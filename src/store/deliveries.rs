@@ -5,7 +5,6 @@ use sqlx::Row;
 
 use super::Result;
 use super::Store;
-use super::pick::hold;
 use crate::domain::{ChatKind, Language, Platform, TimeZoneName};
 
 /// Lanes, in the order the engine serves them.
@@ -265,9 +264,11 @@ impl Store {
     /// Holds every delivery to the chat until `until` (a retry_after, or a backoff that must
     /// not let a later message overtake an earlier one).
     pub async fn hold_chat(&self, chat_id: i64, until: i64) -> Result<()> {
-        let mut tx = self.write().await?;
-        hold(&mut tx, chat_id, until).await?;
-        tx.commit().await?;
+        sqlx::query(super::pick::HOLD_CHAT)
+            .bind(chat_id)
+            .bind(until)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
