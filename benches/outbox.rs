@@ -167,32 +167,48 @@ async fn case(paid: bool, size: i64, seconds: u64) -> anyhow::Result<()> {
         answer(&sim, READER, 0, Duration::from_secs(120)),
     );
     let show = |d: Option<Duration>| d.map_or("no answer".into(), |d| format!("{:.2} s", d.as_secs_f64()));
-    let (cpu0, _) = usage(pid)?;
-    let sent0 = sim.sim().stats.sent;
+    // One sample a second: (CPU seconds, messages sent); steady state is what follows the
+    // end of planning.
+    let sample = |sim: &Simulator| -> anyhow::Result<(f64, u64)> {
+        Ok((usage(pid)?.0, sim.sim().stats.sent))
+    };
+    let first = sample(&sim)?;
     let limited0 = sim.sim().stats.rate_limited;
     let mut peak = 0.0f64;
+    let mut planning: Option<(Instant, (f64, u64))> = None;
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(seconds) {
         tokio::time::sleep(Duration::from_secs(1)).await;
         peak = peak.max(usage(pid)?.1);
+        if planning.is_none()
+            && let Ok(at) = planning_done.try_recv()
+        {
+            planning = Some((at, sample(&sim)?));
+        }
     }
-    let (cpu1, _) = usage(pid)?;
-    // Up to the first chunk (the article's own transaction), nothing is logged.
-    let planned = planning_done
-        .try_recv()
-        .map_or("within the post".into(), |at| format!("{:.2} s", (at - posted).as_secs_f64()));
-    let (sent, limited) = {
-        let state = sim.sim();
-        (state.stats.sent - sent0, state.stats.rate_limited - limited0)
-    };
+    let last = sample(&sim)?;
+    let limited = sim.sim().stats.rate_limited - limited0;
     let took = started.elapsed().as_secs_f64();
+    let per_message = |from: (f64, u64)| {
+        (last.0 - from.0) * 1000.0 / ((last.1 - from.1).max(1) as f64)
+    };
+    let sent = last.1 - first.1;
+    // Up to the first chunk (the article's own transaction), nothing is logged.
+    let (planned, steady) = match planning {
+        Some((at, from)) => (
+            format!("{:.2} s", (at - posted).as_secs_f64()),
+            format!("{:.3} ms/message after planning", per_message(from)),
+        ),
+        None => ("within the post".into(), "(planning done before)".into()),
+    };
     println!(
         "{mode} {size:>9} chats: planning {planned}, /post → Published {}, /latest {}; \
-         next {took:.0} s: {sent} sent ({:.1} msg/s), CPU {:.3} ms/message, peak RSS {peak:.1} MiB, {limited} 429s",
+         next {took:.0} s: {sent} sent ({:.1} msg/s), CPU {:.3} ms/message ({steady}), \
+         peak RSS {peak:.1} MiB, {limited} 429s",
         show(published),
         show(latest),
         sent as f64 / took,
-        (cpu1 - cpu0) * 1000.0 / (sent.max(1) as f64),
+        per_message(first),
         mode = if paid { "paid" } else { "free" },
     );
     // SIGTERM, as an operator stops it.

@@ -128,6 +128,7 @@ pub(super) fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
 impl Store {
     /// Queues a reply to a command, ahead of every broadcast (lane 0); returns its id.
     pub async fn enqueue_reply(&self, chat_id: i64, payload: &str, now_ms: i64) -> Result<i64> {
+        let _turn = self.turn().await;
         sqlx::query_scalar(
             "INSERT INTO deliveries (chat_id, platform, action, lane, state, not_before, payload, created_at)
              SELECT id, platform, 'reply', 0, 'pending', CASE paused WHEN 1 THEN 9223372036854775807 ELSE send_after END, ?2, ?3
@@ -205,6 +206,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<()> {
         let ids = message_ids.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()));
+        let _turn = self.turn().await;
         sqlx::query(super::pick::SENT)
         .bind(id)
         .bind(now_ms)

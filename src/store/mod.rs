@@ -40,7 +40,7 @@ pub use deliveries::{Action, Job, LANE_BREAKING, LANE_CORRECTION, LANE_INTERACTI
 pub use digests::ScheduledChat;
 pub use external::{External, Ingested};
 pub use outbox_report::{DeadLetter, LaneDepths, QueueStats};
-pub use pick::{Acknowledged, Lease};
+pub use pick::Lease;
 pub use planning::{CHUNK, Planned};
 pub use search::SearchOrder;
 pub use sources::{NewSource, Polled, SourceRecord};
@@ -68,6 +68,11 @@ pub struct Store {
     /// The process's one clock, for the times rows are stamped with (joined, granted,
     /// audited), so tests on a paused clock see the same times the engine does.
     clock: Clock,
+    /// Turns at writing for the long writer (planning, chunk after chunk) and the writes every
+    /// send and reply waits on. SQLite's busy handler is not fair: a writer that commits and
+    /// begins again at once keeps the lock from one sleeping in its busy handler for seconds.
+    /// This queue is first come, first served.
+    turns: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -91,10 +96,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            // Page cache per connection, in KiB (negative): what herald's memory is mostly made
-            // of. A pick or a settle touches a handful of index pages, and a search the FTS
+            // Page cache per connection, in KiB (negative): with four connections, most of
+            // herald's memory. A pick or a settle touches a handful of index pages, and a search the FTS
             // index's hot pages; past that the OS page cache serves the file.
-            .pragma("cache_size", "-8192")
+            .pragma("cache_size", "-4096")
             .pragma("temp_store", "memory");
         // One connection first creates the file and switches it to WAL; pooled connections
         // opening at once on a new file would race for that lock.
@@ -132,6 +137,7 @@ impl Store {
             pool,
             partitions,
             clock,
+            turns: std::sync::Arc::default(),
         })
     }
 
@@ -140,6 +146,11 @@ impl Store {
     /// stale snapshot when another connection wrote in between.
     async fn write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// Waits for this connection's turn to write (see `turns`).
+    async fn turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.turns.lock().await
     }
 
     /// Closes every connection, waiting for running statements to finish.

@@ -106,19 +106,6 @@ pub struct Lease {
     pub paid: bool,
 }
 
-/// A send the platform acknowledged.
-#[derive(Debug, Clone)]
-pub struct Acknowledged {
-    /// The delivery.
-    pub id: i64,
-    /// For a send: the message ids of the copy, so later corrections can reach it.
-    pub message_ids: Option<Vec<String>>,
-    /// For a send: the article version the copy shows.
-    pub version: Option<i64>,
-    /// When the platform answered (ms since the epoch).
-    pub at: i64,
-}
-
 impl Store {
     /// Deliveries of `platform` that may go now, best lane first (from `min_lane`), oldest due
     /// first within a lane, a few per lane; private chats only with `private_only`.
@@ -157,6 +144,7 @@ impl Store {
         decided_at: i64,
         lease_for_ms: i64,
     ) -> Result<(Vec<i64>, i64)> {
+        let _turn = self.turn().await;
         let mut taken = Vec::with_capacity(leases.len());
         for lease in leases {
             let done = sqlx::query(LEASE)
@@ -181,26 +169,6 @@ impl Store {
             }
         }
         Ok((taken.iter().map(|l| l.id).collect(), late))
-    }
-
-    /// Records the platform's acknowledgements, in one transaction.
-    pub async fn mark_delivered_all(&self, acks: &[Acknowledged]) -> Result<()> {
-        let mut tx = self.write().await?;
-        for ack in acks {
-            let ids = ack
-                .message_ids
-                .as_ref()
-                .map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()));
-            sqlx::query(SENT)
-                .bind(ack.id)
-                .bind(ack.at)
-                .bind(ids)
-                .bind(ack.version)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
     }
 }
 
