@@ -230,15 +230,18 @@ impl Engine {
             .copied()
             .filter(|p| !paying.contains(p) && !pacer.interactive_allowed(*p, now))
             .collect();
+        // No more candidates than may go now (reading rows is most of a pick's cost).
+        let headroom = reachable.iter().map(|p| pacer.headroom(*p)).sum::<usize>();
+        let room = room.min(headroom.max(1));
         let mut jobs = self
-            .candidates(now, &reachable, LANE_INTERACTIVE, false)
+            .candidates(now, &reachable, LANE_INTERACTIVE, false, room)
             .await?;
         if jobs
             .iter()
             .any(|j| j.lane == LANE_INTERACTIVE && capped.contains(&j.platform))
         {
             let others = self
-                .candidates(now, &reachable, LANE_INTERACTIVE + 1, false)
+                .candidates(now, &reachable, LANE_INTERACTIVE + 1, false, room)
                 .await?;
             if !others.is_empty() {
                 jobs.retain(|j| !(j.lane == LANE_INTERACTIVE && capped.contains(&j.platform)));
@@ -256,7 +259,7 @@ impl Engine {
         };
         if jobs.iter().any(is_crowded) {
             let private = self
-                .candidates(now, &reachable, LANE_INTERACTIVE + 1, true)
+                .candidates(now, &reachable, LANE_INTERACTIVE + 1, true, room)
                 .await?;
             if !private.is_empty() {
                 jobs.retain(|j| !is_crowded(j));
@@ -270,7 +273,7 @@ impl Engine {
                 .all(|j| !open.contains(&j.platform) && j.lane == LANE_INTERACTIVE)
         {
             let broadcasts = self
-                .candidates(now, &paying, LANE_INTERACTIVE + 1, false)
+                .candidates(now, &paying, LANE_INTERACTIVE + 1, false, room)
                 .await?;
             merge(&mut jobs, broadcasts);
         }
@@ -366,12 +369,13 @@ impl Engine {
         platforms: &[Platform],
         min_lane: i64,
         private_only: bool,
+        room: usize,
     ) -> anyhow::Result<Vec<Job>> {
         let mut jobs = Vec::new();
         for platform in platforms {
             let more = self
                 .store
-                .ready_deliveries(now, *platform, min_lane, private_only)
+                .ready_deliveries(now, *platform, min_lane, private_only, room)
                 .await?;
             merge(&mut jobs, more);
         }

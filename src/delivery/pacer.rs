@@ -142,6 +142,21 @@ impl Pacer {
         Some(until(state.held_until(now).max(room), now))
     }
 
+    /// How many sends the platform's window takes now (free and paid together), after
+    /// [`Pacer::wait`] and [`Pacer::paid_wait`] dropped what left it: how many candidates a
+    /// pick needs to read.
+    pub fn headroom(&self, platform: Platform) -> usize {
+        let policy = self.policy(platform);
+        let Some(state) = self.platforms.get(&platform) else {
+            return policy.total.count;
+        };
+        let free = policy.total.count.saturating_sub(state.recent.len());
+        let paid = policy
+            .paid
+            .map_or(0, |p| p.total.count.saturating_sub(state.all.len()));
+        free + paid
+    }
+
     /// Whether replies may take another slot of the current window while other work waits.
     pub fn interactive_allowed(&mut self, platform: Platform, now: i64) -> bool {
         let policy = self.policy(platform);

@@ -14,14 +14,16 @@ use crate::domain::Platform;
 /// The lanes, in the order they are served.
 const LANES: [i64; 4] = [0, 1, 2, 3];
 
-/// Candidates read per lane at each pick: enough for a batch of sends and for the few rows a
-/// pick passes over (a chat whose copy is in flight).
-const PER_LANE: u32 = 16;
+/// How many candidates a pick reads per lane: a few more than it may take (the chat of one
+/// may have a copy in flight), from the smallest size that covers `room`. Every row read costs
+/// page reads (WAL mode starts each connection's read cold after another one wrote), so a
+/// pick at 30 messages a second reads two, not thirty.
+const SIZES: [usize; 3] = [2, 8, 34];
 
 /// One lane's due rows of one platform (`?2`), oldest due first: to an active, unpaused chat
 /// whose own wait has passed and which has nothing in flight. `CROSS JOIN` keeps SQLite from
 /// driving the query from `chats` (whose platform index would make it sort the whole queue).
-fn lane(lane: i64, private_only: bool) -> String {
+fn lane(lane: i64, private_only: bool, size: usize) -> String {
     let private = if private_only {
         "AND c.kind = 'private'"
     } else {
@@ -32,7 +34,7 @@ fn lane(lane: i64, private_only: bool) -> String {
            WHERE d.state = 'pending' AND d.platform = ?2 AND d.lane = {lane} AND d.not_before <= ?1
              AND c.active = 1 AND c.paused = 0 AND c.send_after <= ?1 {private}
              AND NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.chat_id = d.chat_id AND s.state = 'sending')
-           ORDER BY d.not_before, d.id LIMIT {PER_LANE})"
+           ORDER BY d.not_before, d.id LIMIT {size})"
     )
 }
 
@@ -40,11 +42,11 @@ fn lane(lane: i64, private_only: bool) -> String {
 /// a change to a copy, the copy's ids, unless that copy is itself in flight). Lanes and the
 /// private-only filter are written into the text, not bound: SQLite re-prepares a statement
 /// whenever a parameter it folded as a constant changes, and this one runs for every send.
-fn pick_sql(min_lane: i64, private_only: bool) -> String {
+fn pick_sql(min_lane: i64, private_only: bool, size: usize) -> String {
     let arms: Vec<String> = LANES
         .iter()
         .filter(|l| **l >= min_lane)
-        .map(|l| lane(*l, private_only))
+        .map(|l| lane(*l, private_only, size))
         .collect();
     format!(
         "WITH k(id) AS ({})
@@ -58,11 +60,12 @@ fn pick_sql(min_lane: i64, private_only: bool) -> String {
     )
 }
 
-/// Every variant of the pick: `[min_lane][private_only]`.
-pub(super) static PICK: LazyLock<Vec<[String; 2]>> = LazyLock::new(|| {
+/// Every variant of the pick: `[min_lane][private_only][size]`.
+pub(super) static PICK: LazyLock<Vec<[Vec<String>; 2]>> = LazyLock::new(|| {
+    let sizes = |l: i64, private: bool| SIZES.iter().map(|n| pick_sql(l, private, *n)).collect();
     LANES
         .iter()
-        .map(|l| [pick_sql(*l, false), pick_sql(*l, true)])
+        .map(|l| [sizes(*l, false), sizes(*l, true)])
         .collect()
 });
 
@@ -108,18 +111,25 @@ pub struct Lease {
 
 impl Store {
     /// Deliveries of `platform` that may go now, best lane first (from `min_lane`), oldest due
-    /// first within a lane, a few per lane; private chats only with `private_only`.
+    /// first within a lane, enough per lane for `room` sends; private chats only with
+    /// `private_only`.
     pub async fn ready_deliveries(
         &self,
         now_ms: i64,
         platform: Platform,
         min_lane: i64,
         private_only: bool,
+        room: usize,
     ) -> Result<Vec<Job>> {
         let lane = min_lane.clamp(0, 3) as usize;
+        let size = SIZES
+            .iter()
+            .position(|n| *n > room)
+            .unwrap_or(SIZES.len() - 1);
         let sql = PICK
             .get(lane)
-            .map_or("", |variants| variants[usize::from(private_only)].as_str());
+            .and_then(|variants| variants[usize::from(private_only)].get(size))
+            .map_or("", String::as_str);
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now_ms)
             .bind(platform.as_str())
@@ -208,10 +218,10 @@ mod tests {
             .await
             .expect("a store");
         let statements: [(&str, &str, usize); 9] = [
-            ("pick", PICK[0][0].as_str(), 2),
-            ("pick without replies", PICK[1][0].as_str(), 2),
-            ("pick of private chats", PICK[1][1].as_str(), 2),
-            ("pick of broadcasts", PICK[2][0].as_str(), 2),
+            ("pick", PICK[0][0][0].as_str(), 2),
+            ("pick without replies", PICK[1][0][1].as_str(), 2),
+            ("pick of private chats", PICK[1][1][2].as_str(), 2),
+            ("pick of broadcasts", PICK[2][0][0].as_str(), 2),
             ("lease", LEASE, 4),
             ("hold chat", HOLD_CHAT, 2),
             ("hold rows", HOLD_ROWS, 2),
@@ -226,7 +236,7 @@ mod tests {
                 "{name} seeks nothing: {plan:#?}"
             );
         }
-        let pick = plan(&store, PICK[0][0].as_str(), 2).await;
+        let pick = plan(&store, PICK[0][0][0].as_str(), 2).await;
         assert!(
             pick.iter()
                 .filter(|l| l.contains("USING INDEX deliveries_pick"))

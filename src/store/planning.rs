@@ -11,9 +11,9 @@ use sqlx::{Sqlite, Transaction};
 
 use super::{LANE_CORRECTION, Result, Store};
 
-/// Chat ids planned per transaction: some 20 ms of writing, so a send's lease or a command's
-/// reply never waits long for SQLite's one write lock.
-pub const CHUNK: i64 = 5_000;
+/// Chat ids planned per transaction: some 40 ms of writing, so a send's lease or a command's
+/// reply never waits long for SQLite's one write lock (they take turns, see `Store::turn`).
+pub const CHUNK: i64 = 10_000;
 
 /// What one planning step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
