@@ -81,7 +81,10 @@ fn watch_log(child: &mut Child) -> std::sync::mpsc::Receiver<Instant> {
     if let Some(stderr) = child.stderr.take() {
         std::thread::spawn(move || {
             use std::io::BufRead;
-            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
                 if line.contains("planning finished") {
                     let _ = tx.send(Instant::now());
                 } else {
@@ -166,7 +169,8 @@ async fn case(paid: bool, size: i64, seconds: u64) -> anyhow::Result<()> {
         answer(&sim, EDITOR, 0, Duration::from_secs(120)),
         answer(&sim, READER, 0, Duration::from_secs(120)),
     );
-    let show = |d: Option<Duration>| d.map_or("no answer".into(), |d| format!("{:.2} s", d.as_secs_f64()));
+    let show =
+        |d: Option<Duration>| d.map_or("no answer".into(), |d| format!("{:.2} s", d.as_secs_f64()));
     // One sample a second: (CPU seconds, messages sent); steady state is what follows the
     // end of planning.
     let sample = |sim: &Simulator| -> anyhow::Result<(f64, u64)> {
@@ -189,9 +193,8 @@ async fn case(paid: bool, size: i64, seconds: u64) -> anyhow::Result<()> {
     let last = sample(&sim)?;
     let limited = sim.sim().stats.rate_limited - limited0;
     let took = started.elapsed().as_secs_f64();
-    let per_message = |from: (f64, u64)| {
-        (last.0 - from.0) * 1000.0 / ((last.1 - from.1).max(1) as f64)
-    };
+    let per_message =
+        |from: (f64, u64)| (last.0 - from.0) * 1000.0 / ((last.1 - from.1).max(1) as f64);
     let sent = last.1 - first.1;
     // Up to the first chunk (the article's own transaction), nothing is logged.
     let (planned, steady) = match planning {

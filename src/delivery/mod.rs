@@ -255,7 +255,9 @@ impl Engine {
             .filter(|p| !pacer.groups_allowed(*p, now))
             .collect();
         let is_crowded = |j: &Job| {
-            j.lane != LANE_INTERACTIVE && j.kind != ChatKind::Private && crowded.contains(&j.platform)
+            j.lane != LANE_INTERACTIVE
+                && j.kind != ChatKind::Private
+                && crowded.contains(&j.platform)
         };
         if jobs.iter().any(is_crowded) {
             let private = self
@@ -407,8 +409,7 @@ impl Engine {
                     for job in jobs {
                         let engine = Arc::clone(&self);
                         let id = job.id;
-                        let handle =
-                            inflight.spawn(async move { (id, engine.execute(job).await) });
+                        let handle = inflight.spawn(async move { (id, engine.execute(job).await) });
                         leased.insert(handle.id(), id);
                     }
                     continue;

@@ -9,8 +9,8 @@ use sqlx::{Row, Sqlite, Transaction};
 use super::Result;
 use super::Store;
 use super::deliveries::{LANE_BREAKING, LANE_ROUTINE};
-use super::planning::{self, Planned};
 use super::index::{self, Partitions};
+use super::planning::{self, Planned};
 use crate::domain::{ArticleRecord, ArticleStatus, Label, LabelPosition, Language, TopicSlug};
 
 /// An article about to be stored, with its topics already resolved to ids.
@@ -330,11 +330,7 @@ impl Store {
 
     /// Publishes a draft or scheduled article now: it gets its publication time, enters the
     /// index and is planned for delivery, in one transaction. `None` if it is not waiting.
-    pub async fn publish_waiting(
-        &self,
-        id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Planned>> {
+    pub async fn publish_waiting(&self, id: i64, now: DateTime<Utc>) -> Result<Option<Planned>> {
         let mut tx = self.write().await?;
         let Some(article) = article_in(&mut *tx, id).await? else {
             return Ok(None);

@@ -208,12 +208,12 @@ impl Store {
         let ids = message_ids.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()));
         let _turn = self.turn().await;
         sqlx::query(super::pick::SENT)
-        .bind(id)
-        .bind(now_ms)
-        .bind(ids)
-        .bind(version)
-        .execute(&self.pool)
-        .await?;
+            .bind(id)
+            .bind(now_ms)
+            .bind(ids)
+            .bind(version)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -410,12 +410,17 @@ impl Store {
     pub async fn next_delivery_due(&self) -> Result<Option<i64>> {
         let mut due: Option<i64> = None;
         for platform in Platform::ALL {
-            for lane in [LANE_INTERACTIVE, LANE_CORRECTION, LANE_BREAKING, LANE_ROUTINE] {
+            for lane in [
+                LANE_INTERACTIVE,
+                LANE_CORRECTION,
+                LANE_BREAKING,
+                LANE_ROUTINE,
+            ] {
                 let first: Option<i64> = sqlx::query_scalar(super::pick::FIRST_DUE)
-                .bind(platform.as_str())
-                .bind(lane)
-                .fetch_optional(&self.pool)
-                .await?;
+                    .bind(platform.as_str())
+                    .bind(lane)
+                    .fetch_optional(&self.pool)
+                    .await?;
                 due = match (due, first) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),

@@ -79,13 +79,9 @@ impl Store {
 
     /// Active chats that take digests or have quiet hours.
     pub async fn scheduled_chats(&self) -> Result<Vec<ScheduledChat>> {
-        let rows = sqlx::query(
-            "SELECT c.id, c.time_zone, c.delivery_mode, c.digest_at, c.quiet_start, c.quiet_end,
-                    (SELECT MIN(created_at) FROM deliveries d WHERE d.chat_id = c.id AND d.state = 'held') AS oldest
-             FROM chats c WHERE c.active = 1 AND (c.delivery_mode <> 'instant' OR c.quiet_start IS NOT NULL)",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(super::pick::SCHEDULED_CHATS)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
                 let zone: String = row.try_get("time_zone")?;

@@ -236,7 +236,13 @@ mod tests {
     }
 
     fn article() -> NewArticle {
-        NewArticle::text("Budget approved", "The council voted.", Language::En, vec![], chrono::Utc::now())
+        NewArticle::text(
+            "Budget approved",
+            "The council voted.",
+            Language::En,
+            vec![],
+            chrono::Utc::now(),
+        )
     }
 
     #[tokio::test]
@@ -244,16 +250,44 @@ mod tests {
         let dir = tempfile::tempdir().expect("a directory");
         let chats = [5, CHUNK + 5, 2 * CHUNK + 5];
         let store = store_with_chats(dir.path(), &chats).await;
-        let (id, first) = store.insert_article(&article(), 1_000).await.expect("published");
-        assert_eq!(first, Planned { rows: 1, done: false });
-        assert_eq!(sends(&store, id).await, [5], "the first chunk goes with the article");
+        let (id, first) = store
+            .insert_article(&article(), 1_000)
+            .await
+            .expect("published");
+        assert_eq!(
+            first,
+            Planned {
+                rows: 1,
+                done: false
+            }
+        );
+        assert_eq!(
+            sends(&store, id).await,
+            [5],
+            "the first chunk goes with the article"
+        );
         store.close().await;
         let store = Store::open(&dir.path().join("plan.db"), Clock::system())
             .await
             .expect("reopened");
-        assert_eq!(store.unfinished_plans().await.expect("plans"), [(id, 1_000)]);
-        assert_eq!(store.plan_chunk(id).await.expect("a chunk"), Planned { rows: 1, done: false });
-        assert_eq!(store.plan_chunk(id).await.expect("a chunk"), Planned { rows: 1, done: true });
+        assert_eq!(
+            store.unfinished_plans().await.expect("plans"),
+            [(id, 1_000)]
+        );
+        assert_eq!(
+            store.plan_chunk(id).await.expect("a chunk"),
+            Planned {
+                rows: 1,
+                done: false
+            }
+        );
+        assert_eq!(
+            store.plan_chunk(id).await.expect("a chunk"),
+            Planned {
+                rows: 1,
+                done: true
+            }
+        );
         assert_eq!(sends(&store, id).await, chats, "every chat once");
         assert!(store.unfinished_plans().await.expect("plans").is_empty());
     }
@@ -262,13 +296,28 @@ mod tests {
     async fn a_retraction_while_planning_stops_the_planning() {
         let dir = tempfile::tempdir().expect("a directory");
         let store = store_with_chats(dir.path(), &[5, CHUNK + 5]).await;
-        let (id, _) = store.insert_article(&article(), 1_000).await.expect("published");
+        let (id, _) = store
+            .insert_article(&article(), 1_000)
+            .await
+            .expect("published");
         assert_eq!(
-            store.retract_article(id, "wrong figures", 2_000).await.expect("retracted"),
+            store
+                .retract_article(id, "wrong figures", 2_000)
+                .await
+                .expect("retracted"),
             Retraction::Retracted
         );
         assert!(store.unfinished_plans().await.expect("plans").is_empty());
-        assert_eq!(store.plan_chunk(id).await.expect("a step"), Planned { rows: 0, done: true });
-        assert!(sends(&store, id).await.is_empty(), "no copy is left to send");
+        assert_eq!(
+            store.plan_chunk(id).await.expect("a step"),
+            Planned {
+                rows: 0,
+                done: true
+            }
+        );
+        assert!(
+            sends(&store, id).await.is_empty(),
+            "no copy is left to send"
+        );
     }
 }
