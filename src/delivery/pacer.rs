@@ -355,6 +355,48 @@ mod tests {
     }
 
     #[test]
+    fn sends_whose_lease_waited_count_from_when_they_left() {
+        let mut pacer = telegram();
+        for i in 0..30 {
+            pacer.record(Platform::Telegram, i, ChatKind::Private, false, false, 0);
+        }
+        assert_eq!(pacer.headroom(Platform::Telegram), 0);
+        // The lease waited 300 ms for the write lock: the window frees up 300 ms later.
+        pacer.postpone(0, 300, &[]);
+        assert_eq!(
+            pacer.wait(Platform::Telegram, 1_000),
+            Duration::from_millis(320)
+        );
+        assert_eq!(pacer.wait(Platform::Telegram, 1_320), Duration::ZERO);
+        assert_eq!(pacer.headroom(Platform::Telegram), 30);
+    }
+
+    #[test]
+    fn groups_are_forgotten_a_window_after_their_last_send() {
+        let mut pacer = telegram();
+        assert!(
+            !pacer.knows_group(-100, 0),
+            "right after a start, a group may have sent"
+        );
+        pacer.record(Platform::Telegram, -100, ChatKind::Group, false, false, 0);
+        assert!(pacer.knows_group(-100, 10));
+        // A thousand sends later, past every group window, the group's log is dropped...
+        for i in 0..PRUNE_EVERY as i64 {
+            pacer.record(
+                Platform::Telegram,
+                i,
+                ChatKind::Private,
+                false,
+                false,
+                120_000 + i,
+            );
+        }
+        assert!(!pacer.groups.contains_key(&-100));
+        // ...and an unknown group is known to be empty, the pacer having run a whole window.
+        assert!(pacer.knows_group(-100, 130_000));
+    }
+
+    #[test]
     fn groups_take_at_most_their_share_of_the_window() {
         let mut pacer = telegram();
         // 5 % of 30 a second: one.
