@@ -231,7 +231,9 @@ impl Engine {
             .filter(|p| !paying.contains(p) && !pacer.interactive_allowed(*p, now))
             .collect();
         // No more candidates than may go now (reading rows is most of a pick's cost).
-        let headroom = reachable.iter().map(|p| pacer.headroom(*p)).sum::<usize>();
+        let headroom = reachable
+            .iter()
+            .fold(0usize, |sum, p| sum.saturating_add(pacer.headroom(*p)));
         let room = room.min(headroom.max(1));
         let mut jobs = self
             .candidates(now, &reachable, LANE_INTERACTIVE, false, room)

@@ -154,7 +154,7 @@ impl Pacer {
         let paid = policy
             .paid
             .map_or(0, |p| p.total.count.saturating_sub(state.all.len()));
-        free + paid
+        free.saturating_add(paid)
     }
 
     /// Whether replies may take another slot of the current window while other work waits.
