@@ -195,14 +195,14 @@ mod tests {
     use crate::clock::Clock;
 
     /// The query plan's lines for `sql` with `params` placeholders.
-    async fn plan(store: &Store, sql: &str, params: usize) -> Vec<String> {
+    async fn plan(store: &Store, sql: &str, params: usize) -> sqlx::Result<Vec<String>> {
         let explain = format!("EXPLAIN QUERY PLAN {sql}");
         let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(explain));
         for n in 0..params {
             query = query.bind(n as i64);
         }
-        let rows = query.fetch_all(&store.pool).await.expect("a plan");
-        rows.into_iter().map(|(_, _, _, detail)| detail).collect()
+        let rows = query.fetch_all(&store.pool).await?;
+        Ok(rows.into_iter().map(|(_, _, _, detail)| detail).collect())
     }
 
     /// A scan of the outbox or the chats, by any name the statements give them (a scan of
@@ -221,11 +221,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn every_statement_the_engine_runs_seeks_an_index_and_never_scans_the_outbox() {
-        let dir = tempfile::tempdir().expect("a directory");
-        let store = Store::open(&dir.path().join("plan.db"), Clock::system())
-            .await
-            .expect("a store");
+    async fn every_statement_the_engine_runs_seeks_an_index_and_never_scans_the_outbox()
+    -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(&dir.path().join("plan.db"), Clock::system()).await?;
         let statements: [(&str, &str, usize); 10] = [
             ("digest tick", SCHEDULED_CHATS, 0),
             ("pick", PICK[0][0][0].as_str(), 2),
@@ -239,7 +238,7 @@ mod tests {
             ("next due", FIRST_DUE, 2),
         ];
         for (name, sql, params) in statements {
-            let plan = plan(&store, sql, params).await;
+            let plan = plan(&store, sql, params).await?;
             assert!(scans(&plan).is_empty(), "{name} scans: {plan:#?}");
             assert!(
                 plan.iter()
@@ -247,7 +246,7 @@ mod tests {
                 "{name} seeks nothing: {plan:#?}"
             );
         }
-        let pick = plan(&store, PICK[0][0][0].as_str(), 2).await;
+        let pick = plan(&store, PICK[0][0][0].as_str(), 2).await?;
         assert!(
             pick.iter()
                 .filter(|l| l.contains("USING INDEX deliveries_pick"))
@@ -255,5 +254,6 @@ mod tests {
                 >= 4,
             "each lane seeks the pick index: {pick:#?}"
         );
+        Ok(())
     }
 }

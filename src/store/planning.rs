@@ -207,10 +207,8 @@ mod tests {
 
     /// A store with subscribed private chats under the given ids (ids far apart put them in
     /// different chunks).
-    async fn store_with_chats(dir: &std::path::Path, ids: &[i64]) -> Store {
-        let store = Store::open(&dir.join("plan.db"), Clock::system())
-            .await
-            .expect("a store");
+    async fn store_with_chats(dir: &std::path::Path, ids: &[i64]) -> anyhow::Result<Store> {
+        let store = Store::open(&dir.join("plan.db"), Clock::system()).await?;
         for id in ids {
             sqlx::query(
                 "INSERT INTO chats (id, platform, native_id, kind, language, time_zone, created_at)
@@ -218,21 +216,19 @@ mod tests {
             )
             .bind(id)
             .execute(&store.pool)
-            .await
-            .expect("a chat");
-            store.subscribe(*id, None).await.expect("a subscription");
+            .await?;
+            store.subscribe(*id, None).await?;
         }
-        store
+        Ok(store)
     }
 
-    async fn sends(store: &Store, article: i64) -> Vec<i64> {
-        sqlx::query_scalar(
+    async fn sends(store: &Store, article: i64) -> anyhow::Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
             "SELECT chat_id FROM deliveries WHERE article_id = ?1 AND action = 'send' AND state = 'pending' ORDER BY chat_id",
         )
         .bind(article)
         .fetch_all(&store.pool)
-        .await
-        .expect("sends")
+        .await?)
     }
 
     fn article() -> NewArticle {
@@ -246,14 +242,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_article_for_more_chats_than_a_chunk_is_planned_chunk_by_chunk_across_a_restart() {
-        let dir = tempfile::tempdir().expect("a directory");
+    async fn an_article_for_more_chats_than_a_chunk_is_planned_chunk_by_chunk_across_a_restart()
+    -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
         let chats = [5, CHUNK + 5, 2 * CHUNK + 5];
-        let store = store_with_chats(dir.path(), &chats).await;
-        let (id, first) = store
-            .insert_article(&article(), 1_000)
-            .await
-            .expect("published");
+        let store = store_with_chats(dir.path(), &chats).await?;
+        let (id, first) = store.insert_article(&article(), 1_000).await?;
         assert_eq!(
             first,
             Planned {
@@ -262,62 +256,53 @@ mod tests {
             }
         );
         assert_eq!(
-            sends(&store, id).await,
+            sends(&store, id).await?,
             [5],
             "the first chunk goes with the article"
         );
         store.close().await;
-        let store = Store::open(&dir.path().join("plan.db"), Clock::system())
-            .await
-            .expect("reopened");
+        let store = Store::open(&dir.path().join("plan.db"), Clock::system()).await?;
+        assert_eq!(store.unfinished_plans().await?, [(id, 1_000)]);
         assert_eq!(
-            store.unfinished_plans().await.expect("plans"),
-            [(id, 1_000)]
-        );
-        assert_eq!(
-            store.plan_chunk(id).await.expect("a chunk"),
+            store.plan_chunk(id).await?,
             Planned {
                 rows: 1,
                 done: false
             }
         );
         assert_eq!(
-            store.plan_chunk(id).await.expect("a chunk"),
+            store.plan_chunk(id).await?,
             Planned {
                 rows: 1,
                 done: true
             }
         );
-        assert_eq!(sends(&store, id).await, chats, "every chat once");
-        assert!(store.unfinished_plans().await.expect("plans").is_empty());
+        assert_eq!(sends(&store, id).await?, chats, "every chat once");
+        assert!(store.unfinished_plans().await?.is_empty());
+        Ok(())
     }
 
     #[tokio::test]
-    async fn a_retraction_while_planning_stops_the_planning() {
-        let dir = tempfile::tempdir().expect("a directory");
-        let store = store_with_chats(dir.path(), &[5, CHUNK + 5]).await;
-        let (id, _) = store
-            .insert_article(&article(), 1_000)
-            .await
-            .expect("published");
+    async fn a_retraction_while_planning_stops_the_planning() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = store_with_chats(dir.path(), &[5, CHUNK + 5]).await?;
+        let (id, _) = store.insert_article(&article(), 1_000).await?;
         assert_eq!(
-            store
-                .retract_article(id, "wrong figures", 2_000)
-                .await
-                .expect("retracted"),
+            store.retract_article(id, "wrong figures", 2_000).await?,
             Retraction::Retracted
         );
-        assert!(store.unfinished_plans().await.expect("plans").is_empty());
+        assert!(store.unfinished_plans().await?.is_empty());
         assert_eq!(
-            store.plan_chunk(id).await.expect("a step"),
+            store.plan_chunk(id).await?,
             Planned {
                 rows: 0,
                 done: true
             }
         );
         assert!(
-            sends(&store, id).await.is_empty(),
+            sends(&store, id).await?.is_empty(),
             "no copy is left to send"
         );
+        Ok(())
     }
 }
