@@ -21,6 +21,11 @@ pub struct ScheduledChat {
     pub oldest_held: Option<i64>,
 }
 
+/// The chats the digest worker looks at every tick (through the `chats_scheduled` index).
+pub(super) const SCHEDULED_CHATS: &str = "SELECT c.id, c.time_zone, c.delivery_mode, c.digest_at, c.quiet_start, c.quiet_end,
+        (SELECT MIN(created_at) FROM deliveries d WHERE d.chat_id = c.id AND d.state = 'held') AS oldest
+     FROM chats c WHERE (c.delivery_mode <> 'instant' OR c.quiet_start IS NOT NULL) AND c.active = 1";
+
 impl Store {
     /// Sets how a chat receives articles (at once or in digests).
     pub async fn set_delivery_mode(&self, chat_id: i64, mode: DeliveryMode) -> Result<()> {
@@ -79,9 +84,7 @@ impl Store {
 
     /// Active chats that take digests or have quiet hours.
     pub async fn scheduled_chats(&self) -> Result<Vec<ScheduledChat>> {
-        let rows = sqlx::query(super::pick::SCHEDULED_CHATS)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(SCHEDULED_CHATS).fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| {
                 let zone: String = row.try_get("time_zone")?;

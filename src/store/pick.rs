@@ -95,11 +95,6 @@ pub(super) const HOLD_CHAT: &str =
 const HOLD_ROWS: &str = "UPDATE deliveries SET not_before = MAX(not_before, ?2)
      WHERE chat_id = ?1 AND state = 'pending'";
 
-/// The chats the digest worker looks at every tick (through the `chats_scheduled` index).
-pub(super) const SCHEDULED_CHATS: &str = "SELECT c.id, c.time_zone, c.delivery_mode, c.digest_at, c.quiet_start, c.quiet_end,
-        (SELECT MIN(created_at) FROM deliveries d WHERE d.chat_id = c.id AND d.state = 'held') AS oldest
-     FROM chats c WHERE (c.delivery_mode <> 'instant' OR c.quiet_start IS NOT NULL) AND c.active = 1";
-
 /// A lease later than this (ms) after its send was decided moves the chats' holds.
 const LATE_MS: i64 = 2;
 
@@ -226,7 +221,7 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let store = Store::open(&dir.path().join("plan.db"), Clock::system()).await?;
         let statements: [(&str, &str, usize); 10] = [
-            ("digest tick", SCHEDULED_CHATS, 0),
+            ("digest tick", super::super::digests::SCHEDULED_CHATS, 0),
             ("pick", PICK[0][0][0].as_str(), 2),
             ("pick without replies", PICK[1][0][1].as_str(), 2),
             ("pick of private chats", PICK[1][1][2].as_str(), 2),
