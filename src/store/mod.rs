@@ -97,8 +97,8 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             // Page cache per connection, in KiB (negative): with four connections, most of
-            // herald's memory. A pick or a settle touches a handful of index pages, and a search the FTS
-            // index's hot pages; past that the OS page cache serves the file.
+            // herald's memory. A pick or a settle touches a handful of index pages, and a
+            // search the FTS index's hot pages; past that the OS page cache serves the file.
             .pragma("cache_size", "-4096")
             .pragma("temp_store", "memory");
         // One connection first creates the file and switches it to WAL; pooled connections
@@ -148,7 +148,8 @@ impl Store {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
-    /// Waits for this connection's turn to write (see `turns`).
+    /// Waits for this store's turn to write, behind every writer that asked first (see
+    /// `turns`).
     async fn turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.turns.lock().await
     }
