@@ -9,7 +9,7 @@ use super::{Engine, Outcome, backoff};
 use crate::domain::ArticleRecord;
 use crate::message::Reply;
 use crate::render::{layout, post};
-use crate::store::{Action, Job};
+use crate::store::{Action, Job, Sent};
 
 /// What a successful platform call did.
 enum Done {
@@ -42,7 +42,8 @@ async fn send_part(
 
 impl Engine {
     /// Performs a leased delivery. A database failure while recording leaves the delivery
-    /// queued again (its lease released), never marked as something it is not.
+    /// queued again (its lease released), never marked as something it is not. An
+    /// acknowledged send is recorded with the next pick's lease (see `batch`).
     pub(super) async fn execute(&self, job: Job) -> Outcome {
         match self.perform(&job).await {
             Ok(outcome) => outcome,
@@ -82,11 +83,11 @@ impl Engine {
             paid: job.paid,
         };
         let article = match job.article_id {
-            Some(id) => self.store.article(id).await?,
+            Some(id) => self.article(id, job.article_revision).await?,
             None => None,
         };
         let started = Instant::now();
-        let call = self.call(outbound.as_ref(), job, &to, article.as_ref());
+        let call = self.call(outbound.as_ref(), job, &to, article.as_deref());
         let result = match tokio::time::timeout(self.config.send_timeout, call).await {
             Ok(result) => result?,
             Err(_) => Err(SendError::Transient(format!(
@@ -183,9 +184,12 @@ impl Engine {
         }
         let outcome = match result {
             Ok(Done::Sent(ids, version)) => {
-                self.store
-                    .mark_delivered(delivery, Some(&ids), version, now)
-                    .await?;
+                self.acknowledged.push(Sent {
+                    id: delivery,
+                    at: now,
+                    message_ids: Some(ids),
+                    version,
+                });
                 Outcome::Delivered { delivery, chat }
             }
             Ok(Done::Partly(ids)) => {
@@ -200,7 +204,12 @@ impl Engine {
                 Outcome::Delivered { delivery, chat }
             }
             Ok(Done::Changed) => {
-                self.store.mark_delivered(delivery, None, None, now).await?;
+                self.acknowledged.push(Sent {
+                    id: delivery,
+                    at: now,
+                    message_ids: None,
+                    version: None,
+                });
                 Outcome::Delivered { delivery, chat }
             }
             Ok(Done::Moot(why)) => {

@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod backoff;
+mod batch;
 pub mod digest;
 mod execute;
 pub mod metrics;
@@ -28,12 +29,14 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 pub use crate::clock::Clock;
 pub use crate::config::{EngineConfig, RatePolicy, Window};
 use crate::domain::{ChatKind, Platform};
 use crate::store::{Job, LANE_INTERACTIVE, Lease, Store};
+use batch::{Acknowledged, Articles};
 pub use metrics::Metrics;
 pub use pacer::Pacer;
 pub use ports::{
@@ -117,6 +120,10 @@ pub struct Engine {
     events: Arc<dyn EngineEvents>,
     /// Paid broadcasts sent today, per platform (locked after `pacer`, inside a pick).
     ledgers: Mutex<paid::Ledgers>,
+    /// Sends acknowledged but not yet recorded (recorded with the next lease).
+    acknowledged: Acknowledged,
+    /// The articles being broadcast.
+    articles: Articles,
 }
 
 enum Pick {
@@ -157,6 +164,8 @@ impl Engine {
             wake,
             events,
             ledgers: Mutex::default(),
+            acknowledged: Acknowledged::default(),
+            articles: Articles::default(),
         }
     }
 
@@ -172,14 +181,16 @@ impl Engine {
 
     /// One step: pick the next delivery that may go now, perform it, record the outcome.
     pub async fn try_deliver_next(&self) -> anyhow::Result<Outcome> {
-        match self.pick(1).await? {
+        let outcome = match self.pick(1).await? {
             Pick::Jobs(jobs) => match jobs.into_iter().next() {
-                Some(job) => Ok(self.execute(job).await),
-                None => Ok(Outcome::Idle),
+                Some(job) => self.execute(job).await,
+                None => Outcome::Idle,
             },
-            Pick::Throttled(wait) => Ok(Outcome::Throttled { wait }),
-            Pick::Idle => Ok(Outcome::Idle),
-        }
+            Pick::Throttled(wait) => Outcome::Throttled { wait },
+            Pick::Idle => Outcome::Idle,
+        };
+        self.record_acknowledged().await?;
+        Ok(outcome)
     }
 
     /// Takes up to `room` deliveries that may go now, leased in one transaction.
@@ -336,9 +347,21 @@ impl Engine {
             job.paid = paid;
             taken.push(job);
         }
-        if !leases.is_empty() {
+        let acknowledged = self.acknowledged.take();
+        if !leases.is_empty() || !acknowledged.is_empty() {
             let lease = self.config.lease.as_millis() as i64;
-            let (ids, late) = self.store.lease_deliveries(&leases, now, lease).await?;
+            let (ids, late) = match self
+                .store
+                .settle_and_lease(&acknowledged, &leases, now, lease)
+                .await
+            {
+                Ok(done) => done,
+                Err(error) => {
+                    // The pacer counted sends that will not go; it errs on the safe side.
+                    self.acknowledged.restore(acknowledged);
+                    return Err(error.into());
+                }
+            };
             taken.retain(|j| ids.contains(&j.id));
             // Sends leave when the lease is written; windows must count them then.
             if late > 0 {
@@ -406,7 +429,7 @@ impl Engine {
                 }
             }
             let room = self.config.concurrency.max(1) - inflight.len();
-            let wait = match self.pick(room).await {
+            let (wait, throttled) = match self.pick(room).await {
                 Ok(Pick::Jobs(jobs)) => {
                     for job in jobs {
                         let engine = Arc::clone(&self);
@@ -416,21 +439,32 @@ impl Engine {
                     }
                     continue;
                 }
-                Ok(Pick::Throttled(wait)) => wait,
-                Ok(Pick::Idle) => self.idle_wait().await,
+                Ok(Pick::Throttled(wait)) => (wait.max(self.config.tick), true),
+                Ok(Pick::Idle) => (self.idle_wait().await, false),
                 Err(error) => {
                     tracing::error!(
                         error = format!("{error:#}"),
                         "delivery engine could not read the queue"
                     );
-                    Duration::from_secs(1)
+                    (Duration::from_secs(1), false)
                 }
             };
-            tokio::select! {
-                () = tokio::time::sleep(wait) => {}
-                () = self.wake.notified() => {}
-                Some(done) = inflight.join_next_with_id(), if !inflight.is_empty() => forget(&mut leased, done),
-                () = shutdown.cancelled() => {}
+            self.record_or_log().await;
+            let until = Instant::now() + wait;
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep_until(until) => break,
+                    () = self.wake.notified() => break,
+                    Some(done) = inflight.join_next_with_id(), if !inflight.is_empty() => {
+                        forget(&mut leased, done);
+                        // Idle, a finished send may have left work (the next part of a
+                        // post); throttled for long, its acknowledgement is recorded now.
+                        if !throttled || until > Instant::now() + self.config.tick {
+                            break;
+                        }
+                    }
+                    () = shutdown.cancelled() => break,
+                }
             }
         }
         let deadline = tokio::time::sleep(self.config.grace);
@@ -442,6 +476,7 @@ impl Engine {
             }
         }
         inflight.abort_all();
+        self.record_or_log().await;
         for id in leased.into_values() {
             tracing::warn!(
                 delivery = id,
@@ -450,6 +485,17 @@ impl Engine {
             self.store.release_lease(id).await?;
         }
         Ok(())
+    }
+
+    /// Records acknowledged sends no lease took; a failure is logged and they are tried with
+    /// the next statement (their rows stay `sending`, so nothing else goes to their chats).
+    async fn record_or_log(&self) {
+        if let Err(error) = self.record_acknowledged().await {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "could not record acknowledged sends; trying again"
+            );
+        }
     }
 
     /// How long to sleep with nothing ready: until the next delivery is due, at most `idle_poll`.

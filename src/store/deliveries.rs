@@ -87,6 +87,8 @@ pub struct Job {
     pub paid: bool,
     /// When it became due (ms since the epoch): the order within a lane.
     pub due: i64,
+    /// The revision of its article when it was picked (see the migration adding it).
+    pub article_revision: Option<i64>,
 }
 
 pub(super) fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
@@ -122,6 +124,7 @@ pub(super) fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
         created_at: row.try_get("created_at")?,
         paid: false,
         due: row.try_get("not_before")?,
+        article_revision: row.try_get("article_revision")?,
     })
 }
 
@@ -196,8 +199,8 @@ impl Store {
         Ok(true)
     }
 
-    /// Records the platform's acknowledgement. For a send, the message ids are kept so later
-    /// corrections can reach the copy.
+    /// Records the platform's acknowledgement of one delivery (see [`Store::settle_and_lease`]
+    /// for many). For a send, the message ids are kept so later corrections can reach the copy.
     pub async fn mark_delivered(
         &self,
         id: i64,
@@ -205,15 +208,13 @@ impl Store {
         version: Option<i64>,
         now_ms: i64,
     ) -> Result<()> {
-        let ids = message_ids.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()));
-        let _turn = self.turn().await;
-        sqlx::query(super::pick::SENT)
-            .bind(id)
-            .bind(now_ms)
-            .bind(ids)
-            .bind(version)
-            .execute(&self.pool)
-            .await?;
+        let sent = super::Sent {
+            id,
+            at: now_ms,
+            message_ids: message_ids.map(<[String]>::to_vec),
+            version,
+        };
+        self.settle_and_lease(&[sent], &[], now_ms, 0).await?;
         Ok(())
     }
 
