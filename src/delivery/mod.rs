@@ -124,6 +124,10 @@ pub struct Engine {
     acknowledged: Acknowledged,
     /// The articles being broadcast.
     articles: Articles,
+    /// The least a throttled loop sleeps (see [`EngineConfig::tick`]): at most the time half
+    /// the sends in flight take at the fastest platform's rate, so a fast (paid) rate is never
+    /// slowed by waiting for a batch.
+    coalesce: Duration,
 }
 
 enum Pick {
@@ -150,6 +154,15 @@ impl Engine {
             .iter()
             .map(|(p, _, policy)| (*p, *policy))
             .collect();
+        let slot = |w: Window| w.window / u32::try_from(w.count.max(1)).unwrap_or(u32::MAX);
+        let fastest = platforms
+            .iter()
+            .flat_map(|(_, _, p)| [Some(slot(p.total)), p.paid.map(|paid| slot(paid.total))])
+            .flatten()
+            .min()
+            .unwrap_or(Duration::ZERO);
+        let half = u32::try_from((config.concurrency / 2).max(1)).unwrap_or(1);
+        let coalesce = config.tick.min(fastest.saturating_mul(half));
         let platforms = platforms
             .into_iter()
             .map(|(p, outbound, _)| (p, outbound))
@@ -166,6 +179,7 @@ impl Engine {
             ledgers: Mutex::default(),
             acknowledged: Acknowledged::default(),
             articles: Articles::default(),
+            coalesce,
         }
     }
 
@@ -439,7 +453,7 @@ impl Engine {
                     }
                     continue;
                 }
-                Ok(Pick::Throttled(wait)) => (wait.max(self.config.tick), true),
+                Ok(Pick::Throttled(wait)) => (wait.max(self.coalesce), true),
                 Ok(Pick::Idle) => (self.idle_wait().await, false),
                 Err(error) => {
                     tracing::error!(
@@ -459,7 +473,7 @@ impl Engine {
                         forget(&mut leased, done);
                         // Idle, a finished send may have left work (the next part of a
                         // post); throttled for long, its acknowledgement is recorded now.
-                        if !throttled || until > Instant::now() + self.config.tick {
+                        if !throttled || until > Instant::now() + self.coalesce {
                             break;
                         }
                     }

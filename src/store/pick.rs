@@ -197,7 +197,6 @@ impl Store {
                 .await?;
         }
         let mut taken: Vec<i64> = Vec::new();
-        let mut late = 0;
         if !leases.is_empty() {
             let rows: Vec<_> = leases
                 .iter()
@@ -208,18 +207,21 @@ impl Store {
                 .bind(decided_at + lease_for_ms)
                 .fetch_all(&mut *tx)
                 .await?;
-            late = (self.clock.now_ms() - decided_at).max(0);
-            if late > LATE_MS {
-                for lease in leases.iter().filter(|l| taken.contains(&l.id)) {
-                    sqlx::query(HOLD_CHAT)
-                        .bind(lease.chat_id)
-                        .bind(lease.chat_next + late)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
         }
         tx.commit().await?;
+        // The sends leave after the commit (which may have run a WAL checkpoint), so lateness
+        // is measured here; the holds may follow the commit, as the chats have a send in
+        // flight and are offered to no pick until it is recorded.
+        let late = (self.clock.now_ms() - decided_at).max(0);
+        if !taken.is_empty() && late > LATE_MS {
+            for lease in leases.iter().filter(|l| taken.contains(&l.id)) {
+                sqlx::query(HOLD_CHAT)
+                    .bind(lease.chat_id)
+                    .bind(lease.chat_next + late)
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
         Ok((taken, late))
     }
 }
