@@ -124,9 +124,8 @@ pub struct Engine {
     acknowledged: Acknowledged,
     /// The articles being broadcast.
     articles: Articles,
-    /// The least a throttled loop sleeps (see [`EngineConfig::tick`]): at most the time half
-    /// the sends in flight take at the fastest platform's rate, so a fast (paid) rate is never
-    /// slowed by waiting for a batch.
+    /// The least a throttled loop sleeps: [`EngineConfig::tick`] where every rate is slow
+    /// enough for a batch, else zero.
     coalesce: Duration,
 }
 
@@ -154,15 +153,15 @@ impl Engine {
             .iter()
             .map(|(p, _, policy)| (*p, *policy))
             .collect();
+        // The pacer counts a pick's sends at the moment it decided them; they leave one after
+        // another, and the platform's margin must cover that spread. A batch of a few at a
+        // slow rate (30/s: a slot each 33 ms) is within it; dozens at a paid 1,000/s are not,
+        // so there the loop takes each slot as it frees.
         let slot = |w: Window| w.window / u32::try_from(w.count.max(1)).unwrap_or(u32::MAX);
-        let fastest = platforms
-            .iter()
-            .flat_map(|(_, _, p)| [Some(slot(p.total)), p.paid.map(|paid| slot(paid.total))])
-            .flatten()
-            .min()
-            .unwrap_or(Duration::ZERO);
-        let half = u32::try_from((config.concurrency / 2).max(1)).unwrap_or(1);
-        let coalesce = config.tick.min(fastest.saturating_mul(half));
+        let batched = platforms.iter().all(|(_, _, p)| {
+            slot(p.total) >= p.margin && p.paid.is_none_or(|paid| slot(paid.total) >= p.margin)
+        });
+        let coalesce = if batched { config.tick } else { Duration::ZERO };
         let platforms = platforms
             .into_iter()
             .map(|(p, outbound, _)| (p, outbound))
