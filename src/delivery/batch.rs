@@ -94,6 +94,19 @@ impl Engine {
         Ok(article)
     }
 
+    /// Notes an acknowledged send. Where the loop batches (slow rates), it is recorded with the
+    /// next pick's lease; at a fast (paid) rate a pick follows every finished send and must
+    /// commit at once, as the pacer counts its sends from the moment it decided them, so the
+    /// send is recorded on its own.
+    pub(super) async fn acknowledge(&self, sent: Sent) -> anyhow::Result<()> {
+        if self.coalesce.is_zero() {
+            self.store.settle_and_lease(&[sent], &[], 0, 0).await?;
+        } else {
+            self.acknowledged.push(sent);
+        }
+        Ok(())
+    }
+
     /// Records the acknowledged sends no lease took with it.
     pub(super) async fn record_acknowledged(&self) -> anyhow::Result<()> {
         let sent = self.acknowledged.take();

@@ -184,12 +184,13 @@ impl Engine {
         }
         let outcome = match result {
             Ok(Done::Sent(ids, version)) => {
-                self.acknowledged.push(Sent {
+                self.acknowledge(Sent {
                     id: delivery,
                     at: now,
                     message_ids: Some(ids),
                     version,
-                });
+                })
+                .await?;
                 Outcome::Delivered { delivery, chat }
             }
             Ok(Done::Partly(ids)) => {
@@ -204,12 +205,13 @@ impl Engine {
                 Outcome::Delivered { delivery, chat }
             }
             Ok(Done::Changed) => {
-                self.acknowledged.push(Sent {
+                self.acknowledge(Sent {
                     id: delivery,
                     at: now,
                     message_ids: None,
                     version: None,
-                });
+                })
+                .await?;
                 Outcome::Delivered { delivery, chat }
             }
             Ok(Done::Moot(why)) => {

@@ -99,6 +99,10 @@ pub(super) const SENT: &str = "UPDATE deliveries AS d SET state = 'sent',
 pub(super) const HOLD_CHAT: &str =
     "UPDATE chats SET send_after = MAX(send_after, ?2) WHERE id = ?1";
 
+/// Many chats' waits in one statement: `?1` is a JSON array of `[chat_id, send_after]`.
+pub(super) const HOLD_CHATS: &str = "UPDATE chats AS c SET send_after = MAX(c.send_after, json_extract(l.value, '$[1]'))
+     FROM json_each(?1) AS l WHERE c.id = json_extract(l.value, '$[0]')";
+
 /// What the trigger runs (here for the query-plan test).
 #[cfg(test)]
 const HOLD_ROWS: &str = "UPDATE deliveries SET not_before = MAX(not_before, ?2)
@@ -214,13 +218,15 @@ impl Store {
         // flight and are offered to no pick until it is recorded.
         let late = (self.clock.now_ms() - decided_at).max(0);
         if !taken.is_empty() && late > LATE_MS {
-            for lease in leases.iter().filter(|l| taken.contains(&l.id)) {
-                sqlx::query(HOLD_CHAT)
-                    .bind(lease.chat_id)
-                    .bind(lease.chat_next + late)
-                    .execute(&self.pool)
-                    .await?;
-            }
+            let rows: Vec<_> = leases
+                .iter()
+                .filter(|l| taken.contains(&l.id))
+                .map(|l| serde_json::json!([l.chat_id, l.chat_next + late]))
+                .collect();
+            sqlx::query(HOLD_CHATS)
+                .bind(serde_json::Value::Array(rows).to_string())
+                .execute(&self.pool)
+                .await?;
         }
         Ok((taken, late))
     }
@@ -262,7 +268,7 @@ mod tests {
     -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let store = Store::open(&dir.path().join("plan.db"), Clock::system()).await?;
-        let statements: [(&str, &str, usize); 10] = [
+        let statements: [(&str, &str, usize); 11] = [
             ("digest tick", super::super::digests::SCHEDULED_CHATS, 0),
             ("pick", PICK[0][0][0].as_str(), 2),
             ("pick without replies", PICK[1][0][1].as_str(), 2),
@@ -270,6 +276,7 @@ mod tests {
             ("pick of broadcasts", PICK[2][0][0].as_str(), 2),
             ("lease", LEASE, 2),
             ("hold chat", HOLD_CHAT, 2),
+            ("hold chats", HOLD_CHATS, 1),
             ("hold rows", HOLD_ROWS, 2),
             ("mark sent", SENT, 1),
             ("next due", FIRST_DUE, 2),
