@@ -5,7 +5,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{Destination, Gone, Outbound, Post, SendError};
-use super::{Engine, Outcome, backoff};
+use super::{Engine, Outcome, backoff, slot};
 use crate::domain::ArticleRecord;
 use crate::message::Reply;
 use crate::render::{layout, post};
@@ -65,13 +65,36 @@ impl Engine {
     }
 
     async fn perform(&self, job: &Job) -> anyhow::Result<Outcome> {
-        let (delivery, chat) = (job.id, job.chat_id);
+        let result = self.attempt(job).await;
+        // Whatever happened, the send no longer waits for an answer: the pacer counts it from now.
+        let refused = matches!(
+            result,
+            Ok(Some(Err(SendError::RetryAfter { global: true, .. })))
+        );
+        self.pacer
+            .lock()
+            .await
+            .done(slot(job), self.clock.now_ms(), refused);
+        match result? {
+            Some(result) => self.settle(job, result).await,
+            None => {
+                self.store.release_lease(job.id).await?;
+                Ok(Outcome::Rescheduled {
+                    delivery: job.id,
+                    chat: job.chat_id,
+                })
+            }
+        }
+    }
+
+    /// Makes the platform call of a delivery and says what the platform answered; `None` when
+    /// the platform is not configured (any more).
+    async fn attempt(&self, job: &Job) -> anyhow::Result<Option<Result<Done, SendError>>> {
         let Some(outbound) = self.platforms.get(&job.platform) else {
-            self.store.release_lease(delivery).await?;
-            return Ok(Outcome::Rescheduled { delivery, chat });
+            return Ok(None);
         };
         let to = Destination {
-            chat_id: chat,
+            chat_id: job.chat_id,
             platform: job.platform,
             native_id: job.native_id.clone(),
             kind: job.kind,
@@ -97,7 +120,7 @@ impl Engine {
         };
         self.metrics
             .observe_latency(job.platform, started.elapsed());
-        self.settle(job, result).await
+        Ok(Some(result))
     }
 
     /// The one platform call a delivery needs.
@@ -179,9 +202,6 @@ impl Engine {
     async fn settle(&self, job: &Job, result: Result<Done, SendError>) -> anyhow::Result<Outcome> {
         let (delivery, chat) = (job.id, job.chat_id);
         let now = self.clock.now_ms();
-        if !matches!(result, Err(SendError::RetryAfter { global: true, .. })) {
-            self.pacer.lock().await.answered(job.platform, now);
-        }
         let outcome = match result {
             Ok(Done::Sent(ids, version)) => {
                 self.acknowledge(Sent {

@@ -38,7 +38,7 @@ use crate::domain::{ChatKind, Platform};
 use crate::store::{Job, LANE_INTERACTIVE, Lease, Store};
 use batch::{Acknowledged, Articles};
 pub use metrics::Metrics;
-pub use pacer::Pacer;
+pub use pacer::{Pacer, Slot};
 pub use ports::{
     ChatSummary, Destination, Directory, EngineEvents, Gone, LookupError, Membership, Outbound,
     Part, Post, SendError, only_part, take_part,
@@ -95,6 +95,16 @@ pub enum Outcome {
     },
     /// Nothing is ready.
     Idle,
+}
+
+/// How the pacer counts a job's send.
+fn slot(job: &Job) -> Slot {
+    Slot {
+        platform: job.platform,
+        kind: job.kind,
+        interactive: job.lane == LANE_INTERACTIVE,
+        paid: job.paid,
+    }
 }
 
 /// Adds `more` to `jobs`, keeping the engine's order (lane, then due time) without repeats.
@@ -343,21 +353,14 @@ impl Engine {
                     .await?;
                 pacer.restore_group(job.chat_id, times);
             }
-            let chat_next = pacer.record(
-                job.platform,
-                job.chat_id,
-                job.kind,
-                job.lane == LANE_INTERACTIVE,
-                paid,
-                now,
-            );
+            job.paid = paid;
+            let chat_next = pacer.record(slot(&job), job.chat_id, now);
             leases.push(Lease {
                 id: job.id,
                 chat_id: job.chat_id,
                 chat_next,
                 paid,
             });
-            job.paid = paid;
             taken.push(job);
         }
         let acknowledged = self.acknowledged.take();
@@ -370,13 +373,18 @@ impl Engine {
             {
                 Ok(done) => done,
                 Err(error) => {
-                    // The pacer counted sends that will not go; it errs on the safe side.
+                    for job in &taken {
+                        pacer.done(slot(job), now, false);
+                    }
                     self.acknowledged.restore(acknowledged);
                     return Err(error.into());
                 }
             };
+            for job in taken.iter().filter(|j| !ids.contains(&j.id)) {
+                pacer.done(slot(job), now, false);
+            }
             taken.retain(|j| ids.contains(&j.id));
-            // Sends leave when the lease is written; windows must count them then.
+            // Sends leave when the lease is written; group windows must count them then.
             if late > 0 {
                 let chats: Vec<i64> = leases.iter().map(|l| l.chat_id).collect();
                 pacer.postpone(now, now + late, &chats);
@@ -434,11 +442,11 @@ impl Engine {
             );
         }
         let mut inflight: JoinSet<(i64, Outcome)> = JoinSet::new();
-        let mut leased: HashMap<tokio::task::Id, i64> = HashMap::new();
+        let mut leased: HashMap<tokio::task::Id, (i64, Slot)> = HashMap::new();
         while !shutdown.is_cancelled() {
             while inflight.len() >= self.config.concurrency.max(1) {
                 if let Some(done) = inflight.join_next_with_id().await {
-                    forget(&mut leased, done);
+                    self.forget(&mut leased, done).await;
                 }
             }
             let room = self.config.concurrency.max(1) - inflight.len();
@@ -446,9 +454,9 @@ impl Engine {
                 Ok(Pick::Jobs(jobs)) => {
                     for job in jobs {
                         let engine = Arc::clone(&self);
-                        let id = job.id;
+                        let (id, slot) = (job.id, slot(&job));
                         let handle = inflight.spawn(async move { (id, engine.execute(job).await) });
-                        leased.insert(handle.id(), id);
+                        leased.insert(handle.id(), (id, slot));
                     }
                     continue;
                 }
@@ -469,7 +477,7 @@ impl Engine {
                     () = tokio::time::sleep_until(until) => break,
                     () = self.wake.notified() => break,
                     Some(done) = inflight.join_next_with_id(), if !inflight.is_empty() => {
-                        forget(&mut leased, done);
+                        self.forget(&mut leased, done).await;
                         // Idle, a finished send may have left work (the next part of a
                         // post); throttled for long, its acknowledgement is recorded now.
                         if !throttled || until > Instant::now() + self.coalesce {
@@ -484,13 +492,13 @@ impl Engine {
         tokio::pin!(deadline);
         while !inflight.is_empty() && !self.config.grace.is_zero() {
             tokio::select! {
-                Some(done) = inflight.join_next_with_id() => forget(&mut leased, done),
+                Some(done) = inflight.join_next_with_id() => self.forget(&mut leased, done).await,
                 () = &mut deadline => break,
             }
         }
         inflight.abort_all();
         self.record_or_log().await;
-        for id in leased.into_values() {
+        for (id, _) in leased.into_values() {
             tracing::warn!(
                 delivery = id,
                 "send still in flight at shutdown; queued again"
@@ -525,18 +533,25 @@ impl Engine {
     }
 }
 
-fn forget(
-    leased: &mut HashMap<tokio::task::Id, i64>,
-    done: Result<(tokio::task::Id, (i64, Outcome)), tokio::task::JoinError>,
-) {
-    match done {
-        Ok((id, _)) => {
-            leased.remove(&id);
-        }
-        Err(error) => {
-            // A panicking send leaves its lease; it is released at the next start.
-            tracing::error!(%error, "a delivery task failed");
-            leased.remove(&error.id());
+impl Engine {
+    /// Forgets a finished send task. One that panicked leaves its lease (released at the next
+    /// start) and gives its pacer slot back.
+    async fn forget(
+        &self,
+        leased: &mut HashMap<tokio::task::Id, (i64, Slot)>,
+        done: Result<(tokio::task::Id, (i64, Outcome)), tokio::task::JoinError>,
+    ) {
+        match done {
+            Ok((id, _)) => {
+                leased.remove(&id);
+            }
+            Err(error) => {
+                tracing::error!(%error, "a delivery task failed");
+                if let Some((_, slot)) = leased.remove(&error.id()) {
+                    let now = self.clock.now_ms();
+                    self.pacer.lock().await.done(slot, now, false);
+                }
+            }
         }
     }
 }
