@@ -94,16 +94,10 @@ impl Engine {
         Ok(article)
     }
 
-    /// Notes an acknowledged send. Where the loop batches (slow rates), it is recorded with the
-    /// next pick's lease; at a fast (paid) rate a pick follows every finished send and must
-    /// commit at once, as the pacer counts its sends from the moment it decided them, so the
-    /// send is recorded on its own.
+    /// Notes an acknowledged send, to be recorded with the next pick's lease (the loop picks
+    /// within a tick of a finished send, and records what no lease took when it goes idle).
     pub(super) async fn acknowledge(&self, sent: Sent) -> anyhow::Result<()> {
-        if self.coalesce.is_zero() {
-            self.store.settle_and_lease(&[sent], &[], 0, 0).await?;
-        } else {
-            self.acknowledged.push(sent);
-        }
+        self.acknowledged.push(sent);
         Ok(())
     }
 

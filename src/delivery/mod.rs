@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod pacer;
 mod paid;
 pub mod ports;
+mod quiet;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub use crate::config::{EngineConfig, RatePolicy, Window};
 use crate::domain::{ChatKind, Platform};
 use crate::store::{Job, LANE_INTERACTIVE, Lease, Store};
 use batch::{Acknowledged, Articles};
+use quiet::Quiet;
 pub use metrics::Metrics;
 pub use pacer::{Pacer, Slot};
 pub use ports::{
@@ -97,6 +99,11 @@ pub enum Outcome {
     Idle,
 }
 
+/// The wait from `now` until `at` (ms).
+fn until_ms(at: i64, now: i64) -> Duration {
+    Duration::from_millis(u64::try_from(at.saturating_sub(now)).unwrap_or(0))
+}
+
 /// How the pacer counts a job's send.
 fn slot(job: &Job) -> Slot {
     Slot {
@@ -134,9 +141,6 @@ pub struct Engine {
     acknowledged: Acknowledged,
     /// The articles being broadcast.
     articles: Articles,
-    /// The least a throttled loop sleeps: [`EngineConfig::tick`] where every rate is slow
-    /// enough for a batch, else zero.
-    coalesce: Duration,
 }
 
 enum Pick {
@@ -163,15 +167,6 @@ impl Engine {
             .iter()
             .map(|(p, _, policy)| (*p, *policy))
             .collect();
-        // The pacer counts a pick's sends at the moment it decided them; they leave one after
-        // another, and the platform's margin must cover that spread. A batch of a few at a
-        // slow rate (30/s: a slot each 33 ms) is within it; dozens at a paid 1,000/s are not,
-        // so there the loop takes each slot as it frees.
-        let slot = |w: Window| w.window / u32::try_from(w.count.max(1)).unwrap_or(u32::MAX);
-        let batched = platforms.iter().all(|(_, _, p)| {
-            slot(p.total) >= p.margin && p.paid.is_none_or(|paid| slot(paid.total) >= p.margin)
-        });
-        let coalesce = if batched { config.tick } else { Duration::ZERO };
         let platforms = platforms
             .into_iter()
             .map(|(p, outbound, _)| (p, outbound))
@@ -188,7 +183,6 @@ impl Engine {
             ledgers: Mutex::default(),
             acknowledged: Acknowledged::default(),
             articles: Articles::default(),
-            coalesce,
         }
     }
 
@@ -204,7 +198,7 @@ impl Engine {
 
     /// One step: pick the next delivery that may go now, perform it, record the outcome.
     pub async fn try_deliver_next(&self) -> anyhow::Result<Outcome> {
-        let outcome = match self.pick(1).await? {
+        let outcome = match self.pick(1, &mut Quiet::default()).await? {
             Pick::Jobs(jobs) => match jobs.into_iter().next() {
                 Some(job) => self.execute(job).await,
                 None => Outcome::Idle,
@@ -216,8 +210,9 @@ impl Engine {
         Ok(outcome)
     }
 
-    /// Takes up to `room` deliveries that may go now, leased in one transaction.
-    async fn pick(&self, room: usize) -> anyhow::Result<Pick> {
+    /// Takes up to `room` deliveries that may go now, leased in one transaction; platforms
+    /// `quiet` knows to have nothing ready are not asked.
+    async fn pick(&self, room: usize, quiet: &mut Quiet) -> anyhow::Result<Pick> {
         let mut pacer = self.pacer.lock().await;
         let mut ledgers = self.ledgers.lock().await;
         let now = self.clock.now_ms();
@@ -227,6 +222,12 @@ impl Engine {
         let mut paying = Vec::new();
         let mut wait = Duration::MAX;
         for platform in self.platforms.keys().copied() {
+            if quiet.is_quiet(platform, now) {
+                if let Some(due) = quiet.due(platform) {
+                    wait = wait.min(until_ms(due, now));
+                }
+                continue;
+            }
             let w = pacer.wait(platform, now);
             if w.is_zero() {
                 open.push(platform);
@@ -264,20 +265,33 @@ impl Engine {
             .copied()
             .filter(|p| !paying.contains(p) && !pacer.interactive_allowed(*p, now))
             .collect();
-        // No more candidates than may go now (reading rows is most of a pick's cost).
-        let headroom = reachable
-            .iter()
-            .fold(0usize, |sum, p| sum.saturating_add(pacer.headroom(*p)));
-        let room = room.min(headroom.max(1));
+        // No more candidates than may go now (reading rows is most of a pick's cost): each
+        // platform is asked for what its window takes.
+        let reachable: Vec<(Platform, usize)> = reachable
+            .into_iter()
+            .map(|p| (p, room.min(pacer.headroom(p).max(1))))
+            .collect();
+        let room = reachable.iter().fold(0usize, |sum, (_, r)| sum.saturating_add(*r)).min(room);
         let mut jobs = self
-            .candidates(now, &reachable, LANE_INTERACTIVE, false, room)
+            .candidates(now, &reachable, LANE_INTERACTIVE, false)
             .await?;
+        // A platform with nothing at all ready is quiet until its first row is due.
+        for (platform, _) in &reachable {
+            if !jobs.iter().any(|j| j.platform == *platform) {
+                let due = self.store.next_due(*platform).await?;
+                let poll = self.config.idle_poll.as_millis() as i64;
+                quiet.mark(*platform, now, due, poll);
+                if let Some(due) = due.filter(|due| *due > now) {
+                    wait = wait.min(until_ms(due, now));
+                }
+            }
+        }
         if jobs
             .iter()
             .any(|j| j.lane == LANE_INTERACTIVE && capped.contains(&j.platform))
         {
             let others = self
-                .candidates(now, &reachable, LANE_INTERACTIVE + 1, false, room)
+                .candidates(now, &reachable, LANE_INTERACTIVE + 1, false)
                 .await?;
             if !others.is_empty() {
                 jobs.retain(|j| !(j.lane == LANE_INTERACTIVE && capped.contains(&j.platform)));
@@ -287,7 +301,7 @@ impl Engine {
         // Groups and channels beyond their share wait while private chats are ready.
         let crowded: Vec<Platform> = reachable
             .iter()
-            .copied()
+            .map(|(p, _)| *p)
             .filter(|p| !pacer.groups_allowed(*p, now))
             .collect();
         let is_crowded = |j: &Job| {
@@ -297,7 +311,7 @@ impl Engine {
         };
         if jobs.iter().any(is_crowded) {
             let private = self
-                .candidates(now, &reachable, LANE_INTERACTIVE + 1, true, room)
+                .candidates(now, &reachable, LANE_INTERACTIVE + 1, true)
                 .await?;
             if !private.is_empty() {
                 jobs.retain(|j| !is_crowded(j));
@@ -310,8 +324,13 @@ impl Engine {
                 .iter()
                 .all(|j| !open.contains(&j.platform) && j.lane == LANE_INTERACTIVE)
         {
+            let paying: Vec<(Platform, usize)> = reachable
+                .iter()
+                .copied()
+                .filter(|(p, _)| paying.contains(p))
+                .collect();
             let broadcasts = self
-                .candidates(now, &paying, LANE_INTERACTIVE + 1, false, room)
+                .candidates(now, &paying, LANE_INTERACTIVE + 1, false)
                 .await?;
             merge(&mut jobs, broadcasts);
         }
@@ -409,21 +428,20 @@ impl Engine {
         })
     }
 
-    /// Every platform's ready deliveries (see [`Store::ready_deliveries`]), in the engine's
-    /// order.
+    /// Every platform's ready deliveries (see [`Store::ready_deliveries`]), at most about
+    /// as many as its room, in the engine's order.
     async fn candidates(
         &self,
         now: i64,
-        platforms: &[Platform],
+        platforms: &[(Platform, usize)],
         min_lane: i64,
         private_only: bool,
-        room: usize,
     ) -> anyhow::Result<Vec<Job>> {
         let mut jobs = Vec::new();
-        for platform in platforms {
+        for (platform, room) in platforms {
             let more = self
                 .store
-                .ready_deliveries(now, *platform, min_lane, private_only, room)
+                .ready_deliveries(now, *platform, min_lane, private_only, *room)
                 .await?;
             merge(&mut jobs, more);
         }
@@ -443,14 +461,15 @@ impl Engine {
         }
         let mut inflight: JoinSet<(i64, Outcome)> = JoinSet::new();
         let mut leased: HashMap<tokio::task::Id, (i64, Slot)> = HashMap::new();
+        let mut quiet = Quiet::default();
         while !shutdown.is_cancelled() {
             while inflight.len() >= self.config.concurrency.max(1) {
                 if let Some(done) = inflight.join_next_with_id().await {
-                    self.forget(&mut leased, done).await;
+                    self.forget(&mut leased, &mut quiet, done).await;
                 }
             }
             let room = self.config.concurrency.max(1) - inflight.len();
-            let (wait, throttled) = match self.pick(room).await {
+            let (wait, throttled) = match self.pick(room, &mut quiet).await {
                 Ok(Pick::Jobs(jobs)) => {
                     for job in jobs {
                         let engine = Arc::clone(&self);
@@ -460,7 +479,7 @@ impl Engine {
                     }
                     continue;
                 }
-                Ok(Pick::Throttled(wait)) => (wait.max(self.coalesce), true),
+                Ok(Pick::Throttled(wait)) => (wait.max(self.config.tick), true),
                 Ok(Pick::Idle) => (self.idle_wait().await, false),
                 Err(error) => {
                     tracing::error!(
@@ -475,12 +494,15 @@ impl Engine {
             loop {
                 tokio::select! {
                     () = tokio::time::sleep_until(until) => break,
-                    () = self.wake.notified() => break,
+                    () = self.wake.notified() => {
+                        quiet.clear();
+                        break;
+                    }
                     Some(done) = inflight.join_next_with_id(), if !inflight.is_empty() => {
-                        self.forget(&mut leased, done).await;
+                        self.forget(&mut leased, &mut quiet, done).await;
                         // Idle, a finished send may have left work (the next part of a
                         // post); throttled for long, its acknowledgement is recorded now.
-                        if !throttled || until > Instant::now() + self.coalesce {
+                        if !throttled || until > Instant::now() + self.config.tick {
                             break;
                         }
                     }
@@ -492,7 +514,7 @@ impl Engine {
         tokio::pin!(deadline);
         while !inflight.is_empty() && !self.config.grace.is_zero() {
             tokio::select! {
-                Some(done) = inflight.join_next_with_id() => self.forget(&mut leased, done).await,
+                Some(done) = inflight.join_next_with_id() => self.forget(&mut leased, &mut quiet, done).await,
                 () = &mut deadline => break,
             }
         }
@@ -534,23 +556,27 @@ impl Engine {
 }
 
 impl Engine {
-    /// Forgets a finished send task. One that panicked leaves its lease (released at the next
-    /// start) and gives its pacer slot back.
+    /// Forgets a finished send task; its platform may have work again (the next part of a
+    /// post, a retry). One that panicked leaves its lease (released at the next start) and
+    /// gives its pacer slot back.
     async fn forget(
         &self,
         leased: &mut HashMap<tokio::task::Id, (i64, Slot)>,
+        quiet: &mut Quiet,
         done: Result<(tokio::task::Id, (i64, Outcome)), tokio::task::JoinError>,
     ) {
-        match done {
-            Ok((id, _)) => {
-                leased.remove(&id);
-            }
+        let (id, panicked) = match &done {
+            Ok((id, _)) => (*id, false),
             Err(error) => {
                 tracing::error!(%error, "a delivery task failed");
-                if let Some((_, slot)) = leased.remove(&error.id()) {
-                    let now = self.clock.now_ms();
-                    self.pacer.lock().await.done(slot, now, false);
-                }
+                (error.id(), true)
+            }
+        };
+        if let Some((_, slot)) = leased.remove(&id) {
+            quiet.forget(slot.platform);
+            if panicked {
+                let now = self.clock.now_ms();
+                self.pacer.lock().await.done(slot, now, false);
             }
         }
     }

@@ -406,29 +406,28 @@ impl Store {
     }
 
     /// The earliest time something queued may become ready, for the engine to sleep until: the
-    /// first due row of each platform and lane (a chat's wait is in its rows' due time), one
-    /// index seek each.
+    /// first due row of each platform (a chat's wait is in its rows' due time).
     pub async fn next_delivery_due(&self) -> Result<Option<i64>> {
         let mut due: Option<i64> = None;
         for platform in Platform::ALL {
-            for lane in [
-                LANE_INTERACTIVE,
-                LANE_CORRECTION,
-                LANE_BREAKING,
-                LANE_ROUTINE,
-            ] {
-                let first: Option<i64> = sqlx::query_scalar(super::pick::FIRST_DUE)
-                    .bind(platform.as_str())
-                    .bind(lane)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                due = match (due, first) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-            }
+            let first = self.next_due(platform).await?;
+            due = match (due, first) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
         Ok(due)
+    }
+
+    /// When the first row queued for `platform` is due (`None`: nothing is queued), in one
+    /// statement of an index seek per lane.
+    pub async fn next_due(&self, platform: Platform) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar(sqlx::AssertSqlSafe(super::pick::FIRST_DUE.as_str()))
+                .bind(platform.as_str())
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Send times of the chat's latest copies, newest first (to restore its rate window).

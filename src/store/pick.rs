@@ -71,10 +71,22 @@ pub(super) static PICK: LazyLock<Vec<[Vec<String>; 2]>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The first due row of one platform (`?1`) and lane (`?2`), for an idle engine to sleep until.
-pub(super) const FIRST_DUE: &str = "SELECT not_before FROM deliveries
-     WHERE state = 'pending' AND platform = ?1 AND lane = ?2 AND not_before < 9223372036854775807
-     ORDER BY not_before LIMIT 1";
+/// When the first queued row of one platform (`?1`) is due, over every lane (an index seek
+/// per lane), for the engine to sleep until; NULL with nothing queued.
+pub(super) static FIRST_DUE: LazyLock<String> = LazyLock::new(|| {
+    let lanes: Vec<String> = LANES
+        .iter()
+        .map(|lane| {
+            format!(
+                "SELECT (SELECT not_before FROM deliveries
+                   WHERE state = 'pending' AND platform = ?1 AND lane = {lane}
+                     AND not_before < 9223372036854775807
+                   ORDER BY not_before LIMIT 1) AS due"
+            )
+        })
+        .collect();
+    format!("SELECT MIN(due) FROM ({})", lanes.join(" UNION ALL "))
+});
 
 /// Taking deliveries for sending, all in one statement: `?1` is a JSON array of `[id, paid,
 /// chat_next]`. The trigger `deliveries_lease_holds_chat` holds each chat until its
@@ -279,7 +291,7 @@ mod tests {
             ("hold chats", HOLD_CHATS, 1),
             ("hold rows", HOLD_ROWS, 2),
             ("mark sent", SENT, 1),
-            ("next due", FIRST_DUE, 2),
+            ("next due", FIRST_DUE.as_str(), 1),
         ];
         for (name, sql, params) in statements {
             let plan = plan(&store, sql, params).await?;
