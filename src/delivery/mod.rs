@@ -467,17 +467,27 @@ impl Engine {
                 if let Some(done) = inflight.join_next_with_id().await {
                     self.forget(&mut leased, &mut quiet, done).await;
                 }
+                // Every send that finished meanwhile frees its room for the same pick.
+                while let Some(done) = inflight.try_join_next_with_id() {
+                    self.forget(&mut leased, &mut quiet, done).await;
+                }
             }
             let room = self.config.concurrency.max(1) - inflight.len();
             let (wait, throttled) = match self.pick(room, &mut quiet).await {
                 Ok(Pick::Jobs(jobs)) => {
+                    let full = jobs.len() >= room;
                     for job in jobs {
                         let engine = Arc::clone(&self);
                         let (id, slot) = (job.id, slot(&job));
                         let handle = inflight.spawn(async move { (id, engine.execute(job).await) });
                         leased.insert(handle.id(), (id, slot));
                     }
-                    continue;
+                    if full {
+                        continue;
+                    }
+                    // The window (or the queue) gave less than the room: the slots that free
+                    // up one by one from now on are taken together a tick later.
+                    (self.config.tick, true)
                 }
                 Ok(Pick::Throttled(wait)) => (wait.max(self.config.tick), true),
                 Ok(Pick::Idle) => (self.idle_wait().await, false),
