@@ -142,6 +142,17 @@ impl PlatformState {
     }
 }
 
+/// How many sends a paid broadcast may find in the paid window: its count less the free
+/// window's (see [`Pacer::paid_wait`]).
+fn paid_count(policy: &RatePolicy) -> usize {
+    policy.paid.map_or(0, |paid| {
+        paid.total
+            .count
+            .saturating_sub(policy.total.count)
+            .max(1)
+    })
+}
+
 fn ms(d: Duration) -> i64 {
     d.as_millis().min(i64::MAX as u128) as i64
 }
@@ -179,12 +190,18 @@ impl Pacer {
 
     /// How long until a paid broadcast may go (zero: now); `None` when this platform does not
     /// pay for broadcasts. A platform-wide wait holds paid sends too.
+    ///
+    /// The platform admits a paid send while fewer than the paid count arrived within its
+    /// window, free ones included, but a free send is admitted whatever that count: free sends
+    /// decided after a paid one may reach it first and fill the count under it. So paid sends
+    /// leave the free window's count unused: however they arrive, the free ones cannot crowd
+    /// out a paid one already on its way.
     pub fn paid_wait(&mut self, platform: Platform, now: i64) -> Option<Duration> {
         let policy = self.policy(platform);
         let paid = policy.paid?;
         let state = self.platforms.entry(platform).or_default();
         let full = ms(paid.total.window + policy.margin);
-        let room = state.all.room_at(paid.total.count, full, now);
+        let room = state.all.room_at(paid_count(&policy), full, now);
         Some(until(state.held_until(now).max(room), now))
     }
 
@@ -199,7 +216,7 @@ impl Pacer {
         let free = policy.total.count.saturating_sub(state.recent.occupied());
         let paid = policy
             .paid
-            .map_or(0, |p| p.total.count.saturating_sub(state.all.occupied()));
+            .map_or(0, |_| paid_count(&policy).saturating_sub(state.all.occupied()));
         free.saturating_add(paid)
     }
 
