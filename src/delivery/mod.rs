@@ -38,13 +38,13 @@ pub use crate::config::{EngineConfig, RatePolicy, Window};
 use crate::domain::{ChatKind, Platform};
 use crate::store::{Job, LANE_INTERACTIVE, Lease, Store};
 use batch::{Acknowledged, Articles};
-use quiet::Quiet;
 pub use metrics::Metrics;
 pub use pacer::{Pacer, Slot};
 pub use ports::{
     ChatSummary, Destination, Directory, EngineEvents, Gone, LookupError, Membership, Outbound,
     Part, Post, SendError, only_part, take_part,
 };
+use quiet::Quiet;
 
 /// What one step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,7 +271,10 @@ impl Engine {
             .into_iter()
             .map(|p| (p, room.min(pacer.headroom(p).max(1))))
             .collect();
-        let room = reachable.iter().fold(0usize, |sum, (_, r)| sum.saturating_add(*r)).min(room);
+        let room = reachable
+            .iter()
+            .fold(0usize, |sum, (_, r)| sum.saturating_add(*r))
+            .min(room);
         let mut jobs = self
             .candidates(now, &reachable, LANE_INTERACTIVE, false)
             .await?;

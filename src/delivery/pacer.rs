@@ -146,10 +146,7 @@ impl PlatformState {
 /// window's (see [`Pacer::paid_wait`]).
 fn paid_count(policy: &RatePolicy) -> usize {
     policy.paid.map_or(0, |paid| {
-        paid.total
-            .count
-            .saturating_sub(policy.total.count)
-            .max(1)
+        paid.total.count.saturating_sub(policy.total.count).max(1)
     })
 }
 
@@ -214,9 +211,9 @@ impl Pacer {
             return policy.total.count;
         };
         let free = policy.total.count.saturating_sub(state.recent.occupied());
-        let paid = policy
-            .paid
-            .map_or(0, |_| paid_count(&policy).saturating_sub(state.all.occupied()));
+        let paid = policy.paid.map_or(0, |_| {
+            paid_count(&policy).saturating_sub(state.all.occupied())
+        });
         free.saturating_add(paid)
     }
 

@@ -61,7 +61,10 @@ mod tests {
         assert!(!quiet.is_quiet(Platform::Console, 1_200), "due now");
         assert!(quiet.is_quiet(Platform::Matrix, 1_999));
         assert_eq!(quiet.due(Platform::Matrix), None, "nothing queued");
-        assert!(!quiet.is_quiet(Platform::Matrix, 2_000), "asked again after a poll");
+        assert!(
+            !quiet.is_quiet(Platform::Matrix, 2_000),
+            "asked again after a poll"
+        );
         assert!(!quiet.is_quiet(Platform::Telegram, 1_000));
         quiet.forget(Platform::Console);
         assert!(!quiet.is_quiet(Platform::Console, 1_100));

@@ -112,7 +112,8 @@ pub(super) const HOLD_CHAT: &str =
     "UPDATE chats SET send_after = MAX(send_after, ?2) WHERE id = ?1";
 
 /// Many chats' waits in one statement: `?1` is a JSON array of `[chat_id, send_after]`.
-pub(super) const HOLD_CHATS: &str = "UPDATE chats AS c SET send_after = MAX(c.send_after, json_extract(l.value, '$[1]'))
+pub(super) const HOLD_CHATS: &str =
+    "UPDATE chats AS c SET send_after = MAX(c.send_after, json_extract(l.value, '$[1]'))
      FROM json_each(?1) AS l WHERE c.id = json_extract(l.value, '$[0]')";
 
 /// What the trigger runs (here for the query-plan test).
