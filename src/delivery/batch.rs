@@ -96,9 +96,8 @@ impl Engine {
 
     /// Notes an acknowledged send, to be recorded with the next pick's lease (the loop picks
     /// within a tick of a finished send, and records what no lease took when it goes idle).
-    pub(super) async fn acknowledge(&self, sent: Sent) -> anyhow::Result<()> {
+    pub(super) fn acknowledge(&self, sent: Sent) {
         self.acknowledged.push(sent);
-        Ok(())
     }
 
     /// Records the acknowledged sends no lease took with it.

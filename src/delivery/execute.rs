@@ -209,8 +209,7 @@ impl Engine {
                     at: now,
                     message_ids: Some(ids),
                     version,
-                })
-                .await?;
+                });
                 Outcome::Delivered { delivery, chat }
             }
             Ok(Done::Partly(ids)) => {
@@ -230,8 +229,7 @@ impl Engine {
                     at: now,
                     message_ids: None,
                     version: None,
-                })
-                .await?;
+                });
                 Outcome::Delivered { delivery, chat }
             }
             Ok(Done::Moot(why)) => {
