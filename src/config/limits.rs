@@ -143,6 +143,10 @@ pub struct EngineConfig {
     pub grace: Duration,
     /// The longest the loop sleeps before looking at the queue again.
     pub idle_poll: Duration,
+    /// While a platform's window is full, the least the loop sleeps: the slots that free up
+    /// meanwhile are filled by one pick, so a read and a commit serve several messages.
+    /// Replies and new work still wake it at once.
+    pub tick: Duration,
     /// The newsroom's footnotes, for article layouts.
     pub glossary: Vec<Footnote>,
 }
@@ -158,6 +162,7 @@ impl Default for EngineConfig {
             lease: Duration::from_secs(60),
             grace: Duration::from_secs(10),
             idle_poll: Duration::from_secs(1),
+            tick: Duration::from_millis(100),
             glossary: Vec::new(),
         }
     }

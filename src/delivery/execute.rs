@@ -5,11 +5,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{Destination, Gone, Outbound, Post, SendError};
-use super::{Engine, Outcome, backoff};
+use super::{Engine, Outcome, backoff, slot};
 use crate::domain::ArticleRecord;
 use crate::message::Reply;
 use crate::render::{layout, post};
-use crate::store::{Action, Job};
+use crate::store::{Action, Job, Sent};
 
 /// What a successful platform call did.
 enum Done {
@@ -42,7 +42,8 @@ async fn send_part(
 
 impl Engine {
     /// Performs a leased delivery. A database failure while recording leaves the delivery
-    /// queued again (its lease released), never marked as something it is not.
+    /// queued again (its lease released), never marked as something it is not. An
+    /// acknowledged send is recorded with the next pick's lease (see `batch`).
     pub(super) async fn execute(&self, job: Job) -> Outcome {
         match self.perform(&job).await {
             Ok(outcome) => outcome,
@@ -64,13 +65,36 @@ impl Engine {
     }
 
     async fn perform(&self, job: &Job) -> anyhow::Result<Outcome> {
-        let (delivery, chat) = (job.id, job.chat_id);
+        let result = self.attempt(job).await;
+        // Whatever happened, the send no longer waits for an answer: the pacer counts it from now.
+        let refused = matches!(
+            result,
+            Ok(Some(Err(SendError::RetryAfter { global: true, .. })))
+        );
+        self.pacer
+            .lock()
+            .await
+            .done(slot(job), self.clock.now_ms(), refused);
+        match result? {
+            Some(result) => self.settle(job, result).await,
+            None => {
+                self.store.release_lease(job.id).await?;
+                Ok(Outcome::Rescheduled {
+                    delivery: job.id,
+                    chat: job.chat_id,
+                })
+            }
+        }
+    }
+
+    /// Makes the platform call of a delivery and says what the platform answered; `None` when
+    /// the platform is not configured (any more).
+    async fn attempt(&self, job: &Job) -> anyhow::Result<Option<Result<Done, SendError>>> {
         let Some(outbound) = self.platforms.get(&job.platform) else {
-            self.store.release_lease(delivery).await?;
-            return Ok(Outcome::Rescheduled { delivery, chat });
+            return Ok(None);
         };
         let to = Destination {
-            chat_id: chat,
+            chat_id: job.chat_id,
             platform: job.platform,
             native_id: job.native_id.clone(),
             kind: job.kind,
@@ -82,11 +106,11 @@ impl Engine {
             paid: job.paid,
         };
         let article = match job.article_id {
-            Some(id) => self.store.article(id).await?,
+            Some(id) => self.article(id, job.article_revision).await?,
             None => None,
         };
         let started = Instant::now();
-        let call = self.call(outbound.as_ref(), job, &to, article.as_ref());
+        let call = self.call(outbound.as_ref(), job, &to, article.as_deref());
         let result = match tokio::time::timeout(self.config.send_timeout, call).await {
             Ok(result) => result?,
             Err(_) => Err(SendError::Transient(format!(
@@ -96,7 +120,7 @@ impl Engine {
         };
         self.metrics
             .observe_latency(job.platform, started.elapsed());
-        self.settle(job, result).await
+        Ok(Some(result))
     }
 
     /// The one platform call a delivery needs.
@@ -178,14 +202,14 @@ impl Engine {
     async fn settle(&self, job: &Job, result: Result<Done, SendError>) -> anyhow::Result<Outcome> {
         let (delivery, chat) = (job.id, job.chat_id);
         let now = self.clock.now_ms();
-        if !matches!(result, Err(SendError::RetryAfter { global: true, .. })) {
-            self.pacer.lock().await.answered(job.platform, now);
-        }
         let outcome = match result {
             Ok(Done::Sent(ids, version)) => {
-                self.store
-                    .mark_delivered(delivery, Some(&ids), version, now)
-                    .await?;
+                self.acknowledge(Sent {
+                    id: delivery,
+                    at: now,
+                    message_ids: Some(ids),
+                    version,
+                });
                 Outcome::Delivered { delivery, chat }
             }
             Ok(Done::Partly(ids)) => {
@@ -200,7 +224,12 @@ impl Engine {
                 Outcome::Delivered { delivery, chat }
             }
             Ok(Done::Changed) => {
-                self.store.mark_delivered(delivery, None, None, now).await?;
+                self.acknowledge(Sent {
+                    id: delivery,
+                    at: now,
+                    message_ids: None,
+                    version: None,
+                });
                 Outcome::Delivered { delivery, chat }
             }
             Ok(Done::Moot(why)) => {

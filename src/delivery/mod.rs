@@ -15,31 +15,34 @@
 #![warn(missing_docs)]
 
 mod backoff;
+mod batch;
 pub mod digest;
 mod execute;
 pub mod metrics;
 pub mod pacer;
 mod paid;
 pub mod ports;
+mod quiet;
+mod run;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Mutex, Notify};
-use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 
 pub use crate::clock::Clock;
 pub use crate::config::{EngineConfig, RatePolicy, Window};
 use crate::domain::{ChatKind, Platform};
 use crate::store::{Job, LANE_INTERACTIVE, Lease, Store};
+use batch::{Acknowledged, Articles};
 pub use metrics::Metrics;
-pub use pacer::Pacer;
+pub use pacer::{Pacer, Slot};
 pub use ports::{
     ChatSummary, Destination, Directory, EngineEvents, Gone, LookupError, Membership, Outbound,
     Part, Post, SendError, only_part, take_part,
 };
+use quiet::Quiet;
 
 /// What one step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +97,21 @@ pub enum Outcome {
     Idle,
 }
 
+/// The wait from `now` until `at` (ms).
+fn until_ms(at: i64, now: i64) -> Duration {
+    Duration::from_millis(u64::try_from(at.saturating_sub(now)).unwrap_or(0))
+}
+
+/// How the pacer counts a job's send.
+fn slot(job: &Job) -> Slot {
+    Slot {
+        platform: job.platform,
+        kind: job.kind,
+        interactive: job.lane == LANE_INTERACTIVE,
+        paid: job.paid,
+    }
+}
+
 /// Adds `more` to `jobs`, keeping the engine's order (lane, then due time) without repeats.
 fn merge(jobs: &mut Vec<Job>, more: Vec<Job>) {
     jobs.extend(more);
@@ -117,6 +135,10 @@ pub struct Engine {
     events: Arc<dyn EngineEvents>,
     /// Paid broadcasts sent today, per platform (locked after `pacer`, inside a pick).
     ledgers: Mutex<paid::Ledgers>,
+    /// Sends acknowledged but not yet recorded (recorded with the next lease).
+    acknowledged: Acknowledged,
+    /// The articles being broadcast.
+    articles: Articles,
 }
 
 enum Pick {
@@ -157,6 +179,8 @@ impl Engine {
             wake,
             events,
             ledgers: Mutex::default(),
+            acknowledged: Acknowledged::default(),
+            articles: Articles::default(),
         }
     }
 
@@ -172,18 +196,21 @@ impl Engine {
 
     /// One step: pick the next delivery that may go now, perform it, record the outcome.
     pub async fn try_deliver_next(&self) -> anyhow::Result<Outcome> {
-        match self.pick(1).await? {
+        let outcome = match self.pick(1, &mut Quiet::default()).await? {
             Pick::Jobs(jobs) => match jobs.into_iter().next() {
-                Some(job) => Ok(self.execute(job).await),
-                None => Ok(Outcome::Idle),
+                Some(job) => self.execute(job).await,
+                None => Outcome::Idle,
             },
-            Pick::Throttled(wait) => Ok(Outcome::Throttled { wait }),
-            Pick::Idle => Ok(Outcome::Idle),
-        }
+            Pick::Throttled(wait) => Outcome::Throttled { wait },
+            Pick::Idle => Outcome::Idle,
+        };
+        self.record_acknowledged().await?;
+        Ok(outcome)
     }
 
-    /// Takes up to `room` deliveries that may go now, leased in one transaction.
-    async fn pick(&self, room: usize) -> anyhow::Result<Pick> {
+    /// Takes up to `room` deliveries that may go now, leased in one transaction; platforms
+    /// `quiet` knows to have nothing ready are not asked.
+    async fn pick(&self, room: usize, quiet: &mut Quiet) -> anyhow::Result<Pick> {
         let mut pacer = self.pacer.lock().await;
         let mut ledgers = self.ledgers.lock().await;
         let now = self.clock.now_ms();
@@ -193,6 +220,12 @@ impl Engine {
         let mut paying = Vec::new();
         let mut wait = Duration::MAX;
         for platform in self.platforms.keys().copied() {
+            if quiet.is_quiet(platform, now) {
+                if let Some(due) = quiet.due(platform) {
+                    wait = wait.min(until_ms(due, now));
+                }
+                continue;
+            }
             let w = pacer.wait(platform, now);
             if w.is_zero() {
                 open.push(platform);
@@ -230,20 +263,36 @@ impl Engine {
             .copied()
             .filter(|p| !paying.contains(p) && !pacer.interactive_allowed(*p, now))
             .collect();
-        // No more candidates than may go now (reading rows is most of a pick's cost).
-        let headroom = reachable
+        // No more candidates than may go now (reading rows is most of a pick's cost): each
+        // platform is asked for what its window takes.
+        let reachable: Vec<(Platform, usize)> = reachable
+            .into_iter()
+            .map(|p| (p, room.min(pacer.headroom(p).max(1))))
+            .collect();
+        let room = reachable
             .iter()
-            .fold(0usize, |sum, p| sum.saturating_add(pacer.headroom(*p)));
-        let room = room.min(headroom.max(1));
+            .fold(0usize, |sum, (_, r)| sum.saturating_add(*r))
+            .min(room);
         let mut jobs = self
-            .candidates(now, &reachable, LANE_INTERACTIVE, false, room)
+            .candidates(now, &reachable, LANE_INTERACTIVE, false)
             .await?;
+        // A platform with nothing at all ready is quiet until its first row is due.
+        for (platform, _) in &reachable {
+            if !jobs.iter().any(|j| j.platform == *platform) {
+                let due = self.store.next_due(*platform).await?;
+                let poll = self.config.idle_poll.as_millis() as i64;
+                quiet.mark(*platform, now, due, poll);
+                if let Some(due) = due.filter(|due| *due > now) {
+                    wait = wait.min(until_ms(due, now));
+                }
+            }
+        }
         if jobs
             .iter()
             .any(|j| j.lane == LANE_INTERACTIVE && capped.contains(&j.platform))
         {
             let others = self
-                .candidates(now, &reachable, LANE_INTERACTIVE + 1, false, room)
+                .candidates(now, &reachable, LANE_INTERACTIVE + 1, false)
                 .await?;
             if !others.is_empty() {
                 jobs.retain(|j| !(j.lane == LANE_INTERACTIVE && capped.contains(&j.platform)));
@@ -253,7 +302,7 @@ impl Engine {
         // Groups and channels beyond their share wait while private chats are ready.
         let crowded: Vec<Platform> = reachable
             .iter()
-            .copied()
+            .map(|(p, _)| *p)
             .filter(|p| !pacer.groups_allowed(*p, now))
             .collect();
         let is_crowded = |j: &Job| {
@@ -263,7 +312,7 @@ impl Engine {
         };
         if jobs.iter().any(is_crowded) {
             let private = self
-                .candidates(now, &reachable, LANE_INTERACTIVE + 1, true, room)
+                .candidates(now, &reachable, LANE_INTERACTIVE + 1, true)
                 .await?;
             if !private.is_empty() {
                 jobs.retain(|j| !is_crowded(j));
@@ -276,8 +325,13 @@ impl Engine {
                 .iter()
                 .all(|j| !open.contains(&j.platform) && j.lane == LANE_INTERACTIVE)
         {
+            let paying: Vec<(Platform, usize)> = reachable
+                .iter()
+                .copied()
+                .filter(|(p, _)| paying.contains(p))
+                .collect();
             let broadcasts = self
-                .candidates(now, &paying, LANE_INTERACTIVE + 1, false, room)
+                .candidates(now, &paying, LANE_INTERACTIVE + 1, false)
                 .await?;
             merge(&mut jobs, broadcasts);
         }
@@ -319,28 +373,38 @@ impl Engine {
                     .await?;
                 pacer.restore_group(job.chat_id, times);
             }
-            let chat_next = pacer.record(
-                job.platform,
-                job.chat_id,
-                job.kind,
-                job.lane == LANE_INTERACTIVE,
-                paid,
-                now,
-            );
+            job.paid = paid;
+            let chat_next = pacer.record(slot(&job), job.chat_id, now);
             leases.push(Lease {
                 id: job.id,
                 chat_id: job.chat_id,
                 chat_next,
                 paid,
             });
-            job.paid = paid;
             taken.push(job);
         }
-        if !leases.is_empty() {
+        let acknowledged = self.acknowledged.take();
+        if !leases.is_empty() || !acknowledged.is_empty() {
             let lease = self.config.lease.as_millis() as i64;
-            let (ids, late) = self.store.lease_deliveries(&leases, now, lease).await?;
+            let (ids, late) = match self
+                .store
+                .settle_and_lease(&acknowledged, &leases, now, lease)
+                .await
+            {
+                Ok(done) => done,
+                Err(error) => {
+                    for job in &taken {
+                        pacer.done(slot(job), now, false);
+                    }
+                    self.acknowledged.restore(acknowledged);
+                    return Err(error.into());
+                }
+            };
+            for job in taken.iter().filter(|j| !ids.contains(&j.id)) {
+                pacer.done(slot(job), now, false);
+            }
             taken.retain(|j| ids.contains(&j.id));
-            // Sends leave when the lease is written; windows must count them then.
+            // Sends leave when the lease is written; group windows must count them then.
             if late > 0 {
                 let chats: Vec<i64> = leases.iter().map(|l| l.chat_id).collect();
                 pacer.postpone(now, now + late, &chats);
@@ -365,119 +429,23 @@ impl Engine {
         })
     }
 
-    /// Every platform's ready deliveries (see [`Store::ready_deliveries`]), in the engine's
-    /// order.
+    /// Every platform's ready deliveries (see [`Store::ready_deliveries`]), at most about
+    /// as many as its room, in the engine's order.
     async fn candidates(
         &self,
         now: i64,
-        platforms: &[Platform],
+        platforms: &[(Platform, usize)],
         min_lane: i64,
         private_only: bool,
-        room: usize,
     ) -> anyhow::Result<Vec<Job>> {
         let mut jobs = Vec::new();
-        for platform in platforms {
+        for (platform, room) in platforms {
             let more = self
                 .store
-                .ready_deliveries(now, *platform, min_lane, private_only, room)
+                .ready_deliveries(now, *platform, min_lane, private_only, *room)
                 .await?;
             merge(&mut jobs, more);
         }
         Ok(jobs)
-    }
-
-    /// Runs until `shutdown`: at most `concurrency` sends in flight, sleeping while nothing is
-    /// ready. On shutdown it stops picking, lets sends in flight finish within the grace
-    /// period, and puts back any that did not.
-    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let released = self.store.release_leases().await?;
-        if released > 0 {
-            tracing::warn!(
-                released,
-                "deliveries in flight at the last stop are queued again"
-            );
-        }
-        let mut inflight: JoinSet<(i64, Outcome)> = JoinSet::new();
-        let mut leased: HashMap<tokio::task::Id, i64> = HashMap::new();
-        while !shutdown.is_cancelled() {
-            while inflight.len() >= self.config.concurrency.max(1) {
-                if let Some(done) = inflight.join_next_with_id().await {
-                    forget(&mut leased, done);
-                }
-            }
-            let room = self.config.concurrency.max(1) - inflight.len();
-            let wait = match self.pick(room).await {
-                Ok(Pick::Jobs(jobs)) => {
-                    for job in jobs {
-                        let engine = Arc::clone(&self);
-                        let id = job.id;
-                        let handle = inflight.spawn(async move { (id, engine.execute(job).await) });
-                        leased.insert(handle.id(), id);
-                    }
-                    continue;
-                }
-                Ok(Pick::Throttled(wait)) => wait,
-                Ok(Pick::Idle) => self.idle_wait().await,
-                Err(error) => {
-                    tracing::error!(
-                        error = format!("{error:#}"),
-                        "delivery engine could not read the queue"
-                    );
-                    Duration::from_secs(1)
-                }
-            };
-            tokio::select! {
-                () = tokio::time::sleep(wait) => {}
-                () = self.wake.notified() => {}
-                Some(done) = inflight.join_next_with_id(), if !inflight.is_empty() => forget(&mut leased, done),
-                () = shutdown.cancelled() => {}
-            }
-        }
-        let deadline = tokio::time::sleep(self.config.grace);
-        tokio::pin!(deadline);
-        while !inflight.is_empty() && !self.config.grace.is_zero() {
-            tokio::select! {
-                Some(done) = inflight.join_next_with_id() => forget(&mut leased, done),
-                () = &mut deadline => break,
-            }
-        }
-        inflight.abort_all();
-        for id in leased.into_values() {
-            tracing::warn!(
-                delivery = id,
-                "send still in flight at shutdown; queued again"
-            );
-            self.store.release_lease(id).await?;
-        }
-        Ok(())
-    }
-
-    /// How long to sleep with nothing ready: until the next delivery is due, at most `idle_poll`.
-    async fn idle_wait(&self) -> Duration {
-        let due = self.store.next_delivery_due().await.ok().flatten();
-        let now = self.clock.now_ms();
-        match due {
-            Some(due) if due > now => {
-                Duration::from_millis((due - now) as u64).min(self.config.idle_poll)
-            }
-            Some(_) => Duration::from_millis(20),
-            None => self.config.idle_poll,
-        }
-    }
-}
-
-fn forget(
-    leased: &mut HashMap<tokio::task::Id, i64>,
-    done: Result<(tokio::task::Id, (i64, Outcome)), tokio::task::JoinError>,
-) {
-    match done {
-        Ok((id, _)) => {
-            leased.remove(&id);
-        }
-        Err(error) => {
-            // A panicking send leaves its lease; it is released at the next start.
-            tracing::error!(%error, "a delivery task failed");
-            leased.remove(&error.id());
-        }
     }
 }

@@ -1,9 +1,15 @@
 //! The pacer that keeps herald under each platform's rate policy.
 //!
 //! Telegram counts messages in sliding windows (about 30 per second per bot, 1 per second per
-//! chat, 20 per minute per group or channel), so the pacer keeps a log of recent send times and
-//! never starts a send that would put a window over its count. It does not learn limits from
-//! 429s; a 429 that still comes is honoured exactly and counted as a defect.
+//! chat, 20 per minute per group or channel), so the pacer keeps a log of recent sends and never
+//! starts a send that would put a window over its count. It does not learn limits from 429s; a
+//! 429 that still comes is honoured exactly and counted as a defect.
+//!
+//! The platform counts a send when the request reaches it, some time between herald starting it
+//! and reading the answer, and on a loaded machine that time varies by more than any fixed
+//! margin. So a send occupies the bot's windows from its start until a whole window after its
+//! answer: whenever the platform counted it, herald counts it at least as long, and the windows
+//! cannot overfill however late requests arrive. A slow answer costs throughput, never a 429.
 //!
 //! With paid broadcasts on, article sends the engine chooses to pay for go in a second, wider
 //! window that counts every message (free and paid), while the free window keeps counting the
@@ -15,16 +21,69 @@ use std::time::Duration;
 use crate::config::RatePolicy;
 use crate::domain::{ChatKind, Platform};
 
+/// What one send is, as far as the windows are concerned: given when it starts and again when
+/// it is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    /// Where it goes.
+    pub platform: Platform,
+    /// The kind of chat it goes to (groups and channels have a share of their own).
+    pub kind: ChatKind,
+    /// A reply to a command.
+    pub interactive: bool,
+    /// Sent as a paid broadcast.
+    pub paid: bool,
+}
+
+/// The sends one sliding window counts: those in flight, and the answered ones by the time of
+/// their answer (oldest first) until they leave the window.
+#[derive(Debug, Default)]
+struct Window {
+    answered: VecDeque<i64>,
+    in_flight: usize,
+}
+
+impl Window {
+    fn occupied(&self) -> usize {
+        self.answered.len() + self.in_flight
+    }
+
+    /// Drops the answers that left a window of `full` ms and returns when it has room for
+    /// another send of at most `count` (`now` if it has room already).
+    fn room_at(&mut self, count: usize, full: i64, now: i64) -> i64 {
+        while self.answered.front().is_some_and(|t| *t + full <= now) {
+            self.answered.pop_front();
+        }
+        if self.occupied() < count {
+            now
+        } else if self.in_flight >= count {
+            // Only an answer frees a slot; the engine looks again when one comes.
+            now + ms(PROBE_POLL)
+        } else {
+            self.answered[self.answered.len() - (count - self.in_flight)] + full
+        }
+    }
+
+    fn start(&mut self) {
+        self.in_flight += 1;
+    }
+
+    fn finish(&mut self, now: i64) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.answered.push_back(now);
+    }
+}
+
 #[derive(Debug, Default)]
 struct PlatformState {
-    /// Free send times within the total window, oldest first.
-    recent: VecDeque<i64>,
-    /// Every send time (free and paid) within the paid window, when paid broadcasts are on.
-    all: VecDeque<i64>,
-    /// The same for replies to commands only.
-    interactive: VecDeque<i64>,
-    /// The same for sends to groups and channels.
-    shared: VecDeque<i64>,
+    /// Free sends.
+    recent: Window,
+    /// Every send (free and paid) in the paid window, when paid broadcasts are on.
+    all: Window,
+    /// Free replies to commands only.
+    interactive: Window,
+    /// Free sends to groups and channels.
+    shared: Window,
     /// A platform-wide retry_after.
     blocked_until: i64,
     probe: Probe,
@@ -66,19 +125,6 @@ pub struct Pacer {
 /// Sends between prunings of the group windows.
 const PRUNE_EVERY: u32 = 1_024;
 
-/// Drops the times that left a window of `full` ms from `log` (oldest first) and returns when
-/// the window has room for another send of at most `count` (`now` if it has room already).
-fn room_at(log: &mut VecDeque<i64>, count: usize, full: i64, now: i64) -> i64 {
-    while log.front().is_some_and(|t| *t + full <= now) {
-        log.pop_front();
-    }
-    if log.len() >= count {
-        log[log.len() - count] + full
-    } else {
-        now
-    }
-}
-
 /// The wait from `now` until `at`.
 fn until(at: i64, now: i64) -> Duration {
     Duration::from_millis((at - now).max(0) as u64)
@@ -94,6 +140,14 @@ impl PlatformState {
             self.blocked_until
         }
     }
+}
+
+/// How many sends a paid broadcast may find in the paid window: its count less the free
+/// window's (see [`Pacer::paid_wait`]).
+fn paid_count(policy: &RatePolicy) -> usize {
+    policy.paid.map_or(0, |paid| {
+        paid.total.count.saturating_sub(policy.total.count).max(1)
+    })
 }
 
 fn ms(d: Duration) -> i64 {
@@ -125,20 +179,26 @@ impl Pacer {
         let policy = self.policy(platform);
         let state = self.platforms.entry(platform).or_default();
         let full = ms(policy.total.window + policy.margin);
-        let room = room_at(&mut state.recent, policy.total.count, full, now);
-        room_at(&mut state.interactive, usize::MAX, full, now);
-        room_at(&mut state.shared, usize::MAX, full, now);
+        let room = state.recent.room_at(policy.total.count, full, now);
+        state.interactive.room_at(usize::MAX, full, now);
+        state.shared.room_at(usize::MAX, full, now);
         until(state.held_until(now).max(room), now)
     }
 
     /// How long until a paid broadcast may go (zero: now); `None` when this platform does not
     /// pay for broadcasts. A platform-wide wait holds paid sends too.
+    ///
+    /// The platform admits a paid send while fewer than the paid count arrived within its
+    /// window, free ones included, but a free send is admitted whatever that count: free sends
+    /// decided after a paid one may reach it first and fill the count under it. So paid sends
+    /// leave the free window's count unused: however they arrive, the free ones cannot crowd
+    /// out a paid one already on its way.
     pub fn paid_wait(&mut self, platform: Platform, now: i64) -> Option<Duration> {
         let policy = self.policy(platform);
         let paid = policy.paid?;
         let state = self.platforms.entry(platform).or_default();
         let full = ms(paid.total.window + policy.margin);
-        let room = room_at(&mut state.all, paid.total.count, full, now);
+        let room = state.all.room_at(paid_count(&policy), full, now);
         Some(until(state.held_until(now).max(room), now))
     }
 
@@ -150,10 +210,10 @@ impl Pacer {
         let Some(state) = self.platforms.get(&platform) else {
             return policy.total.count;
         };
-        let free = policy.total.count.saturating_sub(state.recent.len());
-        let paid = policy
-            .paid
-            .map_or(0, |p| p.total.count.saturating_sub(state.all.len()));
+        let free = policy.total.count.saturating_sub(state.recent.occupied());
+        let paid = policy.paid.map_or(0, |_| {
+            paid_count(&policy).saturating_sub(state.all.occupied())
+        });
         free.saturating_add(paid)
     }
 
@@ -169,7 +229,7 @@ impl Pacer {
             .max(1);
         self.platforms
             .get(&platform)
-            .is_none_or(|s| s.interactive.len() < cap)
+            .is_none_or(|s| s.interactive.occupied() < cap)
     }
 
     /// Whether groups and channels may take another slot of the current window while
@@ -185,7 +245,7 @@ impl Pacer {
             .max(1);
         self.platforms
             .get(&platform)
-            .is_none_or(|s| s.shared.len() < cap)
+            .is_none_or(|s| s.shared.occupied() < cap)
     }
 
     /// Whether a group's window is known: recorded here, or empty because the pacer has run
@@ -218,34 +278,15 @@ impl Pacer {
         self.groups.insert(chat_id, times.into());
     }
 
-    /// Records a send starting now (`paid`: as a paid broadcast) and returns when the chat may
-    /// be sent to next.
-    pub fn record(
-        &mut self,
-        platform: Platform,
-        chat_id: i64,
-        kind: ChatKind,
-        interactive: bool,
-        paid: bool,
-        now: i64,
-    ) -> i64 {
-        let policy = self.policy(platform);
-        let state = self.platforms.entry(platform).or_default();
+    /// Records a send starting now and returns when its chat may be sent to next. The send
+    /// holds its slots until [`Pacer::done`] is called for it.
+    pub fn record(&mut self, slot: Slot, chat_id: i64, now: i64) -> i64 {
+        let policy = self.policy(slot.platform);
+        let state = self.platforms.entry(slot.platform).or_default();
         if state.probe == Probe::Armed {
             state.probe = Probe::Out;
         }
-        if policy.paid.is_some() {
-            state.all.push_back(now);
-        }
-        // Paid sends count only in the paid window; the free one is for everything else.
-        if !paid {
-            state.recent.push_back(now);
-            if interactive {
-                state.interactive.push_back(now);
-            } else if kind != ChatKind::Private {
-                state.shared.push_back(now);
-            }
-        }
+        state.each_window(&policy, slot, Window::start);
         // The margin covers arrival jitter here too: two sends to one chat paced a second apart
         // reach the platform closer together when the first was slower on its way.
         let per_chat = if policy.per_chat_interval.is_zero() {
@@ -259,7 +300,7 @@ impl Pacer {
             self.unpruned = 0;
             self.prune_groups(now);
         }
-        if let (Some(group), true) = (policy.per_group, kind != ChatKind::Private) {
+        if let (Some(group), true) = (policy.per_group, slot.kind != ChatKind::Private) {
             let log = self.groups.entry(chat_id).or_default();
             log.push_back(now);
             while log.len() > group.count {
@@ -272,28 +313,19 @@ impl Pacer {
         next
     }
 
-    /// The sends recorded at `at` (to `chats`, among others) really left at `to`: the lease
-    /// waited for the database. Windows count them from then, so a slow lease cannot bunch
-    /// them with the next ones.
+    /// The sends to the groups among `chats` recorded at `at` really left at `to`: the lease
+    /// waited for the database. Group windows count them from then, so a slow lease cannot
+    /// bunch them with the next ones (the bot's windows count them until they are answered).
     pub fn postpone(&mut self, at: i64, to: i64, chats: &[i64]) {
-        let move_back = |log: &mut VecDeque<i64>| {
-            for t in log.iter_mut().rev() {
-                match (*t).cmp(&at) {
-                    std::cmp::Ordering::Equal => *t = to,
-                    std::cmp::Ordering::Less => break,
-                    std::cmp::Ordering::Greater => {}
-                }
-            }
-        };
-        for state in self.platforms.values_mut() {
-            move_back(&mut state.recent);
-            move_back(&mut state.all);
-            move_back(&mut state.interactive);
-            move_back(&mut state.shared);
-        }
         for chat in chats {
             if let Some(log) = self.groups.get_mut(chat) {
-                move_back(log);
+                for t in log.iter_mut().rev() {
+                    match (*t).cmp(&at) {
+                        std::cmp::Ordering::Equal => *t = to,
+                        std::cmp::Ordering::Less => break,
+                        std::cmp::Ordering::Greater => {}
+                    }
+                }
             }
         }
     }
@@ -305,14 +337,17 @@ impl Pacer {
         state.probe = Probe::Armed;
     }
 
-    /// A send was answered without a platform-wide wait. If it was the probe, sending resumes,
-    /// one at a time until a whole window has passed since the wait: a platform that just
-    /// refused may well refuse a burst again.
-    pub fn answered(&mut self, platform: Platform, now: i64) {
-        let window = ms(self.policy(platform).total.window);
-        if let Some(state) = self.platforms.get_mut(&platform)
-            && state.probe == Probe::Out
-        {
+    /// The send of `slot` was answered at `now`, or given up on (a timeout, a lost connection:
+    /// the platform may have counted it, at the latest by now). Unless the platform refused it
+    /// with a platform-wide wait, an outstanding probe is answered too: sending resumes, one at
+    /// a time until a whole window has passed since the wait, as a platform that just refused
+    /// may well refuse a burst again.
+    pub fn done(&mut self, slot: Slot, now: i64, refused_globally: bool) {
+        let policy = self.policy(slot.platform);
+        let window = ms(policy.total.window);
+        let state = self.platforms.entry(slot.platform).or_default();
+        state.each_window(&policy, slot, |w| w.finish(now));
+        if !refused_globally && state.probe == Probe::Out {
             state.probe = if now < state.blocked_until + window {
                 Probe::Armed
             } else {
@@ -322,225 +357,23 @@ impl Pacer {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn telegram() -> Pacer {
-        Pacer::new(HashMap::from([(
-            Platform::Telegram,
-            RatePolicy::telegram(),
-        )]))
-    }
-
-    #[test]
-    fn paid_sends_fill_their_own_window_and_leave_the_free_one_to_replies() {
-        let mut pacer = Pacer::new(HashMap::from([(
-            Platform::Telegram,
-            RatePolicy::telegram_paid(),
-        )]));
-        assert_eq!(pacer.wait(Platform::Telegram, 0), Duration::ZERO);
-        for i in 0..1_000 {
-            assert_eq!(pacer.paid_wait(Platform::Telegram, 0), Some(Duration::ZERO));
-            pacer.record(Platform::Telegram, i, ChatKind::Private, false, true, 0);
+impl PlatformState {
+    /// The windows a send of `slot` counts in: paid sends only in the paid window, which counts
+    /// everything; free ones in the free window and their share's.
+    fn each_window(&mut self, policy: &RatePolicy, slot: Slot, mut f: impl FnMut(&mut Window)) {
+        if policy.paid.is_some() {
+            f(&mut self.all);
         }
-        // The paid window is full until the first send leaves it (plus the margin)...
-        assert_eq!(
-            pacer.paid_wait(Platform::Telegram, 500),
-            Some(Duration::from_millis(520))
-        );
-        // ...while the free window is untouched, so a reply may still go.
-        assert_eq!(pacer.wait(Platform::Telegram, 500), Duration::ZERO);
-        assert_eq!(telegram().paid_wait(Platform::Telegram, 0), None);
-    }
-
-    #[test]
-    fn sends_whose_lease_waited_count_from_when_they_left() {
-        let mut pacer = telegram();
-        for i in 0..30 {
-            pacer.record(Platform::Telegram, i, ChatKind::Private, false, false, 0);
-        }
-        assert_eq!(pacer.headroom(Platform::Telegram), 0);
-        // The lease waited 300 ms for the write lock: the window frees up 300 ms later.
-        pacer.postpone(0, 300, &[]);
-        assert_eq!(
-            pacer.wait(Platform::Telegram, 1_000),
-            Duration::from_millis(320)
-        );
-        assert_eq!(pacer.wait(Platform::Telegram, 1_320), Duration::ZERO);
-        assert_eq!(pacer.headroom(Platform::Telegram), 30);
-    }
-
-    #[test]
-    fn groups_are_forgotten_a_window_after_their_last_send() {
-        let mut pacer = telegram();
-        assert!(
-            !pacer.knows_group(-100, 0),
-            "right after a start, a group may have sent"
-        );
-        pacer.record(Platform::Telegram, -100, ChatKind::Group, false, false, 0);
-        assert!(pacer.knows_group(-100, 10));
-        // A thousand sends later, past every group window, the group's log is dropped...
-        for i in 0..PRUNE_EVERY as i64 {
-            pacer.record(
-                Platform::Telegram,
-                i,
-                ChatKind::Private,
-                false,
-                false,
-                120_000 + i,
-            );
-        }
-        assert!(!pacer.groups.contains_key(&-100));
-        // ...and an unknown group is known to be empty, the pacer having run a whole window.
-        assert!(pacer.knows_group(-100, 130_000));
-    }
-
-    #[test]
-    fn groups_take_at_most_their_share_of_the_window() {
-        let mut pacer = telegram();
-        // 5 % of 30 a second: one.
-        assert!(pacer.groups_allowed(Platform::Telegram, 0));
-        pacer.record(Platform::Telegram, -100, ChatKind::Group, false, false, 0);
-        assert!(!pacer.groups_allowed(Platform::Telegram, 10));
-        // Private sends do not count against it, and the share frees up with the window.
-        pacer.record(Platform::Telegram, 5, ChatKind::Private, false, false, 11);
-        assert!(pacer.groups_allowed(Platform::Telegram, 1_030));
-    }
-
-    #[test]
-    fn the_total_window_admits_thirty_then_waits_for_the_oldest_to_expire() {
-        let mut pacer = telegram();
-        for i in 0..30 {
-            assert_eq!(pacer.wait(Platform::Telegram, i * 10), Duration::ZERO);
-            pacer.record(
-                Platform::Telegram,
-                i,
-                ChatKind::Private,
-                false,
-                false,
-                i * 10,
-            );
-        }
-        assert_eq!(
-            pacer.wait(Platform::Telegram, 300),
-            Duration::from_millis(720)
-        );
-        assert_eq!(pacer.wait(Platform::Telegram, 1_020), Duration::ZERO);
-    }
-
-    #[test]
-    fn a_private_chat_waits_a_second_and_a_group_also_twenty_per_minute() {
-        let mut pacer = telegram();
-        assert_eq!(
-            pacer.record(Platform::Telegram, 1, ChatKind::Private, false, false, 0),
-            1_020,
-            "a second and the margin"
-        );
-        let mut next = 0;
-        for n in 0..20 {
-            next = pacer.record(
-                Platform::Telegram,
-                2,
-                ChatKind::Group,
-                false,
-                false,
-                n * 1_000,
-            );
-        }
-        assert_eq!(next, 60_020);
-    }
-
-    #[test]
-    fn replies_take_at_most_their_share_of_the_window() {
-        let mut pacer = telegram();
-        for i in 0..9 {
-            assert!(pacer.interactive_allowed(Platform::Telegram, i));
-            pacer.record(Platform::Telegram, i, ChatKind::Private, true, false, i);
-        }
-        assert!(
-            !pacer.interactive_allowed(Platform::Telegram, 10),
-            "33% of 30 is 9"
-        );
-        assert!(
-            pacer.interactive_allowed(Platform::Telegram, 1_100),
-            "a new window"
-        );
-    }
-
-    #[test]
-    fn a_platform_wide_retry_after_blocks_every_send() {
-        let mut pacer = telegram();
-        pacer.block_platform(Platform::Telegram, 5_000);
-        assert_eq!(
-            pacer.wait(Platform::Telegram, 1_000),
-            Duration::from_secs(4)
-        );
-    }
-
-    #[test]
-    fn after_a_platform_wide_wait_one_probe_goes_and_the_rest_wait_for_its_answer() {
-        let mut pacer = Pacer::new(HashMap::from([(Platform::Matrix, RatePolicy::unlimited())]));
-        pacer.block_platform(Platform::Matrix, 5_000);
-        assert_eq!(pacer.wait(Platform::Matrix, 5_000), Duration::ZERO);
-        pacer.record(Platform::Matrix, 1, ChatKind::Room, false, false, 5_000);
-        assert!(
-            pacer.wait(Platform::Matrix, 5_001) > Duration::ZERO,
-            "the probe is out"
-        );
-        // Within a window of the wait, sends go one at a time.
-        pacer.answered(Platform::Matrix, 5_100);
-        assert_eq!(pacer.wait(Platform::Matrix, 5_100), Duration::ZERO);
-        pacer.record(Platform::Matrix, 2, ChatKind::Room, false, false, 5_100);
-        assert!(
-            pacer.wait(Platform::Matrix, 5_101) > Duration::ZERO,
-            "one at a time"
-        );
-        // A window later, as many as the policy allows.
-        pacer.answered(Platform::Matrix, 6_100);
-        pacer.record(Platform::Matrix, 3, ChatKind::Room, false, false, 6_100);
-        pacer.record(Platform::Matrix, 4, ChatKind::Room, false, false, 6_100);
-        assert_eq!(
-            pacer.wait(Platform::Matrix, 6_101),
-            Duration::ZERO,
-            "no probe now"
-        );
-    }
-
-    proptest::proptest! {
-        /// Whatever the mix of chats, kinds, replies and timing, a sender that only sends when
-        /// the pacer allows never puts more than the limit in any window, per account or chat.
-        #[test]
-        fn sends_the_pacer_allows_never_exceed_any_window(
-            offers in proptest::collection::vec((0i64..40, 0u8..3, proptest::bool::ANY, 0i64..120), 1..400)
-        ) {
-            let mut pacer = telegram();
-            let mut chat_ready: HashMap<i64, i64> = HashMap::new();
-            let mut sent: Vec<(i64, i64, bool)> = Vec::new();
-            let mut now = 0;
-            for (chat, kind, reply, gap) in offers {
-                now += gap;
-                let kind = [ChatKind::Private, ChatKind::Group, ChatKind::Channel][kind as usize];
-                let chat = if kind == ChatKind::Private { chat } else { -1 - chat };
-                if pacer.wait(Platform::Telegram, now).is_zero() && chat_ready.get(&chat).is_none_or(|t| *t <= now) {
-                    chat_ready.insert(chat, pacer.record(Platform::Telegram, chat, kind, reply, false, now));
-                    sent.push((now, chat, kind != ChatKind::Private));
-                }
-            }
-            for (i, (t, _, _)) in sent.iter().enumerate() {
-                let in_second = sent[i..].iter().take_while(|(u, _, _)| *u < t + 1_000).count();
-                proptest::prop_assert!(in_second <= 30, "{in_second} in a second from {t}");
-            }
-            for (chat, group) in sent.iter().map(|(_, c, g)| (*c, *g)).collect::<std::collections::BTreeSet<_>>() {
-                let times: Vec<i64> = sent.iter().filter(|(_, c, _)| *c == chat).map(|(t, _, _)| *t).collect();
-                proptest::prop_assert!(times.windows(2).all(|w| w[1] - w[0] >= 1_000), "chat {chat}: {times:?}");
-                if group {
-                    for (i, t) in times.iter().enumerate() {
-                        let in_minute = times[i..].iter().take_while(|u| **u < t + 60_000).count();
-                        proptest::prop_assert!(in_minute <= 20, "group {chat}: {in_minute} in a minute");
-                    }
-                }
+        if !slot.paid {
+            f(&mut self.recent);
+            if slot.interactive {
+                f(&mut self.interactive);
+            } else if slot.kind != ChatKind::Private {
+                f(&mut self.shared);
             }
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

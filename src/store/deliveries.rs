@@ -87,6 +87,8 @@ pub struct Job {
     pub paid: bool,
     /// When it became due (ms since the epoch): the order within a lane.
     pub due: i64,
+    /// The revision of its article when it was picked (see the migration adding it).
+    pub article_revision: Option<i64>,
 }
 
 pub(super) fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
@@ -122,6 +124,7 @@ pub(super) fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
         created_at: row.try_get("created_at")?,
         paid: false,
         due: row.try_get("not_before")?,
+        article_revision: row.try_get("article_revision")?,
     })
 }
 
@@ -196,8 +199,8 @@ impl Store {
         Ok(true)
     }
 
-    /// Records the platform's acknowledgement. For a send, the message ids are kept so later
-    /// corrections can reach the copy.
+    /// Records the platform's acknowledgement of one delivery (see [`Store::settle_and_lease`]
+    /// for many). For a send, the message ids are kept so later corrections can reach the copy.
     pub async fn mark_delivered(
         &self,
         id: i64,
@@ -205,15 +208,13 @@ impl Store {
         version: Option<i64>,
         now_ms: i64,
     ) -> Result<()> {
-        let ids = message_ids.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()));
-        let _turn = self.turn().await;
-        sqlx::query(super::pick::SENT)
-            .bind(id)
-            .bind(now_ms)
-            .bind(ids)
-            .bind(version)
-            .execute(&self.pool)
-            .await?;
+        let sent = super::Sent {
+            id,
+            at: now_ms,
+            message_ids: message_ids.map(<[String]>::to_vec),
+            version,
+        };
+        self.settle_and_lease(&[sent], &[], now_ms, 0).await?;
         Ok(())
     }
 
@@ -405,29 +406,28 @@ impl Store {
     }
 
     /// The earliest time something queued may become ready, for the engine to sleep until: the
-    /// first due row of each platform and lane (a chat's wait is in its rows' due time), one
-    /// index seek each.
+    /// first due row of each platform (a chat's wait is in its rows' due time).
     pub async fn next_delivery_due(&self) -> Result<Option<i64>> {
         let mut due: Option<i64> = None;
         for platform in Platform::ALL {
-            for lane in [
-                LANE_INTERACTIVE,
-                LANE_CORRECTION,
-                LANE_BREAKING,
-                LANE_ROUTINE,
-            ] {
-                let first: Option<i64> = sqlx::query_scalar(super::pick::FIRST_DUE)
-                    .bind(platform.as_str())
-                    .bind(lane)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                due = match (due, first) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-            }
+            let first = self.next_due(platform).await?;
+            due = match (due, first) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
         Ok(due)
+    }
+
+    /// When the first row queued for `platform` is due (`None`: nothing is queued), in one
+    /// statement of an index seek per lane.
+    pub async fn next_due(&self, platform: Platform) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar(sqlx::AssertSqlSafe(super::pick::FIRST_DUE.as_str()))
+                .bind(platform.as_str())
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Send times of the chat's latest copies, newest first (to restore its rate window).

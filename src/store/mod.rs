@@ -40,7 +40,7 @@ pub use deliveries::{Action, Job, LANE_BREAKING, LANE_CORRECTION, LANE_INTERACTI
 pub use digests::ScheduledChat;
 pub use external::{External, Ingested};
 pub use outbox_report::{DeadLetter, LaneDepths, QueueStats};
-pub use pick::Lease;
+pub use pick::{Lease, Sent};
 pub use planning::{CHUNK, Planned};
 pub use search::SearchOrder;
 pub use sources::{NewSource, Polled, SourceRecord};

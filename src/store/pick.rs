@@ -39,7 +39,8 @@ fn lane(lane: i64, private_only: bool, size: usize) -> String {
 }
 
 /// The pick from lane `min_lane` on: each lane's candidates, then their whole rows (and, for
-/// a change to a copy, the copy's ids, unless that copy is itself in flight). Lanes and the
+/// a change to a copy, the copy's ids, unless that copy is itself in flight; for an article,
+/// its revision, so the engine knows whether the copy it holds is current). Lanes and the
 /// private-only filter are written into the text, not bound: SQLite re-prepares a statement
 /// whenever a parameter it folded as a constant changes, and this one runs for every send.
 fn pick_sql(min_lane: i64, private_only: bool, size: usize) -> String {
@@ -52,9 +53,10 @@ fn pick_sql(min_lane: i64, private_only: bool, size: usize) -> String {
         "WITH k(id) AS ({})
          SELECT d.id, d.action, d.article_id, d.target_id, d.attempts, d.lane, d.chat_id, d.digest_articles,
                 d.payload, d.created_at, d.message_ids, d.not_before,
-                c.platform, c.native_id, c.kind, c.language, c.time_zone, t.message_ids AS target_message_ids
+                c.platform, c.native_id, c.kind, c.language, c.time_zone, t.message_ids AS target_message_ids,
+                a.revision AS article_revision
          FROM k CROSS JOIN deliveries d ON d.id = k.id CROSS JOIN chats c ON c.id = d.chat_id
-         LEFT JOIN deliveries t ON t.id = d.target_id
+         LEFT JOIN deliveries t ON t.id = d.target_id LEFT JOIN articles a ON a.id = d.article_id
          WHERE t.id IS NULL OR t.state <> 'sending'",
         arms.join(" UNION ALL ")
     )
@@ -69,26 +71,50 @@ pub(super) static PICK: LazyLock<Vec<[Vec<String>; 2]>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The first due row of one platform (`?1`) and lane (`?2`), for an idle engine to sleep until.
-pub(super) const FIRST_DUE: &str = "SELECT not_before FROM deliveries
-     WHERE state = 'pending' AND platform = ?1 AND lane = ?2 AND not_before < 9223372036854775807
-     ORDER BY not_before LIMIT 1";
+/// When the first queued row of one platform (`?1`) is due, over every lane (an index seek
+/// per lane), for the engine to sleep until; NULL with nothing queued.
+pub(super) static FIRST_DUE: LazyLock<String> = LazyLock::new(|| {
+    let lanes: Vec<String> = LANES
+        .iter()
+        .map(|lane| {
+            format!(
+                "SELECT (SELECT not_before FROM deliveries
+                   WHERE state = 'pending' AND platform = ?1 AND lane = {lane}
+                     AND not_before < 9223372036854775807
+                   ORDER BY not_before LIMIT 1) AS due"
+            )
+        })
+        .collect();
+    format!("SELECT MIN(due) FROM ({})", lanes.join(" UNION ALL "))
+});
 
-/// Taking one delivery for sending; the trigger `deliveries_lease_holds_chat` holds its chat
-/// until `chat_next` ([`HOLD_CHAT`]).
-pub(super) const LEASE: &str =
-    "UPDATE deliveries SET state = 'sending', lease_until = ?2, paid = ?3, chat_next = ?4
-     WHERE id = ?1 AND state = 'pending'";
+/// Taking deliveries for sending, all in one statement: `?1` is a JSON array of `[id, paid,
+/// chat_next]`. The trigger `deliveries_lease_holds_chat` holds each chat until its
+/// `chat_next` ([`HOLD_CHAT`]). Returns the ids taken (a row cancelled meanwhile is not).
+pub(super) const LEASE: &str = "UPDATE deliveries AS d SET state = 'sending', lease_until = ?2,
+       paid = json_extract(l.value, '$[1]'), chat_next = json_extract(l.value, '$[2]')
+     FROM json_each(?1) AS l
+     WHERE d.id = json_extract(l.value, '$[0]') AND d.state = 'pending'
+     RETURNING id";
 
-/// Marking one delivery sent.
-pub(super) const SENT: &str = "UPDATE deliveries SET state = 'sent', sent_at = ?2, lease_until = NULL,
-     last_error = NULL, message_ids = COALESCE(?3, message_ids), sent_version = COALESCE(?4, sent_version)
-     WHERE id = ?1";
+/// Marking deliveries sent, all in one statement: `?1` is a JSON array of `[id, sent_at,
+/// message_ids or null, version or null]`.
+pub(super) const SENT: &str = "UPDATE deliveries AS d SET state = 'sent',
+       sent_at = json_extract(l.value, '$[1]'), lease_until = NULL, last_error = NULL,
+       message_ids = COALESCE(json_extract(l.value, '$[2]'), d.message_ids),
+       sent_version = COALESCE(json_extract(l.value, '$[3]'), d.sent_version)
+     FROM json_each(?1) AS l
+     WHERE d.id = json_extract(l.value, '$[0]')";
 
 /// A chat's wait (its rate limit, a retry_after, a backoff). The trigger
 /// `chats_wait_holds_rows` raises the chat's queued rows' due time with it ([`HOLD_ROWS`]).
 pub(super) const HOLD_CHAT: &str =
     "UPDATE chats SET send_after = MAX(send_after, ?2) WHERE id = ?1";
+
+/// Many chats' waits in one statement: `?1` is a JSON array of `[chat_id, send_after]`.
+pub(super) const HOLD_CHATS: &str =
+    "UPDATE chats AS c SET send_after = MAX(c.send_after, json_extract(l.value, '$[1]'))
+     FROM json_each(?1) AS l WHERE c.id = json_extract(l.value, '$[0]')";
 
 /// What the trigger runs (here for the query-plan test).
 #[cfg(test)]
@@ -97,6 +123,19 @@ const HOLD_ROWS: &str = "UPDATE deliveries SET not_before = MAX(not_before, ?2)
 
 /// A lease later than this (ms) after its send was decided moves the chats' holds.
 const LATE_MS: i64 = 2;
+
+/// A send the platform acknowledged, waiting to be recorded with others in one statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// The delivery.
+    pub id: i64,
+    /// When the platform answered (ms since the epoch).
+    pub at: i64,
+    /// The ids of the messages it made, if it made any (an edit or a removal did not).
+    pub message_ids: Option<Vec<String>>,
+    /// The article version the copy shows, for a send of an article.
+    pub version: Option<i64>,
+}
 
 /// A delivery the engine takes: the chat waits until `chat_next` (its rate limit).
 #[derive(Debug, Clone, Copy)]
@@ -145,42 +184,64 @@ impl Store {
         Ok(jobs)
     }
 
-    /// Takes deliveries for sending and holds each one's chat until its `chat_next`, one
-    /// statement each. They were chosen at `decided_at`; when the write lock kept them waiting
-    /// (a chunk of planning, a settle), the holds move by the wait, which is returned so the
-    /// pacer can move its records too. Returns the ids taken (a row cancelled meanwhile is
-    /// not) and the wait (ms).
-    pub async fn lease_deliveries(
+    /// Records sends the platform acknowledged (`sent`) and takes new deliveries for sending
+    /// (`leases`), in one write transaction of one statement each: a message costs the
+    /// outbox a share of one commit, not two of its own. Leases hold each one's chat until its
+    /// `chat_next`. They were chosen at `decided_at`; when the write lock kept them waiting (a
+    /// chunk of planning), the holds move by the wait, which is returned so the pacer can move
+    /// its records too. Returns the ids taken (a row cancelled meanwhile is not) and the wait
+    /// (ms).
+    pub async fn settle_and_lease(
         &self,
+        sent: &[Sent],
         leases: &[Lease],
         decided_at: i64,
         lease_for_ms: i64,
     ) -> Result<(Vec<i64>, i64)> {
+        if sent.is_empty() && leases.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
         let _turn = self.turn().await;
-        let mut taken = Vec::with_capacity(leases.len());
-        for lease in leases {
-            let done = sqlx::query(LEASE)
-                .bind(lease.id)
+        let mut tx = self.write().await?;
+        if !sent.is_empty() {
+            let rows: Vec<_> = sent
+                .iter()
+                .map(|s| serde_json::json!([s.id, s.at, s.message_ids, s.version]))
+                .collect();
+            sqlx::query(SENT)
+                .bind(serde_json::Value::Array(rows).to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut taken: Vec<i64> = Vec::new();
+        if !leases.is_empty() {
+            let rows: Vec<_> = leases
+                .iter()
+                .map(|l| serde_json::json!([l.id, l.paid, l.chat_next]))
+                .collect();
+            taken = sqlx::query_scalar(LEASE)
+                .bind(serde_json::Value::Array(rows).to_string())
                 .bind(decided_at + lease_for_ms)
-                .bind(lease.paid)
-                .bind(lease.chat_next)
+                .fetch_all(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        // The sends leave after the commit (which may have run a WAL checkpoint), so lateness
+        // is measured here; the holds may follow the commit, as the chats have a send in
+        // flight and are offered to no pick until it is recorded.
+        let late = (self.clock.now_ms() - decided_at).max(0);
+        if !taken.is_empty() && late > LATE_MS {
+            let rows: Vec<_> = leases
+                .iter()
+                .filter(|l| taken.contains(&l.id))
+                .map(|l| serde_json::json!([l.chat_id, l.chat_next + late]))
+                .collect();
+            sqlx::query(HOLD_CHATS)
+                .bind(serde_json::Value::Array(rows).to_string())
                 .execute(&self.pool)
                 .await?;
-            if done.rows_affected() > 0 {
-                taken.push(*lease);
-            }
         }
-        let late = (self.clock.now_ms() - decided_at).max(0);
-        if late > LATE_MS {
-            for lease in &taken {
-                sqlx::query(HOLD_CHAT)
-                    .bind(lease.chat_id)
-                    .bind(lease.chat_next + late)
-                    .execute(&self.pool)
-                    .await?;
-            }
-        }
-        Ok((taken.iter().map(|l| l.id).collect(), late))
+        Ok((taken, late))
     }
 }
 
@@ -220,17 +281,18 @@ mod tests {
     -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let store = Store::open(&dir.path().join("plan.db"), Clock::system()).await?;
-        let statements: [(&str, &str, usize); 10] = [
+        let statements: [(&str, &str, usize); 11] = [
             ("digest tick", super::super::digests::SCHEDULED_CHATS, 0),
             ("pick", PICK[0][0][0].as_str(), 2),
             ("pick without replies", PICK[1][0][1].as_str(), 2),
             ("pick of private chats", PICK[1][1][2].as_str(), 2),
             ("pick of broadcasts", PICK[2][0][0].as_str(), 2),
-            ("lease", LEASE, 4),
+            ("lease", LEASE, 2),
             ("hold chat", HOLD_CHAT, 2),
+            ("hold chats", HOLD_CHATS, 1),
             ("hold rows", HOLD_ROWS, 2),
-            ("mark sent", SENT, 4),
-            ("next due", FIRST_DUE, 2),
+            ("mark sent", SENT, 1),
+            ("next due", FIRST_DUE.as_str(), 1),
         ];
         for (name, sql, params) in statements {
             let plan = plan(&store, sql, params).await?;

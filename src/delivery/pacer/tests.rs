@@ -1,0 +1,277 @@
+use super::*;
+
+fn telegram() -> Pacer {
+    Pacer::new(HashMap::from([(
+        Platform::Telegram,
+        RatePolicy::telegram(),
+    )]))
+}
+
+fn slot(platform: Platform, kind: ChatKind, interactive: bool, paid: bool) -> Slot {
+    Slot {
+        platform,
+        kind,
+        interactive,
+        paid,
+    }
+}
+
+/// A free broadcast to a private Telegram chat.
+const PRIVATE: Slot = Slot {
+    platform: Platform::Telegram,
+    kind: ChatKind::Private,
+    interactive: false,
+    paid: false,
+};
+
+/// A send answered at once; returns when its chat may be sent to next.
+fn send(pacer: &mut Pacer, slot: Slot, chat: i64, at: i64) -> i64 {
+    let next = pacer.record(slot, chat, at);
+    pacer.done(slot, at, false);
+    next
+}
+
+#[test]
+fn paid_sends_fill_their_own_window_and_leave_the_free_one_to_replies() {
+    let mut pacer = Pacer::new(HashMap::from([(
+        Platform::Telegram,
+        RatePolicy::telegram_paid(),
+    )]));
+    let paid = Slot {
+        paid: true,
+        ..PRIVATE
+    };
+    assert_eq!(pacer.wait(Platform::Telegram, 0), Duration::ZERO);
+    // 1,000 a second in total, of which the free window's 30 are left to free sends.
+    for i in 0..970 {
+        assert_eq!(pacer.paid_wait(Platform::Telegram, 0), Some(Duration::ZERO));
+        send(&mut pacer, paid, i, 0);
+    }
+    // The paid window is full until the first send leaves it (plus the margin)...
+    assert_eq!(
+        pacer.paid_wait(Platform::Telegram, 500),
+        Some(Duration::from_millis(520))
+    );
+    // ...while the free window is untouched, so replies may still go: all 30 of them, and
+    // the platform's count of 1,000 a second is still not exceeded.
+    for i in 0..30 {
+        assert_eq!(pacer.wait(Platform::Telegram, 500), Duration::ZERO);
+        let reply = Slot {
+            interactive: true,
+            ..PRIVATE
+        };
+        pacer.record(reply, 2_000 + i, 500);
+    }
+    assert!(pacer.wait(Platform::Telegram, 500) > Duration::ZERO);
+    assert_eq!(telegram().paid_wait(Platform::Telegram, 0), None);
+}
+
+#[test]
+fn a_send_counts_until_a_window_after_its_answer() {
+    let mut pacer = telegram();
+    for i in 0..30 {
+        pacer.record(PRIVATE, i, 0);
+    }
+    assert_eq!(pacer.headroom(Platform::Telegram), 0);
+    // Unanswered, the sends hold the window however long they take.
+    assert!(pacer.wait(Platform::Telegram, 5_000) > Duration::ZERO);
+    // Answered 300 ms after they started (the platform may have counted them as late as
+    // that): the window frees up a window and the margin after the answers.
+    for _ in 0..30 {
+        pacer.done(PRIVATE, 300, false);
+    }
+    assert_eq!(
+        pacer.wait(Platform::Telegram, 1_000),
+        Duration::from_millis(320)
+    );
+    assert_eq!(pacer.wait(Platform::Telegram, 1_320), Duration::ZERO);
+    assert_eq!(pacer.headroom(Platform::Telegram), 30);
+}
+
+#[test]
+fn a_full_window_frees_up_with_its_oldest_answer_while_others_are_in_flight() {
+    let mut pacer = telegram();
+    for i in 0..30 {
+        pacer.record(PRIVATE, i, 0);
+    }
+    pacer.done(PRIVATE, 100, false);
+    // 29 in flight and one answered at 100: room a window and the margin after that answer.
+    assert_eq!(
+        pacer.wait(Platform::Telegram, 200),
+        Duration::from_millis(920)
+    );
+}
+
+#[test]
+fn groups_are_forgotten_a_window_after_their_last_send() {
+    let mut pacer = telegram();
+    assert!(
+        !pacer.knows_group(-100, 0),
+        "right after a start, a group may have sent"
+    );
+    let group = slot(Platform::Telegram, ChatKind::Group, false, false);
+    send(&mut pacer, group, -100, 0);
+    assert!(pacer.knows_group(-100, 10));
+    // A thousand sends later, past every group window, the group's log is dropped...
+    for i in 0..PRUNE_EVERY as i64 {
+        send(&mut pacer, PRIVATE, i, 120_000 + i);
+    }
+    assert!(!pacer.groups.contains_key(&-100));
+    // ...and an unknown group is known to be empty, the pacer having run a whole window.
+    assert!(pacer.knows_group(-100, 130_000));
+}
+
+#[test]
+fn groups_take_at_most_their_share_of_the_window() {
+    let mut pacer = telegram();
+    let group = slot(Platform::Telegram, ChatKind::Group, false, false);
+    // 5 % of 30 a second: one.
+    assert!(pacer.groups_allowed(Platform::Telegram, 0));
+    send(&mut pacer, group, -100, 0);
+    assert!(!pacer.groups_allowed(Platform::Telegram, 10));
+    // Private sends do not count against it, and the share frees up with the window.
+    send(&mut pacer, PRIVATE, 5, 11);
+    assert!(pacer.groups_allowed(Platform::Telegram, 1_030));
+}
+
+#[test]
+fn the_total_window_admits_thirty_then_waits_for_the_oldest_to_expire() {
+    let mut pacer = telegram();
+    for i in 0..30 {
+        assert_eq!(pacer.wait(Platform::Telegram, i * 10), Duration::ZERO);
+        send(&mut pacer, PRIVATE, i, i * 10);
+    }
+    assert_eq!(
+        pacer.wait(Platform::Telegram, 300),
+        Duration::from_millis(720)
+    );
+    assert_eq!(pacer.wait(Platform::Telegram, 1_020), Duration::ZERO);
+}
+
+#[test]
+fn a_private_chat_waits_a_second_and_a_group_also_twenty_per_minute() {
+    let mut pacer = telegram();
+    assert_eq!(
+        send(&mut pacer, PRIVATE, 1, 0),
+        1_020,
+        "a second and the margin"
+    );
+    let group = slot(Platform::Telegram, ChatKind::Group, false, false);
+    let mut next = 0;
+    for n in 0..20 {
+        next = send(&mut pacer, group, 2, n * 1_000);
+    }
+    assert_eq!(next, 60_020);
+}
+
+#[test]
+fn replies_take_at_most_their_share_of_the_window() {
+    let mut pacer = telegram();
+    let reply = slot(Platform::Telegram, ChatKind::Private, true, false);
+    for i in 0..9 {
+        assert!(pacer.interactive_allowed(Platform::Telegram, i));
+        send(&mut pacer, reply, i, i);
+    }
+    assert!(
+        !pacer.interactive_allowed(Platform::Telegram, 10),
+        "33% of 30 is 9"
+    );
+    assert!(
+        pacer.interactive_allowed(Platform::Telegram, 1_100),
+        "a new window"
+    );
+}
+
+#[test]
+fn a_platform_wide_retry_after_blocks_every_send() {
+    let mut pacer = telegram();
+    pacer.block_platform(Platform::Telegram, 5_000);
+    assert_eq!(
+        pacer.wait(Platform::Telegram, 1_000),
+        Duration::from_secs(4)
+    );
+}
+
+#[test]
+fn after_a_platform_wide_wait_one_probe_goes_and_the_rest_wait_for_its_answer() {
+    let mut pacer = Pacer::new(HashMap::from([(Platform::Matrix, RatePolicy::unlimited())]));
+    let room = slot(Platform::Matrix, ChatKind::Room, false, false);
+    pacer.block_platform(Platform::Matrix, 5_000);
+    assert_eq!(pacer.wait(Platform::Matrix, 5_000), Duration::ZERO);
+    pacer.record(room, 1, 5_000);
+    assert!(
+        pacer.wait(Platform::Matrix, 5_001) > Duration::ZERO,
+        "the probe is out"
+    );
+    // Within a window of the wait, sends go one at a time.
+    pacer.done(room, 5_100, false);
+    assert_eq!(pacer.wait(Platform::Matrix, 5_100), Duration::ZERO);
+    pacer.record(room, 2, 5_100);
+    assert!(
+        pacer.wait(Platform::Matrix, 5_101) > Duration::ZERO,
+        "one at a time"
+    );
+    // A window later, as many as the policy allows.
+    pacer.done(room, 6_100, false);
+    send(&mut pacer, room, 3, 6_100);
+    send(&mut pacer, room, 4, 6_100);
+    assert_eq!(
+        pacer.wait(Platform::Matrix, 6_101),
+        Duration::ZERO,
+        "no probe now"
+    );
+}
+
+proptest::proptest! {
+    /// Whatever the mix of chats, kinds, replies and timing, and however late within its round
+    /// trip the platform counts each send, a sender that only sends when the pacer allows never
+    /// puts more than the limit in any window of the bot; chats and groups keep their own.
+    #[test]
+    fn sends_the_pacer_allows_never_exceed_any_window(
+        offers in proptest::collection::vec(
+            (0i64..40, 0u8..3, proptest::bool::ANY, 0i64..40, 0i64..400, 0u8..=100),
+            1..400,
+        )
+    ) {
+        let mut pacer = telegram();
+        let mut chat_ready: HashMap<i64, i64> = HashMap::new();
+        // (when the platform counted it, chat, to a group)
+        let mut counted: Vec<(i64, i64, bool)> = Vec::new();
+        let mut started: Vec<(i64, i64)> = Vec::new();
+        let mut answers: Vec<(i64, Slot)> = Vec::new();
+        let mut now = 0;
+        for (chat, kind, reply, gap, latency, arrival) in offers {
+            now += gap;
+            answers.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+            while answers.last().is_some_and(|(at, _)| *at <= now) {
+                if let Some((at, slot)) = answers.pop() {
+                    pacer.done(slot, at, false);
+                }
+            }
+            let kind = [ChatKind::Private, ChatKind::Group, ChatKind::Channel][kind as usize];
+            let chat = if kind == ChatKind::Private { chat } else { -1 - chat };
+            let this = slot(Platform::Telegram, kind, reply, false);
+            if pacer.wait(Platform::Telegram, now).is_zero() && chat_ready.get(&chat).is_none_or(|t| *t <= now) {
+                chat_ready.insert(chat, pacer.record(this, chat, now));
+                counted.push((now + latency * i64::from(arrival) / 100, chat, kind != ChatKind::Private));
+                started.push((now, chat));
+                answers.push((now + latency, this));
+            }
+        }
+        counted.sort_unstable();
+        for (i, (t, _, _)) in counted.iter().enumerate() {
+            let in_second = counted[i..].iter().take_while(|(u, _, _)| *u < t + 1_000).count();
+            proptest::prop_assert!(in_second <= 30, "{in_second} in a second from {t}");
+        }
+        for (chat, group) in counted.iter().map(|(_, c, g)| (*c, *g)).collect::<std::collections::BTreeSet<_>>() {
+            let times: Vec<i64> = started.iter().filter(|(_, c)| *c == chat).map(|(t, _)| *t).collect();
+            proptest::prop_assert!(times.windows(2).all(|w| w[1] - w[0] >= 1_000), "chat {chat}: {times:?}");
+            if group {
+                for (i, t) in times.iter().enumerate() {
+                    let in_minute = times[i..].iter().take_while(|u| **u < t + 60_000).count();
+                    proptest::prop_assert!(in_minute <= 20, "group {chat}: {in_minute} in a minute");
+                }
+            }
+        }
+    }
+}
