@@ -94,12 +94,6 @@ impl Engine {
         Ok(article)
     }
 
-    /// Notes an acknowledged send, to be recorded with the next pick's lease (the loop picks
-    /// within a tick of a finished send, and records what no lease took when it goes idle).
-    pub(super) fn acknowledge(&self, sent: Sent) {
-        self.acknowledged.push(sent);
-    }
-
     /// Records the acknowledged sends no lease took with it.
     pub(super) async fn record_acknowledged(&self) -> anyhow::Result<()> {
         let sent = self.acknowledged.take();

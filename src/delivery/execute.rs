@@ -204,7 +204,7 @@ impl Engine {
         let now = self.clock.now_ms();
         let outcome = match result {
             Ok(Done::Sent(ids, version)) => {
-                self.acknowledge(Sent {
+                self.acknowledged.push(Sent {
                     id: delivery,
                     at: now,
                     message_ids: Some(ids),
@@ -224,7 +224,7 @@ impl Engine {
                 Outcome::Delivered { delivery, chat }
             }
             Ok(Done::Changed) => {
-                self.acknowledge(Sent {
+                self.acknowledged.push(Sent {
                     id: delivery,
                     at: now,
                     message_ids: None,

@@ -97,11 +97,6 @@ pub enum Outcome {
     Idle,
 }
 
-/// The wait from `now` until `at` (ms).
-fn until_ms(at: i64, now: i64) -> Duration {
-    Duration::from_millis(u64::try_from(at.saturating_sub(now)).unwrap_or(0))
-}
-
 /// How the pacer counts a job's send.
 fn slot(job: &Job) -> Slot {
     Slot {
@@ -135,7 +130,8 @@ pub struct Engine {
     events: Arc<dyn EngineEvents>,
     /// Paid broadcasts sent today, per platform (locked after `pacer`, inside a pick).
     ledgers: Mutex<paid::Ledgers>,
-    /// Sends acknowledged but not yet recorded (recorded with the next lease).
+    /// Sends acknowledged but not yet recorded: recorded with the next pick's lease (the loop
+    /// picks within a tick of a finished send) or, with nothing to lease, when it goes idle.
     acknowledged: Acknowledged,
     /// The articles being broadcast.
     articles: Articles,
@@ -222,7 +218,7 @@ impl Engine {
         for platform in self.platforms.keys().copied() {
             if quiet.is_quiet(platform, now) {
                 if let Some(due) = quiet.due(platform) {
-                    wait = wait.min(until_ms(due, now));
+                    wait = wait.min(pacer::until(due, now));
                 }
                 continue;
             }
@@ -277,13 +273,13 @@ impl Engine {
             .candidates(now, &reachable, LANE_INTERACTIVE, false)
             .await?;
         // A platform with nothing at all ready is quiet until its first row is due.
+        let poll = self.config.idle_poll.as_millis() as i64;
         for (platform, _) in &reachable {
             if !jobs.iter().any(|j| j.platform == *platform) {
                 let due = self.store.next_due(*platform).await?;
-                let poll = self.config.idle_poll.as_millis() as i64;
                 quiet.mark(*platform, now, due, poll);
                 if let Some(due) = due.filter(|due| *due > now) {
-                    wait = wait.min(until_ms(due, now));
+                    wait = wait.min(pacer::until(due, now));
                 }
             }
         }

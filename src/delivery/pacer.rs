@@ -126,7 +126,7 @@ pub struct Pacer {
 const PRUNE_EVERY: u32 = 1_024;
 
 /// The wait from `now` until `at`.
-fn until(at: i64, now: i64) -> Duration {
+pub(super) fn until(at: i64, now: i64) -> Duration {
     Duration::from_millis((at - now).max(0) as u64)
 }
 

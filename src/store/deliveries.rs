@@ -408,15 +408,11 @@ impl Store {
     /// The earliest time something queued may become ready, for the engine to sleep until: the
     /// first due row of each platform (a chat's wait is in its rows' due time).
     pub async fn next_delivery_due(&self) -> Result<Option<i64>> {
-        let mut due: Option<i64> = None;
+        let mut due = Vec::new();
         for platform in Platform::ALL {
-            let first = self.next_due(platform).await?;
-            due = match (due, first) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            due.extend(self.next_due(platform).await?);
         }
-        Ok(due)
+        Ok(due.into_iter().min())
     }
 
     /// When the first row queued for `platform` is due (`None`: nothing is queued), in one
