@@ -52,11 +52,10 @@ fn write_config(dir: &Path, api_url: &str, paid: bool) -> anyhow::Result<std::pa
     } else {
         ""
     };
-    let concurrency = if paid { 32 } else { 8 };
     let text = format!(
         "[storage]\ndata_dir = \"{data}\"\n\n[access]\nowners = [\"telegram:{EDITOR}\"]\n\n\
          [console]\ndemo = \"never\"\n\n[log]\nfilter = \"warn,herald::app::publish=info\"\n\n[ingest]\nenabled = false\n\n\
-         [delivery]\nconcurrency = {concurrency}\n\n{limits}\n\
+         {limits}\n\
          [telegram]\ntoken = \"{TOKEN}\"\napi_url = \"{api_url}\"\nregister_commands = false\n",
         data = dir.join("data").display(),
     );

@@ -3,7 +3,7 @@
 //!
 //! - SIGKILL: no article is lost for any chat; a copy may repeat only when the kill caught
 //!   its send in flight (sent, not yet recorded), so duplicates stay within one per send in
-//!   flight per crash (`delivery.concurrency`, 8).
+//!   flight per crash (`delivery.concurrency`, 32).
 //! - SIGTERM: herald finishes the sends in flight and records them; no duplicates at all.
 //!
 //! `HERALD_CRASH_ROUNDS` sets the rounds of each (3 by default, for CI):
@@ -25,7 +25,7 @@ const TOKEN: &str = "77:CRASH";
 const CHATS: i64 = 300;
 const FIRST_CHAT: i64 = 10_000;
 /// Sends one crash may leave in flight: the engine's default concurrency.
-const IN_FLIGHT: usize = 8;
+const IN_FLIGHT: usize = 32;
 
 fn rounds() -> usize {
     std::env::var("HERALD_CRASH_ROUNDS")

@@ -225,6 +225,11 @@ impl Engine {
             let w = pacer.wait(platform, now);
             if w.is_zero() {
                 open.push(platform);
+                // Should only replies fit, a pick that takes none waits for broadcasts' room.
+                let b = pacer.broadcast_wait(platform, now);
+                if !b.is_zero() {
+                    wait = wait.min(b);
+                }
             } else {
                 wait = wait.min(w);
             }
@@ -345,7 +350,12 @@ impl Engine {
             let paid = paying.contains(&job.platform)
                 && pacer.paid_wait(job.platform, now) == Some(Duration::ZERO)
                 && policy.paid.is_some_and(|p| paid::worth_paying(&job, &p));
-            if !paid && !pacer.wait(job.platform, now).is_zero() {
+            let free_wait = if job.lane == LANE_INTERACTIVE {
+                pacer.wait(job.platform, now)
+            } else {
+                pacer.broadcast_wait(job.platform, now)
+            };
+            if !paid && !free_wait.is_zero() {
                 continue;
             }
             // The first was chosen under the shares above; the rest must still fit them.

@@ -84,6 +84,8 @@ struct PlatformState {
     interactive: Window,
     /// Free sends to groups and channels.
     shared: Window,
+    /// Free sends that are not replies, by their start, in a [`SPREAD`]th of the window.
+    broadcasts: Window,
     /// A platform-wide retry_after.
     blocked_until: i64,
     probe: Probe,
@@ -101,6 +103,9 @@ enum Probe {
     /// The probe is out; nothing else goes until it is answered.
     Out,
 }
+
+/// Into how many parts broadcasts spread each free window (see [`Pacer::broadcast_wait`]).
+const SPREAD: usize = 2;
 
 /// How often the engine looks again while a probe is out.
 const PROBE_POLL: Duration = Duration::from_millis(50);
@@ -150,6 +155,14 @@ fn paid_count(policy: &RatePolicy) -> usize {
     })
 }
 
+/// The count and length (ms) of a [`SPREAD`]th of the free window.
+fn spread(policy: &RatePolicy) -> (usize, i64) {
+    (
+        policy.total.count.div_ceil(SPREAD),
+        ms(policy.total.window) / SPREAD as i64,
+    )
+}
+
 fn ms(d: Duration) -> i64 {
     d.as_millis().min(i64::MAX as u128) as i64
 }
@@ -182,7 +195,23 @@ impl Pacer {
         let room = state.recent.room_at(policy.total.count, full, now);
         state.interactive.room_at(usize::MAX, full, now);
         state.shared.room_at(usize::MAX, full, now);
+        state.broadcasts.room_at(usize::MAX, spread(&policy).1, now);
         until(state.held_until(now).max(room), now)
+    }
+
+    /// How long until a free send that is not a reply may go (zero: now): besides the free
+    /// window, such sends start at most a [`SPREAD`]th of its count per [`SPREAD`]th of its
+    /// length. Taken a whole window at once (as a pick would, being far cheaper than taking
+    /// them one by one), a reader's `/latest` during a fan-out would wait for the next window;
+    /// spread, it waits at most about a [`SPREAD`]th of one, and the broadcast loses nothing
+    /// (this count is only a pacing of starts: the free window alone keeps the platform's).
+    pub fn broadcast_wait(&mut self, platform: Platform, now: i64) -> Duration {
+        let policy = self.policy(platform);
+        let total = self.wait(platform, now);
+        let state = self.platforms.entry(platform).or_default();
+        let (count, part) = spread(&policy);
+        let room = state.broadcasts.room_at(count, part, now);
+        total.max(until(room, now))
     }
 
     /// How long until a paid broadcast may go (zero: now); `None` when this platform does not
@@ -202,15 +231,23 @@ impl Pacer {
         Some(until(state.held_until(now).max(room), now))
     }
 
-    /// How many sends the platform's window takes now (free and paid together), after
-    /// [`Pacer::wait`] and [`Pacer::paid_wait`] dropped what left it: how many candidates a
-    /// pick needs to read.
+    /// How many sends the platform's window takes now (free and paid together; free ones as
+    /// spread), after [`Pacer::wait`] and [`Pacer::paid_wait`] dropped what left it: how many
+    /// candidates a pick needs to read.
     pub fn headroom(&self, platform: Platform) -> usize {
         let policy = self.policy(platform);
         let Some(state) = self.platforms.get(&platform) else {
             return policy.total.count;
         };
-        let free = policy.total.count.saturating_sub(state.recent.occupied());
+        let free = policy
+            .total
+            .count
+            .saturating_sub(state.recent.occupied())
+            .min(
+                spread(&policy)
+                    .0
+                    .saturating_sub(state.broadcasts.occupied()),
+            );
         let paid = policy.paid.map_or(0, |_| {
             paid_count(&policy).saturating_sub(state.all.occupied())
         });
@@ -287,6 +324,9 @@ impl Pacer {
             state.probe = Probe::Out;
         }
         state.each_window(&policy, slot, Window::start);
+        if !slot.paid && !slot.interactive {
+            state.broadcasts.answered.push_back(now);
+        }
         // The margin covers arrival jitter here too: two sends to one chat paced a second apart
         // reach the platform closer together when the first was slower on its way.
         let per_chat = if policy.per_chat_interval.is_zero() {

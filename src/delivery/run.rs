@@ -65,7 +65,7 @@ impl Engine {
                 }
             };
             self.record_or_log().await;
-            let until = Instant::now() + wait;
+            let mut until = Instant::now() + wait;
             loop {
                 tokio::select! {
                     () = tokio::time::sleep_until(until) => break,
@@ -76,10 +76,12 @@ impl Engine {
                     Some(done) = inflight.join_next_with_id(), if !inflight.is_empty() => {
                         self.forget(&mut leased, &mut quiet, done).await;
                         // Idle, a finished send may have left work (the next part of a
-                        // post); throttled for long, its acknowledgement is recorded now.
-                        if !throttled || until > Instant::now() + self.config.tick {
+                        // post). Throttled, its acknowledgement is recorded within a tick,
+                        // together with those of the sends answered meanwhile.
+                        if !throttled {
                             break;
                         }
+                        until = until.min(Instant::now() + self.config.tick);
                     }
                     () = shutdown.cancelled() => break,
                 }

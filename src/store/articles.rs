@@ -266,7 +266,7 @@ impl Store {
         article: &NewArticle,
         now_ms: i64,
     ) -> Result<(i64, Planned)> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let mut fresh = BTreeSet::new();
         let id = insert_in(&mut tx, &self.partitions, &mut fresh, article).await?;
         let lane = if article.breaking {
@@ -283,7 +283,7 @@ impl Store {
     /// Pairs two articles as translations of each other. Both must exist, differ in language
     /// and have no other partner.
     pub async fn link_pair(&self, a: i64, b: i64) -> Result<PairOutcome> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let rows: Vec<(i64, String, Option<i64>)> =
             sqlx::query_as("SELECT id, language, pair_id FROM articles WHERE id IN (?1, ?2)")
                 .bind(a)
@@ -314,7 +314,7 @@ impl Store {
 
     /// Stores a draft: not listed, searched or delivered until it is published.
     pub async fn insert_draft(&self, article: &NewArticle) -> Result<i64> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let mut fresh = BTreeSet::new();
         let id = insert_in(&mut tx, &self.partitions, &mut fresh, article).await?;
         // The index entry goes again: a draft is found only once it is published.
@@ -331,7 +331,7 @@ impl Store {
     /// Publishes a draft or scheduled article now: it gets its publication time, enters the
     /// index and is planned for delivery, in one transaction. `None` if it is not waiting.
     pub async fn publish_waiting(&self, id: i64, now: DateTime<Utc>) -> Result<Option<Planned>> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let Some(article) = article_in(&mut *tx, id).await? else {
             return Ok(None);
         };
@@ -372,6 +372,7 @@ impl Store {
     /// Sets a waiting article's embargo time; `approved` makes it scheduled (else it stays a
     /// draft that publishes at that time once approved). False if it is not waiting.
     pub async fn schedule_article(&self, id: i64, at_ms: i64, approved: bool) -> Result<bool> {
+        let _turn = self.turn().await;
         let done = sqlx::query(
             "UPDATE articles SET publish_at = ?2, status = CASE WHEN ?3 THEN 'scheduled' ELSE status END
              WHERE id = ?1 AND status <> 'published' AND retracted_at IS NULL",
@@ -412,7 +413,7 @@ impl Store {
     /// Stores many articles in one transaction without delivering them (archive imports, the
     /// demo newsroom, benchmarks): subscribers get news, not a backlog.
     pub async fn insert_articles(&self, articles: &[NewArticle]) -> Result<Vec<i64>> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let mut ids = Vec::with_capacity(articles.len());
         let mut fresh = BTreeSet::new();
         for article in articles {
@@ -442,7 +443,7 @@ impl Store {
     /// so the retraction can be audited. Copies not yet sent are cancelled and every sent copy
     /// gets a removal planned, in the same transaction.
     pub async fn retract_article(&self, id: i64, reason: &str, now_ms: i64) -> Result<Retraction> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let state: Option<Option<DateTime<Utc>>> =
             sqlx::query_scalar("SELECT retracted_at FROM articles WHERE id = ?1")
                 .bind(id)

@@ -63,6 +63,7 @@ pub struct AuditRecord {
 impl Store {
     /// Writes a line of the audit log.
     pub async fn audit(&self, entry: AuditEntry<'_>) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query(
             "INSERT INTO audit_log (at, actor_id, chat_id, command, target, outcome, detail)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

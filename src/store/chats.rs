@@ -66,6 +66,7 @@ impl Store {
     /// and only its title is refreshed. A message from a chat herald had given up on (the user
     /// blocked it, say) shows it is reachable again, so it is reactivated.
     pub async fn upsert_chat(&self, chat: NewChat<'_>) -> Result<ChatRecord> {
+        let _turn = self.turn().await;
         let row = sqlx::query(
             "INSERT INTO chats (platform, native_id, kind, title, language, time_zone, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -136,6 +137,7 @@ impl Store {
         user: &str,
         chat_id: i64,
     ) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query(
             "UPDATE users SET notice_chat_id = ?3
              WHERE platform = ?1 AND native_id = ?2 AND notice_chat_id IS NOT ?3",
@@ -150,6 +152,7 @@ impl Store {
 
     /// The room is no longer one-to-one: notices would be overheard there, so none go to it.
     pub async fn forget_notice_chat(&self, chat_id: i64) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query("UPDATE users SET notice_chat_id = NULL WHERE notice_chat_id = ?1")
             .bind(chat_id)
             .execute(&self.pool)
@@ -169,6 +172,7 @@ impl Store {
 
     /// Sets the language herald speaks in a chat.
     pub async fn set_chat_language(&self, chat_id: i64, language: Language) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query("UPDATE chats SET language = ?2 WHERE id = ?1")
             .bind(chat_id)
             .bind(language.code())
@@ -179,6 +183,7 @@ impl Store {
 
     /// Sets the time zone a chat's times are shown in.
     pub async fn set_chat_time_zone(&self, chat_id: i64, zone: TimeZoneName) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query("UPDATE chats SET time_zone = ?2 WHERE id = ?1")
             .bind(chat_id)
             .bind(zone.name())
@@ -210,7 +215,7 @@ impl Store {
     /// Pauses or resumes a chat: while paused its deliveries wait, and go out on resume.
     /// Its queued rows are moved to the end of time meanwhile, so the engine never reads them.
     pub async fn set_chat_paused(&self, chat_id: i64, paused: bool) -> Result<()> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         sqlx::query("UPDATE chats SET paused = ?2 WHERE id = ?1")
             .bind(chat_id)
             .bind(paused)
@@ -261,7 +266,7 @@ impl Store {
     /// A moderator unlinks a chat: its subscriptions go and its unsent news is cancelled, in
     /// one transaction; copies already sent stay correctable.
     pub async fn unlink_chat(&self, chat_id: i64) -> Result<u64> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         sqlx::query("DELETE FROM subscriptions WHERE chat_id = ?1")
             .bind(chat_id)
             .execute(&mut *tx)

@@ -24,7 +24,7 @@ impl Store {
         editor_id: i64,
         now_ms: i64,
     ) -> Result<Option<ArticleRecord>> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let mut fresh = BTreeSet::new();
         let updated = update_in(
             &mut tx, self, &mut fresh, id, patch, topic_ids, editor_id, now_ms,

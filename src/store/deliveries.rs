@@ -179,7 +179,7 @@ impl Store {
     /// a day however often herald restarts.
     pub async fn note_paid_cap(&self, platform: Platform, day: &str) -> Result<bool> {
         let detail = format!("{platform} {day}");
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let known: Option<i64> =
             sqlx::query_scalar("SELECT id FROM notices WHERE kind = 'paid_cap' AND detail = ?1")
                 .bind(&detail)
@@ -220,6 +220,7 @@ impl Store {
 
     /// Records the parts of a send that arrived; the rest goes in later steps, paced.
     pub async fn mark_progress(&self, id: i64, message_ids: &[String], now_ms: i64) -> Result<()> {
+        let _turn = self.turn().await;
         let ids = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
         sqlx::query(
             "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(?3, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)), last_error = NULL,
@@ -235,6 +236,7 @@ impl Store {
 
     /// Notes which version a sent copy now shows, after an edit reached it.
     pub async fn set_copy_version(&self, id: i64, version: i64) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query("UPDATE deliveries SET sent_version = ?2 WHERE id = ?1")
             .bind(id)
             .bind(version)
@@ -251,6 +253,7 @@ impl Store {
         attempt: bool,
         error: &str,
     ) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query(
             "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(?2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)),
                  attempts = attempts + ?3, last_error = ?4 WHERE id = ?1",
@@ -267,6 +270,7 @@ impl Store {
     /// Holds every delivery to the chat until `until` (a retry_after, or a backoff that must
     /// not let a later message overtake an earlier one).
     pub async fn hold_chat(&self, chat_id: i64, until: i64) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query(super::pick::HOLD_CHAT)
             .bind(chat_id)
             .bind(until)
@@ -277,6 +281,7 @@ impl Store {
 
     /// Gives up on a delivery; it stays listed for moderators and can be retried.
     pub async fn mark_dead(&self, id: i64, attempt: bool, error: &str) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query(
             "UPDATE deliveries SET state = 'dead', lease_until = NULL, attempts = attempts + ?2, last_error = ?3 WHERE id = ?1",
         )
@@ -290,6 +295,7 @@ impl Store {
 
     /// The delivery is no longer wanted (its article was retracted, its copy never existed).
     pub async fn mark_cancelled(&self, id: i64, why: &str) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query("UPDATE deliveries SET state = 'cancelled', lease_until = NULL, last_error = ?2 WHERE id = ?1")
             .bind(id)
             .bind(why)
@@ -300,6 +306,7 @@ impl Store {
 
     /// Turns a delete that the platform refused into a replacement of the copy by a notice.
     pub async fn convert_to_notice(&self, id: i64, now_ms: i64, why: &str) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query(
             "UPDATE deliveries SET action = 'notice', state = 'pending', lease_until = NULL, not_before = MAX(?2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)),
                  last_error = ?3 WHERE id = ?1",
@@ -316,7 +323,7 @@ impl Store {
     /// kept as dead letters (retryable if the chat comes back), and /deliveries lists it.
     /// Returns whether the chat was active until now.
     pub async fn chat_gone(&self, chat_id: i64, reason: &str) -> Result<bool> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let was_active = sqlx::query(
             "UPDATE chats SET active = 0, gone_reason = ?2 WHERE id = ?1 AND active = 1",
         )
@@ -351,7 +358,7 @@ impl Store {
     /// The chat has a new platform id. If herald already knows a chat under the new id, the
     /// old one's subscriptions and queued deliveries move over to it.
     pub async fn chat_moved(&self, chat_id: i64, new_native_id: &str) -> Result<()> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let existing: Option<i64> = sqlx::query_scalar(
             "SELECT n.id FROM chats n JOIN chats o ON o.platform = n.platform WHERE o.id = ?1 AND n.native_id = ?2",
         )
@@ -386,6 +393,7 @@ impl Store {
     /// After a crash, deliveries leased by the dead process go back to the queue. (Only one
     /// herald runs per database, so every lease found at start is stale.)
     pub async fn release_leases(&self) -> Result<u64> {
+        let _turn = self.turn().await;
         let done = sqlx::query(
             "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
              WHERE state = 'sending'",
@@ -397,6 +405,7 @@ impl Store {
 
     /// Releases one lease (a send abandoned at shutdown).
     pub async fn release_lease(&self, id: i64) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query("UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
              WHERE id = ?1 AND state = 'sending'")
             .bind(id)

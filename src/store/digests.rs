@@ -33,7 +33,7 @@ impl Store {
             DeliveryMode::Daily(at) => at.format("%H:%M").to_string(),
             _ => "09:00".to_string(),
         };
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         sqlx::query("UPDATE chats SET delivery_mode = ?2, digest_at = ?3 WHERE id = ?1")
             .bind(chat_id)
             .bind(mode.as_str())
@@ -55,6 +55,7 @@ impl Store {
 
     /// Sets (or clears) a chat's quiet hours.
     pub async fn set_quiet_hours(&self, chat_id: i64, quiet: Option<QuietHours>) -> Result<()> {
+        let _turn = self.turn().await;
         let fmt = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
         sqlx::query("UPDATE chats SET quiet_start = ?2, quiet_end = ?3 WHERE id = ?1")
             .bind(chat_id)
@@ -104,6 +105,7 @@ impl Store {
 
     /// Holds the chat's pending new copies for the digest at the end of its quiet hours.
     pub async fn hold_pending_sends(&self, chat_id: i64) -> Result<u64> {
+        let _turn = self.turn().await;
         let done = sqlx::query("UPDATE deliveries SET state = 'held' WHERE chat_id = ?1 AND state = 'pending' AND action = 'send'")
             .bind(chat_id)
             .execute(&self.pool)
@@ -114,7 +116,7 @@ impl Store {
     /// Folds the chat's held deliveries into one digest delivery; returns its id, or `None`
     /// when nothing was held. The folded rows say which digest carried them.
     pub async fn compose_digest(&self, chat_id: i64, now_ms: i64) -> Result<Option<i64>> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let held: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT id, article_id FROM deliveries WHERE chat_id = ?1 AND state = 'held' AND action = 'send' ORDER BY id",
         )

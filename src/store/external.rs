@@ -66,7 +66,7 @@ impl Store {
         editor_id: i64,
         now_ms: i64,
     ) -> Result<Vec<Ingested>> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let mut fresh = BTreeSet::new();
         let mut done = Vec::with_capacity(items.len());
         for (external, article, deliver) in items {

@@ -68,10 +68,10 @@ pub struct Store {
     /// The process's one clock, for the times rows are stamped with (joined, granted,
     /// audited), so tests on a paused clock see the same times the engine does.
     clock: Clock,
-    /// Turns at writing for the long writer (planning, chunk after chunk) and the writes every
-    /// send and reply waits on. SQLite's busy handler is not fair: a writer that commits and
-    /// begins again at once keeps the lock from one sleeping in its busy handler for seconds.
-    /// This queue is first come, first served.
+    /// Turns at writing, for every write. SQLite's busy handler is not fair: a writer that
+    /// commits and begins again at once (planning, chunk after chunk) kept the lock from one
+    /// sleeping in its busy handler for seconds — a command's audit line waited 0.6 s behind
+    /// planning 100,000 deliveries. This queue is first come, first served.
     turns: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -141,15 +141,22 @@ impl Store {
         })
     }
 
-    /// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front (waiting up to
-    /// the busy timeout), so a transaction that reads before it writes can never fail on a
-    /// stale snapshot when another connection wrote in between.
-    async fn write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    /// Starts a write transaction in this store's turn (see `turns`). `BEGIN IMMEDIATE` takes
+    /// the write lock up front (waiting up to the busy timeout), so a transaction that reads
+    /// before it writes can never fail on a stale snapshot when another connection wrote in
+    /// between.
+    async fn write(
+        &self,
+    ) -> sqlx::Result<(
+        tokio::sync::MutexGuard<'_, ()>,
+        sqlx::Transaction<'static, sqlx::Sqlite>,
+    )> {
+        let turn = self.turn().await;
+        Ok((turn, self.pool.begin_with("BEGIN IMMEDIATE").await?))
     }
 
     /// Waits for this store's turn to write, behind every writer that asked first (see
-    /// `turns`).
+    /// `turns`). Every write takes one; none holds it while calling another store method.
     async fn turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.turns.lock().await
     }

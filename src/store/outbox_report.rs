@@ -94,7 +94,7 @@ impl Store {
     /// Puts dead letters back in the queue (one, or all with `None`), reactivating their chats:
     /// a moderator retrying says the chat is worth another try. Returns how many.
     pub async fn retry_dead(&self, id: Option<i64>, now_ms: i64) -> Result<u64> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         sqlx::query(
             "UPDATE chats SET active = 1, gone_reason = NULL, send_after = 0
              WHERE id IN (SELECT chat_id FROM deliveries WHERE state = 'dead' AND (?1 IS NULL OR id = ?1))",

@@ -201,8 +201,7 @@ impl Store {
         if sent.is_empty() && leases.is_empty() {
             return Ok((Vec::new(), 0));
         }
-        let _turn = self.turn().await;
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         if !sent.is_empty() {
             let rows: Vec<_> = sent
                 .iter()

@@ -181,8 +181,7 @@ pub(super) async fn plan_retraction(
 impl Store {
     /// Plans the next chunk of chats for an article still being planned.
     pub async fn plan_chunk(&self, article_id: i64) -> Result<Planned> {
-        let _turn = self.turn().await;
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let planned = chunk(&mut tx, article_id).await?;
         tx.commit().await?;
         Ok(planned)

@@ -108,6 +108,7 @@ pub struct Polled<'a> {
 impl Store {
     /// Adds a source; `None` if its URL is already one.
     pub async fn add_source(&self, source: NewSource<'_>) -> Result<Option<SourceRecord>> {
+        let _turn = self.turn().await;
         let row = sqlx::query(concat!(
             "INSERT INTO sources (url, title, topics, language, interval_s, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (url) DO NOTHING RETURNING ",
@@ -183,6 +184,7 @@ impl Store {
 
     /// Removes a source; its articles stay in the archive.
     pub async fn remove_source(&self, id: i64) -> Result<bool> {
+        let _turn = self.turn().await;
         let done = sqlx::query("DELETE FROM sources WHERE id = ?1")
             .bind(id)
             .execute(&self.pool)
@@ -192,6 +194,7 @@ impl Store {
 
     /// Pauses or resumes polling a source.
     pub async fn set_source_paused(&self, id: i64, paused: bool) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query("UPDATE sources SET paused = ?2, next_fetch_at = 0 WHERE id = ?1")
             .bind(id)
             .bind(paused)
@@ -202,6 +205,7 @@ impl Store {
 
     /// Records a successful poll (fetched, or not modified).
     pub async fn source_polled(&self, id: i64, polled: Polled<'_>) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query(
             "UPDATE sources SET status = ?2, etag = COALESCE(?3, etag),
                  last_modified = COALESCE(?4, last_modified), title = COALESCE(?5, title),
@@ -231,6 +235,7 @@ impl Store {
         next_fetch_at: i64,
         now_ms: i64,
     ) -> Result<i64> {
+        let _turn = self.turn().await;
         sqlx::query_scalar(
             "UPDATE sources SET status = ?2, failures = failures + 1, next_fetch_at = ?3, last_fetch_at = ?4
              WHERE id = ?1 RETURNING failures",

@@ -9,6 +9,7 @@ use super::topics::{TopicRecord, topic_from_row};
 impl Store {
     /// Subscribes the chat to a topic, or to everything with `None`; false if it already was.
     pub async fn subscribe(&self, chat_id: i64, topic_id: Option<i64>) -> Result<bool> {
+        let _turn = self.turn().await;
         let done = sqlx::query(
             "INSERT INTO subscriptions (chat_id, topic_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
         )
@@ -22,6 +23,7 @@ impl Store {
 
     /// Removes one subscription (`None`: the "everything" one); false if there was none.
     pub async fn unsubscribe(&self, chat_id: i64, topic_id: Option<i64>) -> Result<bool> {
+        let _turn = self.turn().await;
         let done = sqlx::query("DELETE FROM subscriptions WHERE chat_id = ?1 AND topic_id IS ?2")
             .bind(chat_id)
             .bind(topic_id)
@@ -32,6 +34,7 @@ impl Store {
 
     /// Removes every subscription of the chat and says how many there were.
     pub async fn unsubscribe_all(&self, chat_id: i64) -> Result<u64> {
+        let _turn = self.turn().await;
         let done = sqlx::query("DELETE FROM subscriptions WHERE chat_id = ?1")
             .bind(chat_id)
             .execute(&self.pool)

@@ -68,6 +68,7 @@ impl Store {
         ru: &TopicName,
         en: &TopicName,
     ) -> Result<TopicRecord, TopicError> {
+        let _turn = self.turn().await;
         let row = sqlx::query(
             "INSERT INTO topics (slug, name_ru, name_en) VALUES (?1, ?2, ?3)
              ON CONFLICT (slug) DO NOTHING RETURNING id, slug, name_ru, name_en",
@@ -90,6 +91,7 @@ impl Store {
         ru: &TopicName,
         en: &TopicName,
     ) -> Result<(), TopicError> {
+        let _turn = self.turn().await;
         let done = sqlx::query("UPDATE topics SET name_ru = ?2, name_en = ?3 WHERE slug = ?1")
             .bind(slug.as_str())
             .bind(ru.as_str())
@@ -105,7 +107,7 @@ impl Store {
     /// Removes the topic and returns how many chats were subscribed to it, so the moderator is
     /// told exactly what the removal took away. Articles keep existing; only the tag goes.
     pub async fn remove_topic(&self, slug: &TopicSlug) -> Result<u64, TopicError> {
-        let mut tx = self.write().await?;
+        let (_turn, mut tx) = self.write().await?;
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM topics WHERE slug = ?1")
             .bind(slug.as_str())
             .fetch_optional(&mut *tx)

@@ -32,6 +32,7 @@ fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<UserRecord> {
 impl Store {
     /// Finds or creates the user; a non-empty display name replaces the stored one.
     pub async fn upsert_user(&self, user: &UserRef, display_name: &str) -> Result<UserRecord> {
+        let _turn = self.turn().await;
         let row = sqlx::query(
             "INSERT INTO users (platform, native_id, display_name, first_seen) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (platform, native_id) DO UPDATE SET display_name =
@@ -59,6 +60,7 @@ impl Store {
 
     /// Gives a user a role (recorded with who granted it).
     pub async fn set_role(&self, user_id: i64, role: Role, granted_by: i64) -> Result<()> {
+        let _turn = self.turn().await;
         sqlx::query(
             "INSERT INTO user_roles (user_id, role, granted_by, granted_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (user_id) DO UPDATE SET role = excluded.role, granted_by = excluded.granted_by,
@@ -75,6 +77,7 @@ impl Store {
 
     /// Removes the stored role; false when the user had none.
     pub async fn remove_role(&self, user_id: i64) -> Result<bool> {
+        let _turn = self.turn().await;
         let done = sqlx::query("DELETE FROM user_roles WHERE user_id = ?1")
             .bind(user_id)
             .execute(&self.pool)

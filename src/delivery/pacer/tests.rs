@@ -85,7 +85,43 @@ fn a_send_counts_until_a_window_after_its_answer() {
         Duration::from_millis(320)
     );
     assert_eq!(pacer.wait(Platform::Telegram, 1_320), Duration::ZERO);
-    assert_eq!(pacer.headroom(Platform::Telegram), 30);
+    // Broadcasts start half a window's count per half window (see the next test).
+    assert_eq!(pacer.headroom(Platform::Telegram), 15);
+}
+
+#[test]
+fn broadcasts_spread_over_the_window_and_leave_replies_room() {
+    let mut pacer = telegram();
+    for i in 0..15 {
+        assert_eq!(pacer.broadcast_wait(Platform::Telegram, 0), Duration::ZERO);
+        pacer.record(PRIVATE, i, 0);
+        pacer.done(PRIVATE, 10, false);
+    }
+    // Half the count went at once: the rest of the window waits for the second half...
+    assert_eq!(
+        pacer.broadcast_wait(Platform::Telegram, 10),
+        Duration::from_millis(490)
+    );
+    // ...while a reader's reply goes now.
+    assert_eq!(pacer.wait(Platform::Telegram, 10), Duration::ZERO);
+    let reply = Slot {
+        interactive: true,
+        ..PRIVATE
+    };
+    pacer.record(reply, 100, 10);
+    pacer.done(reply, 20, false);
+    for i in 0..14 {
+        assert_eq!(
+            pacer.broadcast_wait(Platform::Telegram, 500),
+            Duration::ZERO
+        );
+        pacer.record(PRIVATE, 200 + i, 500);
+    }
+    // The free window is full (15 + 1 + 14): the next broadcast waits for it, not the half.
+    assert_eq!(
+        pacer.broadcast_wait(Platform::Telegram, 500),
+        Duration::from_millis(530)
+    );
 }
 
 #[test]
