@@ -68,6 +68,12 @@ impl Window {
         self.in_flight += 1;
     }
 
+    /// Counts a send from its start `at` alone (a pacing of starts, not of what the platform
+    /// counts: see [`Pacer::broadcast_wait`]).
+    fn note_start(&mut self, at: i64) {
+        self.answered.push_back(at);
+    }
+
     fn finish(&mut self, now: i64) {
         self.in_flight = self.in_flight.saturating_sub(1);
         self.answered.push_back(now);
@@ -325,7 +331,7 @@ impl Pacer {
         }
         state.each_window(&policy, slot, Window::start);
         if !slot.paid && !slot.interactive {
-            state.broadcasts.answered.push_back(now);
+            state.broadcasts.note_start(now);
         }
         // The margin covers arrival jitter here too: two sends to one chat paced a second apart
         // reach the platform closer together when the first was slower on its way.
