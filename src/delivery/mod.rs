@@ -347,9 +347,17 @@ impl Engine {
                 continue;
             }
             let policy = pacer.policy(job.platform);
+            // A pick may take many broadcasts: each paid one must still fit the day's cap.
+            let paid_taken = taken
+                .iter()
+                .filter(|t| t.paid && t.platform == job.platform)
+                .count() as u64;
             let paid = paying.contains(&job.platform)
                 && pacer.paid_wait(job.platform, now) == Some(Duration::ZERO)
-                && policy.paid.is_some_and(|p| paid::worth_paying(&job, &p));
+                && policy.paid.is_some_and(|p| {
+                    paid::worth_paying(&job, &p)
+                        && paid::left_today(&ledgers, job.platform, &p) > paid_taken
+                });
             let free_wait = if job.lane == LANE_INTERACTIVE {
                 pacer.wait(job.platform, now)
             } else {

@@ -96,6 +96,15 @@ pub(super) fn worth_paying(job: &Job, paid: &PaidBroadcast) -> bool {
         && (job.lane == LANE_BREAKING || (job.lane == LANE_ROUTINE && !paid.only_breaking))
 }
 
+/// Paid sends the day's cap still allows on `platform` (no limit without a cap).
+pub(super) fn left_today(ledgers: &Ledgers, platform: Platform, paid: &PaidBroadcast) -> u64 {
+    if paid.max_per_day == 0 {
+        return u64::MAX;
+    }
+    let sent = ledgers.get(&platform).map_or(0, |l| l.sent);
+    paid.max_per_day.saturating_sub(sent)
+}
+
 /// Counts a paid send in the day's ledger; returns the day's count.
 pub(super) fn count_paid(ledgers: &mut Ledgers, platform: Platform) -> u64 {
     let ledger = ledgers.entry(platform).or_default();
