@@ -331,7 +331,12 @@ impl Pacer {
         }
         state.each_window(&policy, slot, Window::start);
         if !slot.paid && !slot.interactive {
-            state.broadcasts.note_start(now);
+            // Counted from the start of its part, so a part's starts all leave the count at
+            // the next part's start: the slots free together and the next pick takes them
+            // together (counted from each start, they free one by one, and a fan-out whose
+            // starts once drifted apart stays in many small picks, each a statement).
+            let part = spread(&policy).1.max(1);
+            state.broadcasts.note_start(now - now.rem_euclid(part));
         }
         // The margin covers arrival jitter here too: two sends to one chat paced a second apart
         // reach the platform closer together when the first was slower on its way.
