@@ -21,7 +21,7 @@ fn main() -> anyhow::Result<()> {
 async fn start() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref())?;
-    herald::telemetry::init(&settings.log_filter);
+    herald::telemetry::init(&settings.log_filter, settings.log_format);
     match cli.command.unwrap_or(Command::Run { demo: false }) {
         Command::CheckConfig => {
             println!("{settings:#?}");

@@ -21,6 +21,7 @@ use raw_limits::{RawDelivery, RawLimits};
 pub use telegram::{TelegramMode, TelegramSettings};
 
 use crate::domain::{Label, LabelPosition, Language, TimeZoneName, UserRef};
+use crate::telemetry::LogFormat;
 
 /// The validated settings herald runs with.
 #[derive(Debug, Clone)]
@@ -36,6 +37,7 @@ pub struct Settings {
     pub search: Search,
     /// The tracing filter (`info`, `herald=debug,sqlx=warn`, ...); `RUST_LOG` overrides it.
     pub log_filter: String,
+    pub log_format: LogFormat,
     pub delivery: EngineConfig,
     pub telegram_limits: RatePolicy,
     pub matrix_limits: RatePolicy,
@@ -189,6 +191,7 @@ struct RawSearch {
 #[serde(deny_unknown_fields, default)]
 struct RawLog {
     filter: String,
+    format: LogFormat,
 }
 
 impl Default for Raw {
@@ -260,6 +263,7 @@ impl Default for RawLog {
     fn default() -> Self {
         RawLog {
             filter: "info".into(),
+            format: LogFormat::default(),
         }
     }
 }
@@ -428,6 +432,7 @@ impl Settings {
                 index_partition: raw.search.index_partition,
             },
             log_filter: raw.log.filter,
+            log_format: raw.log.format,
         })
     }
 

@@ -5,12 +5,18 @@ use std::process::{Command, Stdio};
 
 /// Runs `herald run` (plus `extra` args) in an empty directory with `input` on stdin.
 fn herald(extra: &[&str], input: &str) -> (String, String, bool) {
+    herald_with(extra, &[], input)
+}
+
+/// [`herald`] with extra environment variables.
+fn herald_with(extra: &[&str], env: &[(&str, &str)], input: &str) -> (String, String, bool) {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
         .arg("run")
         .args(extra)
         .current_dir(dir.path())
         .env_remove("RUST_LOG")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -58,6 +64,33 @@ fn piped_commands_on_an_empty_data_directory_are_answered_in_order() {
     assert!(
         !stdout.contains("[Y/n]"),
         "no question is asked of a script: {stdout}"
+    );
+}
+
+#[test]
+fn logs_in_a_pipe_have_no_colour_codes_and_json_logs_are_one_object_per_line() {
+    // A /post whose second line is not a field: refused, and logged at info.
+    let input = "/post\n/article abc\n";
+    let (_, text, ok) = herald(&[], input);
+    assert!(ok && text.contains("rejected"), "{text}");
+    assert!(
+        !text.contains('\x1b'),
+        "no colour codes in a pipe: {text:?}"
+    );
+
+    let (_, json, ok) = herald_with(&[], &[("HERALD__LOG__FORMAT", "json")], input);
+    assert!(ok, "{json}");
+    let events: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        events.iter().any(|e| e["level"] == "INFO"
+            && e["fields"]["command"] == "post"
+            && e["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("rejected"))),
+        "{json}"
     );
 }
 
