@@ -6,8 +6,8 @@
 use tokio_util::sync::CancellationToken;
 
 use crate::delivery::Gone;
-use crate::domain::{ArticlePatch, ArticleRecord};
-use crate::message::{Reply, tr_args};
+use crate::domain::{ArticlePatch, ArticleRecord, ChatLoss};
+use crate::message::{Reply, chat_loss, tr_args};
 use crate::store::{External, Ingested, NewArticle, Planned, Retraction, StoreError};
 
 use super::App;
@@ -132,24 +132,24 @@ impl App {
         args: &[(&str, String)],
     ) -> anyhow::Result<()> {
         let chats = self.store.moderator_chats(&self.settings.owners).await?;
-        self.notify(chats, key, args).await
+        self.notify(chats, &|lang| tr_args(key, lang, args)).await
     }
 
     /// Like [`App::notify_moderators`], to the owners alone (spending is theirs to decide).
     pub async fn notify_owners(&self, key: &str, args: &[(&str, String)]) -> anyhow::Result<()> {
         let chats = self.store.owner_chats(&self.settings.owners).await?;
-        self.notify(chats, key, args).await
+        self.notify(chats, &|lang| tr_args(key, lang, args)).await
     }
 
+    /// Queues `text` in each chat's language.
     async fn notify(
         &self,
         chats: Vec<(i64, crate::domain::Language)>,
-        key: &str,
-        args: &[(&str, String)],
+        text: &(dyn Fn(&str) -> String + Sync),
     ) -> anyhow::Result<()> {
         let now = self.clock.now_ms();
         for (chat, language) in chats {
-            let text = tr_args(key, language.code(), args);
+            let text = text(language.code());
             let payload = serde_json::to_string(&Reply::text(text))?;
             self.store.enqueue_reply(chat, &payload, now).await?;
         }
@@ -167,9 +167,18 @@ impl App {
         if !was_active || gone.kind == crate::domain::ChatKind::Private {
             return Ok(());
         }
-        let what = format!("{}:{}", gone.platform, gone.native_id);
-        let reason = gone.reason.to_string();
-        self.notify_moderators("notice.chat_gone", &[("chat", what), ("reason", reason)])
-            .await
+        // Rooms and groups are named as people know them, the id kept to act on.
+        let id = format!("{}:{}", gone.platform, gone.native_id);
+        let what = match self.store.find_chat(gone.platform, gone.native_id).await? {
+            Some(chat) if chat.title != gone.native_id => format!("«{}» ({id})", chat.title),
+            _ => id,
+        };
+        let loss = ChatLoss::parse(gone.reason);
+        let chats = self.store.moderator_chats(&self.settings.owners).await?;
+        self.notify(chats, &|lang| {
+            let args = [("chat", what.clone()), ("reason", chat_loss(&loss, lang))];
+            tr_args("notice.chat_gone", lang, &args)
+        })
+        .await
     }
 }

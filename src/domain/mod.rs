@@ -10,6 +10,7 @@
 
 pub mod article;
 pub mod chat;
+pub mod chat_loss;
 pub mod content_hash;
 pub mod feed_url;
 pub mod footnote;
@@ -27,6 +28,7 @@ pub mod user;
 
 pub use article::{ArticleDraft, ArticlePatch, DraftError};
 pub use chat::{ChatKind, Platform};
+pub use chat_loss::ChatLoss;
 pub use content_hash::{content_hash, fnv};
 pub use feed_url::FeedUrl;
 pub use footnote::Footnote;

@@ -3,6 +3,7 @@
 
 use crate::domain::LabelPosition;
 use crate::message::{Block, Reply};
+use crate::render::code_spans;
 use crate::render::layout::{Inline, Layout, Paragraph, notes_for};
 use crate::render::telegram::split_paragraph;
 
@@ -127,9 +128,12 @@ pub fn reply(reply: &Reply, commands: &[&str]) -> Vec<MatrixMessage> {
     for block in &reply.blocks {
         let (text, html) = match block {
             Block::Heading(t) => (t.clone(), format!("<strong>{}</strong>", escape(t))),
-            Block::Paragraph(t) => (t.clone(), escape(t).replace('\n', "<br>")),
-            Block::Item(t) => (format!("• {t}"), format!("• {}", escape(t))),
-            Block::Hint(t) => (format!("→ {t}"), format!("<em>→ {}</em>", escape(t))),
+            Block::Paragraph(t) => (t.clone(), code_spans(&escape(t)).replace('\n', "<br>")),
+            Block::Item(t) => (format!("• {t}"), format!("• {}", code_spans(&escape(t)))),
+            Block::Hint(t) => (
+                format!("→ {t}"),
+                format!("<em>→ {}</em>", code_spans(&escape(t))),
+            ),
             Block::Buttons(_) => continue,
         };
         let (text, html) = (

@@ -2,6 +2,7 @@
 //! escaped, split between blocks (or lines) so each message stays within 4096 units.
 
 use crate::message::{Block, Reply};
+use crate::render::code_spans;
 use crate::render::telegram::{TEXT_LIMIT, escape, visible_len};
 
 /// The reply as one or more HTML texts; an empty reply gives none.
@@ -10,9 +11,12 @@ pub fn reply(reply: &Reply) -> Vec<String> {
     for block in &reply.blocks {
         let (text, html) = match block {
             Block::Heading(t) => (t.clone(), format!("<b>{}</b>", escape(t))),
-            Block::Paragraph(t) => (format!("\n{t}"), format!("\n{}", escape(t))),
-            Block::Item(t) => (format!("• {t}"), format!("• {}", escape(t))),
-            Block::Hint(t) => (format!("→ {t}"), format!("<i>→ {}</i>", escape(t))),
+            Block::Paragraph(t) => (format!("\n{t}"), format!("\n{}", code_spans(&escape(t)))),
+            Block::Item(t) => (format!("• {t}"), format!("• {}", code_spans(&escape(t)))),
+            Block::Hint(t) => (
+                format!("→ {t}"),
+                format!("<i>→ {}</i>", code_spans(&escape(t))),
+            ),
             Block::Buttons(_) => continue,
         };
         // A block longer than a message (a long paragraph of an article) is cut in pieces.

@@ -339,7 +339,7 @@ async fn transient_failures_back_off_then_become_a_visible_retryable_dead_letter
     h.platform.clear("10");
     assert_eq!(
         h.t.say("1", "/deliveries retry all").await,
-        "1 deliveries queued again."
+        "1 delivery queued again."
     );
     h.drain().await;
     assert_eq!(h.texts("10").len(), 1);
@@ -410,7 +410,7 @@ async fn a_gone_chat_is_deactivated_with_its_reason_and_moderators_are_told() {
     );
     assert!(
         told[0].starts_with(
-            "herald can no longer post to telegram:-300 (Forbidden: bot was kicked from the group chat)"
+            "herald can no longer post to «chat -300» (telegram:-300) (Forbidden: bot was kicked from the group chat)"
         ),
         "{told:?}"
     );

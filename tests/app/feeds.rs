@@ -361,7 +361,7 @@ async fn sources_are_listed_paused_exported_and_imported_as_opml() {
         .replace("URL", &server.url("a"));
     let imported = t.say("1", &format!("/source import\n{document}")).await;
     assert!(
-        imported.contains("1 sources added, 1 already known") || imported.contains("added: 1"),
+        imported.contains("Sources added: 1; already known: 1."),
         "{imported}"
     );
     assert!(

@@ -91,6 +91,15 @@ async fn every_command_is_answered_in_a_room_with_the_matrix_prefix() {
         body(&help).contains("!latest") && !body(&help).contains("/latest"),
         "{help:?}"
     );
+    // What an editor types is shown as code, not between raw backticks.
+    let What::Message { formatted, .. } = &help.what else {
+        panic!("{help:?}")
+    };
+    let formatted = formatted.as_deref().unwrap_or_default();
+    assert!(
+        formatted.contains("<code>title:</code>") && !formatted.contains('`'),
+        "{formatted}"
+    );
 
     owner
         .ask(
@@ -337,6 +346,8 @@ async fn a_kick_deactivates_the_room_and_the_owner_hears_of_it_in_their_direct_c
     let direct = owner.create_dm(h).await;
     owner.message_from(h, &direct, "Welcome").await;
     owner.ask(h, &direct, "!help", "Commands").await;
+    // The owner reads Russian there: the notice, the kicker's own words aside, is Russian too.
+    owner.ask(h, &direct, "!lang ru", "по-русски").await;
 
     owner
         .room(&lobby)
@@ -347,7 +358,11 @@ async fn a_kick_deactivates_the_room_and_the_owner_hears_of_it_in_their_direct_c
         .message_from(
             h,
             &direct,
-            &format!("herald can no longer post to matrix:{lobby}"),
+            &format!(
+                "herald больше не может писать в «Lobby» (matrix:{lobby}) \
+                 (удалён пользователем {}: no bots here)",
+                owner.id()
+            ),
         )
         .await;
     let mut listed = String::new();
@@ -359,7 +374,11 @@ async fn a_kick_deactivates_the_room_and_the_owner_hears_of_it_in_their_direct_c
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert!(
-        listed.contains("unreachable") && listed.contains("no bots here"),
+        listed.starts_with("Rooms")
+            && listed.contains(&format!(
+                "unreachable (removed by {}: no bots here)",
+                owner.id()
+            )),
         "{listed}"
     );
 

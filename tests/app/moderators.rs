@@ -191,7 +191,7 @@ async fn a_moderators_direct_room_receives_their_notices_until_it_grows() {
     let told = h.texts("-600");
     assert_eq!(told.len(), 1, "{told:?}");
     assert!(
-        told[0].starts_with("herald can no longer post to telegram:-300 (kicked)"),
+        told[0].starts_with("herald can no longer post to «chat -300» (telegram:-300) (kicked)"),
         "{told:?}"
     );
 

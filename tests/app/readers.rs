@@ -248,7 +248,7 @@ async fn subscriptions_follow_topics_and_everything_and_come_back_off() {
     assert!(still.contains("still receives all news"), "{still}");
     assert_eq!(
         t.say("42", "/unsubscribe all").await,
-        "Unsubscribed from everything (1 subscriptions removed)."
+        "Unsubscribed from everything (1 subscription removed)."
     );
     assert_eq!(
         t.say("42", "/subscriptions").await,

@@ -131,8 +131,11 @@ async fn a_blocked_reader_and_a_kicked_channel_are_deactivated_and_the_rest_stil
         tg.expect(chat, "After the storm").await;
     }
     // The kicked channel is news for the newsroom; a reader who blocked herald is not.
-    tg.expect(OWNER, "herald can no longer post to telegram:-100300")
-        .await;
+    tg.expect(
+        OWNER,
+        "herald can no longer post to «Newsdesk» (telegram:-100300)",
+    )
+    .await;
     tg.ask(
         OWNER,
         OWNER,

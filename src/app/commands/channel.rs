@@ -8,6 +8,8 @@ use rust_i18n::t;
 
 use super::subscribe::Selection;
 use super::{CommandError, Ctx, Reply, resolve_topics};
+use crate::domain::{ChatLoss, Platform};
+use crate::message::{chat_loss, tr};
 use crate::store::{ChatRecord, NewChat};
 
 #[derive(Debug)]
@@ -192,10 +194,14 @@ async fn list(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         .store()
         .shared_chats(ctx.chat.platform, LIST_LIMIT)
         .await?;
+    // Matrix has rooms, not channels and groups.
+    let rooms = ctx.chat.platform == Platform::Matrix;
     if chats.is_empty() {
-        return Ok(Reply::text(t!("channel.none", locale = l)));
+        let key = if rooms { "channel.none_rooms" } else { "channel.none" };
+        return Ok(Reply::text(tr(key, l)));
     }
-    let mut reply = Reply::default().heading(t!("channel.heading", locale = l));
+    let key = if rooms { "channel.heading_rooms" } else { "channel.heading" };
+    let mut reply = Reply::default().heading(tr(key, l));
     for (chat, gone) in chats {
         let follows = ctx.store().subscriptions(chat.id).await?;
         let topics: Vec<String> = follows
@@ -211,7 +217,10 @@ async fn list(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             topics.join(" ")
         };
         let state = match (gone, chat.paused) {
-            (Some(reason), _) => t!("channel.state_gone", locale = l, reason = reason),
+            (Some(reason), _) => {
+                let reason = chat_loss(&ChatLoss::parse(&reason), l);
+                t!("channel.state_gone", locale = l, reason = reason)
+            }
             (None, true) => t!("channel.state_paused", locale = l),
             (None, false) => t!("channel.state_active", locale = l),
         };

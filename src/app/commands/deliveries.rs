@@ -4,6 +4,7 @@ use rust_i18n::t;
 
 use super::{CommandError, Ctx, Reply};
 use crate::domain::Platform;
+use crate::message::tr_count;
 
 #[derive(Debug)]
 pub enum Deliveries {
@@ -89,11 +90,7 @@ impl Deliveries {
             Deliveries::Retry(id) => {
                 let count = store.retry_dead(id, ctx.app.clock().now_ms()).await?;
                 ctx.app.planned();
-                Ok(Reply::text(t!(
-                    "deliveries.retried",
-                    locale = l,
-                    count = count
-                )))
+                Ok(Reply::text(tr_count("deliveries.retried", l, count)))
             }
         }
     }

@@ -4,6 +4,7 @@ use rust_i18n::t;
 
 use super::{CommandError, Ctx, Reply, topic_slug};
 use crate::domain::{TopicName, TopicSlug};
+use crate::message::tr_args;
 use crate::store::TopicError;
 
 #[derive(Debug)]
@@ -87,7 +88,10 @@ impl TopicCommand {
                 .store()
                 .remove_topic(&slug)
                 .await
-                .map(|count| t!("topic.removed", locale = l, slug = slug, count = count)),
+                .map(|count| {
+                    let args = [("slug", slug.to_string()), ("count", count.to_string())];
+                    tr_args("topic.removed", l, &args).into()
+                }),
         };
         match result {
             Ok(text) => Ok(Reply::text(text)),

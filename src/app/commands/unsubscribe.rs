@@ -4,6 +4,7 @@ use rust_i18n::t;
 
 use super::subscribe::Selection;
 use super::{CommandError, Ctx, Reply, resolve_topics};
+use crate::message::tr_count;
 
 #[derive(Debug)]
 pub struct Unsubscribe {
@@ -22,11 +23,7 @@ impl Unsubscribe {
         match self.selection {
             Selection::All => {
                 let removed = ctx.store().unsubscribe_all(ctx.chat.id).await?;
-                Ok(Reply::text(t!(
-                    "unsubscribe.all",
-                    locale = l,
-                    count = removed
-                )))
+                Ok(Reply::text(tr_count("unsubscribe.all", l, removed)))
             }
             Selection::Topics(slugs) => {
                 let topics = resolve_topics(ctx, &slugs).await?;

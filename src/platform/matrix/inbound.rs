@@ -23,12 +23,16 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::{App, ChatInfo, Invocation, Sender};
 use crate::config::MatrixSettings;
-use crate::domain::{ChatKind, Platform};
+use crate::domain::{ChatKind, ChatLoss, Platform};
 
 /// Why herald is out of a room, as /channel list and the moderators' notice show it.
 fn left_reason(membership: &MembershipState, by: &UserId, reason: Option<&str>) -> String {
-    let reason = reason.map(|r| format!(": {r}")).unwrap_or_default();
-    format!("{membership} by {by}{reason}")
+    ChatLoss::Removed {
+        by: by.to_string(),
+        banned: *membership == MembershipState::Ban,
+        note: reason.filter(|r| !r.trim().is_empty()).map(str::to_string),
+    }
+    .to_string()
 }
 
 /// Whether the room is `user`'s direct chat with herald: marked direct (the SDK marks a room

@@ -15,7 +15,7 @@ use super::Telegram;
 use super::directory::{chat_kind, chat_title};
 use super::ids::Address;
 use crate::app::{App, ChatInfo, Invocation, Sender};
-use crate::domain::{Language, Platform};
+use crate::domain::{ChatLoss, Language, Platform};
 
 /// How long one getUpdates waits for news (below the HTTP client's 17 s timeout).
 const POLL_SECONDS: u32 = 10;
@@ -153,7 +153,16 @@ impl Inbound {
             tracing::info!(chat = %chat.native_id, status = ?member.status(), "herald is in a chat");
             self.app.chat_joined(Platform::Telegram, &chat).await
         } else {
-            let reason = format!("removed by user {} ({:?})", change.from.id, member.status());
+            let by = match &change.from.username {
+                Some(name) => format!("@{name}"),
+                None => format!("{} ({})", change.from.full_name(), change.from.id),
+            };
+            let loss = ChatLoss::Removed {
+                by,
+                banned: member.is_banned(),
+                note: None,
+            };
+            let reason = loss.to_string();
             self.app
                 .chat_left(Platform::Telegram, &chat.native_id, &reason)
                 .await
