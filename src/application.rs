@@ -204,6 +204,13 @@ impl Application {
     /// else as the terminal chat (which also ends at the end of its input). Then stops.
     pub async fn run(mut self) -> anyhow::Result<()> {
         let settings = self.app.settings().clone();
+        for owner in self.app.unreachable_owners().await? {
+            tracing::warn!(
+                %owner,
+                "this owner will not hear herald's notices (lost chats, failing feeds, the paid \
+                 cap) until they write to herald in a private chat or a direct room"
+            );
+        }
         let interactive = std::io::stdin().is_terminal();
         if (settings.telegram.is_some() || settings.matrix.is_some()) && !interactive {
             self.shutdown.cancelled().await;

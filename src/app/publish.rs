@@ -6,7 +6,7 @@
 use tokio_util::sync::CancellationToken;
 
 use crate::delivery::Gone;
-use crate::domain::{ArticlePatch, ArticleRecord, ChatLoss};
+use crate::domain::{ArticlePatch, ArticleRecord, ChatLoss, Platform, UserRef};
 use crate::message::{Reply, chat_loss, tr_args};
 use crate::store::{External, Ingested, NewArticle, Planned, Retraction, StoreError};
 
@@ -139,6 +139,25 @@ impl App {
     pub async fn notify_owners(&self, key: &str, args: &[(&str, String)]) -> anyhow::Result<()> {
         let chats = self.store.owner_chats(&self.settings.owners).await?;
         self.notify(chats, &|lang| tr_args(key, lang, args)).await
+    }
+
+    /// Owners no notice can reach yet: herald may only write to someone who wrote to it first
+    /// (a private chat on Telegram, a direct room on Matrix). The terminal's user is always
+    /// there.
+    pub async fn unreachable_owners(&self) -> anyhow::Result<Vec<UserRef>> {
+        let mut unreachable = Vec::new();
+        for owner in &self.settings.owners {
+            if owner.platform != Platform::Console
+                && self
+                    .store
+                    .owner_chats(std::slice::from_ref(owner))
+                    .await?
+                    .is_empty()
+            {
+                unreachable.push(owner.clone());
+            }
+        }
+        Ok(unreachable)
     }
 
     /// Queues `text` in each chat's language.

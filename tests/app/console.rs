@@ -162,3 +162,16 @@ fn the_demo_flag_loads_a_bilingual_newsroom_to_try() {
         "{stdout}"
     );
 }
+
+#[test]
+fn owners_herald_cannot_write_to_yet_are_named_at_start() {
+    let env = [("HERALD__ACCESS__OWNERS", "telegram:7,console:local")];
+    let (_, stderr, ok) = herald_with(&[], &env, "/latest\n");
+    assert!(ok, "{stderr}");
+    let warned: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("will not hear herald's notices"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{stderr}");
+    assert!(warned[0].contains("WARN") && warned[0].contains("telegram:7"), "{stderr}");
+}
