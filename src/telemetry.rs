@@ -36,8 +36,8 @@ fn directives(filter: &str) -> String {
 
 /// Installs the global subscriber; `RUST_LOG` wins over the configured filter.
 pub fn init(filter: &str, format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(directives(filter)));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directives(filter)));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -56,9 +56,6 @@ mod tests {
     #[test]
     fn the_sdk_is_quietened_unless_the_filter_names_it() {
         assert!(directives("info").contains("matrix_sdk::http_client=off"));
-        assert_eq!(
-            directives("info,matrix_sdk=debug"),
-            "info,matrix_sdk=debug"
-        );
+        assert_eq!(directives("info,matrix_sdk=debug"), "info,matrix_sdk=debug");
     }
 }

@@ -173,5 +173,8 @@ fn owners_herald_cannot_write_to_yet_are_named_at_start() {
         .filter(|line| line.contains("will not hear herald's notices"))
         .collect();
     assert_eq!(warned.len(), 1, "{stderr}");
-    assert!(warned[0].contains("WARN") && warned[0].contains("telegram:7"), "{stderr}");
+    assert!(
+        warned[0].contains("WARN") && warned[0].contains("telegram:7"),
+        "{stderr}"
+    );
 }

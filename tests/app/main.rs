@@ -14,6 +14,7 @@ mod http;
 mod lanes;
 mod matrix;
 mod matrix_fanout;
+mod matrix_operator;
 mod moderators;
 mod paid;
 mod pairs;
