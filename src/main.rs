@@ -20,13 +20,15 @@ fn main() -> anyhow::Result<()> {
 
 async fn start() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Run { demo: false });
+    if let Command::CheckConfig = command {
+        print!("{}", Settings::effective_toml(cli.config.as_deref())?);
+        return Ok(());
+    }
     let settings = Settings::load(cli.config.as_deref())?;
     herald::telemetry::init(&settings.log_filter, settings.log_format);
-    match cli.command.unwrap_or(Command::Run { demo: false }) {
-        Command::CheckConfig => {
-            println!("{settings:#?}");
-            Ok(())
-        }
+    match command {
+        Command::CheckConfig => Ok(()),
         Command::Migrate => {
             App::build(settings).await?.store().close().await;
             println!("database is up to date");

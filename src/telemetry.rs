@@ -6,7 +6,7 @@ use serde::Deserialize;
 use tracing_subscriber::EnvFilter;
 
 /// How log lines are written (`log.format`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// One readable line per event, coloured only when stderr is a terminal (colour codes in a

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use secrecy::SecretString;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::Network;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawIngest {
     enabled: bool,
@@ -114,9 +114,13 @@ impl RawIngest {
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawCms {
+    #[serde(
+        serialize_with = "crate::config::redacted",
+        skip_serializing_if = "Option::is_none"
+    )]
     token: Option<SecretString>,
     token_file: String,
 }

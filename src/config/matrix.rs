@@ -4,20 +4,32 @@
 
 use anyhow::bail;
 use secrecy::SecretString;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::telegram::secret;
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawMatrix {
     homeserver_url: String,
     user_id: String,
     /// Normally from `HERALD__MATRIX__PASSWORD`.
+    #[serde(
+        serialize_with = "crate::config::redacted",
+        skip_serializing_if = "Option::is_none"
+    )]
     password: Option<SecretString>,
     password_file: String,
+    #[serde(
+        serialize_with = "crate::config::redacted",
+        skip_serializing_if = "Option::is_none"
+    )]
     access_token: Option<SecretString>,
     access_token_file: String,
+    #[serde(
+        serialize_with = "crate::config::redacted",
+        skip_serializing_if = "Option::is_none"
+    )]
     store_passphrase: Option<SecretString>,
     store_passphrase_file: String,
     allowed_inviters: Vec<String>,

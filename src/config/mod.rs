@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 mod ingest;
 mod limits;
@@ -69,7 +69,7 @@ pub struct Newsroom {
     pub require_approval: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DemoOffer {
     /// Ask on an empty database when the console is a terminal.
@@ -97,7 +97,7 @@ pub struct Search {
     pub index_partition: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 struct Raw {
     storage: RawStorage,
@@ -117,7 +117,7 @@ struct Raw {
     footnotes: std::collections::BTreeMap<String, RawFootnote>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawFootnote {
     names: Vec<String>,
@@ -130,20 +130,20 @@ fn asterisk() -> String {
     "*".into()
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields, default)]
 struct RawHttp {
     listen: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawStorage {
     data_dir: PathBuf,
     database_file: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawNewsroom {
     name: String,
@@ -153,7 +153,7 @@ struct RawNewsroom {
     require_approval: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawLabel {
     text: String,
@@ -165,20 +165,20 @@ fn top() -> LabelPosition {
     LabelPosition::Top
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields, default)]
 struct RawAccess {
     owners: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawConsole {
     demo: DemoOffer,
     user: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawSearch {
     rank_window: u32,
@@ -187,7 +187,7 @@ struct RawSearch {
     index_partition: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawLog {
     filter: String,
@@ -268,12 +268,34 @@ impl Default for RawLog {
     }
 }
 
+/// A secret as `check-config` shows it: there, never its value.
+fn redacted<S: serde::Serializer>(
+    _secret: &Option<secrecy::SecretString>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str("[REDACTED]")
+}
+
 /// The file read when `--config` is not given; herald runs on defaults without it.
 pub const DEFAULT_PATH: &str = "config/herald.toml";
 
 impl Settings {
     /// Reads the file (required when named explicitly) and the environment.
     pub fn load(path: Option<&Path>) -> anyhow::Result<Settings> {
+        Settings::from_raw(Settings::raw(path)?)
+    }
+
+    /// What `herald check-config` prints: every key herald runs with (defaults filled in) as
+    /// TOML, secrets shown as `[REDACTED]` — after the very checks `run` makes, so a
+    /// configuration it prints is one `run` accepts.
+    pub fn effective_toml(path: Option<&Path>) -> anyhow::Result<String> {
+        let raw = Settings::raw(path)?;
+        let text = toml::to_string(&raw).context("writing the configuration as TOML")?;
+        Settings::from_raw(raw)?;
+        Ok(text)
+    }
+
+    fn raw(path: Option<&Path>) -> anyhow::Result<Raw> {
         let file = match path {
             Some(p) => config::File::from(p).required(true),
             None => config::File::with_name(DEFAULT_PATH).required(false),
@@ -285,14 +307,13 @@ impl Settings {
             .list_separator(",")
             .with_list_parse_key("access.owners")
             .with_list_parse_key("matrix.allowed_inviters");
-        let raw: Raw = config::Config::builder()
+        config::Config::builder()
             .add_source(file.format(config::FileFormat::Toml))
             .add_source(env)
             .build()
             .context("reading configuration")?
             .try_deserialize()
-            .context("configuration has an unknown key or a value of the wrong type")?;
-        Settings::from_raw(raw)
+            .context("configuration has an unknown key or a value of the wrong type")
     }
 
     /// Settings for tests: defaults, a given data directory, and the given owners.

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use anyhow::bail;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{EngineConfig, PaidBroadcast, RatePolicy, Window};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawDelivery {
     concurrency: usize,
@@ -31,14 +31,14 @@ impl Default for RawDelivery {
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawLimits {
     pub(super) telegram: RawTelegramLimits,
     pub(super) matrix: RawMatrixLimits,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawTelegramLimits {
     paid_broadcast: bool,
@@ -72,7 +72,7 @@ impl Default for RawTelegramLimits {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawMatrixLimits {
     burst: usize,

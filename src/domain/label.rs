@@ -2,7 +2,7 @@
 //! foreign-agent notice, for one), exactly as the config words them.
 
 /// Where the label stands in every message part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LabelPosition {
     Top,

@@ -178,3 +178,93 @@ fn owners_herald_cannot_write_to_yet_are_named_at_start() {
         "{stderr}"
     );
 }
+
+/// `herald check-config` in an empty directory with `env` set.
+fn check_config(env: &[(&str, &str)]) -> (String, String, bool) {
+    herald_args(&["check-config"], env)
+}
+
+/// `herald <args>` in an empty directory with `env` set and nothing on stdin.
+fn herald_args(args: &[&str], env: &[(&str, &str)]) -> (String, String, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(args)
+        .stdin(Stdio::null())
+        .current_dir(dir.path())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+        output.status.success(),
+    )
+}
+
+#[test]
+fn check_config_prints_the_effective_configuration_as_toml_without_secrets() {
+    let env = [
+        ("HERALD__TELEGRAM__TOKEN", "123456:very-secret-token"),
+        ("HERALD__TELEGRAM__MODE", "webhook"),
+        (
+            "HERALD__TELEGRAM__WEBHOOK_URL",
+            "https://news.example.org:8443/tg",
+        ),
+        ("HERALD__TELEGRAM__WEBHOOK_SECRET", "another_secret-42"),
+        ("HERALD__HTTP__LISTEN", "127.0.0.1:8080"),
+        ("HERALD__NEWSROOM__DEFAULT_LANGUAGE", "ru"),
+    ];
+    let (stdout, stderr, ok) = check_config(&env);
+    assert!(ok, "{stderr}");
+    let config: toml::Table = toml::from_str(&stdout).expect("check-config prints TOML");
+    assert_eq!(config["newsroom"]["default_language"].as_str(), Some("ru"));
+    assert_eq!(config["telegram"]["mode"].as_str(), Some("webhook"));
+    assert_eq!(config["telegram"]["token"].as_str(), Some("[REDACTED]"));
+    assert_eq!(config["search"]["page_size"].as_integer(), Some(5));
+    assert!(
+        !stdout.contains("very-secret") && !stdout.contains("another_secret"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn what_telegram_would_refuse_is_refused_by_check_config_and_run_alike() {
+    let webhook = |url: &'static str, secret: &'static str| {
+        vec![
+            ("HERALD__TELEGRAM__TOKEN", "123456:token"),
+            ("HERALD__TELEGRAM__MODE", "webhook"),
+            ("HERALD__TELEGRAM__WEBHOOK_URL", url),
+            ("HERALD__TELEGRAM__WEBHOOK_SECRET", secret),
+            ("HERALD__HTTP__LISTEN", "127.0.0.1:0"),
+        ]
+    };
+    let cases = [
+        (
+            webhook("https://news.example.org/tg", "two words"),
+            "telegram.webhook_secret: Telegram accepts 1 to 256 characters",
+        ),
+        (
+            webhook("", "s3cret"),
+            "telegram.webhook_url: webhook mode needs the public HTTPS URL",
+        ),
+        (
+            webhook("http://news.example.org/tg", "s3cret"),
+            "only over https",
+        ),
+        (
+            webhook("https://news.example.org:8080/tg", "s3cret"),
+            "only to ports 443, 80, 88 and 8443",
+        ),
+    ];
+    for (env, refusal) in cases {
+        let (stdout, stderr, ok) = check_config(&env);
+        assert!(!ok && stdout.is_empty(), "{env:?}: {stdout}");
+        assert!(stderr.contains(refusal), "{env:?}: {stderr}");
+        assert!(
+            !stderr.contains("two words"),
+            "the secret is not echoed: {stderr}"
+        );
+        let (_, stderr, ok) = herald_args(&["run"], &env);
+        assert!(!ok && stderr.contains(refusal), "run: {env:?}: {stderr}");
+    }
+}
