@@ -2,6 +2,8 @@
 # A throwaway Synapse homeserver on 127.0.0.1 for herald's Matrix tests.
 #
 #   scripts/synapse.sh start              install (once) into a venv, write a config, start, wait for /health
+#   scripts/synapse.sh start --until PID  the same, and stop it once process PID has exited (the
+#                                         test binary that needed it), unless it was already running
 #   scripts/synapse.sh register USER PASS register a user with the shared secret (prints nothing on success)
 #   scripts/synapse.sh url                prints the client API URL
 #   scripts/synapse.sh stop               stop it
@@ -103,9 +105,14 @@ start() {
     install
     configure
     if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+        # Someone else's (CI's, a developer's): theirs to stop.
         return
     fi
     "$VENV/bin/python" -m synapse.app.homeserver --config-path "$DIR/homeserver.yaml" --daemonize
+    if [ -n "${1:-}" ]; then
+        # Detached, with no descriptor of the caller's kept open (cargo waits on its pipes).
+        setsid nohup "$0" watch "$1" </dev/null >/dev/null 2>&1 &
+    fi
     for _ in $(seq 1 120); do
         if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
             return
@@ -123,15 +130,33 @@ register() {
 
 stop() {
     if [ -f "$DIR/homeserver.pid" ]; then
-        kill "$(cat "$DIR/homeserver.pid")" 2>/dev/null || true
+        local pid
+        pid=$(cat "$DIR/homeserver.pid")
         rm -f "$DIR/homeserver.pid"
+        kill "$pid" 2>/dev/null || true
+        # Gone, not just told: whoever stops it may check that nothing is left.
+        for _ in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || return 0
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null || true
     fi
 }
 
+# Stops Synapse once process $1 has exited.
+watch() {
+    while kill -0 "$1" 2>/dev/null; do
+        sleep 1
+    done
+    stop
+}
+
 case "${1:-}" in
-    start) start ;;
+    start)
+        if [ "${2:-}" = "--until" ]; then start "$3"; else start; fi ;;
+    watch) watch "$2" ;;
     register) register "$2" "$3" ;;
     stop) stop ;;
     url) echo "http://127.0.0.1:$PORT" ;;
-    *) echo "usage: $0 start | register USER PASS | stop | url" >&2; exit 2 ;;
+    *) echo "usage: $0 start [--until PID] | register USER PASS | stop | url" >&2; exit 2 ;;
 esac

@@ -34,7 +34,8 @@ pub const PATIENCE: Duration = Duration::from_secs(40);
 static SYNAPSE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 static ADMIN: tokio::sync::OnceCell<Account> = tokio::sync::OnceCell::const_new();
 
-/// The homeserver's URL; starts the project's Synapse when none is given.
+/// The homeserver's URL; starts the project's Synapse when none is given, to stop when this
+/// test binary exits (a Synapse already running is left as it was).
 pub async fn synapse() -> &'static str {
     SYNAPSE
         .get_or_init(|| async {
@@ -42,9 +43,10 @@ pub async fn synapse() -> &'static str {
                 return url;
             }
             let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/synapse.sh");
+            let me = std::process::id().to_string();
             let status = tokio::task::spawn_blocking(move || {
                 std::process::Command::new("bash")
-                    .args([script, "start"])
+                    .args([script, "start", "--until", &me])
                     .status()
             })
             .await
