@@ -47,6 +47,8 @@ pub struct Ctx<'a> {
     pub chat: ChatRecord,
     pub user: UserRecord,
     pub role: Role,
+    /// The command came from a button under one of herald's messages.
+    pub pressed: bool,
 }
 
 impl Ctx<'_> {
@@ -137,6 +139,11 @@ impl App {
 
     /// Answers one message. `None` means herald stays silent (plain talk in a group).
     pub async fn handle(&self, invocation: &Invocation) -> Option<Reply> {
+        self.handle_in(invocation, false).await
+    }
+
+    /// [`App::handle`]; `pressed`: the command came from a button.
+    async fn handle_in(&self, invocation: &Invocation, pressed: bool) -> Option<Reply> {
         let parsed = commands::split(&invocation.text);
         if parsed.is_none() && invocation.chat.kind != ChatKind::Private {
             return None;
@@ -157,6 +164,7 @@ impl App {
             chat,
             user,
             role,
+            pressed,
         };
         let Some((name, args)) = parsed else {
             return Some(Reply::text(t!("error.not_a_command", locale = ctx.lang())));
@@ -169,9 +177,30 @@ impl App {
     /// Adapters of rate-limited platforms answer this way; the console prints replies itself.
     /// Returns the reply's delivery id, or `None` when herald stays silent.
     pub async fn submit(&self, invocation: &Invocation) -> anyhow::Result<Option<i64>> {
-        let Some(reply) = self.handle(invocation).await else {
+        self.submit_in(invocation, None).await
+    }
+
+    /// [`App::submit`] for a button pressed under herald's message `message` (a platform id):
+    /// a reply that is the keyboard's new state takes that message's place.
+    pub async fn submit_pressed(
+        &self,
+        invocation: &Invocation,
+        message: &str,
+    ) -> anyhow::Result<Option<i64>> {
+        self.submit_in(invocation, Some(message)).await
+    }
+
+    async fn submit_in(
+        &self,
+        invocation: &Invocation,
+        pressed: Option<&str>,
+    ) -> anyhow::Result<Option<i64>> {
+        let Some(mut reply) = self.handle_in(invocation, pressed.is_some()).await else {
             return Ok(None);
         };
+        if reply.in_place {
+            reply.replaces = pressed.map(str::to_string);
+        }
         let chat = self
             .store
             .chat_id(invocation.platform, &invocation.chat.native_id)

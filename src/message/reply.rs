@@ -4,6 +4,15 @@
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Reply {
     pub blocks: Vec<Block>,
+    /// The message (a platform id) this reply takes the place of: a keyboard whose button
+    /// was pressed, shown again as it now stands. Platforms that can edit it do; the others,
+    /// or when the edit is refused, send the reply as a new message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+    /// Set by a command whose reply is a new state of the keyboard it was pressed on (the
+    /// app then fills in [`Reply::replaces`]).
+    #[serde(skip)]
+    pub in_place: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -41,6 +50,7 @@ impl Reply {
     pub fn text(text: impl Into<String>) -> Reply {
         Reply {
             blocks: vec![Block::Paragraph(text.into())],
+            ..Reply::default()
         }
     }
 

@@ -54,19 +54,49 @@ async fn topic_buttons_toggle_subscriptions_and_list_buttons_turn_pages() {
         .expect("a Dagestan button")
         .clone();
     assert_eq!(button.1, "/subscribe dagestan");
-    tg.sim
-        .act(|sim| sim.press_button(READER, topics.message_id, READER, &button.1))
-        .unwrap();
-    tg.expect(READER, "Subscribed: Dagestan").await;
-    let again = tg.ask(READER, READER, "/topics", "Topics").await;
+    let before = tg.sim.messages(READER).len();
+    // A press turns the list itself into its new state: the same message, a toggle that now
+    // unsubscribes, a line saying what changed.
+    let press = |data: &str| {
+        tg.sim
+            .act(|sim| sim.press_button(READER, topics.message_id, READER, data))
+            .unwrap()
+    };
+    let toggled = |on: bool| {
+        move |m: &tgsim::state::Message| {
+            m.message_id == topics.message_id
+                && m.buttons.iter().flatten().any(|(label, data)| {
+                    label.contains("Dagestan")
+                        && data
+                            == if on {
+                                "/unsubscribe dagestan"
+                            } else {
+                                "/subscribe dagestan"
+                            }
+                        && label.starts_with(if on { '✓' } else { '·' })
+                })
+        }
+    };
+    press(&button.1);
+    let on = tg
+        .wait(READER, toggled(true))
+        .await
+        .expect("the list is updated");
+    assert!(on.text.starts_with("• Subscribed: Dagestan"), "{}", on.text);
+    assert!(on.text.contains("✓ #dagestan"), "{}", on.text);
+    press("/unsubscribe dagestan");
+    let off = tg.wait(READER, toggled(false)).await.expect("toggled back");
+    assert!(off.text.contains("· #dagestan"), "{}", off.text);
+    assert_eq!(
+        tg.sim.messages(READER).len(),
+        before,
+        "no new message for a press"
+    );
+    let subscriptions = tg.ask(READER, READER, "/subscriptions", "").await;
     assert!(
-        again
-            .buttons
-            .iter()
-            .flatten()
-            .any(|(label, data)| label.starts_with('✓') && data == "/unsubscribe dagestan"),
-        "{:?}",
-        again.buttons
+        !subscriptions.text.contains("Dagestan"),
+        "{}",
+        subscriptions.text
     );
 
     for n in 1..=7 {

@@ -174,6 +174,11 @@ fn buttons(p: &HashMap<String, Value>) -> Vec<Vec<(String, String)>> {
         .unwrap_or_default()
 }
 
+/// An edit's new keyboard: `None` keeps the message's own.
+fn markup(p: &HashMap<String, Value>) -> Option<Vec<Vec<(String, String)>>> {
+    p.contains_key("reply_markup").then(|| buttons(p))
+}
+
 fn text<'a>(p: &'a HashMap<String, Value>, key: &str) -> &'a str {
     p.get(key).and_then(Value::as_str).unwrap_or("")
 }
@@ -263,10 +268,24 @@ async fn bot_method(
             let key = (scope(&p), text(&p, "language_code").to_string());
             Ok(sim.commands.get(&key).cloned().unwrap_or(json!([])))
         }
-        "editmessagetext" => int(&p, "chat_id")
-            .and_then(|c| sim.edit(c, int(&p, "message_id")?, text(&p, "text"), html)),
-        "editmessagecaption" => int(&p, "chat_id")
-            .and_then(|c| sim.edit(c, int(&p, "message_id")?, text(&p, "caption"), html)),
+        "editmessagetext" => int(&p, "chat_id").and_then(|c| {
+            sim.edit(
+                c,
+                int(&p, "message_id")?,
+                text(&p, "text"),
+                html,
+                markup(&p),
+            )
+        }),
+        "editmessagecaption" => int(&p, "chat_id").and_then(|c| {
+            sim.edit(
+                c,
+                int(&p, "message_id")?,
+                text(&p, "caption"),
+                html,
+                markup(&p),
+            )
+        }),
         "deletemessage" => int(&p, "chat_id").and_then(|c| sim.delete(c, int(&p, "message_id")?)),
         "deletemessages" => int(&p, "chat_id").and_then(|c| {
             let ids: Vec<i64> = p

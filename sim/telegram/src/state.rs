@@ -581,13 +581,14 @@ impl Sim {
         ))
     }
 
-    /// editMessageText / editMessageCaption.
+    /// editMessageText / editMessageCaption; `buttons`: a new inline keyboard, if given.
     pub fn edit(
         &mut self,
         chat_id: i64,
         message_id: i64,
         text: &str,
         html_mode: bool,
+        buttons: Option<Vec<Vec<(String, String)>>>,
     ) -> Result<Value, ApiError> {
         let chat = self.reachable(chat_id)?.clone();
         let shown = shown(text, html_mode)?;
@@ -596,7 +597,7 @@ impl Sim {
             .iter()
             .find(|m| m.message_id == message_id && !m.deleted)
             .ok_or_else(|| bad("message to edit not found"))?;
-        if message.text == shown {
+        if message.text == shown && buttons.as_ref().is_none_or(|b| *b == message.buttons) {
             return Err(bad(
                 "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
             ));
@@ -616,6 +617,9 @@ impl Sim {
             .iter_mut()
             .find(|m| m.message_id == message_id)
             .expect("checked above");
+        if let Some(buttons) = buttons {
+            message.buttons = buttons;
+        }
         let previous = std::mem::replace(&mut message.text, shown);
         message.history.push(previous);
         message.edits += 1;

@@ -80,6 +80,9 @@ impl Subscribe {
                         slug = topic.slug
                     ));
                 }
+                if ctx.pressed {
+                    return super::topics::refreshed(ctx, reply).await;
+                }
                 Ok(reply)
             }
         }

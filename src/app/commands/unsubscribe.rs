@@ -51,6 +51,9 @@ impl Unsubscribe {
                 if everything {
                     reply = reply.hint(t!("unsubscribe.still_all", locale = l));
                 }
+                if ctx.pressed {
+                    return super::topics::refreshed(ctx, reply).await;
+                }
                 Ok(reply)
             }
         }

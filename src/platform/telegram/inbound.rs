@@ -135,7 +135,7 @@ impl Inbound {
             text: data,
         };
         self.app
-            .submit(&invocation)
+            .submit_pressed(&invocation, &message.id().0.to_string())
             .await
             .context("answering a button")?;
         Ok(())

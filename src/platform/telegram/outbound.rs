@@ -151,6 +151,41 @@ impl TelegramOutbound {
     }
 }
 
+impl TelegramOutbound {
+    /// Edits the message whose button was pressed into `text` with the reply's keyboard.
+    /// `None` when Telegram will not edit it (gone, too old, not herald's): the reply is then
+    /// sent as a new message. An edit that changes nothing is done.
+    async fn replace(
+        &self,
+        to: Address,
+        pressed: &str,
+        text: &str,
+        reply: &crate::message::Reply,
+    ) -> Result<Option<String>, SendError> {
+        let markup = keyboard(reply.keyboard())
+            .unwrap_or_else(|| InlineKeyboardMarkup::new(Vec::<Vec<InlineKeyboardButton>>::new()));
+        let result = self
+            .telegram
+            .bot
+            .edit_message_text(ChatId(to.chat), message_id(pressed)?, text)
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(no_preview())
+            .reply_markup(markup)
+            .await;
+        match result {
+            Ok(_) => Ok(Some(pressed.to_string())),
+            Err(e) if not_modified(&e) => Ok(Some(pressed.to_string())),
+            Err(e) => match classify(&e) {
+                SendError::Permanent(reason) => {
+                    tracing::info!(%reason, "the pressed message cannot be edited; sending anew");
+                    Ok(None)
+                }
+                other => Err(other),
+            },
+        }
+    }
+}
+
 #[async_trait]
 impl Outbound for TelegramOutbound {
     async fn send_part(
@@ -160,7 +195,16 @@ impl Outbound for TelegramOutbound {
         part: usize,
     ) -> Result<Part, SendError> {
         let address = address(to)?;
-        let (piece, last) = take_part(pieces(post)?, part)?;
+        let pieces = pieces(post)?;
+        if let (Some(pressed), [Piece::Text(text)]) = (&post.reply.replaces, pieces.as_slice()) {
+            if let Some(id) = self.replace(address, pressed, text, &post.reply).await? {
+                return Ok(Part {
+                    ids: vec![id],
+                    last: true,
+                });
+            }
+        }
+        let (piece, last) = take_part(pieces, part)?;
         // Buttons go under the last message, where the reader finishes.
         let markup = if last {
             keyboard(post.reply.keyboard())
