@@ -196,13 +196,13 @@ impl Outbound for TelegramOutbound {
     ) -> Result<Part, SendError> {
         let address = address(to)?;
         let pieces = pieces(post)?;
-        if let (Some(pressed), [Piece::Text(text)]) = (&post.reply.replaces, pieces.as_slice()) {
-            if let Some(id) = self.replace(address, pressed, text, &post.reply).await? {
-                return Ok(Part {
-                    ids: vec![id],
-                    last: true,
-                });
-            }
+        if let (Some(pressed), [Piece::Text(text)]) = (&post.reply.replaces, pieces.as_slice())
+            && let Some(id) = self.replace(address, pressed, text, &post.reply).await?
+        {
+            return Ok(Part {
+                ids: vec![id],
+                last: true,
+            });
         }
         let (piece, last) = take_part(pieces, part)?;
         // Buttons go under the last message, where the reader finishes.
