@@ -6,6 +6,7 @@ mod error;
 pub(crate) mod format;
 pub mod invocation;
 mod publish;
+mod updates;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -39,6 +40,8 @@ pub struct App {
     /// Each platform's chat directory (admin checks, chat lookup); platforms without one
     /// (the console) have no chat admins to check.
     directories: Arc<RwLock<HashMap<Platform, Arc<dyn Directory>>>>,
+    /// Platform updates being handled now (see `updates`).
+    in_flight: Arc<updates::InFlight>,
 }
 
 /// Everything a command needs to know about who asked, and where.
@@ -89,6 +92,7 @@ impl App {
             wake: Arc::new(Notify::new()),
             planner: Arc::new(Notify::new()),
             directories: Arc::default(),
+            in_flight: Arc::default(),
         })
     }
 

@@ -21,6 +21,7 @@ mod search;
 mod sources;
 mod subscriptions;
 mod topics;
+mod updates;
 mod users;
 
 use std::path::Path;

@@ -46,6 +46,21 @@ impl Inbound {
     /// Handles one update; failures are logged, never fatal: one bad update must not stop
     /// the others.
     pub async fn handle(&self, update: Update) {
+        let id = i64::from(update.id.0);
+        let handled = self
+            .app
+            .once(Platform::Telegram, id, self.handle_new(update))
+            .await;
+        if let Err(error) = handled {
+            tracing::error!(
+                update = id,
+                error = format!("{error:#}"),
+                "could not record a Telegram update"
+            );
+        }
+    }
+
+    async fn handle_new(&self, update: Update) {
         let result = match update.kind {
             UpdateKind::Message(m) | UpdateKind::ChannelPost(m) => self.message(&m).await,
             UpdateKind::CallbackQuery(q) => self.button(q).await,

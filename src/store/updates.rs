@@ -1,0 +1,45 @@
+//! Platform updates already handled (see the `platform_updates` migration).
+
+use super::{Result, Store};
+use crate::domain::Platform;
+
+/// How long a handled update is remembered; Telegram keeps an update for at most 24 hours.
+const REMEMBERED_MS: i64 = 2 * 24 * 3600 * 1000;
+
+impl Store {
+    /// Whether the platform's update `id` was handled already.
+    pub async fn update_handled(&self, platform: Platform, id: i64) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM platform_updates WHERE platform = ?1 AND update_id = ?2",
+        )
+        .bind(platform.as_str())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// Records update `id` as handled, forgetting those older than two days.
+    pub async fn mark_update_handled(
+        &self,
+        platform: Platform,
+        id: i64,
+        now_ms: i64,
+    ) -> Result<()> {
+        let _turn = self.turn().await;
+        sqlx::query(
+            "INSERT INTO platform_updates (platform, update_id, handled_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(platform.as_str())
+        .bind(id)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query("DELETE FROM platform_updates WHERE handled_at < ?1")
+            .bind(now_ms - REMEMBERED_MS)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
