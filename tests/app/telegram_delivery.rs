@@ -208,3 +208,56 @@ async fn a_group_upgraded_to_a_supergroup_keeps_receiving_under_its_new_id() {
     );
     tg.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upgrade_notice_moves_a_group_before_anything_is_sent_to_its_dead_id() {
+    let tg = spawn_tg().await;
+    tg.newsroom().await;
+    let (old, new) = (-6_000, -1_006_000);
+    tg.sim.add_chat(old, Kind::Group, "Valley news");
+    tg.sim
+        .sim()
+        .chats
+        .get_mut(&old)
+        .unwrap()
+        .admins
+        .insert(OWNER);
+    tg.ask(old, OWNER, "/subscribe all", "all news").await;
+
+    tg.sim
+        .act(|sim| sim.upgrade_group(old, new, OWNER))
+        .unwrap();
+    let store = tg.t.app.store().clone();
+    let moved = async {
+        for _ in 0..400 {
+            if store
+                .find_chat(herald::domain::Platform::Telegram, &new.to_string())
+                .await
+                .unwrap()
+                .is_some()
+            {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        false
+    };
+    assert!(moved.await, "the service message moved the chat");
+    let errors = tg.sim.sim().stats.errors;
+    tg.ask(
+        OWNER,
+        OWNER,
+        "/post\ntitle: Bridge reopened\n\nText.",
+        "Published",
+    )
+    .await;
+    tg.expect(new, "Bridge reopened").await;
+    assert_eq!(
+        tg.sim.sim().stats.errors,
+        errors,
+        "nothing was tried at the old id"
+    );
+    let listed = tg.ask(OWNER, OWNER, "/channel list", "Valley news").await;
+    assert!(listed.text.contains(&new.to_string()), "{}", listed.text);
+    tg.stop().await;
+}

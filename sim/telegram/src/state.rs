@@ -355,6 +355,39 @@ impl Sim {
         Ok(())
     }
 
+    /// `by` upgrades group `old` to a supergroup with id `new`, as Telegram does it: the old
+    /// id answers sends with migrate_to_chat_id from now on, and the bot gets the two service
+    /// messages (`migrate_to_chat_id` in the old group, `migrate_from_chat_id` in the new).
+    pub fn upgrade_group(&mut self, old: i64, new: i64, by: i64) -> Result<(), ApiError> {
+        let chat = self
+            .chats
+            .get_mut(&old)
+            .ok_or_else(|| bad("chat not found"))?;
+        chat.migrated_to = Some(new);
+        let (title, admins) = (chat.title.clone(), chat.admins.clone());
+        let old_json = Sim::chat_json(&self.chats[&old]);
+        self.add_chat(new, Kind::Supergroup, &title);
+        if let Some(chat) = self.chats.get_mut(&new) {
+            chat.admins = admins;
+        }
+        let new_json = Sim::chat_json(&self.chats[&new]);
+        let date = self.now_ms() / 1000;
+        let from = json!({"id": by, "is_bot": false, "first_name": format!("user {by}")});
+        for (chat, field, other) in [
+            (old_json, "migrate_to_chat_id", new),
+            (new_json, "migrate_from_chat_id", old),
+        ] {
+            let message = json!({
+                "message_id": 1_000_000 + self.next_update, "date": date, "chat": chat,
+                "from": from, field: other,
+            });
+            self.updates
+                .push_back(json!({"update_id": self.next_update, "message": message}));
+            self.next_update += 1;
+        }
+        Ok(())
+    }
+
     /// A user presses an inline button under one of the bot's messages: a callback_query update.
     pub fn press_button(
         &mut self,

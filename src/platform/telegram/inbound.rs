@@ -77,6 +77,21 @@ impl Inbound {
     }
 
     async fn message(&self, m: &Message) -> anyhow::Result<()> {
+        // A group upgraded to a supergroup: the old id is dead from now on, so its
+        // subscriptions and queued deliveries move before the next send would meet a 400.
+        // Both service messages (old group and new) say it; the second finds nothing to move.
+        let moved = match (m.migrate_to_chat_id(), m.migrate_from_chat_id()) {
+            (Some(to), _) => Some((m.chat.id, *to)),
+            (_, Some(from)) => Some((*from, m.chat.id)),
+            _ => None,
+        };
+        if let Some((from, to)) = moved {
+            return self
+                .app
+                .chat_moved(Platform::Telegram, &from.0.to_string(), &to.0.to_string())
+                .await
+                .context("following an upgraded group");
+        }
         let Some(text) = m.text() else {
             return Ok(());
         };
