@@ -11,6 +11,9 @@ use crate::message::Reply;
 use crate::render::{layout, post};
 use crate::store::{Action, Job, Sent};
 
+/// A removal's reason when the editor gave none.
+const RETRACTED: &str = "retracted by the newsroom";
+
 /// What a successful platform call did.
 enum Done {
     Sent(Vec<String>, Option<i64>),
@@ -143,8 +146,15 @@ impl Engine {
                 .await
                 .map(|()| Done::Edited(a.version)),
             (Action::Edit, _, _) => Ok(Done::Moot("no copy to edit")),
-            (Action::Delete, _, Some(ids)) => {
-                outbound.delete(to, ids).await.map(|()| Done::Changed)
+            (Action::Delete, article, Some(ids)) => {
+                let reason = article
+                    .and_then(|a| a.retraction_reason.as_deref())
+                    .filter(|r| !r.trim().is_empty())
+                    .unwrap_or(RETRACTED);
+                outbound
+                    .delete(to, ids, reason)
+                    .await
+                    .map(|()| Done::Changed)
             }
             (Action::Notice, Some(a), Some(ids)) => outbound
                 .edit(

@@ -129,8 +129,14 @@ pub trait Outbound: Send + Sync {
         message_ids: &[String],
         post: &Post,
     ) -> Result<(), SendError>;
-    /// Removes a sent copy.
-    async fn delete(&self, to: &Destination, message_ids: &[String]) -> Result<(), SendError>;
+    /// Removes a sent copy; `reason` is the newsroom's, for platforms that keep one with a
+    /// removal (Matrix redactions).
+    async fn delete(
+        &self,
+        to: &Destination,
+        message_ids: &[String],
+        reason: &str,
+    ) -> Result<(), SendError>;
     /// Sends every part of a post in turn and returns every id: for callers outside the engine
     /// (tests, tools), which need not pace the parts.
     async fn send(&self, to: &Destination, post: &Post) -> Result<Vec<String>, SendError> {

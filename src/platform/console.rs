@@ -93,7 +93,12 @@ impl Outbound for ConsoleOutbound {
         ))
     }
 
-    async fn delete(&self, _to: &Destination, message_ids: &[String]) -> Result<(), SendError> {
+    async fn delete(
+        &self,
+        _to: &Destination,
+        message_ids: &[String],
+        _reason: &str,
+    ) -> Result<(), SendError> {
         self.push(format!("🗑 [message {} removed]", message_ids.join(", ")))
     }
 }

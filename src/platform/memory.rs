@@ -227,7 +227,12 @@ impl Outbound for MemoryPlatform {
         Ok(())
     }
 
-    async fn delete(&self, to: &Destination, message_ids: &[String]) -> Result<(), SendError> {
+    async fn delete(
+        &self,
+        to: &Destination,
+        message_ids: &[String],
+        _reason: &str,
+    ) -> Result<(), SendError> {
         self.wait().await;
         self.answer(&to.native_id, CallKind::Delete, String::new())?;
         let mut state = self.state();

@@ -277,14 +277,27 @@ async fn an_article_arrives_formatted_with_its_photo_and_its_correction_and_retr
     assert_eq!(edit.sender.as_str(), h);
 
     owner
-        .ask(h, &room, &format!("!retract {id}"), "retracted")
-        .await;
-    reader
-        .wait(
-            "the retraction as a redaction",
-            |s| matches!(&s.what, What::Redaction { redacts } if *redacts == photo.event_id),
+        .ask(
+            h,
+            &room,
+            &format!("!retract {id} the photo shows another bridge"),
+            "retracted",
         )
         .await;
+    // The original and its correction are both redacted — the m.replace holds the corrected
+    // text — each with the editor's reason.
+    for (what, event) in [
+        ("original", &photo.event_id),
+        ("correction", &edit.event_id),
+    ] {
+        reader
+            .wait(&format!("the {what} redacted"), |s| {
+                matches!(&s.what, What::Redaction { redacts, reason }
+                    if redacts == event
+                        && reason.as_deref() == Some("the photo shows another bridge"))
+            })
+            .await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

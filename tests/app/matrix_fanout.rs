@@ -65,9 +65,14 @@ impl Outbound for Watch {
         result
     }
 
-    async fn delete(&self, to: &Destination, ids: &[String]) -> Result<(), SendError> {
+    async fn delete(
+        &self,
+        to: &Destination,
+        ids: &[String],
+        reason: &str,
+    ) -> Result<(), SendError> {
         let started = Instant::now();
-        let result = self.inner.delete(to, ids).await;
+        let result = self.inner.delete(to, ids, reason).await;
         self.record(started, &result);
         result
     }

@@ -12,11 +12,13 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use matrix_sdk::attachment::AttachmentConfig;
 use matrix_sdk::room::Room;
+use matrix_sdk::room::{IncludeRelations, RelationsOptions};
+use matrix_sdk::ruma::events::relation::RelationType;
 use matrix_sdk::ruma::events::room::message::{
     FormattedBody, MessageType, ReplacementMetadata, RoomMessageEventContent,
     TextMessageEventContent,
 };
-use matrix_sdk::ruma::{EventId, OwnedEventId, OwnedTransactionId, RoomId};
+use matrix_sdk::ruma::{EventId, OwnedEventId, OwnedTransactionId, RoomId, UInt};
 use matrix_sdk::{Client, RoomState};
 
 use super::errors::{already_gone, classify, classify_http};
@@ -213,6 +215,29 @@ impl MatrixOutbound {
     }
 }
 
+/// The m.replace events of `id` (its corrections), as the homeserver relates them.
+async fn replacements(room: &Room, id: &EventId) -> Result<Vec<OwnedEventId>, SendError> {
+    let mut found = Vec::new();
+    let mut from = None;
+    loop {
+        let options = RelationsOptions {
+            from,
+            include_relations: IncludeRelations::RelationsOfType(RelationType::Replacement),
+            limit: Some(UInt::from(50u32)),
+            ..RelationsOptions::default()
+        };
+        let page = room
+            .relations(id.to_owned(), options)
+            .await
+            .map_err(|e| classify(&e))?;
+        found.extend(page.chunk.iter().filter_map(|event| event.event_id()));
+        match page.next_batch_token {
+            Some(token) if !page.chunk.is_empty() => from = Some(token),
+            _ => return Ok(found),
+        }
+    }
+}
+
 async fn send_text(
     room: &Room,
     message: &MatrixMessage,
@@ -273,18 +298,26 @@ impl Outbound for MatrixOutbound {
         Ok(())
     }
 
-    /// Redacts every event of the copy; one already gone counts as removed.
-    async fn delete(&self, to: &Destination, ids: &[String]) -> Result<(), SendError> {
+    /// Redacts every event of the copy, each correction (m.replace) first — redacting an
+    /// event leaves its replacements, which hold the corrected text, readable — with the
+    /// newsroom's reason. One already gone counts as removed.
+    async fn delete(
+        &self,
+        to: &Destination,
+        ids: &[String],
+        reason: &str,
+    ) -> Result<(), SendError> {
         let room = self.room(to)?;
         for (index, id) in ids.iter().enumerate() {
             let id = event_id(id)?;
-            let txn = Some(txn(to, &format!("r{index}")));
-            match room
-                .redact(&id, Some("retracted by the newsroom"), txn)
-                .await
-            {
-                Err(e) if !already_gone(&e) => return Err(classify_http(&e)),
-                _ => {}
+            let mut events = replacements(&room, &id).await?;
+            events.push(id);
+            for (k, event) in events.iter().enumerate() {
+                let txn = Some(txn(to, &format!("r{index}.{k}")));
+                match room.redact(event, Some(reason), txn).await {
+                    Err(e) if !already_gone(&e) => return Err(classify_http(&e)),
+                    _ => {}
+                }
             }
         }
         Ok(())

@@ -259,7 +259,12 @@ impl Outbound for TelegramOutbound {
     }
 
     /// One deleteMessages call removes every message of the copy at once.
-    async fn delete(&self, to: &Destination, ids: &[String]) -> Result<(), SendError> {
+    async fn delete(
+        &self,
+        to: &Destination,
+        ids: &[String],
+        _reason: &str,
+    ) -> Result<(), SendError> {
         let address = address(to)?;
         let ids = ids
             .iter()

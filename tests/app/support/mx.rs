@@ -164,6 +164,7 @@ pub enum What {
     },
     Redaction {
         redacts: OwnedEventId,
+        reason: Option<String>,
     },
     Member {
         user: String,
@@ -260,7 +261,10 @@ impl Person {
                         room: room.room_id().to_owned(),
                         event_id: ev.event_id.clone(),
                         sender: ev.sender.clone(),
-                        what: What::Redaction { redacts },
+                        what: What::Redaction {
+                            redacts,
+                            reason: ev.content.reason.clone(),
+                        },
                     });
                 }
             }
