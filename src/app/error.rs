@@ -46,6 +46,8 @@ pub enum CommandError {
     UnknownLabel(String),
     #[error("label does not fit: {0}")]
     LabelTooLong(String),
+    #[error("photo refused: {0:?}")]
+    PhotoRefused(crate::app::PhotoRefusal),
     #[error("only the chat's admins may change its settings")]
     NotChatAdmin,
     #[error("{0}")]
@@ -129,6 +131,7 @@ impl CommandError {
             CommandError::LabelTooLong(v) => {
                 t!("error.label_too_long", locale = l, detail = v).into()
             }
+            CommandError::PhotoRefused(refusal) => photo_message(refusal, l),
             CommandError::NotChatAdmin => t!("error.not_chat_admin", locale = l).into(),
             CommandError::Lookup(crate::delivery::LookupError::NotFound(v)) => {
                 t!("error.chat_not_found", locale = l, chat = v).into()
@@ -150,6 +153,26 @@ impl CommandError {
             CommandError::Internal(_) => t!("error.internal", locale = l).into(),
         }
     }
+}
+
+fn photo_message(refusal: &crate::app::PhotoRefusal, l: &str) -> String {
+    use crate::app::PhotoRefusal;
+    match refusal {
+        PhotoRefusal::Internal(host) => t!("error.photo_internal", locale = l, host = host),
+        PhotoRefusal::TooLarge(max) => {
+            let size = if *max >= 1 << 20 {
+                format!("{:.1} MiB", *max as f64 / 1_048_576.0)
+            } else {
+                format!("{} KiB", max.div_ceil(1024))
+            };
+            t!("error.photo_too_large", locale = l, size = size)
+        }
+        PhotoRefusal::NotAnImage(kind) => {
+            let kind = if kind.is_empty() { "?" } else { kind.as_str() };
+            t!("error.photo_not_an_image", locale = l, kind = kind)
+        }
+    }
+    .into()
 }
 
 fn draft_message(error: &DraftError, l: &str) -> String {

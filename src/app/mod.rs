@@ -5,6 +5,7 @@ pub mod demo;
 mod error;
 pub(crate) mod format;
 pub mod invocation;
+mod photos;
 mod publish;
 mod updates;
 
@@ -25,6 +26,7 @@ use crate::store::{AuditEntry, AuditOutcome, ChatRecord, NewChat, Store, UserRec
 pub use commands::Command;
 pub use error::CommandError;
 pub use invocation::{ChatInfo, Invocation, Sender};
+pub use photos::{PhotoCheck, PhotoRefusal, PhotoVerdict};
 
 /// The application: settings and storage, shared by every platform adapter and by tests.
 #[derive(Clone)]
@@ -40,6 +42,8 @@ pub struct App {
     /// Each platform's chat directory (admin checks, chat lookup); platforms without one
     /// (the console) have no chat admins to check.
     directories: Arc<RwLock<HashMap<Platform, Arc<dyn Directory>>>>,
+    /// How editors' photos are checked when posted; none: not checked.
+    photo_check: Arc<RwLock<Option<Arc<dyn PhotoCheck>>>>,
     /// Platform updates being handled now (see `updates`).
     in_flight: Arc<updates::InFlight>,
 }
@@ -93,6 +97,7 @@ impl App {
             planner: Arc::new(Notify::new()),
             directories: Arc::default(),
             in_flight: Arc::default(),
+            photo_check: Arc::default(),
         })
     }
 
@@ -102,6 +107,24 @@ impl App {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(platform, directory);
+    }
+
+    /// Registers how editors' photos are checked; every clone of the app sees it.
+    pub fn register_photo_check(&self, check: Arc<dyn PhotoCheck>) {
+        *self.photo_check.write().unwrap_or_else(|e| e.into_inner()) = Some(check);
+    }
+
+    /// Fetches a photo as its delivery will; `Usable` when no check is registered.
+    pub async fn check_photo(&self, url: &str) -> PhotoVerdict {
+        let check = self
+            .photo_check
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match check {
+            Some(check) => check.check(url).await,
+            None => PhotoVerdict::Usable,
+        }
     }
 
     /// The chat directory of a platform, if it has one.

@@ -11,6 +11,7 @@
 pub mod fetch;
 pub mod guard;
 pub mod parse;
+mod photo_check;
 pub mod topics;
 
 use std::collections::BTreeSet;

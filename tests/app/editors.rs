@@ -212,3 +212,62 @@ async fn a_retracted_article_leaves_lists_and_search_but_says_why_when_opened() 
         "Article #1 is retracted."
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_herald_would_not_fetch_is_refused_when_posted_not_dropped_in_silence() {
+    let server = crate::feed_server::FeedServer::start().await;
+    server.put("ok.png", b"\x89PNG\r\n\x1a\nrest".to_vec(), "image/png");
+    server.put("page.html", b"<html>gallery</html>".to_vec(), "text/html");
+    server.put("huge.png", vec![0u8; 4096], "image/png");
+    let post = |path: &str| {
+        format!(
+            "/post\ntitle: Dam opened\nphoto: {}\n\nText.",
+            server.url(path)
+        )
+    };
+
+    // The feed server is on 127.0.0.1: not fetched unless the newsroom allows it.
+    let closed = spawn_app().await;
+    let answer = closed.say("1", &post("ok.png")).await;
+    assert!(
+        answer.starts_with("The photo is on a network herald does not fetch from (127.0.0.1;"),
+        "{answer}"
+    );
+    assert_eq!(closed.say("1", "/latest").await, "No articles yet.");
+
+    let open = crate::helpers::spawn_app_with(|s| {
+        s.ingest.allow_private = vec![herald::domain::Network::parse("127.0.0.1").unwrap()];
+        s.ingest.max_bytes = 1024;
+    })
+    .await;
+    let answer = open.say("1", &post("page.html")).await;
+    assert!(
+        answer.contains("does not lead to an image (the server sends text/html)"),
+        "{answer}"
+    );
+    let answer = open.say("1", &post("huge.png")).await;
+    assert!(
+        answer.starts_with("The photo is larger than 1 KiB"),
+        "{answer}"
+    );
+    let answer = open.say("1", &post("missing.png")).await;
+    assert!(
+        answer.starts_with("Published as #1.")
+            && answer.contains("the photo could not be fetched just now (HTTP 404)"),
+        "{answer}"
+    );
+    assert!(
+        open.say("1", &post("ok.png"))
+            .await
+            .starts_with("Published as #2.")
+    );
+    assert_eq!(
+        open.say("1", "/lang ru").await,
+        "Готово: теперь я говорю здесь по-русски."
+    );
+    let answer = open.say("1", &post("page.html")).await;
+    assert!(
+        answer.starts_with("Ссылка в photo: ведёт не на изображение"),
+        "{answer}"
+    );
+}

@@ -3,6 +3,7 @@
 use rust_i18n::t;
 
 use super::{CommandError, Ctx, Reply, resolve_topics};
+use crate::app::PhotoVerdict;
 use crate::domain::{ArticleDraft, Label, Role};
 use crate::render::layout::Inline;
 use crate::render::telegram;
@@ -31,6 +32,18 @@ impl Post {
             None => (None, None, None),
         };
         let label = resolve_label(ctx, draft.label.as_deref(), photo_url.is_some())?;
+        // Fetched now as its delivery will fetch it, so a refusal reaches the editor.
+        let photo_note = match &photo_url {
+            Some(url) => match ctx.app.check_photo(url).await {
+                PhotoVerdict::Usable => None,
+                PhotoVerdict::Refused(refusal) => return Err(CommandError::PhotoRefused(refusal)),
+                PhotoVerdict::Unchecked(reason) => {
+                    tracing::warn!(url, %reason, "an editor's photo cannot be fetched now");
+                    Some(t!("post.photo_unchecked", locale = ctx.lang(), reason = reason))
+                }
+            },
+            None => None,
+        };
         let language = draft.language.unwrap_or(ctx.chat.language);
         if let Some(pair) = draft.pair {
             let other = ctx
@@ -66,7 +79,8 @@ impl Post {
         if ctx.settings().newsroom.require_approval && ctx.role < Role::Moderator {
             let id = ctx.store().insert_draft(&article).await?;
             tracing::info!(article = id, editor = %ctx.user.user, "draft saved");
-            return Ok(Reply::text(t!("post.draft", locale = l, id = id)).hint(t!(
+            let reply = Reply::text(t!("post.draft", locale = l, id = id));
+            return Ok(with_note(reply, photo_note).hint(t!(
                 "post.draft_hint",
                 locale = l,
                 id = id
@@ -74,13 +88,15 @@ impl Post {
         }
         let (id, planned) = ctx.app.publish(&article).await?;
         tracing::info!(article = id, planned, editor = %ctx.user.user, "article published");
-        Ok(
-            Reply::text(t!("post.published", locale = l, id = id)).hint(t!(
-                "post.hint",
-                locale = l,
-                id = id
-            )),
-        )
+        let reply = Reply::text(t!("post.published", locale = l, id = id));
+        Ok(with_note(reply, photo_note).hint(t!("post.hint", locale = l, id = id)))
+    }
+}
+
+fn with_note(reply: Reply, note: Option<impl Into<String>>) -> Reply {
+    match note {
+        Some(note) => reply.paragraph(note),
+        None => reply,
     }
 }
 
