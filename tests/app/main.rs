@@ -15,6 +15,7 @@ mod lanes;
 mod matrix;
 mod matrix_fanout;
 mod matrix_operator;
+mod matrix_photos;
 mod moderators;
 mod paid;
 mod pairs;

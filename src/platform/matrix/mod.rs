@@ -13,6 +13,7 @@ pub mod directory;
 pub mod errors;
 pub mod inbound;
 pub mod outbound;
+mod photo;
 pub mod session;
 
 use std::sync::Arc;

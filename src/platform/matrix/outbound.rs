@@ -10,18 +10,17 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use matrix_sdk::attachment::AttachmentConfig;
-use matrix_sdk::room::Room;
-use matrix_sdk::room::{IncludeRelations, RelationsOptions};
+use matrix_sdk::room::{IncludeRelations, RelationsOptions, Room};
 use matrix_sdk::ruma::events::relation::RelationType;
 use matrix_sdk::ruma::events::room::message::{
     FormattedBody, MessageType, ReplacementMetadata, RoomMessageEventContent,
-    TextMessageEventContent,
 };
 use matrix_sdk::ruma::{EventId, OwnedEventId, OwnedTransactionId, RoomId, UInt};
 use matrix_sdk::{Client, RoomState};
+use tokio::sync::OnceCell;
 
 use super::errors::{already_gone, classify, classify_http};
+use super::photo::Photo;
 use crate::delivery::{Destination, Outbound, Part, Post, SendError, take_part};
 use crate::ingest::fetch::{Fetched, Fetcher};
 use crate::render::matrix::{self as render, MatrixMessage};
@@ -33,12 +32,8 @@ const PHOTO_CACHE: usize = 16;
 pub struct MatrixOutbound {
     client: Client,
     fetcher: Fetcher,
-    photos: Mutex<HashMap<String, Arc<Photo>>>,
-}
-
-struct Photo {
-    bytes: Vec<u8>,
-    mime: mime::Mime,
+    /// Each photo being fetched or fetched, by URL (see [`MatrixOutbound::photo`]).
+    photos: Mutex<HashMap<String, Arc<OnceCell<Arc<Photo>>>>>,
 }
 
 /// One event of a post.
@@ -126,39 +121,48 @@ impl MatrixOutbound {
         Ok(room)
     }
 
-    /// The photo's bytes, fetched once per URL with the feeds' guards (size cap, no internal
-    /// addresses). `None` when it cannot be had: the article then goes without it.
+    /// The photo, fetched once per URL with the feeds' guards (size cap, no internal
+    /// addresses) however many rooms ask at once. `None` when it cannot be had: the article
+    /// then goes without it (and the next room tries again).
     async fn photo(&self, url: &str) -> Option<Arc<Photo>> {
-        if let Some(photo) = self
-            .photos
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(url)
-        {
-            return Some(Arc::clone(photo));
-        }
+        let cell = {
+            let mut cache = self.photos.lock().unwrap_or_else(|e| e.into_inner());
+            if cache.len() >= PHOTO_CACHE && !cache.contains_key(url) {
+                cache.clear();
+            }
+            Arc::clone(cache.entry(url.to_string()).or_default())
+        };
+        cell.get_or_try_init(|| self.fetch_photo(url))
+            .await
+            .ok()
+            .map(Arc::clone)
+    }
+
+    async fn fetch_photo(&self, url: &str) -> Result<Arc<Photo>, ()> {
         let (bytes, content_type) = match self.fetcher.fetch(url, None, None).await {
             Ok(Fetched::Body {
                 bytes,
                 content_type,
                 ..
             }) => (bytes, content_type),
-            Ok(Fetched::NotModified) => return None,
+            Ok(Fetched::NotModified) => return Err(()),
             Err(error) => {
                 tracing::warn!(url, %error, "cannot fetch an article's photo; sending it without");
-                return None;
+                return Err(());
             }
         };
-        let mime = content_type
+        let Some(mime) = content_type
             .and_then(|t| t.parse::<mime::Mime>().ok())
-            .filter(|m| m.type_() == mime::IMAGE)?;
-        let photo = Arc::new(Photo { bytes, mime });
-        let mut cache = self.photos.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= PHOTO_CACHE {
-            cache.clear();
-        }
-        cache.insert(url.to_string(), Arc::clone(&photo));
-        Some(photo)
+            .filter(|m| m.type_() == mime::IMAGE)
+        else {
+            tracing::warn!(
+                url,
+                "an article's photo is not an image; sending it without"
+            );
+            return Err(());
+        };
+        let prepared = tokio::task::spawn_blocking(move || Photo::prepare(bytes, mime));
+        prepared.await.map(Arc::new).map_err(drop)
     }
 
     async fn send_piece(
@@ -175,16 +179,29 @@ impl MatrixOutbound {
             },
             Piece::Text(message) => return send_text(room, &message, style, txn).await,
         };
-        let config =
-            AttachmentConfig::new()
-                .txn_id(txn)
-                .caption(Some(TextMessageEventContent::html(
-                    caption.body,
-                    caption.formatted_body,
-                )));
-        let filename = format!("photo.{}", photo.mime.subtype());
+        let encrypted = room
+            .latest_encryption_state()
+            .await
+            .map_err(|e| classify(&e))?
+            .is_encrypted();
+        if !encrypted {
+            let image = photo.plain_content(&self.client, &caption).await?;
+            let content = RoomMessageEventContent::new(MessageType::Image(image));
+            let sent = room
+                .send(content)
+                .with_transaction_id(txn)
+                .await
+                .map_err(|e| classify(&e))?;
+            return Ok(sent.response.event_id);
+        }
+        let config = photo.encrypted_config(&caption, txn);
         let sent = room
-            .send_attachment(filename, &photo.mime, photo.bytes.clone(), config)
+            .send_attachment(
+                photo.filename(),
+                &photo.image.mime,
+                photo.image.bytes.clone(),
+                config,
+            )
             .await
             .map_err(|e| classify(&e))?;
         Ok(sent.event_id)

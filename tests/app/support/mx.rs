@@ -150,6 +150,15 @@ pub struct Seen {
     pub what: What,
 }
 
+/// What an m.image says about its image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageMeta {
+    pub width: Option<u64>,
+    pub height: Option<u64>,
+    pub size: Option<u64>,
+    pub thumbnail: bool,
+}
+
 #[derive(Clone, Debug)]
 pub enum What {
     Message {
@@ -158,6 +167,8 @@ pub enum What {
         formatted: Option<String>,
         /// An mxc:// URL for an unencrypted image, "encrypted" for an encrypted one.
         media: Option<String>,
+        /// An image's `info`, as its sender described it.
+        image: Option<ImageMeta>,
         /// For an edit: the event it replaces and its new body.
         replaces: Option<(OwnedEventId, String)>,
         encrypted: bool,
@@ -230,6 +241,23 @@ impl Person {
                         ),
                         _ => (None, None),
                     };
+                    let image = match &content.msgtype {
+                        MessageType::Image(i) => Some(i.info.as_deref().map_or(
+                            ImageMeta {
+                                width: None,
+                                height: None,
+                                size: None,
+                                thumbnail: false,
+                            },
+                            |info| ImageMeta {
+                                width: info.width.map(u64::from),
+                                height: info.height.map(u64::from),
+                                size: info.size.map(u64::from),
+                                thumbnail: info.thumbnail_source.is_some(),
+                            },
+                        )),
+                        _ => None,
+                    };
                     let replaces = match &content.relates_to {
                         Some(Relation::Replacement(r)) => {
                             Some((r.event_id.clone(), r.new_content.msgtype.body().to_string()))
@@ -245,6 +273,7 @@ impl Person {
                             body: content.body().to_string(),
                             formatted,
                             media,
+                            image,
                             replaces,
                             encrypted: info.is_some(),
                         },

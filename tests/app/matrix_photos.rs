@@ -1,0 +1,92 @@
+//! An article's photo in Matrix rooms against the real Synapse: uploaded once for every
+//! unencrypted room, encrypted for each encrypted one, and described (size, width, height,
+//! a thumbnail for a big image) so clients can lay it out before it loads.
+
+use std::io::Cursor;
+
+use crate::feed_server::FeedServer;
+use crate::mx::{Herald, ImageMeta, Person, Setup, What};
+
+/// A PNG of `width` × `height` pixels.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_upload_serves_every_plain_room_and_each_photo_says_its_size() {
+    let photos = FeedServer::start().await;
+    let bytes = png(1200, 700);
+    photos.put("img/dam.png", bytes.clone(), "image/png");
+    let owner = Person::new("owner").await;
+    let herald = Herald::start(Setup {
+        inviters: vec![owner.id().into()],
+        owners: vec![format!("matrix:{}", owner.id())],
+        limits: None,
+        wrap: None,
+    })
+    .await;
+    let h = herald.id();
+    let mut rooms = Vec::new();
+    for (name, encrypted) in [
+        ("North", false),
+        ("South", false),
+        ("East", false),
+        ("Vault", true),
+    ] {
+        let room = owner.create_room(name, encrypted, &[h]).await;
+        owner.message_from(h, &room, "Welcome").await;
+        owner.ask(h, &room, "!subscribe all", "Subscribed").await;
+        rooms.push((room, encrypted));
+    }
+    owner
+        .ask(
+            h,
+            &rooms[0].0,
+            &format!(
+                "!post\ntitle: The dam opens its gates\nphoto: {}\n\nWater reaches the valley.",
+                photos.url("img/dam.png")
+            ),
+            "Published as #",
+        )
+        .await;
+
+    let described = ImageMeta {
+        width: Some(1200),
+        height: Some(700),
+        size: Some(bytes.len() as u64),
+        thumbnail: true,
+    };
+    let mut plain_uris = Vec::new();
+    for (room, encrypted) in &rooms {
+        let seen = owner
+            .wait("the photo", |s| {
+                s.room == *room
+                    && matches!(&s.what, What::Message { msgtype, .. } if msgtype == "m.image")
+            })
+            .await;
+        let What::Message { media, image, .. } = &seen.what else {
+            unreachable!()
+        };
+        assert_eq!(image.as_ref(), Some(&described), "{seen:?}");
+        let media = media.clone().expect("a media source");
+        if *encrypted {
+            assert_eq!(media, "encrypted");
+        } else {
+            plain_uris.push(media);
+        }
+    }
+    assert!(plain_uris[0].starts_with("mxc://"), "{plain_uris:?}");
+    assert!(
+        plain_uris.iter().all(|uri| *uri == plain_uris[0]),
+        "one upload for every unencrypted room: {plain_uris:?}"
+    );
+    // Fetched when posted (the editor's check) and once for all the rooms.
+    assert_eq!(photos.hits("img/dam.png"), 2);
+}
