@@ -36,6 +36,10 @@ pub struct RatePolicy {
     /// Paid broadcasts (Telegram): article sends may go faster than `total`, each at a price,
     /// while every other call (replies, edits, removals, notices) stays within `total`.
     pub paid: Option<PaidBroadcast>,
+    /// `total` is a token bucket, not a sliding window: `count` sends at once, then one every
+    /// `window / count` as the bucket refills (Synapse's `rc_message`). Ten per fifty seconds
+    /// as a window would allow only a third of what Synapse does at its defaults.
+    pub bucket: bool,
 }
 
 /// When and how fast herald pays for broadcasts (Telegram's `allow_paid_broadcast`). Each
@@ -72,6 +76,7 @@ impl RatePolicy {
             interactive_share: 33,
             group_share: 5,
             paid: None,
+            bucket: false,
         }
     }
 
@@ -93,7 +98,7 @@ impl RatePolicy {
     }
 
     /// Synapse's default `rc_message` (0.2/s with a burst of 10) for an account that is not
-    /// exempted; the engine also learns from M_LIMIT_EXCEEDED.
+    /// exempted, as the bucket it is; the engine also learns from M_LIMIT_EXCEEDED.
     pub fn matrix() -> RatePolicy {
         RatePolicy {
             total: Window {
@@ -106,6 +111,7 @@ impl RatePolicy {
             interactive_share: 50,
             group_share: 100,
             paid: None,
+            bucket: true,
         }
     }
 
@@ -122,6 +128,7 @@ impl RatePolicy {
             interactive_share: 100,
             group_share: 100,
             paid: None,
+            bucket: false,
         }
     }
 }

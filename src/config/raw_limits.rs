@@ -147,12 +147,14 @@ impl RawTelegramLimits {
             margin: Duration::from_millis(tg.margin_ms),
             interactive_share: tg.reply_share_percent,
             group_share: tg.group_share_percent,
+            bucket: false,
         })
     }
 }
 
 impl RawMatrixLimits {
-    /// A homeserver's `rc_message` as a window of `burst` sends, or which bound a value breaks.
+    /// A homeserver's `rc_message` as its bucket of `burst` sends refilled at `per_second`, or
+    /// which bound a value breaks.
     pub(super) fn policy(&self) -> anyhow::Result<RatePolicy> {
         let mx = self;
         if mx.burst == 0 || mx.per_second.is_nan() || mx.per_second <= 0.0 {

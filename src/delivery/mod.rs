@@ -268,7 +268,7 @@ impl Engine {
         // platform is asked for what its window takes.
         let reachable: Vec<(Platform, usize)> = reachable
             .into_iter()
-            .map(|p| (p, room.min(pacer.headroom(p).max(1))))
+            .map(|p| (p, room.min(pacer.headroom(p, now).max(1))))
             .collect();
         let room = reachable
             .iter()

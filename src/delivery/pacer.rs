@@ -21,6 +21,9 @@ use std::time::Duration;
 use crate::config::RatePolicy;
 use crate::domain::{ChatKind, Platform};
 
+mod bucket;
+use bucket::Bucket;
+
 /// What one send is, as far as the windows are concerned: given when it starts and again when
 /// it is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +95,8 @@ struct PlatformState {
     shared: Window,
     /// Free sends that are not replies, by their start, in a [`SPREAD`]th of the window.
     broadcasts: Window,
+    /// The platform's bucket, for a platform that counts that way (`RatePolicy::bucket`).
+    bucket: Bucket,
     /// A platform-wide retry_after.
     blocked_until: i64,
     probe: Probe,
@@ -169,6 +174,17 @@ fn spread(policy: &RatePolicy) -> (usize, i64) {
     )
 }
 
+/// The ms in which a bucket policy drains one token.
+fn drain_interval(policy: &RatePolicy) -> i64 {
+    (ms(policy.total.window) / policy.total.count.max(1) as i64).max(1)
+}
+
+/// Tokens of a bucket broadcasts leave for replies: one, so a reader's command during a
+/// fan-out goes at once, and a second one waits at most one drain interval.
+fn kept_for_replies(policy: &RatePolicy) -> usize {
+    usize::from(policy.total.count > 1)
+}
+
 fn ms(d: Duration) -> i64 {
     d.as_millis().min(i64::MAX as u128) as i64
 }
@@ -198,10 +214,17 @@ impl Pacer {
         let policy = self.policy(platform);
         let state = self.platforms.entry(platform).or_default();
         let full = ms(policy.total.window + policy.margin);
-        let room = state.recent.room_at(policy.total.count, full, now);
+        let mut room = state.recent.room_at(policy.total.count, full, now);
         state.interactive.room_at(usize::MAX, full, now);
         state.shared.room_at(usize::MAX, full, now);
         state.broadcasts.room_at(usize::MAX, spread(&policy).1, now);
+        if policy.bucket {
+            let (count, interval) = (policy.total.count, drain_interval(&policy));
+            room = state
+                .bucket
+                .room_at(count, interval, state.recent.in_flight, 0, now)
+                .unwrap_or(now + ms(PROBE_POLL));
+        }
         until(state.held_until(now).max(room), now)
     }
 
@@ -215,6 +238,15 @@ impl Pacer {
         let policy = self.policy(platform);
         let total = self.wait(platform, now);
         let state = self.platforms.entry(platform).or_default();
+        if policy.bucket {
+            let (count, interval) = (policy.total.count, drain_interval(&policy));
+            let keep = kept_for_replies(&policy);
+            let room = state
+                .bucket
+                .room_at(count, interval, state.recent.in_flight, keep, now)
+                .unwrap_or(now + ms(PROBE_POLL));
+            return total.max(until(room, now));
+        }
         let (count, part) = spread(&policy);
         let room = state.broadcasts.room_at(count, part, now);
         total.max(until(room, now))
@@ -240,11 +272,18 @@ impl Pacer {
     /// How many sends the platform's window takes now (free and paid together; free ones as
     /// spread), after [`Pacer::wait`] and [`Pacer::paid_wait`] dropped what left it: how many
     /// candidates a pick needs to read.
-    pub fn headroom(&self, platform: Platform) -> usize {
+    pub fn headroom(&self, platform: Platform, now: i64) -> usize {
         let policy = self.policy(platform);
         let Some(state) = self.platforms.get(&platform) else {
             return policy.total.count;
         };
+        if policy.bucket {
+            let (count, interval) = (policy.total.count, drain_interval(&policy));
+            let keep = kept_for_replies(&policy);
+            return state
+                .bucket
+                .free(count, interval, state.recent.in_flight, keep, now);
+        }
         let free = policy
             .total
             .count
@@ -261,9 +300,13 @@ impl Pacer {
     }
 
     /// Whether replies may take another slot of the current window while other work waits.
+    /// A bucket keeps replies their token by holding broadcasts back instead.
     pub fn interactive_allowed(&mut self, platform: Platform, now: i64) -> bool {
         let policy = self.policy(platform);
         self.wait(platform, now);
+        if policy.bucket {
+            return true;
+        }
         let cap = (policy
             .total
             .count
@@ -280,6 +323,10 @@ impl Pacer {
     pub fn groups_allowed(&mut self, platform: Platform, now: i64) -> bool {
         let policy = self.policy(platform);
         self.wait(platform, now);
+        if policy.bucket {
+            // Every Matrix room is a "group"; the bucket is the only share there is.
+            return true;
+        }
         let cap = (policy
             .total
             .count
@@ -398,6 +445,10 @@ impl Pacer {
         let window = ms(policy.total.window);
         let state = self.platforms.entry(slot.platform).or_default();
         state.each_window(&policy, slot, |w| w.finish(now));
+        if policy.bucket {
+            let interval = drain_interval(&policy);
+            state.bucket.answered(now + ms(policy.margin), interval);
+        }
         if !refused_globally && state.probe == Probe::Out {
             state.probe = if now < state.blocked_until + window {
                 Probe::Armed

@@ -72,7 +72,7 @@ fn a_send_counts_until_a_window_after_its_answer() {
     for i in 0..30 {
         pacer.record(PRIVATE, i, 0);
     }
-    assert_eq!(pacer.headroom(Platform::Telegram), 0);
+    assert_eq!(pacer.headroom(Platform::Telegram, 0), 0);
     // Unanswered, the sends hold the window however long they take.
     assert!(pacer.wait(Platform::Telegram, 5_000) > Duration::ZERO);
     // Answered 300 ms after they started (the platform may have counted them as late as
@@ -86,7 +86,7 @@ fn a_send_counts_until_a_window_after_its_answer() {
     );
     assert_eq!(pacer.wait(Platform::Telegram, 1_320), Duration::ZERO);
     // Broadcasts start half a window's count per half window (see the next test).
-    assert_eq!(pacer.headroom(Platform::Telegram), 15);
+    assert_eq!(pacer.headroom(Platform::Telegram, 1_320), 15);
 }
 
 #[test]
@@ -308,6 +308,105 @@ proptest::proptest! {
                     proptest::prop_assert!(in_minute <= 20, "group {chat}: {in_minute} in a minute");
                 }
             }
+        }
+    }
+}
+
+/// Synapse's `rc_message` check (synapse/api/ratelimiting.py): the count decays at `rate` per
+/// second and an action is allowed while the decayed count plus one stays within `burst`.
+struct SynapseLimiter {
+    count: f64,
+    start: i64,
+}
+
+impl SynapseLimiter {
+    fn allows(&mut self, at: i64, burst: f64, rate: f64) -> bool {
+        let mut performed = self.count - (at - self.start) as f64 / 1_000.0 * rate;
+        if performed < 0.0 {
+            performed = 0.0;
+            self.start = at;
+            self.count = 0.0;
+        }
+        if performed + 1.0 > burst + 1e-9 {
+            return false;
+        }
+        self.count = performed + 1.0;
+        self.start = at;
+        // Synapse keeps the count against a moving start: what decayed is gone.
+        true
+    }
+}
+
+#[test]
+fn matrix_sends_a_burst_then_one_per_drain_and_keeps_a_token_for_replies() {
+    let policy = RatePolicy {
+        margin: Duration::ZERO,
+        ..RatePolicy::matrix()
+    };
+    let mut pacer = Pacer::new(HashMap::from([(Platform::Matrix, policy)]));
+    let room = slot(Platform::Matrix, ChatKind::Room, false, false);
+    let reply = slot(Platform::Matrix, ChatKind::Room, true, false);
+    for chat in 0..9 {
+        assert_eq!(pacer.broadcast_wait(Platform::Matrix, 0), Duration::ZERO);
+        send(&mut pacer, room, chat, 0);
+    }
+    // The tenth token is the replies'.
+    assert!(pacer.broadcast_wait(Platform::Matrix, 0) > Duration::ZERO);
+    assert_eq!(pacer.wait(Platform::Matrix, 0), Duration::ZERO);
+    send(&mut pacer, reply, 100, 0);
+    // Full: the next broadcast when two tokens have drained (one stays the replies'), then
+    // one every 5 s.
+    assert_eq!(
+        pacer.broadcast_wait(Platform::Matrix, 0),
+        Duration::from_millis(10_000)
+    );
+    assert_eq!(pacer.headroom(Platform::Matrix, 10_000), 1);
+    send(&mut pacer, room, 9, 10_000);
+    assert_eq!(
+        pacer.broadcast_wait(Platform::Matrix, 10_000),
+        Duration::from_millis(5_000)
+    );
+}
+
+proptest::proptest! {
+    /// However late within its round trip the homeserver counts each send, and whatever the
+    /// mix of replies and broadcasts, nothing the pacer allows is refused by Synapse's own
+    /// check at its default `rc_message` (0.2/s, burst 10).
+    #[test]
+    fn matrix_sends_the_pacer_allows_never_meet_synapses_limit(
+        offers in proptest::collection::vec(
+            (proptest::bool::ANY, 0i64..4_000, 0i64..3_000, 0u8..=100),
+            1..120,
+        )
+    ) {
+        let mut pacer = Pacer::new(HashMap::from([(Platform::Matrix, RatePolicy::matrix())]));
+        let mut answers: Vec<(i64, Slot)> = Vec::new();
+        let mut arrivals: Vec<i64> = Vec::new();
+        let mut now = 0;
+        for (chat, (reply, gap, latency, arrival)) in offers.into_iter().enumerate() {
+            now += gap;
+            answers.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+            while answers.last().is_some_and(|(at, _)| *at <= now) {
+                if let Some((at, slot)) = answers.pop() {
+                    pacer.done(slot, at, false);
+                }
+            }
+            let this = slot(Platform::Matrix, ChatKind::Room, reply, false);
+            let wait = if reply {
+                pacer.wait(Platform::Matrix, now)
+            } else {
+                pacer.broadcast_wait(Platform::Matrix, now)
+            };
+            if wait.is_zero() {
+                pacer.record(this, chat as i64, now);
+                arrivals.push(now + latency * i64::from(arrival) / 100);
+                answers.push((now + latency, this));
+            }
+        }
+        arrivals.sort_unstable();
+        let mut synapse = SynapseLimiter { count: 0.0, start: 0 };
+        for at in arrivals {
+            proptest::prop_assert!(synapse.allows(at, 10.0, 0.2), "refused at {at}");
         }
     }
 }
