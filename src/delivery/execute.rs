@@ -250,6 +250,9 @@ impl Engine {
                 let until = now + after.as_millis() as i64;
                 if global {
                     self.pacer.lock().await.block_platform(job.platform, until);
+                    // Kept for a process started before it ends: sending during a
+                    // retry_after makes Telegram's penalty longer.
+                    self.store.save_platform_wait(job.platform, until).await?;
                 }
                 tracing::warn!(
                     delivery,

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use crate::config::RatePolicy;
 use crate::domain::{ChatKind, Platform};
+use crate::store::RecentSends;
 
 mod bucket;
 use bucket::Bucket;
@@ -425,6 +426,37 @@ impl Pacer {
                     }
                 }
             }
+        }
+    }
+
+    /// How far back a restarted pacer must know a platform's sends (ms before `now`): a
+    /// window and its margin, past which no send counts any more.
+    pub fn memory(&self, platform: Platform, now: i64) -> i64 {
+        let policy = self.policy(platform);
+        now - ms(policy.total.window.max(Duration::from_secs(1)) + policy.margin)
+    }
+
+    /// Continues the budget of the process before this one: its acknowledged sends count from
+    /// their answers; those it had in flight, which the platform may have counted at any moment
+    /// up to now, count as answered now; a retry_after still in force holds every send.
+    pub fn restore(&mut self, platform: Platform, sends: &RecentSends, now: i64) {
+        let policy = self.policy(platform);
+        let interval = drain_interval(&policy);
+        let margin = ms(policy.margin);
+        let state = self.platforms.entry(platform).or_default();
+        let crashed = std::iter::repeat_n(now, sends.in_flight);
+        for at in sends.answered.iter().copied().chain(crashed) {
+            state.recent.answered.push_back(at);
+            if policy.paid.is_some() {
+                state.all.answered.push_back(at);
+            }
+            if policy.bucket {
+                state.bucket.answered(at + margin, interval);
+            }
+        }
+        if let Some(until) = sends.blocked_until.filter(|until| *until > now) {
+            state.blocked_until = state.blocked_until.max(until);
+            state.probe = Probe::Armed;
         }
     }
 

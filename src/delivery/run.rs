@@ -17,6 +17,7 @@ impl Engine {
     /// ready. On shutdown it stops picking, lets sends in flight finish within the grace
     /// period, and puts back any that did not.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) -> anyhow::Result<()> {
+        self.restore_pacing().await?;
         let released = self.store.release_leases().await?;
         if released > 0 {
             tracing::warn!(
@@ -154,5 +155,25 @@ impl Engine {
                 self.pacer.lock().await.done(slot, now, false);
             }
         }
+    }
+
+    /// Picks up where the last process left the platforms' budgets (see [`Pacer::restore`]),
+    /// before its leases are released.
+    async fn restore_pacing(&self) -> anyhow::Result<()> {
+        let now = self.clock.now_ms();
+        for platform in self.platforms.keys().copied() {
+            let since = self.pacer.lock().await.memory(platform, now);
+            let sends = self.store.recent_sends(platform, since).await?;
+            if sends.in_flight > 0 || sends.blocked_until.is_some_and(|until| until > now) {
+                tracing::info!(
+                    %platform,
+                    in_flight = sends.in_flight,
+                    answered = sends.answered.len(),
+                    "continuing the last process's rate budget"
+                );
+            }
+            self.pacer.lock().await.restore(platform, &sends, now);
+        }
+        Ok(())
     }
 }

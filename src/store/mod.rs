@@ -15,6 +15,7 @@ mod digests;
 mod external;
 mod index;
 mod outbox_report;
+mod pacing;
 mod pick;
 mod planning;
 mod search;
@@ -41,6 +42,7 @@ pub use deliveries::{Action, Job, LANE_BREAKING, LANE_CORRECTION, LANE_INTERACTI
 pub use digests::ScheduledChat;
 pub use external::{External, Ingested};
 pub use outbox_report::{DeadLetter, LaneDepths, QueueStats};
+pub use pacing::RecentSends;
 pub use pick::{Lease, Sent};
 pub use planning::{CHUNK, Planned};
 pub use search::SearchOrder;

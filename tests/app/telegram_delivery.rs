@@ -261,3 +261,60 @@ async fn the_upgrade_notice_moves_a_group_before_anything_is_sent_to_its_dead_id
     assert!(listed.text.contains(&new.to_string()), "{}", listed.text);
     tg.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_mid_fan_out_continues_the_last_process_budget_without_a_429() {
+    use herald::domain::{ChatKind as Kind2, Language, Platform, TimeZoneName};
+    let mut tg = spawn_tg().await;
+    let readers: Vec<i64> = (1_000..1_150).collect();
+    let store = tg.t.app.store().clone();
+    for reader in &readers {
+        tg.sim.add_chat(*reader, Kind::Private, "Reader");
+        let chat = store
+            .upsert_chat(herald::store::NewChat {
+                platform: Platform::Telegram,
+                native_id: &reader.to_string(),
+                kind: Kind2::Private,
+                title: "Reader",
+                language: Language::En,
+                time_zone: TimeZoneName::parse("Europe/Moscow").unwrap(),
+            })
+            .await
+            .unwrap();
+        store.subscribe(chat.id, None).await.unwrap();
+    }
+    tg.ask(
+        OWNER,
+        OWNER,
+        "/post\ntitle: Pass closed by snow\n\nText.",
+        "Published",
+    )
+    .await;
+    let delivered = |tg: &Tg| {
+        readers
+            .iter()
+            .filter(|r| {
+                tg.sim
+                    .messages(**r)
+                    .iter()
+                    .any(|m| m.text.contains("Pass closed"))
+            })
+            .count()
+    };
+    assert!(tg.until(|tg| delivered(tg) >= 45).await);
+    // Stopped and started again at once: the old process's last second still counts.
+    tg.t.restart(herald::application::Options::default(), |_| {})
+        .await;
+    for _ in 0..3 {
+        if tg.until(|tg| delivered(tg) == readers.len()).await {
+            break;
+        }
+    }
+    assert_eq!(delivered(&tg), readers.len(), "every reader got it");
+    let refused = {
+        let stats = &tg.sim.sim().stats;
+        (stats.rate_limited, stats.during_retry_after)
+    };
+    assert_eq!(refused, (0, 0), "no 429 across the restart");
+    tg.stop().await;
+}

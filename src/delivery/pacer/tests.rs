@@ -410,3 +410,33 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_restarted_pacer_counts_the_last_process_sends_and_honours_its_retry_after() {
+    let mut pacer = telegram();
+    let sends = RecentSends {
+        answered: vec![100; 20],
+        in_flight: 10,
+        blocked_until: None,
+    };
+    // Started at 500: twenty answered at 100 and ten that may have landed as late as now.
+    pacer.restore(Platform::Telegram, &sends, 500);
+    assert_eq!(
+        pacer.wait(Platform::Telegram, 500),
+        Duration::from_millis(620)
+    );
+    let mut pacer = telegram();
+    let blocked = RecentSends {
+        blocked_until: Some(30_000),
+        ..RecentSends::default()
+    };
+    pacer.restore(Platform::Telegram, &blocked, 500);
+    assert_eq!(
+        pacer.wait(Platform::Telegram, 500),
+        Duration::from_millis(29_500)
+    );
+    // A wait that ended before the restart holds nothing.
+    let mut pacer = telegram();
+    pacer.restore(Platform::Telegram, &blocked, 31_000);
+    assert_eq!(pacer.wait(Platform::Telegram, 31_000), Duration::ZERO);
+}

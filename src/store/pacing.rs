@@ -1,0 +1,60 @@
+//! What the pacer restores after a restart (see the `pacing_restart` migration).
+
+use super::{Result, Store};
+use crate::domain::Platform;
+
+/// A platform's sends as a restarted pacer must count them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RecentSends {
+    /// When each send acknowledged since the given time was answered (ms, oldest first).
+    pub answered: Vec<i64>,
+    /// Sends the last process had out when it stopped: the platform may have counted them.
+    pub in_flight: usize,
+    /// A platform-wide wait the platform ordered that is still in force (ms).
+    pub blocked_until: Option<i64>,
+}
+
+impl Store {
+    /// The sends of `platform` answered since `since` or still leased, and its retry_after.
+    /// Read before the leases of the last process are released.
+    pub async fn recent_sends(&self, platform: Platform, since: i64) -> Result<RecentSends> {
+        let answered: Vec<i64> = sqlx::query_scalar(
+            "SELECT sent_at FROM deliveries
+             WHERE platform = ?1 AND state = 'sent' AND sent_at >= ?2 ORDER BY sent_at",
+        )
+        .bind(platform.as_str())
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        let in_flight: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM deliveries WHERE platform = ?1 AND state = 'sending'",
+        )
+        .bind(platform.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        let blocked_until: Option<i64> =
+            sqlx::query_scalar("SELECT until_ms FROM platform_waits WHERE platform = ?1")
+                .bind(platform.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(RecentSends {
+            answered,
+            in_flight: usize::try_from(in_flight).unwrap_or(0),
+            blocked_until,
+        })
+    }
+
+    /// Keeps a platform-wide wait the platform ordered, for a process started before it ends.
+    pub async fn save_platform_wait(&self, platform: Platform, until_ms: i64) -> Result<()> {
+        let _turn = self.turn().await;
+        sqlx::query(
+            "INSERT INTO platform_waits (platform, until_ms) VALUES (?1, ?2)
+             ON CONFLICT (platform) DO UPDATE SET until_ms = MAX(until_ms, excluded.until_ms)",
+        )
+        .bind(platform.as_str())
+        .bind(until_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
