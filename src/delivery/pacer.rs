@@ -11,6 +11,13 @@
 //! answer: whenever the platform counted it, herald counts it at least as long, and the windows
 //! cannot overfill however late requests arrive. A slow answer costs throughput, never a 429.
 //!
+//! Synapse counts differently: its `rc_message` is a leaky bucket (a burst, then one message
+//! each time it drains by one), which the pacer keeps as such for a platform whose policy says
+//! so (see `bucket`), holding one token back from broadcasts for replies.
+//!
+//! A restarted pacer continues the last process's budget ([`Pacer::restore`]): what that
+//! process had acknowledged or still had out counts, and its retry_after holds.
+//!
 //! With paid broadcasts on, article sends the engine chooses to pay for go in a second, wider
 //! window that counts every message (free and paid), while the free window keeps counting the
 //! free ones alone: replies, edits and notices never pay, and keep their own 30 a second.

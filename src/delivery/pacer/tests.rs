@@ -440,3 +440,29 @@ fn a_restarted_pacer_counts_the_last_process_sends_and_honours_its_retry_after()
     pacer.restore(Platform::Telegram, &blocked, 31_000);
     assert_eq!(pacer.wait(Platform::Telegram, 31_000), Duration::ZERO);
 }
+
+#[test]
+fn a_restarted_matrix_pacer_refills_the_bucket_from_the_last_process_sends() {
+    let policy = RatePolicy {
+        margin: Duration::ZERO,
+        ..RatePolicy::matrix()
+    };
+    let mut pacer = Pacer::new(HashMap::from([(Platform::Matrix, policy)]));
+    // Eight answered at 0 and two out when the last process stopped: the bucket is full.
+    let sends = RecentSends {
+        answered: vec![0; 8],
+        in_flight: 2,
+        blocked_until: None,
+    };
+    pacer.restore(Platform::Matrix, &sends, 1_000);
+    // Full until one token drains (a reply: 5 s after 0, and a second has passed), two for a
+    // broadcast (one stays the replies').
+    assert_eq!(
+        pacer.wait(Platform::Matrix, 1_000),
+        Duration::from_millis(4_000)
+    );
+    assert_eq!(
+        pacer.broadcast_wait(Platform::Matrix, 1_000),
+        Duration::from_millis(9_000)
+    );
+}
