@@ -26,7 +26,8 @@ async fn start() -> anyhow::Result<()> {
         return Ok(());
     }
     let settings = Settings::load(cli.config.as_deref())?;
-    herald::telemetry::init(&settings.log_filter, settings.log_format);
+    let quiet = [herald::platform::matrix::QUIET_LOG];
+    herald::telemetry::init(&settings.log_filter, settings.log_format, &quiet);
     match command {
         Command::CheckConfig => Ok(()),
         Command::Migrate => {

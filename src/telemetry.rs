@@ -18,26 +18,31 @@ pub enum LogFormat {
     Json,
 }
 
-/// The Matrix SDK's own lines that bury herald's: an INFO on every sync, a WARN on every sync
-/// about a room-key backup herald does not keep, and an ERROR for each 404 it expects (absent
-/// account data at sign-in). herald logs the failures it acts on itself.
-const QUIET_MATRIX_SDK: &str = "matrix_sdk=warn,matrix_sdk_base=warn,\
-    matrix_sdk_crypto::backups=error,matrix_sdk::http_client=off";
+/// Directives that quieten a library whose routine lines bury herald's (the platform adapters
+/// say which: see `platform::matrix::QUIET_LOG`).
+#[derive(Debug, Clone, Copy)]
+pub struct Quiet {
+    /// The library's target prefix: a filter that names it is taken as written (an operator
+    /// chasing a problem there gets exactly what they asked for).
+    pub named_by: &'static str,
+    /// Added to the filter otherwise.
+    pub directives: &'static str,
+}
 
-/// The configured filter with the SDK quietened, unless the filter names the SDK itself (an
-/// operator chasing a Matrix problem gets exactly what they asked for).
-fn directives(filter: &str) -> String {
-    if filter.contains("matrix_sdk") {
-        filter.to_string()
-    } else {
-        format!("{filter},{QUIET_MATRIX_SDK}")
+/// The configured filter with each library quietened unless the filter names it.
+fn directives(filter: &str, quiet: &[Quiet]) -> String {
+    let mut directives = filter.to_string();
+    for library in quiet.iter().filter(|q| !filter.contains(q.named_by)) {
+        directives.push(',');
+        directives.push_str(library.directives);
     }
+    directives
 }
 
 /// Installs the global subscriber; `RUST_LOG` wins over the configured filter.
-pub fn init(filter: &str, format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directives(filter)));
+pub fn init(filter: &str, format: LogFormat, quiet: &[Quiet]) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(directives(filter, quiet)));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -51,11 +56,18 @@ pub fn init(filter: &str, format: LogFormat) {
 
 #[cfg(test)]
 mod tests {
-    use super::directives;
+    use super::{Quiet, directives};
 
     #[test]
     fn the_sdk_is_quietened_unless_the_filter_names_it() {
-        assert!(directives("info").contains("matrix_sdk::http_client=off"));
-        assert_eq!(directives("info,matrix_sdk=debug"), "info,matrix_sdk=debug");
+        let sdk = [Quiet {
+            named_by: "chatty",
+            directives: "chatty=warn,chatty::http=off",
+        }];
+        assert_eq!(
+            directives("info", &sdk),
+            "info,chatty=warn,chatty::http=off"
+        );
+        assert_eq!(directives("info,chatty=debug", &sdk), "info,chatty=debug");
     }
 }
