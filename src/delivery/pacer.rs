@@ -30,7 +30,7 @@ use crate::domain::{ChatKind, Platform};
 use crate::store::RecentSends;
 
 mod bucket;
-use bucket::Bucket;
+use bucket::{Ask, Bucket};
 
 /// What one send is, as far as the windows are concerned: given when it starts and again when
 /// it is answered.
@@ -155,6 +155,13 @@ pub(super) fn until(at: i64, now: i64) -> Duration {
 }
 
 impl PlatformState {
+    /// When the bucket has room for another send (an answer awaited: looked at again soon).
+    fn bucket_room(&self, policy: &RatePolicy, replies_first: bool, now: i64) -> i64 {
+        self.bucket
+            .room_at(ask(policy, self, replies_first), now)
+            .unwrap_or(now + ms(PROBE_POLL))
+    }
+
     /// Until when a platform-wide wait (a retry_after, or a probe not yet answered) holds
     /// every send.
     fn held_until(&self, now: i64) -> i64 {
@@ -187,10 +194,16 @@ fn drain_interval(policy: &RatePolicy) -> i64 {
     (ms(policy.total.window) / policy.total.count.max(1) as i64).max(1)
 }
 
-/// Tokens of a bucket broadcasts leave for replies: one, so a reader's command during a
-/// fan-out goes at once, and a second one waits at most one drain interval.
-fn kept_for_replies(policy: &RatePolicy) -> usize {
-    usize::from(policy.total.count > 1)
+/// A question to a bucket platform's bucket; `replies_first` leaves replies a token: one, so
+/// a reader's command during a fan-out goes at once, and a second one waits at most one drain
+/// interval.
+fn ask(policy: &RatePolicy, state: &PlatformState, replies_first: bool) -> Ask {
+    Ask {
+        count: policy.total.count,
+        interval: drain_interval(policy),
+        in_flight: state.recent.in_flight,
+        keep: usize::from(replies_first && policy.total.count > 1),
+    }
 }
 
 fn ms(d: Duration) -> i64 {
@@ -227,11 +240,7 @@ impl Pacer {
         state.shared.room_at(usize::MAX, full, now);
         state.broadcasts.room_at(usize::MAX, spread(&policy).1, now);
         if policy.bucket {
-            let (count, interval) = (policy.total.count, drain_interval(&policy));
-            room = state
-                .bucket
-                .room_at(count, interval, state.recent.in_flight, 0, now)
-                .unwrap_or(now + ms(PROBE_POLL));
+            room = state.bucket_room(&policy, false, now);
         }
         until(state.held_until(now).max(room), now)
     }
@@ -247,13 +256,7 @@ impl Pacer {
         let total = self.wait(platform, now);
         let state = self.platforms.entry(platform).or_default();
         if policy.bucket {
-            let (count, interval) = (policy.total.count, drain_interval(&policy));
-            let keep = kept_for_replies(&policy);
-            let room = state
-                .bucket
-                .room_at(count, interval, state.recent.in_flight, keep, now)
-                .unwrap_or(now + ms(PROBE_POLL));
-            return total.max(until(room, now));
+            return total.max(until(state.bucket_room(&policy, true, now), now));
         }
         let (count, part) = spread(&policy);
         let room = state.broadcasts.room_at(count, part, now);
@@ -286,11 +289,7 @@ impl Pacer {
             return policy.total.count;
         };
         if policy.bucket {
-            let (count, interval) = (policy.total.count, drain_interval(&policy));
-            let keep = kept_for_replies(&policy);
-            return state
-                .bucket
-                .free(count, interval, state.recent.in_flight, keep, now);
+            return state.bucket.free(ask(&policy, state, true), now);
         }
         let free = policy
             .total
@@ -444,14 +443,14 @@ impl Pacer {
     }
 
     /// Continues the budget of the process before this one: its acknowledged sends count from
-    /// their answers; those it had in flight, which the platform may have counted at any moment
-    /// up to now, count as answered now; a retry_after still in force holds every send.
-    pub fn restore(&mut self, platform: Platform, sends: &RecentSends, now: i64) {
+    /// their answers; the `in_flight` it had out, which the platform may have counted at any
+    /// moment up to now, count as answered now; a retry_after still in force holds every send.
+    pub fn restore(&mut self, platform: Platform, sends: &RecentSends, in_flight: usize, now: i64) {
         let policy = self.policy(platform);
         let interval = drain_interval(&policy);
         let margin = ms(policy.margin);
         let state = self.platforms.entry(platform).or_default();
-        let crashed = std::iter::repeat_n(now, sends.in_flight);
+        let crashed = std::iter::repeat_n(now, in_flight);
         for at in sends.answered.iter().copied().chain(crashed) {
             state.recent.answered.push_back(at);
             if policy.paid.is_some() {

@@ -11,20 +11,22 @@ use tokio_util::sync::CancellationToken;
 
 use super::quiet::Quiet;
 use super::{Engine, Outcome, Pick, Slot, slot};
+use crate::domain::Platform;
 
 impl Engine {
     /// Runs until `shutdown`: at most `concurrency` sends in flight, sleeping while nothing is
     /// ready. On shutdown it stops picking, lets sends in flight finish within the grace
     /// period, and puts back any that did not.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) -> anyhow::Result<()> {
-        self.restore_pacing().await?;
         let released = self.store.release_leases().await?;
-        if released > 0 {
+        let total: usize = released.values().sum();
+        if total > 0 {
             tracing::warn!(
-                released,
+                released = total,
                 "deliveries in flight at the last stop are queued again"
             );
         }
+        self.restore_pacing(&released).await?;
         let mut inflight: JoinSet<(i64, Outcome)> = JoinSet::new();
         let mut leased: HashMap<tokio::task::Id, (i64, Slot)> = HashMap::new();
         let mut quiet = Quiet::default();
@@ -157,22 +159,26 @@ impl Engine {
         }
     }
 
-    /// Picks up where the last process left the platforms' budgets (see [`Pacer::restore`]),
-    /// before its leases are released.
-    async fn restore_pacing(&self) -> anyhow::Result<()> {
+    /// Picks up where the last process left the platforms' budgets (see [`Pacer::restore`]);
+    /// `released`: the sends each platform had out when it stopped.
+    async fn restore_pacing(&self, released: &HashMap<Platform, usize>) -> anyhow::Result<()> {
         let now = self.clock.now_ms();
         for platform in self.platforms.keys().copied() {
             let since = self.pacer.lock().await.memory(platform, now);
             let sends = self.store.recent_sends(platform, since).await?;
-            if sends.in_flight > 0 || sends.blocked_until.is_some_and(|until| until > now) {
+            let in_flight = released.get(&platform).copied().unwrap_or(0);
+            if in_flight > 0 || sends.blocked_until.is_some_and(|until| until > now) {
                 tracing::info!(
                     %platform,
-                    in_flight = sends.in_flight,
+                    in_flight,
                     answered = sends.answered.len(),
                     "continuing the last process's rate budget"
                 );
             }
-            self.pacer.lock().await.restore(platform, &sends, now);
+            self.pacer
+                .lock()
+                .await
+                .restore(platform, &sends, in_flight, now);
         }
         Ok(())
     }

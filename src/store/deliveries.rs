@@ -1,6 +1,8 @@
 //! The outbox: delivery rows are planned in the same transaction as the article write that
 //! causes them, leased by the engine, and settled only when the platform answered.
 
+use std::collections::HashMap;
+
 use sqlx::Row;
 
 use super::Result;
@@ -391,16 +393,21 @@ impl Store {
     }
 
     /// After a crash, deliveries leased by the dead process go back to the queue. (Only one
-    /// herald runs per database, so every lease found at start is stale.)
-    pub async fn release_leases(&self) -> Result<u64> {
+    /// herald runs per database, so every lease found at start is stale.) Says how many each
+    /// platform had out: sends the platform may have counted (see `Pacer::restore`).
+    pub async fn release_leases(&self) -> Result<HashMap<Platform, usize>> {
         let _turn = self.turn().await;
-        let done = sqlx::query(
+        let platforms: Vec<String> = sqlx::query_scalar(
             "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
-             WHERE state = 'sending'",
+             WHERE state = 'sending' RETURNING platform",
         )
-        .execute(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        Ok(done.rows_affected())
+        let mut released = HashMap::new();
+        for platform in platforms.iter().filter_map(|p| Platform::parse(p)) {
+            *released.entry(platform).or_default() += 1;
+        }
+        Ok(released)
     }
 
     /// Releases one lease (a send abandoned at shutdown).

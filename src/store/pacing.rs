@@ -8,15 +8,12 @@ use crate::domain::Platform;
 pub struct RecentSends {
     /// When each send acknowledged since the given time was answered (ms, oldest first).
     pub answered: Vec<i64>,
-    /// Sends the last process had out when it stopped: the platform may have counted them.
-    pub in_flight: usize,
     /// A platform-wide wait the platform ordered that is still in force (ms).
     pub blocked_until: Option<i64>,
 }
 
 impl Store {
-    /// The sends of `platform` answered since `since` or still leased, and its retry_after.
-    /// Read before the leases of the last process are released.
+    /// The sends of `platform` answered since `since`, and its retry_after.
     pub async fn recent_sends(&self, platform: Platform, since: i64) -> Result<RecentSends> {
         let answered: Vec<i64> = sqlx::query_scalar(
             "SELECT sent_at FROM deliveries
@@ -26,12 +23,6 @@ impl Store {
         .bind(since)
         .fetch_all(&self.pool)
         .await?;
-        let in_flight: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM deliveries WHERE platform = ?1 AND state = 'sending'",
-        )
-        .bind(platform.as_str())
-        .fetch_one(&self.pool)
-        .await?;
         let blocked_until: Option<i64> =
             sqlx::query_scalar("SELECT until_ms FROM platform_waits WHERE platform = ?1")
                 .bind(platform.as_str())
@@ -39,7 +30,6 @@ impl Store {
                 .await?;
         Ok(RecentSends {
             answered,
-            in_flight: usize::try_from(in_flight).unwrap_or(0),
             blocked_until,
         })
     }

@@ -416,11 +416,10 @@ fn a_restarted_pacer_counts_the_last_process_sends_and_honours_its_retry_after()
     let mut pacer = telegram();
     let sends = RecentSends {
         answered: vec![100; 20],
-        in_flight: 10,
         blocked_until: None,
     };
     // Started at 500: twenty answered at 100 and ten that may have landed as late as now.
-    pacer.restore(Platform::Telegram, &sends, 500);
+    pacer.restore(Platform::Telegram, &sends, 10, 500);
     assert_eq!(
         pacer.wait(Platform::Telegram, 500),
         Duration::from_millis(620)
@@ -430,14 +429,14 @@ fn a_restarted_pacer_counts_the_last_process_sends_and_honours_its_retry_after()
         blocked_until: Some(30_000),
         ..RecentSends::default()
     };
-    pacer.restore(Platform::Telegram, &blocked, 500);
+    pacer.restore(Platform::Telegram, &blocked, 0, 500);
     assert_eq!(
         pacer.wait(Platform::Telegram, 500),
         Duration::from_millis(29_500)
     );
     // A wait that ended before the restart holds nothing.
     let mut pacer = telegram();
-    pacer.restore(Platform::Telegram, &blocked, 31_000);
+    pacer.restore(Platform::Telegram, &blocked, 0, 31_000);
     assert_eq!(pacer.wait(Platform::Telegram, 31_000), Duration::ZERO);
 }
 
@@ -451,10 +450,9 @@ fn a_restarted_matrix_pacer_refills_the_bucket_from_the_last_process_sends() {
     // Eight answered at 0 and two out when the last process stopped: the bucket is full.
     let sends = RecentSends {
         answered: vec![0; 8],
-        in_flight: 2,
         blocked_until: None,
     };
-    pacer.restore(Platform::Matrix, &sends, 1_000);
+    pacer.restore(Platform::Matrix, &sends, 2, 1_000);
     // Full until one token drains (a reply: 5 s after 0, and a second has passed), two for a
     // broadcast (one stays the replies').
     assert_eq!(
