@@ -164,21 +164,26 @@ async fn a_blocked_reader_and_a_kicked_channel_are_deactivated_and_the_rest_stil
     tg.stop().await;
 }
 
+/// A group the owner administers, subscribed to all news by them.
+async fn group_following_everything(tg: &Tg, id: i64, title: &str) {
+    tg.sim.add_chat(id, Kind::Group, title);
+    tg.sim
+        .sim()
+        .chats
+        .get_mut(&id)
+        .unwrap()
+        .admins
+        .insert(OWNER);
+    tg.ask(id, OWNER, "/subscribe all", "all news").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_upgraded_to_a_supergroup_keeps_receiving_under_its_new_id() {
     let tg = spawn_tg().await;
     tg.newsroom().await;
     let old = -5_000;
     let new = -1_005_000;
-    tg.sim.add_chat(old, Kind::Group, "Old group");
-    tg.sim
-        .sim()
-        .chats
-        .get_mut(&old)
-        .unwrap()
-        .admins
-        .insert(OWNER);
-    tg.ask(old, OWNER, "/subscribe all", "all news").await;
+    group_following_everything(&tg, old, "Old group").await;
     {
         let mut sim = tg.sim.sim();
         sim.chats.get_mut(&old).unwrap().migrated_to = Some(new);
@@ -214,15 +219,7 @@ async fn the_upgrade_notice_moves_a_group_before_anything_is_sent_to_its_dead_id
     let tg = spawn_tg().await;
     tg.newsroom().await;
     let (old, new) = (-6_000, -1_006_000);
-    tg.sim.add_chat(old, Kind::Group, "Valley news");
-    tg.sim
-        .sim()
-        .chats
-        .get_mut(&old)
-        .unwrap()
-        .admins
-        .insert(OWNER);
-    tg.ask(old, OWNER, "/subscribe all", "all news").await;
+    group_following_everything(&tg, old, "Valley news").await;
 
     tg.sim
         .act(|sim| sim.upgrade_group(old, new, OWNER))
