@@ -32,18 +32,6 @@ impl Post {
             None => (None, None, None),
         };
         let label = resolve_label(ctx, draft.label.as_deref(), photo_url.is_some())?;
-        // Fetched now as its delivery will fetch it, so a refusal reaches the editor.
-        let photo_note = match &photo_url {
-            Some(url) => match ctx.app.check_photo(url).await {
-                PhotoVerdict::Usable => None,
-                PhotoVerdict::Refused(refusal) => return Err(CommandError::PhotoRefused(refusal)),
-                PhotoVerdict::Unchecked(reason) => {
-                    tracing::warn!(url, %reason, "an editor's photo cannot be fetched now");
-                    Some(t!("post.photo_unchecked", locale = ctx.lang(), reason = reason))
-                }
-            },
-            None => None,
-        };
         let language = draft.language.unwrap_or(ctx.chat.language);
         if let Some(pair) = draft.pair {
             let other = ctx
@@ -58,6 +46,19 @@ impl Post {
                 return Err(CommandError::PairTaken(pair, taken));
             }
         }
+        // Fetched as its delivery will fetch it, so a refusal reaches the editor; last, after
+        // the checks that need no network.
+        let photo_note = match &photo_url {
+            Some(url) => match ctx.app.check_photo(url).await {
+                PhotoVerdict::Usable => None,
+                PhotoVerdict::Refused(refusal) => return Err(CommandError::PhotoRefused(refusal)),
+                PhotoVerdict::Unchecked(reason) => {
+                    tracing::warn!(url, %reason, "an editor's photo cannot be fetched now");
+                    Some(t!("post.photo_unchecked", locale = ctx.lang(), reason = reason))
+                }
+            },
+            None => None,
+        };
         let article = NewArticle {
             title: draft.title,
             lead: draft.lead,
