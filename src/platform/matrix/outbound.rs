@@ -86,7 +86,7 @@ fn content(message: &MatrixMessage, style: Style) -> RoomMessageEventContent {
 }
 
 /// The transaction id of one request of a delivery (`what`: p0, p1… for parts, e0… for edits,
-/// r0… for redactions). Synapse answers a repeated transaction id with the event it already
+/// r.<event id> for redactions). Synapse answers a repeated transaction id with the event it already
 /// made, so a retry after a lost answer shows nothing twice.
 fn txn(to: &Destination, what: &str) -> OwnedTransactionId {
     format!("herald.{}.{what}", to.delivery_key).into()
@@ -325,12 +325,14 @@ impl Outbound for MatrixOutbound {
         reason: &str,
     ) -> Result<(), SendError> {
         let room = self.room(to)?;
-        for (index, id) in ids.iter().enumerate() {
+        for id in ids {
             let id = event_id(id)?;
             let mut events = replacements(&room, &id).await?;
             events.push(id);
-            for (k, event) in events.iter().enumerate() {
-                let txn = Some(txn(to, &format!("r{index}.{k}")));
+            for event in &events {
+                // Named by the event, not its place: a redacted correction leaves the
+                // relations, so a retry's list is shorter and places would name others.
+                let txn = Some(txn(to, &format!("r.{event}")));
                 match room.redact(event, Some(reason), txn).await {
                     Err(e) if !already_gone(&e) => return Err(classify_http(&e)),
                     _ => {}
