@@ -3,7 +3,7 @@
 //!
 //! `cargo bench --bench telegram [fanout|groups|latency|faults|burst|paid|paidcap]…` (all when
 //! none named; `HERALD_BENCH_CHATS=N` overrides the private-chat count of `fanout`, `groups`,
-//! `paid` and `paidcap`).
+//! `paid` and `paidcap`; `HERALD_BENCH_MARGIN_MS=N` the pacer's margin, `limits.telegram.margin_ms`).
 //!
 //! For each case it prints the achieved msg/s (first to last arrival, as the simulator saw
 //! them), the 429s the simulator answered, the requests that came during a retry_after, and
@@ -48,6 +48,12 @@ impl Bench {
             mode: TelegramMode::Polling,
             register_commands: false,
         });
+        if let Some(ms) = std::env::var("HERALD_BENCH_MARGIN_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            settings.telegram_limits.margin = Duration::from_millis(ms);
+        }
         adjust(&mut settings);
         // Set up without the adapter, then start as `herald run` would (see `start`).
         let setup = Settings {

@@ -115,6 +115,12 @@ impl RatePolicy {
         }
     }
 
+    /// The time in which a bucket drains by one token (`window / count`; at least 1 ms).
+    pub fn drain_interval(&self) -> Duration {
+        let count = u32::try_from(self.total.count.max(1)).unwrap_or(u32::MAX);
+        (self.total.window / count).max(Duration::from_millis(1))
+    }
+
     /// No limits at all (the console, benchmarks of the engine itself).
     pub fn unlimited() -> RatePolicy {
         RatePolicy {

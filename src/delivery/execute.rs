@@ -6,7 +6,7 @@ use tokio::time::Instant;
 
 use super::{Destination, Gone, Outbound, Post, SendError};
 use super::{Engine, Outcome, backoff, slot};
-use crate::domain::ArticleRecord;
+use crate::domain::{ArticleRecord, Platform};
 use crate::message::Reply;
 use crate::render::{layout, post};
 use crate::store::{Action, Job, Sent};
@@ -209,6 +209,24 @@ impl Engine {
         }
     }
 
+    /// The platform showed it drains its limit more slowly than configured: said in the log,
+    /// on /metrics and in /deliveries (through the store) while this process keeps to it.
+    async fn slower(&self, platform: Platform, interval: Duration, now: i64) -> anyhow::Result<()> {
+        let configured = self.pacer.lock().await.policy(platform).drain_interval();
+        tracing::warn!(
+            %platform,
+            learned_s = interval.as_secs_f64(),
+            configured_s = configured.as_secs_f64(),
+            "the platform lets messages through more slowly than configured; pacing at its rate until restart"
+        );
+        self.metrics.learned_interval(platform, interval);
+        let interval_ms = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
+        self.store
+            .save_learned_interval(platform, interval_ms, now)
+            .await?;
+        Ok(())
+    }
+
     async fn settle(&self, job: &Job, result: Result<Done, SendError>) -> anyhow::Result<Outcome> {
         let (delivery, chat) = (job.id, job.chat_id);
         let now = self.clock.now_ms();
@@ -249,10 +267,13 @@ impl Engine {
             Err(SendError::RetryAfter { after, global }) => {
                 let until = now + after.as_millis() as i64;
                 if global {
-                    self.pacer.lock().await.block_platform(job.platform, until);
+                    let learned = self.pacer.lock().await.refused(job.platform, after, now);
                     // Kept for a process started before it ends: sending during a
                     // retry_after makes Telegram's penalty longer.
                     self.store.save_platform_wait(job.platform, until).await?;
+                    if let Some(interval) = learned {
+                        self.slower(job.platform, interval, now).await?;
+                    }
                 }
                 tracing::warn!(
                     delivery,

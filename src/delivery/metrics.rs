@@ -40,6 +40,7 @@ fn label(platform: Platform) -> PlatformLabel {
 
 type Latency = Family<PlatformLabel, Histogram, fn() -> Histogram>;
 type LaneWait = Family<LaneLabel, Histogram, fn() -> Histogram>;
+type Seconds = Gauge<f64, std::sync::atomic::AtomicU64>;
 
 /// Prometheus counters and gauges of the delivery engine, served at `/metrics`; shared by the
 /// engine and the HTTP server, so it lives behind an `Arc` and locks only its registry.
@@ -58,13 +59,15 @@ pub struct Metrics {
     paid_today: Family<PlatformLabel, Gauge>,
     paid_cap: Family<PlatformLabel, Gauge>,
     latency: Latency,
+    /// A bucket platform's drain interval learned from its refusals (0: as configured).
+    learned_interval: Family<PlatformLabel, Seconds>,
     lane_sent: Family<LaneLabel, Counter>,
     lane_wait: LaneWait,
     lane_queued: Family<LaneLabel, Gauge>,
     queue_pending: Gauge,
     queue_held: Gauge,
     queue_dead: Gauge,
-    oldest_pending_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
+    oldest_pending_seconds: Seconds,
 }
 
 impl Default for Metrics {
@@ -91,6 +94,7 @@ impl Metrics {
             latency: Family::new_with_constructor(|| {
                 Histogram::new(exponential_buckets(0.005, 2.0, 12))
             }),
+            learned_interval: Family::default(),
             lane_sent: Family::default(),
             lane_wait: Family::new_with_constructor(|| {
                 Histogram::new(exponential_buckets(0.05, 2.0, 14))
@@ -167,6 +171,11 @@ impl Metrics {
             metrics.latency.clone(),
         );
         registry.register(
+            "rate_learned_interval_seconds",
+            "A homeserver's drain interval learned from M_LIMIT_EXCEEDED, slower than configured (0: none)",
+            metrics.learned_interval.clone(),
+        );
+        registry.register(
             "queue_pending",
             "Deliveries waiting to be sent",
             metrics.queue_pending.clone(),
@@ -200,6 +209,7 @@ impl Metrics {
                 let _ = family.get_or_create(&l);
             }
             let _ = metrics.latency.get_or_create(&l);
+            let _ = metrics.learned_interval.get_or_create(&l);
         }
         for number in 0..LANES.len() as i64 {
             let _ = metrics.lane_sent.get_or_create(&lane(number));
@@ -242,6 +252,12 @@ impl Metrics {
 
     pub(super) fn rate_limited(&self, platform: Platform) {
         self.rate_limited.get_or_create(&label(platform)).inc();
+    }
+
+    pub(super) fn learned_interval(&self, platform: Platform, interval: Duration) {
+        self.learned_interval
+            .get_or_create(&label(platform))
+            .set(interval.as_secs_f64());
     }
 
     pub(super) fn observe_latency(&self, platform: Platform, took: Duration) {

@@ -108,6 +108,8 @@ struct PlatformState {
     /// A platform-wide retry_after.
     blocked_until: i64,
     probe: Probe,
+    /// The drain interval (ms) a bucket platform showed it keeps when slower than its policy.
+    learned: Option<i64>,
 }
 
 /// After a platform-wide wait, one send probes whether the platform takes sends again and the
@@ -155,6 +157,12 @@ pub(super) fn until(at: i64, now: i64) -> Duration {
 }
 
 impl PlatformState {
+    /// The ms in which a bucket policy drains one token: as configured, or as the platform
+    /// showed it (see [`Pacer::refused`]).
+    fn interval(&self, policy: &RatePolicy) -> i64 {
+        self.learned.unwrap_or_else(|| ms(policy.drain_interval()))
+    }
+
     /// When the bucket has room for another send (an answer awaited: looked at again soon).
     fn bucket_room(&self, policy: &RatePolicy, replies_first: bool, now: i64) -> i64 {
         self.bucket
@@ -189,18 +197,13 @@ fn spread(policy: &RatePolicy) -> (usize, i64) {
     )
 }
 
-/// The ms in which a bucket policy drains one token.
-fn drain_interval(policy: &RatePolicy) -> i64 {
-    (ms(policy.total.window) / policy.total.count.max(1) as i64).max(1)
-}
-
 /// A question to a bucket platform's bucket; `replies_first` leaves replies a token: one, so
 /// a reader's command during a fan-out goes at once, and a second one waits at most one drain
 /// interval.
 fn ask(policy: &RatePolicy, state: &PlatformState, replies_first: bool) -> Ask {
     Ask {
         count: policy.total.count,
-        interval: drain_interval(policy),
+        interval: state.interval(policy),
         in_flight: state.recent.in_flight,
         keep: usize::from(replies_first && policy.total.count > 1),
     }
@@ -447,9 +450,9 @@ impl Pacer {
     /// moment up to now, count as answered now; a retry_after still in force holds every send.
     pub fn restore(&mut self, platform: Platform, sends: &RecentSends, in_flight: usize, now: i64) {
         let policy = self.policy(platform);
-        let interval = drain_interval(&policy);
         let margin = ms(policy.margin);
         let state = self.platforms.entry(platform).or_default();
+        let interval = state.interval(&policy);
         let crashed = std::iter::repeat_n(now, in_flight);
         for at in sends.answered.iter().copied().chain(crashed) {
             state.recent.answered.push_back(at);
@@ -466,11 +469,30 @@ impl Pacer {
         }
     }
 
-    /// The platform said to wait for everyone.
-    pub fn block_platform(&mut self, platform: Platform, until: i64) {
+    /// The platform refused a send at `now` and said to wait `after` for everyone: every send
+    /// waits it out, then one probes.
+    ///
+    /// A bucket platform's bucket was full: the pacer's is filled too, and when its own
+    /// answers show that only a slower drain than it keeps fills the homeserver's that far,
+    /// the pacer keeps to that drain until the process ends. Returns the interval learned.
+    pub fn refused(&mut self, platform: Platform, after: Duration, now: i64) -> Option<Duration> {
+        let policy = self.policy(platform);
         let state = self.platforms.entry(platform).or_default();
+        let until = now + ms(after);
         state.blocked_until = state.blocked_until.max(until);
         state.probe = Probe::Armed;
+        if !policy.bucket {
+            return None;
+        }
+        let count = policy.total.count;
+        let learned = state
+            .bucket
+            .slower_interval(now, ms(after), count, state.interval(&policy));
+        if let Some(interval) = learned {
+            state.learned = Some(interval);
+        }
+        state.bucket.fill(until, count, state.interval(&policy));
+        learned.map(|ms| Duration::from_millis(ms as u64))
     }
 
     /// The send of `slot` was answered at `now`, or given up on (a timeout, a lost connection:
@@ -483,8 +505,9 @@ impl Pacer {
         let window = ms(policy.total.window);
         let state = self.platforms.entry(slot.platform).or_default();
         state.each_window(&policy, slot, |w| w.finish(now));
-        if policy.bucket {
-            let interval = drain_interval(&policy);
+        // A homeserver does not count what it refused ([`Pacer::refused`] fills the bucket).
+        if policy.bucket && !refused_globally {
+            let interval = state.interval(&policy);
             state.bucket.answered(now + ms(policy.margin), interval);
         }
         if !refused_globally && state.probe == Probe::Out {

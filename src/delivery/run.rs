@@ -160,8 +160,10 @@ impl Engine {
     }
 
     /// Picks up where the last process left the platforms' budgets (see [`Pacer::restore`]);
-    /// `released`: the sends each platform had out when it stopped.
+    /// `released`: the sends each platform had out when it stopped. Limits the last process
+    /// learned are not carried over: the configuration may have been corrected since.
     async fn restore_pacing(&self, released: &HashMap<Platform, usize>) -> anyhow::Result<()> {
+        self.store.forget_learned_intervals().await?;
         let now = self.clock.now_ms();
         for platform in self.platforms.keys().copied() {
             let since = self.pacer.lock().await.memory(platform, now);

@@ -1,4 +1,5 @@
-//! What the pacer restores after a restart (see the `pacing_restart` migration).
+//! What the pacer restores after a restart (see the `pacing_restart` migration), and the
+//! limits it learned while running (`learned_limits`).
 
 use super::{Result, Store};
 use crate::domain::Platform;
@@ -45,6 +46,48 @@ impl Store {
         .bind(until_ms)
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+
+    /// Keeps the drain interval `platform` showed it keeps, slower than configured.
+    pub async fn save_learned_interval(
+        &self,
+        platform: Platform,
+        interval_ms: i64,
+        now_ms: i64,
+    ) -> Result<()> {
+        let _turn = self.turn().await;
+        sqlx::query(
+            "INSERT INTO learned_limits (platform, interval_ms, learned_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (platform) DO UPDATE
+             SET interval_ms = excluded.interval_ms, learned_at = excluded.learned_at",
+        )
+        .bind(platform.as_str())
+        .bind(interval_ms)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The drain intervals learned by the running process (ms), by platform.
+    pub async fn learned_intervals(&self) -> Result<Vec<(Platform, i64)>> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT platform, interval_ms FROM learned_limits ORDER BY platform")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(platform, ms)| Some((Platform::parse(&platform)?, ms)))
+            .collect())
+    }
+
+    /// Forgets what an earlier process learned: a new one starts from the configuration.
+    pub async fn forget_learned_intervals(&self) -> Result<()> {
+        let _turn = self.turn().await;
+        sqlx::query("DELETE FROM learned_limits")
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

@@ -1,19 +1,21 @@
-//! A fan-out to 30 rooms with Synapse's default message limit on for herald (0.2/s, burst
-//! 10), and herald's own pacer told nothing about it: the engine must learn every wait from
-//! M_LIMIT_EXCEEDED, send nothing before retry_after_ms, and lose nothing.
+//! A fan-out to 20 rooms with Synapse's default message limit on for herald (0.2/s, burst
+//! 10): paced as that bucket, nothing is refused, across a restart too; told a faster limit
+//! than the homeserver keeps, the engine learns the homeserver's pace from its first
+//! M_LIMIT_EXCEEDED, sends nothing before retry_after_ms, and loses nothing.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use herald::app::{ChatInfo, Invocation, Sender};
+use herald::config::Window;
 use herald::delivery::RatePolicy;
 use herald::delivery::{Destination, Outbound, Part, Post, SendError};
 use herald::domain::{ChatKind, Platform};
 
 use crate::mx::{Herald, Person, Setup, What, exempt};
 
-const ROOMS: usize = 30;
+const ROOMS: usize = 20;
 
 /// One call to the platform as the engine made it.
 #[derive(Debug, Clone)]
@@ -79,8 +81,8 @@ impl Outbound for Watch {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fan_out_to_30_rooms_paced_as_synapses_bucket_is_never_refused_and_answers_a_reader() {
-    let refused = fan_out(RatePolicy::matrix(), true, None).await;
+async fn a_fan_out_to_20_rooms_paced_as_synapses_bucket_is_never_refused_and_answers_a_reader() {
+    let (refused, _) = fan_out(RatePolicy::matrix(), true, None).await;
     assert_eq!(
         refused, 0,
         "paced as Synapse's own bucket, nothing is refused"
@@ -89,33 +91,43 @@ async fn a_fan_out_to_30_rooms_paced_as_synapses_bucket_is_never_refused_and_ans
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fan_out_stopped_and_restarted_midway_continues_the_bucket_without_a_refusal() {
-    let refused = fan_out(RatePolicy::matrix(), false, Some(12)).await;
+    let (refused, _) = fan_out(RatePolicy::matrix(), false, Some(8)).await;
     assert_eq!(refused, 0, "the new process counts the old one's sends");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fan_out_to_30_rooms_under_a_limit_herald_was_not_told_about_still_loses_nothing() {
-    let refused = fan_out(
-        RatePolicy {
-            margin: Duration::ZERO,
-            ..RatePolicy::unlimited()
+async fn told_a_faster_limit_than_the_homeserver_keeps_herald_learns_its_pace_from_one_refusal() {
+    // One a second with a burst of ten: five times what Synapse allows.
+    let faster = RatePolicy {
+        total: Window {
+            count: 10,
+            window: Duration::from_secs(10),
         },
-        false,
-        None,
-    )
-    .await;
+        ..RatePolicy::matrix()
+    };
+    let (refused, deliveries) = fan_out(faster, false, None).await;
     assert!(
-        refused > 0,
-        "Synapse's limit was never reached; the test proves nothing"
+        (1..=2).contains(&refused),
+        "{refused} refusals: the first teaches herald the homeserver's pace"
+    );
+    assert!(
+        deliveries.contains("more slowly than configured: one every")
+            && deliveries.contains("(configured: 1.0 s)"),
+        "/deliveries names the learned pace: {deliveries}"
     );
 }
 
-/// Sets up 30 subscribed rooms (exempt from the limit), restarts herald with `limits` and the
+/// Sets up 20 subscribed rooms (exempt from the limit), restarts herald with `limits` and the
 /// limit on, publishes one article and checks every room gets exactly one copy and no call
 /// went out before a wait the homeserver asked for; with `reader_asks`, a reader's `!latest`
 /// 5 s into the fan-out is answered; with `restart_after`, herald is stopped (as by SIGTERM)
-/// and started again once that many rooms have their copy. Returns how many calls were refused.
-async fn fan_out(limits: RatePolicy, reader_asks: bool, restart_after: Option<usize>) -> usize {
+/// and started again once that many rooms have their copy. Returns how many calls were refused
+/// and what `!deliveries` answered the owner at the end.
+async fn fan_out(
+    limits: RatePolicy,
+    reader_asks: bool,
+    restart_after: Option<usize>,
+) -> (usize, String) {
     let owner = Person::new("owner").await;
     let setup = Setup {
         inviters: vec![owner.id().to_string()],
@@ -167,7 +179,7 @@ async fn fan_out(limits: RatePolicy, reader_asks: bool, restart_after: Option<us
         wrap: Some(Arc::clone(&wrap)),
     };
     let mut herald = Some(Herald::run(account, dir, setup()).await);
-    let post = Invocation {
+    let command = |text: &str| Invocation {
         platform: Platform::Matrix,
         chat: ChatInfo {
             native_id: rooms[0].to_string(),
@@ -179,9 +191,11 @@ async fn fan_out(limits: RatePolicy, reader_asks: bool, restart_after: Option<us
             display_name: "Owner".into(),
             language: None,
         },
-        text: "!post\ntitle: Storm warning for the coast\n\nWind up to 30 m/s is expected tonight."
-            .into(),
+        text: text.into(),
     };
+    let post = command(
+        "!post\ntitle: Storm warning for the coast\n\nWind up to 30 m/s is expected tonight.",
+    );
     // Published through the app directly, so the editor's own answer takes no message.
     let published = Instant::now();
     let app = herald.as_ref().expect("running").app.clone();
@@ -244,11 +258,20 @@ async fn fan_out(limits: RatePolicy, reader_asks: bool, restart_after: Option<us
     }
     let first = calls.iter().map(|c| c.started).min().unwrap();
     let last = calls.iter().map(|c| c.ended).max().unwrap();
+    let arrivals: Vec<String> = calls
+        .iter()
+        .filter(|c| c.wait.is_none())
+        .map(|c| format!("{:.1}", (c.ended - first).as_secs_f64()))
+        .collect();
     eprintln!(
-        "fan-out to {ROOMS} rooms: {} sends, {} refused with M_LIMIT_EXCEEDED, {:.1} s",
+        "fan-out to {ROOMS} rooms: {} sends, {} refused with M_LIMIT_EXCEEDED, {:.1} s; answered at {} s",
         calls.len() - refused.len(),
         refused.len(),
-        (last - first).as_secs_f64()
+        (last - first).as_secs_f64(),
+        arrivals.join(", ")
     );
-    refused.len()
+    // Through the app directly: the answer is read, not sent.
+    let app = herald.as_ref().expect("running").app.clone();
+    let deliveries = app.handle(&command("!deliveries")).await;
+    (refused.len(), format!("{deliveries:?}"))
 }

@@ -38,6 +38,9 @@ impl Limits {
     }
 }
 
+/// The longest wait the simulator orders, in seconds.
+const MAX_WAIT_S: u64 = 3_600;
+
 #[derive(Debug, Default)]
 pub struct Limiter {
     pub limits: Limits,
@@ -69,8 +72,12 @@ impl Limiter {
             {
                 *strikes += 1;
                 self.strikes += 1;
-                let wait =
-                    ((*until - now) as u64).div_ceil(1000).max(1) * 2u64.pow((*strikes).min(4));
+                // Doubling, up to an hour (a bot that never stops is not waited on forever).
+                let wait = ((*until - now) as u64)
+                    .div_ceil(1000)
+                    .max(1)
+                    .saturating_mul(2u64.pow((*strikes).min(4)))
+                    .min(MAX_WAIT_S);
                 *until = now + wait as i64 * 1000;
                 return Err(wait);
             }

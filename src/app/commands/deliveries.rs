@@ -63,6 +63,19 @@ impl Deliveries {
                     };
                     reply = reply.paragraph(t!("deliveries.paid", locale = l, sent = sent, cap = cap));
                 }
+                for (platform, interval_ms) in store.learned_intervals().await? {
+                    let configured = match platform {
+                        Platform::Matrix => ctx.settings().matrix_limits,
+                        _ => ctx.settings().telegram_limits,
+                    };
+                    reply = reply.paragraph(t!(
+                        "deliveries.learned",
+                        locale = l,
+                        platform = platform_name(platform),
+                        learned = seconds(interval_ms),
+                        configured = seconds(configured.drain_interval().as_millis() as i64)
+                    ));
+                }
                 for (at, kind, chat, detail) in store.recent_notices(5).await? {
                     let at = at
                         .with_timezone(&ctx.chat.time_zone.tz())
@@ -94,4 +107,18 @@ impl Deliveries {
             }
         }
     }
+}
+
+/// A platform's name as readers know it.
+fn platform_name(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Telegram => "Telegram",
+        Platform::Matrix => "Matrix",
+        Platform::Console => "console",
+    }
+}
+
+/// Milliseconds as seconds with one decimal.
+fn seconds(ms: i64) -> String {
+    format!("{:.1}", ms as f64 / 1000.0)
 }

@@ -7,12 +7,27 @@
 //! (the latest it can have, so the least drained by now) and with every send in flight as if
 //! it arrived this instant: whatever the real arrival times, the homeserver's bucket is never
 //! fuller than this one.
+//!
+//! A refusal the bucket did not foresee shows the homeserver drains more slowly than
+//! configured; the recent answers let the pacer work out how much more slowly
+//! ([`Bucket::slower_interval`]).
+
+use std::collections::VecDeque;
+
+/// Answers kept to learn a homeserver's pace from: enough for several bursts of any bucket
+/// herald is likely to meet; an older busy stretch only makes the learned pace slower.
+const KEPT: usize = 256;
+
+/// The slowest drain herald learns (ms): one message an hour.
+const SLOWEST: i64 = 3_600_000;
 
 /// The bucket of one platform.
 #[derive(Debug, Default)]
 pub(super) struct Bucket {
     /// When the bucket, charged with every answered send, will be empty (ms).
     empty_at: i64,
+    /// The latest answers (ms, oldest first), at most [`KEPT`].
+    answers: VecDeque<i64>,
 }
 
 /// What a question to the bucket is about: its size (`count` tokens, one drained every
@@ -47,9 +62,59 @@ impl Bucket {
             .saturating_sub(ask.in_flight)
     }
 
+    /// The platform said its bucket has room for one send at `room_at`: it holds `count`
+    /// tokens until then.
+    pub(super) fn fill(&mut self, room_at: i64, count: usize, interval: i64) {
+        let full = room_at + count.saturating_sub(1) as i64 * interval;
+        self.empty_at = self.empty_at.max(full);
+    }
+
     /// A send was answered at `at` (plus the margin, by the caller).
     pub(super) fn answered(&mut self, at: i64, interval: i64) {
         self.empty_at = self.empty_at.max(at) + interval;
+        self.answers.push_back(at);
+        if self.answers.len() > KEPT {
+            self.answers.pop_front();
+        }
+    }
+
+    /// The drain interval (ms) that explains a refusal at `at` with a wait of `after`, when
+    /// slower than `current`: the homeserver's bucket of `count` was full then, and has room
+    /// for one `after` later. Replaying the answers through buckets of ever slower drain, the
+    /// one as full as that is the homeserver's. `None` when the pacer's own bucket already
+    /// explains the refusal (sends arrived closer together than they were answered), or when
+    /// no drain does (the homeserver's burst is smaller, or someone else sends as herald).
+    pub(super) fn slower_interval(
+        &self,
+        at: i64,
+        after: i64,
+        count: usize,
+        current: i64,
+    ) -> Option<i64> {
+        let full = count.saturating_sub(1) as i64;
+        // How much later than the refusal's this drain would empty the bucket: zero when it
+        // agrees with the homeserver, growing with the interval while the answers are more
+        // than the burst.
+        let excess = |interval: i64| {
+            let empty_at = self
+                .answers
+                .iter()
+                .fold(i64::MIN / 2, |empty, t| empty.max(*t) + interval);
+            empty_at - at - full * interval - after
+        };
+        if excess(current) >= 0 || excess(SLOWEST) < 0 {
+            return None;
+        }
+        let (mut low, mut high) = (current, SLOWEST);
+        while high - low > 1 {
+            let mid = low + (high - low) / 2;
+            if excess(mid) >= 0 {
+                high = mid;
+            } else {
+                low = mid;
+            }
+        }
+        Some(high)
     }
 }
 
@@ -91,5 +156,25 @@ mod tests {
         assert_eq!(bucket.room_at(ask(9, 1), 0), None);
         assert_eq!(bucket.room_at(ask(9, 0), 0), Some(0));
         assert_eq!(bucket.room_at(ask(10, 0), 0), None);
+    }
+
+    #[test]
+    fn a_refusal_the_bucket_did_not_foresee_gives_the_homeservers_slower_drain() {
+        // Configured one a second; nine answered at 0 and one at 1 s, then a refusal at 2 s
+        // with "wait 3 s": a bucket of ten draining every 5 s is as full as that (Synapse at
+        // its defaults answers exactly so).
+        let mut bucket = Bucket::default();
+        for _ in 0..9 {
+            bucket.answered(0, 1_000);
+        }
+        bucket.answered(1_000, 1_000);
+        assert_eq!(bucket.slower_interval(2_000, 3_000, 10, 1_000), Some(5_000));
+        // A wait the configured drain explains teaches nothing; nor does a refusal no drain
+        // explains (two sends cannot fill a bucket of ten).
+        assert_eq!(bucket.slower_interval(2_000, 3_000, 10, 6_000), None);
+        let mut few = Bucket::default();
+        few.answered(0, 1_000);
+        few.answered(500, 1_000);
+        assert_eq!(few.slower_interval(600, 900, 10, 1_000), None);
     }
 }

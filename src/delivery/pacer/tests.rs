@@ -221,7 +221,7 @@ fn replies_take_at_most_their_share_of_the_window() {
 #[test]
 fn a_platform_wide_retry_after_blocks_every_send() {
     let mut pacer = telegram();
-    pacer.block_platform(Platform::Telegram, 5_000);
+    pacer.refused(Platform::Telegram, Duration::from_secs(5), 0);
     assert_eq!(
         pacer.wait(Platform::Telegram, 1_000),
         Duration::from_secs(4)
@@ -232,7 +232,7 @@ fn a_platform_wide_retry_after_blocks_every_send() {
 fn after_a_platform_wide_wait_one_probe_goes_and_the_rest_wait_for_its_answer() {
     let mut pacer = Pacer::new(HashMap::from([(Platform::Matrix, RatePolicy::unlimited())]));
     let room = slot(Platform::Matrix, ChatKind::Room, false, false);
-    pacer.block_platform(Platform::Matrix, 5_000);
+    pacer.refused(Platform::Matrix, Duration::from_secs(5), 0);
     assert_eq!(pacer.wait(Platform::Matrix, 5_000), Duration::ZERO);
     pacer.record(room, 1, 5_000);
     assert!(
@@ -335,6 +335,78 @@ impl SynapseLimiter {
         // Synapse keeps the count against a moving start: what decayed is gone.
         true
     }
+
+    /// The retry_after_ms Synapse answers a refusal at `at` with: until the count has decayed
+    /// to leave room for one.
+    fn retry_after(&self, at: i64, burst: f64, rate: f64) -> i64 {
+        let allowed = self.start as f64 + (self.count - burst + 1.0) * 1_000.0 / rate;
+        (allowed - at as f64).max(0.0) as i64
+    }
+}
+
+#[test]
+fn a_homeserver_draining_more_slowly_than_configured_is_learned_from_one_refusal() {
+    // Configured: one a second with a burst of ten; the homeserver: Synapse's 0.2/s.
+    let policy = RatePolicy {
+        margin: Duration::ZERO,
+        total: crate::config::Window {
+            count: 10,
+            window: Duration::from_secs(10),
+        },
+        ..RatePolicy::matrix()
+    };
+    let mut pacer = Pacer::new(HashMap::from([(Platform::Matrix, policy)]));
+    let room = slot(Platform::Matrix, ChatKind::Room, false, false);
+    let mut synapse = SynapseLimiter {
+        count: 0.0,
+        start: 0,
+    };
+    let (mut sent, mut refused, mut learned) = (0, 0, Vec::new());
+    // Ten minutes of a fan-out, every send answered 100 ms after it starts.
+    for now in (0..600_000).step_by(10) {
+        if pacer.broadcast_wait(Platform::Matrix, now) > Duration::ZERO {
+            continue;
+        }
+        pacer.record(room, sent, now);
+        let answer = now + 100;
+        if synapse.allows(now + 50, 10.0, 0.2) {
+            sent += 1;
+            pacer.done(room, answer, false);
+        } else {
+            refused += 1;
+            pacer.done(room, answer, true);
+            let after = synapse.retry_after(now + 50, 10.0, 0.2);
+            let after = Duration::from_millis(after as u64);
+            learned.extend(pacer.refused(Platform::Matrix, after, answer));
+        }
+    }
+    assert_eq!(
+        refused, 1,
+        "one refusal teaches the pacer the homeserver's pace"
+    );
+    assert_eq!(learned.len(), 1);
+    assert!(learned[0] > Duration::from_millis(4_800), "{learned:?}");
+    // What the homeserver allows in ten minutes is 10 + 600 / 5 = 130; nearly all of it went.
+    assert!(sent >= 120, "{sent} sent");
+    // A refusal the configured drain explains (ten answered at once fill Synapse's bucket)
+    // teaches nothing.
+    let policy = RatePolicy {
+        margin: Duration::ZERO,
+        ..RatePolicy::matrix()
+    };
+    let mut pacer = Pacer::new(HashMap::from([(Platform::Matrix, policy)]));
+    for chat in 0..10 {
+        send(&mut pacer, room, chat, 0);
+    }
+    assert_eq!(
+        pacer.refused(Platform::Matrix, Duration::from_millis(4_900), 100),
+        None
+    );
+    // Telegram's windows learn nothing from a 429.
+    assert_eq!(
+        telegram().refused(Platform::Telegram, Duration::from_secs(30), 0),
+        None
+    );
 }
 
 #[test]
