@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::pacer::Counted;
 use super::{Destination, Gone, Outbound, Post, SendError};
 use super::{Engine, Outcome, backoff, slot};
 use crate::domain::{ArticleRecord, Platform};
@@ -46,9 +47,10 @@ async fn send_part(
 impl Engine {
     /// Performs a leased delivery. A database failure while recording leaves the delivery
     /// queued again (its lease released), never marked as something it is not. An
-    /// acknowledged send is recorded with the next pick's lease (see `batch`).
-    pub(super) async fn execute(&self, job: Job) -> Outcome {
-        match self.perform(&job).await {
+    /// acknowledged send is recorded with the next pick's lease (see `batch`); `counted`: the
+    /// send as the pacer counted it when it was picked.
+    pub(super) async fn execute(&self, job: Job, counted: Counted) -> Outcome {
+        match self.perform(&job, counted).await {
             Ok(outcome) => outcome,
             Err(error) => {
                 tracing::error!(
@@ -67,17 +69,25 @@ impl Engine {
         }
     }
 
-    async fn perform(&self, job: &Job) -> anyhow::Result<Outcome> {
+    async fn perform(&self, job: &Job, counted: Counted) -> anyhow::Result<Outcome> {
         let result = self.attempt(job).await;
         // Whatever happened, the send no longer waits for an answer: the pacer counts it from now.
         let refused = matches!(
             result,
             Ok(Some(Err(SendError::RetryAfter { global: true, .. })))
         );
-        self.pacer
-            .lock()
-            .await
-            .done(slot(job), self.clock.now_ms(), refused);
+        // A timeout or a lost connection says nothing of the platform's round trip.
+        let measured = matches!(result, Ok(Some(Ok(_) | Err(SendError::RetryAfter { .. }))));
+        let now = self.clock.now_ms();
+        let hold = {
+            let mut pacer = self.pacer.lock().await;
+            pacer.done(slot(job), now, refused);
+            pacer.answered(counted, now, measured)
+        };
+        if let Some(until) = hold {
+            // Before the send is recorded, so the chat is not offered again sooner.
+            self.store.hold_chat(job.chat_id, until).await?;
+        }
         match result? {
             Some(result) => self.settle(job, result).await,
             None => {

@@ -37,7 +37,7 @@ use crate::domain::{ChatKind, Platform};
 use crate::store::{Job, LANE_INTERACTIVE, Lease, Store};
 use batch::{Acknowledged, Articles};
 pub use metrics::Metrics;
-pub use pacer::{Pacer, Slot};
+pub use pacer::{Counted, Pacer, Slot};
 pub use ports::{
     ChatSummary, Destination, Directory, EngineEvents, Gone, LookupError, Membership, Outbound,
     Part, Post, SendError, only_part, take_part,
@@ -138,8 +138,8 @@ pub struct Engine {
 }
 
 enum Pick {
-    /// Leased, in the order to send.
-    Jobs(Vec<Job>),
+    /// Leased, in the order to send, each as the pacer counted it.
+    Jobs(Vec<(Job, Counted)>),
     Throttled(Duration),
     Idle,
 }
@@ -194,7 +194,7 @@ impl Engine {
     pub async fn try_deliver_next(&self) -> anyhow::Result<Outcome> {
         let outcome = match self.pick(1, &mut Quiet::default()).await? {
             Pick::Jobs(jobs) => match jobs.into_iter().next() {
-                Some(job) => self.execute(job).await,
+                Some((job, counted)) => self.execute(job, counted).await,
                 None => Outcome::Idle,
             },
             Pick::Throttled(wait) => Outcome::Throttled { wait },
@@ -337,20 +337,21 @@ impl Engine {
             merge(&mut jobs, broadcasts);
         }
         // As many as the pacer lets go now, each counted as it is taken.
-        let mut taken: Vec<Job> = Vec::new();
+        // Each with when its chat may be sent to next.
+        let mut taken: Vec<(Job, i64)> = Vec::new();
         let mut leases = Vec::new();
         for mut job in jobs {
             if taken.len() >= room {
                 break;
             }
-            if taken.iter().any(|t| t.chat_id == job.chat_id) {
+            if taken.iter().any(|(t, _)| t.chat_id == job.chat_id) {
                 continue;
             }
             let policy = pacer.policy(job.platform);
             // A pick may take many broadcasts: each paid one must still fit the day's cap.
             let paid_taken = taken
                 .iter()
-                .filter(|t| t.paid && t.platform == job.platform)
+                .filter(|(t, _)| t.paid && t.platform == job.platform)
                 .count() as u64;
             let paid = paying.contains(&job.platform)
                 && pacer.paid_wait(job.platform, now) == Some(Duration::ZERO)
@@ -395,9 +396,10 @@ impl Engine {
                 chat_next,
                 paid,
             });
-            taken.push(job);
+            taken.push((job, chat_next));
         }
         let acknowledged = self.acknowledged.take();
+        let mut started = now;
         if !leases.is_empty() || !acknowledged.is_empty() {
             let lease = self.config.lease.as_millis() as i64;
             let (ids, late) = match self
@@ -407,24 +409,25 @@ impl Engine {
             {
                 Ok(done) => done,
                 Err(error) => {
-                    for job in &taken {
+                    for (job, _) in &taken {
                         pacer.done(slot(job), now, false);
                     }
                     self.acknowledged.restore(acknowledged);
                     return Err(error.into());
                 }
             };
-            for job in taken.iter().filter(|j| !ids.contains(&j.id)) {
+            for (job, _) in taken.iter().filter(|(j, _)| !ids.contains(&j.id)) {
                 pacer.done(slot(job), now, false);
             }
-            taken.retain(|j| ids.contains(&j.id));
+            taken.retain(|(j, _)| ids.contains(&j.id));
             // Sends leave when the lease is written; group windows must count them then.
             if late > 0 {
                 let chats: Vec<i64> = leases.iter().map(|l| l.chat_id).collect();
                 pacer.postpone(now, now + late, &chats);
+                started = now + late;
             }
         }
-        for job in &taken {
+        for (job, _) in &taken {
             let policy = pacer.policy(job.platform);
             if let (true, Some(policy)) = (job.paid, policy.paid) {
                 let today = paid::count_paid(&mut ledgers, job.platform);
@@ -435,7 +438,17 @@ impl Engine {
             self.metrics.picked(job);
         }
         Ok(if !taken.is_empty() {
-            Pick::Jobs(taken)
+            let counted = |(job, next): (Job, i64)| {
+                let counted = Counted {
+                    platform: job.platform,
+                    chat: job.chat_id,
+                    kind: job.kind,
+                    started,
+                    next,
+                };
+                (job, counted)
+            };
+            Pick::Jobs(taken.into_iter().map(counted).collect())
         } else if wait != Duration::MAX {
             Pick::Throttled(wait)
         } else {

@@ -27,10 +27,11 @@ use std::time::Duration;
 
 use crate::config::RatePolicy;
 use crate::domain::{ChatKind, Platform};
-use crate::store::RecentSends;
 
 mod bucket;
+mod learn;
 use bucket::{Ask, Bucket};
+pub use learn::Counted;
 
 /// What one send is, as far as the windows are concerned: given when it starts and again when
 /// it is answered.
@@ -110,6 +111,8 @@ struct PlatformState {
     probe: Probe,
     /// The drain interval (ms) a bucket platform showed it keeps when slower than its policy.
     learned: Option<i64>,
+    /// The latest round trips (ms), oldest first (see [`Pacer::answered`]).
+    round_trips: VecDeque<i64>,
 }
 
 /// After a platform-wide wait, one send probes whether the platform takes sends again and the
@@ -157,6 +160,15 @@ pub(super) fn until(at: i64, now: i64) -> Duration {
 }
 
 impl PlatformState {
+    /// What a chat's interval and a group's window add to a send's start (ms): the longest of
+    /// the latest round trips, and the margin. The platform counts a send somewhere in its
+    /// round trip, so counted from the start plus this, a send to the same chat cannot reach it
+    /// early unless its round trip is longer than any of the last few (then see
+    /// [`Pacer::answered`]).
+    fn cushion(&self, policy: &RatePolicy) -> i64 {
+        self.round_trips.iter().copied().max().unwrap_or(0) + ms(policy.margin)
+    }
+
     /// The ms in which a bucket policy drains one token: as configured, or as the platform
     /// showed it (see [`Pacer::refused`]).
     fn interval(&self, policy: &RatePolicy) -> i64 {
@@ -395,12 +407,13 @@ impl Pacer {
             let part = spread(&policy).1.max(1);
             state.broadcasts.note_start(now - now.rem_euclid(part));
         }
-        // The margin covers arrival jitter here too: two sends to one chat paced a second apart
-        // reach the platform closer together when the first was slower on its way.
+        // Two sends to one chat paced a second apart reach the platform closer together when
+        // the first was slower on its way: the cushion covers the round trips herald sees.
+        let cushion = state.cushion(&policy);
         let per_chat = if policy.per_chat_interval.is_zero() {
             0
         } else {
-            ms(policy.per_chat_interval + policy.margin)
+            ms(policy.per_chat_interval) + cushion
         };
         let mut next = now + per_chat;
         self.unpruned += 1;
@@ -415,7 +428,7 @@ impl Pacer {
                 log.pop_front();
             }
             if log.len() >= group.count {
-                next = next.max(log[0] + ms(group.window + policy.margin));
+                next = next.max(log[0] + ms(group.window) + cushion);
             }
         }
         next
@@ -436,63 +449,6 @@ impl Pacer {
                 }
             }
         }
-    }
-
-    /// How far back a restarted pacer must know a platform's sends (ms before `now`): a
-    /// window and its margin, past which no send counts any more.
-    pub fn memory(&self, platform: Platform, now: i64) -> i64 {
-        let policy = self.policy(platform);
-        now - ms(policy.total.window.max(Duration::from_secs(1)) + policy.margin)
-    }
-
-    /// Continues the budget of the process before this one: its acknowledged sends count from
-    /// their answers; the `in_flight` it had out, which the platform may have counted at any
-    /// moment up to now, count as answered now; a retry_after still in force holds every send.
-    pub fn restore(&mut self, platform: Platform, sends: &RecentSends, in_flight: usize, now: i64) {
-        let policy = self.policy(platform);
-        let margin = ms(policy.margin);
-        let state = self.platforms.entry(platform).or_default();
-        let interval = state.interval(&policy);
-        let crashed = std::iter::repeat_n(now, in_flight);
-        for at in sends.answered.iter().copied().chain(crashed) {
-            state.recent.answered.push_back(at);
-            if policy.paid.is_some() {
-                state.all.answered.push_back(at);
-            }
-            if policy.bucket {
-                state.bucket.answered(at + margin, interval);
-            }
-        }
-        if let Some(until) = sends.blocked_until.filter(|until| *until > now) {
-            state.blocked_until = state.blocked_until.max(until);
-            state.probe = Probe::Armed;
-        }
-    }
-
-    /// The platform refused a send at `now` and said to wait `after` for everyone: every send
-    /// waits it out, then one probes.
-    ///
-    /// A bucket platform's bucket was full: the pacer's is filled too, and when its own
-    /// answers show that only a slower drain than it keeps fills the homeserver's that far,
-    /// the pacer keeps to that drain until the process ends. Returns the interval learned.
-    pub fn refused(&mut self, platform: Platform, after: Duration, now: i64) -> Option<Duration> {
-        let policy = self.policy(platform);
-        let state = self.platforms.entry(platform).or_default();
-        let until = now + ms(after);
-        state.blocked_until = state.blocked_until.max(until);
-        state.probe = Probe::Armed;
-        if !policy.bucket {
-            return None;
-        }
-        let count = policy.total.count;
-        let learned = state
-            .bucket
-            .slower_interval(now, ms(after), count, state.interval(&policy));
-        if let Some(interval) = learned {
-            state.learned = Some(interval);
-        }
-        state.bucket.fill(until, count, state.interval(&policy));
-        learned.map(|ms| Duration::from_millis(ms as u64))
     }
 
     /// The send of `slot` was answered at `now`, or given up on (a timeout, a lost connection:

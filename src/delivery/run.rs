@@ -44,10 +44,11 @@ impl Engine {
             let (wait, throttled) = match self.pick(room, &mut quiet).await {
                 Ok(Pick::Jobs(jobs)) => {
                     let full = jobs.len() >= room;
-                    for job in jobs {
+                    for (job, counted) in jobs {
                         let engine = Arc::clone(&self);
                         let (id, slot) = (job.id, slot(&job));
-                        let handle = inflight.spawn(async move { (id, engine.execute(job).await) });
+                        let handle =
+                            inflight.spawn(async move { (id, engine.execute(job, counted).await) });
                         leased.insert(handle.id(), (id, slot));
                     }
                     if full {

@@ -263,8 +263,19 @@ async fn fan_out(
         .filter(|c| c.wait.is_none())
         .map(|c| format!("{:.1}", (c.ended - first).as_secs_f64()))
         .collect();
+    let refusals: Vec<String> = refused
+        .iter()
+        .map(|c| {
+            format!(
+                "at {:.1} s (round trip {:.2} s, wait {:.1} s)",
+                (c.ended - first).as_secs_f64(),
+                (c.ended - c.started).as_secs_f64(),
+                c.wait.unwrap_or_default().as_secs_f64()
+            )
+        })
+        .collect();
     eprintln!(
-        "fan-out to {ROOMS} rooms: {} sends, {} refused with M_LIMIT_EXCEEDED, {:.1} s; answered at {} s",
+        "fan-out to {ROOMS} rooms: {} sends, {} refused with M_LIMIT_EXCEEDED {refusals:?}, {:.1} s; answered at {} s",
         calls.len() - refused.len(),
         refused.len(),
         (last - first).as_secs_f64(),

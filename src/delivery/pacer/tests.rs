@@ -1,4 +1,5 @@
 use super::*;
+use crate::store::RecentSends;
 
 fn telegram() -> Pacer {
     Pacer::new(HashMap::from([(
@@ -270,28 +271,35 @@ proptest::proptest! {
         )
     ) {
         let mut pacer = telegram();
+        // When each chat may be sent to next: as the pacer says, and not before its last send
+        // was answered (the engine keeps one send per chat out).
         let mut chat_ready: HashMap<i64, i64> = HashMap::new();
         // (when the platform counted it, chat, to a group)
         let mut counted: Vec<(i64, i64, bool)> = Vec::new();
-        let mut started: Vec<(i64, i64)> = Vec::new();
-        let mut answers: Vec<(i64, Slot)> = Vec::new();
+        let mut answers: Vec<(i64, Slot, Counted)> = Vec::new();
         let mut now = 0;
         for (chat, kind, reply, gap, latency, arrival) in offers {
             now += gap;
-            answers.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
-            while answers.last().is_some_and(|(at, _)| *at <= now) {
-                if let Some((at, slot)) = answers.pop() {
+            answers.sort_by_key(|(at, _, _)| std::cmp::Reverse(*at));
+            while answers.last().is_some_and(|(at, _, _)| *at <= now) {
+                if let Some((at, slot, sent)) = answers.pop() {
                     pacer.done(slot, at, false);
+                    if let Some(hold) = pacer.answered(sent, at, true) {
+                        let ready = chat_ready.entry(sent.chat).or_default();
+                        *ready = (*ready).max(hold);
+                    }
                 }
             }
             let kind = [ChatKind::Private, ChatKind::Group, ChatKind::Channel][kind as usize];
             let chat = if kind == ChatKind::Private { chat } else { -1 - chat };
             let this = slot(Platform::Telegram, kind, reply, false);
-            if pacer.wait(Platform::Telegram, now).is_zero() && chat_ready.get(&chat).is_none_or(|t| *t <= now) {
-                chat_ready.insert(chat, pacer.record(this, chat, now));
+            let answered = answers.iter().all(|(_, _, sent)| sent.chat != chat);
+            if pacer.wait(Platform::Telegram, now).is_zero() && answered && chat_ready.get(&chat).is_none_or(|t| *t <= now) {
+                let next = pacer.record(this, chat, now);
+                chat_ready.insert(chat, next);
                 counted.push((now + latency * i64::from(arrival) / 100, chat, kind != ChatKind::Private));
-                started.push((now, chat));
-                answers.push((now + latency, this));
+                let sent = Counted { platform: Platform::Telegram, chat, kind, started: now, next };
+                answers.push((now + latency, this, sent));
             }
         }
         counted.sort_unstable();
@@ -299,8 +307,9 @@ proptest::proptest! {
             let in_second = counted[i..].iter().take_while(|(u, _, _)| *u < t + 1_000).count();
             proptest::prop_assert!(in_second <= 30, "{in_second} in a second from {t}");
         }
+        // Chats and groups count by arrival too.
         for (chat, group) in counted.iter().map(|(_, c, g)| (*c, *g)).collect::<std::collections::BTreeSet<_>>() {
-            let times: Vec<i64> = started.iter().filter(|(_, c)| *c == chat).map(|(t, _)| *t).collect();
+            let times: Vec<i64> = counted.iter().filter(|(_, c, _)| *c == chat).map(|(t, _, _)| *t).collect();
             proptest::prop_assert!(times.windows(2).all(|w| w[1] - w[0] >= 1_000), "chat {chat}: {times:?}");
             if group {
                 for (i, t) in times.iter().enumerate() {
