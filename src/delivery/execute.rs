@@ -89,7 +89,7 @@ impl Engine {
             self.store.hold_chat(job.chat_id, until).await?;
         }
         match result? {
-            Some(result) => self.settle(job, result).await,
+            Some(result) => self.settle(job, result, counted.started).await,
             None => {
                 self.store.release_lease(job.id).await?;
                 Ok(Outcome::Rescheduled {
@@ -237,7 +237,13 @@ impl Engine {
         Ok(())
     }
 
-    async fn settle(&self, job: &Job, result: Result<Done, SendError>) -> anyhow::Result<Outcome> {
+    /// Records what the platform answered to a send the pacer counted from `started`.
+    async fn settle(
+        &self,
+        job: &Job,
+        result: Result<Done, SendError>,
+        started: i64,
+    ) -> anyhow::Result<Outcome> {
         let (delivery, chat) = (job.id, job.chat_id);
         let now = self.clock.now_ms();
         let outcome = match result {
@@ -277,7 +283,11 @@ impl Engine {
             Err(SendError::RetryAfter { after, global }) => {
                 let until = now + after.as_millis() as i64;
                 if global {
-                    let learned = self.pacer.lock().await.refused(job.platform, after, now);
+                    let learned =
+                        self.pacer
+                            .lock()
+                            .await
+                            .refused(job.platform, after, started, now);
                     // Kept for a process started before it ends: sending during a
                     // retry_after makes Telegram's penalty longer.
                     self.store.save_platform_wait(job.platform, until).await?;

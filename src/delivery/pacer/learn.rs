@@ -42,13 +42,22 @@ impl Pacer {
         }
     }
 
-    /// The platform refused a send at `now` and said to wait `after` for everyone: every send
-    /// waits it out, then one probes.
+    /// The platform refused a send started at `started` with an answer at `now` saying to
+    /// wait `after` for everyone: every send waits it out from `now`, then one probes.
     ///
     /// A bucket platform's bucket was full: the pacer's is filled too, and when its own
     /// answers show that only a slower drain than it keeps fills the homeserver's that far,
-    /// the pacer keeps to that drain until the process ends. Returns the interval learned.
-    pub fn refused(&mut self, platform: Platform, after: Duration, now: i64) -> Option<Duration> {
+    /// the pacer keeps to that drain until the process ends. The homeserver decided early in
+    /// the round trip (Synapse then holds a refusal half a second before answering), so the
+    /// replay takes the start as the moment of the refusal, and the drain it finds is kept 2 %
+    /// slower for the part of the round trip before the check. Returns the interval learned.
+    pub fn refused(
+        &mut self,
+        platform: Platform,
+        after: Duration,
+        started: i64,
+        now: i64,
+    ) -> Option<Duration> {
         let policy = self.policy(platform);
         let state = self.platforms.entry(platform).or_default();
         let until = now + ms(after);
@@ -60,7 +69,8 @@ impl Pacer {
         let count = policy.total.count;
         let learned = state
             .bucket
-            .slower_interval(now, ms(after), count, state.interval(&policy));
+            .slower_interval(started, ms(after), count, state.interval(&policy))
+            .map(|interval| interval + interval / 50);
         if let Some(interval) = learned {
             state.learned = Some(interval);
         }

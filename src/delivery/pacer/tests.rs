@@ -222,7 +222,7 @@ fn replies_take_at_most_their_share_of_the_window() {
 #[test]
 fn a_platform_wide_retry_after_blocks_every_send() {
     let mut pacer = telegram();
-    pacer.refused(Platform::Telegram, Duration::from_secs(5), 0);
+    pacer.refused(Platform::Telegram, Duration::from_secs(5), 0, 0);
     assert_eq!(
         pacer.wait(Platform::Telegram, 1_000),
         Duration::from_secs(4)
@@ -233,7 +233,7 @@ fn a_platform_wide_retry_after_blocks_every_send() {
 fn after_a_platform_wide_wait_one_probe_goes_and_the_rest_wait_for_its_answer() {
     let mut pacer = Pacer::new(HashMap::from([(Platform::Matrix, RatePolicy::unlimited())]));
     let room = slot(Platform::Matrix, ChatKind::Room, false, false);
-    pacer.refused(Platform::Matrix, Duration::from_secs(5), 0);
+    pacer.refused(Platform::Matrix, Duration::from_secs(5), 0, 0);
     assert_eq!(pacer.wait(Platform::Matrix, 5_000), Duration::ZERO);
     pacer.record(room, 1, 5_000);
     assert!(
@@ -386,7 +386,7 @@ fn a_homeserver_draining_more_slowly_than_configured_is_learned_from_one_refusal
             pacer.done(room, answer, true);
             let after = synapse.retry_after(now + 50, 10.0, 0.2);
             let after = Duration::from_millis(after as u64);
-            learned.extend(pacer.refused(Platform::Matrix, after, answer));
+            learned.extend(pacer.refused(Platform::Matrix, after, now, answer));
         }
     }
     assert_eq!(
@@ -408,12 +408,12 @@ fn a_homeserver_draining_more_slowly_than_configured_is_learned_from_one_refusal
         send(&mut pacer, room, chat, 0);
     }
     assert_eq!(
-        pacer.refused(Platform::Matrix, Duration::from_millis(4_900), 100),
+        pacer.refused(Platform::Matrix, Duration::from_millis(4_900), 100, 100),
         None
     );
     // Telegram's windows learn nothing from a 429.
     assert_eq!(
-        telegram().refused(Platform::Telegram, Duration::from_secs(30), 0),
+        telegram().refused(Platform::Telegram, Duration::from_secs(30), 0, 0),
         None
     );
 }
