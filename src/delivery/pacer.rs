@@ -10,13 +10,17 @@
 //! margin. So a send occupies the bot's windows from its start until a whole window after its
 //! answer: whenever the platform counted it, herald counts it at least as long, and the windows
 //! cannot overfill however late requests arrive. A slow answer costs throughput, never a 429.
+//! A chat's interval and a group's window are counted from the start plus the longest of the
+//! latest round trips, and from the answer when one is slower still ([`Pacer::answered`]).
 //!
 //! Synapse counts differently: its `rc_message` is a leaky bucket (a burst, then one message
 //! each time it drains by one), which the pacer keeps as such for a platform whose policy says
 //! so (see `bucket`), holding one token back from broadcasts for replies.
 //!
 //! A restarted pacer continues the last process's budget ([`Pacer::restore`]): what that
-//! process had acknowledged or still had out counts, and its retry_after holds.
+//! process had acknowledged or still had out counts, and its retry_after holds. A homeserver
+//! that refuses where only a slower refill explains it teaches the pacer that refill
+//! ([`Pacer::refused`]).
 //!
 //! With paid broadcasts on, article sends the engine chooses to pay for go in a second, wider
 //! window that counts every message (free and paid), while the free window keeps counting the
