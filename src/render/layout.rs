@@ -22,6 +22,35 @@ pub enum Inline {
     },
 }
 
+/// Link schemes every platform opens safely. Anything else a feed, the CMS or an editor gives
+/// (`javascript:`, `data:`, `file:`…) is shown as text, never as a link.
+const SAFE_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
+
+/// Whether `href` may be a link: one of the safe schemes, or of `more` the platform allows too.
+pub fn linkable(href: &str, more: &[&str]) -> bool {
+    href.split_once(':').is_some_and(|(scheme, _)| {
+        SAFE_SCHEMES
+            .iter()
+            .chain(more)
+            .any(|safe| scheme.eq_ignore_ascii_case(safe))
+    })
+}
+
+impl Inline {
+    /// A link to `href`, or, for a scheme no platform should open, its text and address as
+    /// plain text (so lengths are counted as shown).
+    pub fn link(text: String, href: &str) -> Inline {
+        if linkable(href, &["tg"]) {
+            Inline::Link {
+                text,
+                href: href.to_string(),
+            }
+        } else {
+            Inline::Text(format!("{text}: {href}"))
+        }
+    }
+}
+
 /// One paragraph; renderers separate paragraphs with a blank line.
 pub type Paragraph = Vec<Inline>;
 
@@ -145,10 +174,7 @@ pub fn article(
         match &article.photo_credit {
             Some(c) if c.starts_with("http://") || c.starts_with("https://") => {
                 credit.push(Inline::Text(" ".into()));
-                credit.push(Inline::Link {
-                    text: tr("render.photo", l),
-                    href: c.clone(),
-                });
+                credit.push(Inline::link(tr("render.photo", l), c));
             }
             Some(c) => credit.push(Inline::Text(format!(" {c}"))),
             None => {}
@@ -159,10 +185,7 @@ pub fn article(
     }
     if let Some(original) = &article.original_url {
         let text = tr(&format!("article.original_{}", article.language.other()), l);
-        rest.push(vec![Inline::Link {
-            text,
-            href: original.clone(),
-        }]);
+        rest.push(vec![Inline::link(text, original)]);
     }
     if let Some(pair) = article.pair_id {
         let other = tr(&format!("render.also_{}", article.language.other()), l);
@@ -177,10 +200,7 @@ pub fn article(
         rest.push(vec![Inline::Text(tags.join(" "))]);
     }
     if let Some(url) = &article.url {
-        rest.push(vec![Inline::Link {
-            text: tr("render.read_more", l),
-            href: url.clone(),
-        }]);
+        rest.push(vec![Inline::link(tr("render.read_more", l), url)]);
     }
     let footnotes = {
         let mut all: Vec<&mut Paragraph> = head.iter_mut().chain(rest.iter_mut()).collect();

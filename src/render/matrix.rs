@@ -4,7 +4,7 @@
 use crate::domain::LabelPosition;
 use crate::message::{Block, Reply};
 use crate::render::code_spans;
-use crate::render::layout::{Inline, Layout, Paragraph, notes_for};
+use crate::render::layout::{Inline, Layout, Paragraph, linkable, notes_for};
 use crate::render::telegram::split_paragraph;
 
 /// Bytes of `body` plus `formatted_body` one event may carry; JSON escaping and the event's
@@ -41,13 +41,10 @@ fn html(paragraph: &Paragraph) -> String {
     format!("<p>{inner}</p>")
 }
 
-/// Matrix clients drop links of other schemes; such a link is shown as its text (the plain
-/// body still names the address).
+/// Matrix clients drop links of other schemes anyway; such a link is shown as its text (the
+/// plain body still names the address).
 fn allowed_link(href: &str) -> bool {
-    let scheme = href.split_once(':').map_or("", |(s, _)| s);
-    ["http", "https", "ftp", "mailto", "magnet"]
-        .iter()
-        .any(|allowed| scheme.eq_ignore_ascii_case(allowed))
+    linkable(href, &[])
 }
 
 fn plain(paragraph: &Paragraph) -> String {

@@ -7,7 +7,7 @@
 //! character — and a required legal label is repeated in every part.
 
 use crate::domain::{Footnote, Label, LabelPosition};
-use crate::render::layout::{Inline, Layout, Paragraph, notes_for};
+use crate::render::layout::{Inline, Layout, Paragraph, linkable, notes_for};
 
 pub const TEXT_LIMIT: usize = 4096;
 pub const CAPTION_LIMIT: usize = 1024;
@@ -52,7 +52,10 @@ fn inline_html(inline: &Inline) -> String {
         Inline::Text(t) => escape(t),
         Inline::Bold(t) => format!("<b>{}</b>", escape(t)),
         Inline::Italic(t) => format!("<i>{}</i>", escape(t)),
-        Inline::Link { text, href } => format!("<a href=\"{}\">{}</a>", escape(href), escape(text)),
+        Inline::Link { text, href } if linkable(href, &["tg"]) => {
+            format!("<a href=\"{}\">{}</a>", escape(href), escape(text))
+        }
+        Inline::Link { text, href } => escape(&format!("{text}: {href}")),
     }
 }
 
@@ -362,6 +365,28 @@ mod tests {
             ),
             Err(SplitError::LabelDoesNotFit { .. })
         ));
+    }
+
+    #[test]
+    fn only_web_mail_and_telegram_links_are_links_the_rest_is_text() {
+        let link = |href: &str| {
+            vec![Inline::Link {
+                text: "Read more".into(),
+                href: href.into(),
+            }]
+        };
+        let html = parts(&[link("javascript:alert(1)")], None, &[], 4096).unwrap();
+        assert_eq!(html, vec!["Read more: javascript:alert(1)".to_string()]);
+        let html = parts(&[link("JavaScript:alert(\"x\")")], None, &[], 4096).unwrap();
+        assert!(!html[0].contains("<a"), "{html:?}");
+        for href in [
+            "https://example.org/",
+            "tg://resolve?domain=herald",
+            "mailto:desk@example.org",
+        ] {
+            let html = parts(&[link(href)], None, &[], 4096).unwrap();
+            assert!(html[0].starts_with("<a href="), "{href}: {html:?}");
+        }
     }
 
     #[test]

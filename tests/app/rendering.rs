@@ -62,6 +62,45 @@ fn a_full_article_with_photo_renders_for_telegram_as_caption_and_text() {
 }
 
 #[test]
+fn links_a_feed_or_the_cms_gives_in_other_schemes_are_shown_as_text_on_both_platforms() {
+    let article = ArticleRecord {
+        url: Some("javascript:alert(document.cookie)".into()),
+        original_url: Some("data:text/html,<script>alert(1)</script>".into()),
+        photo_url: None,
+        ..record()
+    };
+    let layout = layout::article(&article, Language::En, chrono_tz::Europe::Moscow, &[]);
+    let post = telegram::article(&layout).unwrap();
+    let html = post.texts.join("\n");
+    assert!(
+        !html.contains("<a href=\"javascript") && !html.contains("<a href=\"data"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Read more: javascript:alert(document.cookie)"),
+        "{html}"
+    );
+    assert!(html.contains("data:text/html,&lt;script&gt;"), "{html}");
+    for m in matrix::article(&layout) {
+        assert!(
+            !m.formatted_body.contains("href=\"javascript"),
+            "{}",
+            m.formatted_body
+        );
+        assert!(
+            !m.formatted_body.contains("href=\"data"),
+            "{}",
+            m.formatted_body
+        );
+        assert!(
+            m.body.contains("javascript:alert(document.cookie)"),
+            "{}",
+            m.body
+        );
+    }
+}
+
+#[test]
 fn the_same_article_renders_for_matrix_with_a_plain_body_and_russian_dates() {
     let layout = layout::article(&record(), Language::Ru, chrono_tz::Europe::Moscow, &[]);
     let messages = matrix::article(&layout);
