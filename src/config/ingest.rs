@@ -21,10 +21,18 @@ pub(super) struct RawIngest {
     min_interval_s: i64,
     max_interval_s: i64,
     backlog: usize,
+    #[serde(deserialize_with = "trimmed")]
     allow_private: Vec<String>,
     alert_after_failures: i64,
     concurrency: usize,
     topic_rules: BTreeMap<String, Vec<String>>,
+}
+
+/// A list of strings with the spaces around each taken off: from the environment a list is
+/// split at commas (`127.0.0.0/8, 10.20.0.0/16`), spaces kept.
+fn trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let items = Vec::<String>::deserialize(d)?;
+    Ok(items.into_iter().map(|s| s.trim().to_string()).collect())
 }
 
 impl Default for RawIngest {

@@ -306,7 +306,8 @@ impl Settings {
             .try_parsing(true)
             .list_separator(",")
             .with_list_parse_key("access.owners")
-            .with_list_parse_key("matrix.allowed_inviters");
+            .with_list_parse_key("matrix.allowed_inviters")
+            .with_list_parse_key("ingest.allow_private");
         config::Config::builder()
             .add_source(file.format(config::FileFormat::Toml))
             .add_source(env)

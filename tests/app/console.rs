@@ -213,10 +213,19 @@ fn check_config_prints_the_effective_configuration_as_toml_without_secrets() {
         ("HERALD__TELEGRAM__WEBHOOK_SECRET", "another_secret-42"),
         ("HERALD__HTTP__LISTEN", "127.0.0.1:8080"),
         ("HERALD__NEWSROOM__DEFAULT_LANGUAGE", "ru"),
+        // A list key, as the README says any key can be set: comma-separated.
+        ("HERALD__INGEST__ALLOW_PRIVATE", "127.0.0.0/8, 10.20.0.0/16"),
     ];
     let (stdout, stderr, ok) = check_config(&env);
     assert!(ok, "{stderr}");
     let config: toml::Table = toml::from_str(&stdout).expect("check-config prints TOML");
+    let allowed: Vec<&str> = config["ingest"]["allow_private"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
+    assert_eq!(allowed, ["127.0.0.0/8", "10.20.0.0/16"]);
     assert_eq!(config["newsroom"]["default_language"].as_str(), Some("ru"));
     assert_eq!(config["telegram"]["mode"].as_str(), Some("webhook"));
     assert_eq!(config["telegram"]["token"].as_str(), Some("[REDACTED]"));
