@@ -95,7 +95,7 @@ impl Application {
         let offer_demo = empty && !options.demo && settings.console.demo == DemoOffer::Ask;
         let photos = crate::ingest::fetch::Fetcher::for_settings(&settings.ingest)
             .context("building the photo HTTP client")?;
-        app.register_photo_check(Arc::new(photos));
+        app.register_fetch_check(Arc::new(photos));
 
         let mut tasks = JoinSet::new();
         let wrap = |outbound| match &options.wrap {

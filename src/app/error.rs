@@ -48,6 +48,8 @@ pub enum CommandError {
     LabelTooLong(String),
     #[error("photo refused: {0:?}")]
     PhotoRefused(crate::app::PhotoRefusal),
+    #[error("{0} is on an internal network")]
+    InternalSource(String),
     #[error("only the chat's admins may change its settings")]
     NotChatAdmin,
     #[error("{0}")]
@@ -132,6 +134,9 @@ impl CommandError {
                 t!("error.label_too_long", locale = l, detail = v).into()
             }
             CommandError::PhotoRefused(refusal) => photo_message(refusal, l),
+            CommandError::InternalSource(host) => {
+                t!("error.internal_source", locale = l, host = host).into()
+            }
             CommandError::NotChatAdmin => t!("error.not_chat_admin", locale = l).into(),
             CommandError::Lookup(crate::delivery::LookupError::NotFound(v)) => {
                 t!("error.chat_not_found", locale = l, chat = v).into()

@@ -26,7 +26,7 @@ use crate::store::{AuditEntry, AuditOutcome, ChatRecord, NewChat, Store, UserRec
 pub use commands::Command;
 pub use error::CommandError;
 pub use invocation::{ChatInfo, Invocation, Sender};
-pub use photos::{PhotoCheck, PhotoRefusal, PhotoVerdict};
+pub use photos::{FetchCheck, PhotoRefusal, PhotoVerdict};
 
 /// The application: settings and storage, shared by every platform adapter and by tests.
 #[derive(Clone)]
@@ -43,7 +43,7 @@ pub struct App {
     /// (the console) have no chat admins to check.
     directories: Arc<RwLock<HashMap<Platform, Arc<dyn Directory>>>>,
     /// How editors' photos are checked when posted; none: not checked.
-    photo_check: Arc<RwLock<Option<Arc<dyn PhotoCheck>>>>,
+    fetch_check: Arc<RwLock<Option<Arc<dyn FetchCheck>>>>,
     /// Platform updates being handled now (see `updates`).
     in_flight: Arc<updates::InFlight>,
 }
@@ -97,7 +97,7 @@ impl App {
             planner: Arc::new(Notify::new()),
             directories: Arc::default(),
             in_flight: Arc::default(),
-            photo_check: Arc::default(),
+            fetch_check: Arc::default(),
         })
     }
 
@@ -109,15 +109,16 @@ impl App {
             .insert(platform, directory);
     }
 
-    /// Registers how editors' photos are checked; every clone of the app sees it.
-    pub fn register_photo_check(&self, check: Arc<dyn PhotoCheck>) {
-        *self.photo_check.write().unwrap_or_else(|e| e.into_inner()) = Some(check);
+    /// Registers how editors' photos and new sources' addresses are checked; every clone of
+    /// the app sees it.
+    pub fn register_fetch_check(&self, check: Arc<dyn FetchCheck>) {
+        *self.fetch_check.write().unwrap_or_else(|e| e.into_inner()) = Some(check);
     }
 
     /// Fetches a photo as its delivery will; `Usable` when no check is registered.
     pub async fn check_photo(&self, url: &str) -> PhotoVerdict {
         let check = self
-            .photo_check
+            .fetch_check
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
@@ -125,6 +126,17 @@ impl App {
             Some(check) => check.check(url).await,
             None => PhotoVerdict::Usable,
         }
+    }
+
+    /// The host of `url` when the feeds' fetcher will refuse it as internal (see
+    /// [`FetchCheck::internal_host`]); `None` when no check is registered.
+    pub async fn internal_host(&self, url: &str) -> Option<String> {
+        let check = self
+            .fetch_check
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        check?.internal_host(url).await
     }
 
     /// The chat directory of a platform, if it has one.

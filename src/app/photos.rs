@@ -1,6 +1,7 @@
 //! Whether an editor's photo can be used, asked when they post it: a photo herald refuses to
-//! fetch would otherwise vanish from the article with only a log line to say so. The check is
-//! the feeds' fetcher (a layer above), registered at build time.
+//! fetch would otherwise vanish from the article with only a log line to say so; and whether a
+//! new feed's address is one herald will fetch from, asked at /source add. The check is the
+//! feeds' fetcher (a layer above), registered at build time.
 
 use async_trait::async_trait;
 
@@ -25,8 +26,14 @@ pub enum PhotoRefusal {
     NotAnImage(String),
 }
 
-/// Fetches a photo the way its delivery will.
+/// Asks the feeds' fetcher, before herald says yes, what it will do with an address.
 #[async_trait]
-pub trait PhotoCheck: Send + Sync {
+pub trait FetchCheck: Send + Sync {
+    /// Fetches a photo the way its delivery will.
     async fn check(&self, url: &str) -> PhotoVerdict;
+
+    /// The host of `url` when the fetcher will refuse it as internal (an internal address,
+    /// or a name that resolves only to such); `None` when it may fetch it, or the name does
+    /// not resolve just now (the first poll then says so).
+    async fn internal_host(&self, url: &str) -> Option<String>;
 }

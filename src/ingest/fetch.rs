@@ -119,6 +119,23 @@ impl Fetcher {
         )
     }
 
+    /// The host of `url` when this fetcher will refuse it as internal: an internal address,
+    /// or a name every address of which is internal. `None` when it may be fetched, or the
+    /// name does not resolve now.
+    pub async fn internal_host(&self, url: &str) -> Option<String> {
+        let url = Url::parse(url).ok()?;
+        if let Err(FetchError::Internal(host)) = self.check(&url) {
+            return Some(host);
+        }
+        let Some(url::Host::Domain(name)) = url.host() else {
+            return None;
+        };
+        let port = url.port_or_known_default().unwrap_or(80);
+        let found: Vec<SocketAddr> = tokio::net::lookup_host((name, port)).await.ok()?.collect();
+        let internal = !found.is_empty() && found.iter().all(|a| !self.guard.permits(a.ip()));
+        internal.then(|| name.to_string())
+    }
+
     /// Fetches `url` with the validators of the last fetch.
     pub async fn fetch(
         &self,

@@ -71,6 +71,10 @@ impl Source {
                 language,
             } => {
                 resolve_topics(ctx, &topics).await?;
+                if let Some(host) = ctx.app.internal_host(url.as_str()).await {
+                    tracing::info!(%url, host, "a source on an internal network refused");
+                    return Err(CommandError::InternalSource(host));
+                }
                 let topics: Vec<String> = topics.iter().map(|t| t.to_string()).collect();
                 let interval = ctx.settings().ingest.default_interval_s;
                 let added = store
