@@ -121,7 +121,7 @@ impl Fetcher {
 
     /// The host of `url` when this fetcher will refuse it as internal: an internal address,
     /// or a name every address of which is internal. `None` when it may be fetched, or the
-    /// name does not resolve now.
+    /// name does not resolve now (within the fetch timeout).
     pub async fn internal_host(&self, url: &str) -> Option<String> {
         let url = Url::parse(url).ok()?;
         if let Err(FetchError::Internal(host)) = self.check(&url) {
@@ -131,7 +131,13 @@ impl Fetcher {
             return None;
         };
         let port = url.port_or_known_default().unwrap_or(80);
-        let found: Vec<SocketAddr> = tokio::net::lookup_host((name, port)).await.ok()?.collect();
+        // A resolver that hangs must not hold the moderator's command past a fetch's time.
+        let lookup = tokio::net::lookup_host((name, port));
+        let found: Vec<SocketAddr> = tokio::time::timeout(self.limits.timeout, lookup)
+            .await
+            .ok()?
+            .ok()?
+            .collect();
         let internal = !found.is_empty() && found.iter().all(|a| !self.guard.permits(a.ip()));
         internal.then(|| name.to_string())
     }
