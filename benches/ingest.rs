@@ -89,7 +89,7 @@ async fn throughput() -> anyhow::Result<()> {
     let mut stored = 0;
     for feed in &feeds {
         let (_, report) = ingestor
-            .ingest_body(&source, feed.as_bytes(), None)
+            .ingest_body(&source, feed.as_bytes(), None, None)
             .await?
             .map_err(|e| anyhow::anyhow!(e))?;
         stored += report.new;

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{
-    CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
+    CONTENT_LENGTH, CONTENT_LOCATION, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH,
+    LAST_MODIFIED, LOCATION,
 };
 use url::Url;
 
@@ -51,6 +52,9 @@ pub enum Fetched {
         content_type: Option<String>,
         etag: Option<String>,
         last_modified: Option<String>,
+        /// Where relative links in the body lead from: the response's Content-Location
+        /// (relative to the address answered), else that address.
+        base: String,
     },
 }
 
@@ -228,6 +232,11 @@ impl Fetcher {
         }
         let (content_type, etag, last_modified) =
             (header(CONTENT_TYPE), header(ETAG), header(LAST_MODIFIED));
+        let answered = response.url().clone();
+        let base = header(CONTENT_LOCATION)
+            .and_then(|location| answered.join(&location).ok())
+            .unwrap_or(answered)
+            .to_string();
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(network)? {
             if bytes.len() + chunk.len() > max {
@@ -240,6 +249,7 @@ impl Fetcher {
             content_type,
             etag,
             last_modified,
+            base,
         })
     }
 }

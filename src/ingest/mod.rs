@@ -130,8 +130,9 @@ impl Ingestor {
                 content_type,
                 etag,
                 last_modified,
+                base,
             }) => match self
-                .ingest_body(source, &bytes, content_type.as_deref())
+                .ingest_body(source, &bytes, content_type.as_deref(), Some(&base))
                 .await?
             {
                 Ok((title, report)) => Ok(Success {
@@ -203,8 +204,9 @@ impl Ingestor {
         source: &SourceRecord,
         bytes: &[u8],
         content_type: Option<&str>,
+        base: Option<&str>,
     ) -> anyhow::Result<Result<(Option<String>, PollReport), String>> {
-        match parse::parse(bytes, content_type) {
+        match parse::parse(bytes, content_type, base) {
             Ok(feed) => {
                 let title = feed.title.clone();
                 Ok(Ok((title, self.store_items(source, feed).await?)))

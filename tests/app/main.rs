@@ -9,6 +9,7 @@ mod console;
 mod delivery;
 mod digests;
 mod editors;
+mod feedparser;
 mod feeds;
 mod http;
 mod lanes;

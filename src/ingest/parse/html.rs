@@ -1,0 +1,152 @@
+//! HTML in feeds made text: a one-line title by stripping markup (linear in the input, `<` that
+//! opens no tag kept as a character, scripts, styles and comments dropped), and bodies as
+//! paragraphs through `html2text`.
+
+use super::entities::ENTITIES;
+
+/// A named character reference: XML's five and HTML 4's (feeds use `&nbsp;` undeclared).
+pub fn entity(name: &str) -> Option<char> {
+    match name {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => ENTITIES
+            .binary_search_by(|(n, _)| n.cmp(&name))
+            .ok()
+            .map(|i| ENTITIES[i].1),
+    }
+}
+
+/// `&name;`, `&#NNN;`, `&#xHH;` at the start of `text` → the character and the length read.
+fn reference(text: &str) -> Option<(char, usize)> {
+    let end = text[..text.len().min(40)].find(';')?;
+    let name = &text[1..end];
+    let c = match name.strip_prefix('#') {
+        Some(number) => {
+            let n = match number.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => number.parse().ok()?,
+            };
+            char::from_u32(n)?
+        }
+        None => entity(name)?,
+    };
+    Some((c, end + 1))
+}
+
+/// Markup removed, references read, whitespace collapsed: a title as a reader sees it.
+pub fn strip(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    // The last `>`: a `<` after it opens nothing.
+    let last_close = html.rfind('>');
+    let last_comment_end = html.rfind("-->");
+    let mut rest = html;
+    let mut at = 0;
+    while let Some(i) = rest.find(['<', '&']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let absolute = at + i;
+        let step = if tail.starts_with('&') {
+            match reference(tail) {
+                Some((c, len)) => {
+                    out.push(c);
+                    len
+                }
+                None => {
+                    out.push('&');
+                    1
+                }
+            }
+        } else {
+            let opens =
+                tail[1..].starts_with(|c: char| c.is_ascii_alphabetic() || "/!?".contains(c));
+            let comment = tail.starts_with("<!--");
+            match (opens, last_close) {
+                // A comment to its `-->`; skipping past it keeps the whole scan linear.
+                (true, _) if comment && last_comment_end.is_some_and(|end| end > absolute) => {
+                    tail.find("-->").map_or(tail.len(), |end| end + 3)
+                }
+                // Otherwise a tag (or a comment SGML-style) to its `>`.
+                (true, Some(close)) if close > absolute => skip_markup(tail),
+                // A comment never closed hides the rest.
+                (true, _) if comment => tail.len(),
+                _ => {
+                    out.push('<');
+                    1
+                }
+            }
+        };
+        rest = &tail[step..];
+        at = absolute + step;
+    }
+    out.push_str(rest);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The length of the tag at the start of `tail`, with the contents of a script or style.
+fn skip_markup(tail: &str) -> usize {
+    let tag_end = tail.find('>').map_or(tail.len(), |i| i + 1);
+    let name: String = tail[1..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if name == "script" || name == "style" {
+        let closing = format!("</{name}");
+        let lower = tail[tag_end..].to_ascii_lowercase();
+        if let Some(close) = lower.find(&closing) {
+            let after = tag_end + close;
+            return after
+                + tail[after..]
+                    .find('>')
+                    .map_or(tail.len() - after, |i| i + 1);
+        }
+    }
+    tag_end
+}
+
+/// HTML (or plain text) → paragraphs of clean text, separated by blank lines.
+pub fn clean_text(html: &str) -> String {
+    let text = html2text::config::plain_no_decorate()
+        .raw_mode(true)
+        .string_from_read(html.as_bytes(), 100_000)
+        .unwrap_or_else(|_| html.to_string());
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect();
+    paragraphs.join("\n\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_lose_markup_and_keep_text() {
+        assert_eq!(
+            strip("<b>Floods</b> in <a href=\"/x\">Derbent</a>"),
+            "Floods in Derbent"
+        );
+        assert_eq!(
+            strip("1 < 2 &amp; 3 &alpha; &#1044; &#x414; &bogus;"),
+            "1 < 2 & 3 α Д Д &bogus;"
+        );
+        assert_eq!(strip("sa<!-- -- x >fe<script>alert(1);</script>"), "safe");
+        assert_eq!(strip("<style>p{}</style>never <br/>trust"), "never trust");
+        assert_eq!(strip("<!DOCTYPE ~"), "<!DOCTYPE ~");
+        assert_eq!(strip("safe<!-- never closed"), "safe");
+        assert_eq!(strip("a<!-- x > y -->b"), "ab");
+    }
+
+    #[test]
+    fn html_becomes_clean_paragraphs() {
+        let text = clean_text(
+            "<p>Rescuers <b>reached</b> the&nbsp;village.</p><p>Roads   are\nclosed.</p><script>x</script>",
+        );
+        assert_eq!(text, "Rescuers reached the village.\n\nRoads are closed.");
+    }
+}
