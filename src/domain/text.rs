@@ -20,10 +20,15 @@ pub fn words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
+/// Longest word stemmed, in characters.
+const MAX_STEMMED: usize = 48;
+
 /// The snowball stem of a folded word: the Russian stemmer for Cyrillic words, the English
 /// one for the rest. Chosen per word, because Russian articles quote English names and back.
 pub fn stem(folded: &str) -> String {
-    if folded.chars().all(|c| c.is_ascii_digit()) {
+    // No word of either language is longer; a longer run (a hash, a hostile "word") is kept as
+    // it is, because the snowball stemmers take time quadratic in a word's length.
+    if folded.chars().all(|c| c.is_ascii_digit()) || folded.chars().nth(MAX_STEMMED).is_some() {
         return folded.to_string();
     }
     let stemmer = if folded.chars().any(is_cyrillic) {
@@ -102,6 +107,13 @@ mod tests {
         same_stem("elections", "elected");
         same_stem("arrested", "arrests");
         same_stem("prisoners", "prisoner");
+    }
+
+    #[test]
+    fn a_run_longer_than_any_word_is_kept_as_written() {
+        let run = "huseynov".repeat(100_000);
+        assert_eq!(stem(&run), run);
+        assert_eq!(stem("huseynovs"), "huseynov");
     }
 
     #[test]

@@ -72,16 +72,22 @@ fn paragraph_html(paragraph: &Paragraph) -> String {
 fn cut_run(text: &str, limit: usize) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut rest = text;
-    while visible_len(rest) > limit {
-        // The longest prefix within the limit, on a char boundary.
+    loop {
+        // The longest prefix within the limit, on a char boundary; only that much is read, so
+        // cutting a long text costs its length, not its length times its pieces.
         let mut end = 0;
         let mut units = 0;
+        let mut over = false;
         for (i, c) in rest.char_indices() {
             if units + c.len_utf16() > limit {
+                over = true;
                 break;
             }
             units += c.len_utf16();
             end = i + c.len_utf8();
+        }
+        if !over {
+            break;
         }
         let window = &rest[..end];
         let cut = window

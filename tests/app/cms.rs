@@ -34,11 +34,12 @@ async fn call(
     (status, body)
 }
 
-#[tokio::test]
-async fn the_cms_publishes_corrects_and_retracts_by_its_own_id() {
-    let t = spawn_app().await;
-    t.with_topics().await;
-    t.say("10", "/subscribe all").await;
+type Server = tokio::task::JoinHandle<anyhow::Result<()>>;
+
+/// The CMS endpoint of `t`'s app on a free port.
+async fn serve_cms(
+    t: &crate::helpers::TestApp,
+) -> (std::net::SocketAddr, CancellationToken, Server) {
     let router = herald::http::cms::router(t.app.clone(), TOKEN.to_string().into())
         .await
         .unwrap();
@@ -53,6 +54,15 @@ async fn the_cms_publishes_corrects_and_retracts_by_its_own_id() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+    (addr, shutdown, server)
+}
+
+#[tokio::test]
+async fn the_cms_publishes_corrects_and_retracts_by_its_own_id() {
+    let t = spawn_app().await;
+    t.with_topics().await;
+    t.say("10", "/subscribe all").await;
+    let (addr, shutdown, server) = serve_cms(&t).await;
     let article = r#"{"title": "Dam inspection finds cracks", "lead": "Engineers call for repairs.",
         "body": "The reservoir is half full.", "language": "en", "topics": ["dagestan"],
         "photo": {"url": "https://example.org/dam.jpg", "caption": "The dam", "credit": "Photo: CMS"}}"#;
@@ -135,6 +145,59 @@ async fn the_cms_publishes_corrects_and_retracts_by_its_own_id() {
         call(addr, "DELETE", "/cms/articles/a-17", None, "").await.0,
         401
     );
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+}
+
+/// The probe that stalled herald: one request whose fields are each a single enormous "word"
+/// (1.9 MB in all, as the issue measured). It is answered — published, its text cut where
+/// herald cuts text — and meanwhile a reader's command and another CMS write go through.
+/// The time is printed (`cargo test --test app long_word -- --nocapture`), not asserted.
+#[tokio::test]
+async fn a_long_word_in_every_field_is_answered_and_other_writes_go_on() {
+    let t = spawn_app().await;
+    t.with_topics().await;
+    t.say("10", "/subscribe all").await;
+    let (addr, shutdown, server) = serve_cms(&t).await;
+    // n bytes of one word: Latin (the snowball stemmer's worst case), or Cyrillic with
+    // HERALD_LONG_CYRILLIC set.
+    let word = |n: usize| match std::env::var("HERALD_LONG_CYRILLIC") {
+        Ok(_) => "Гусейнов".repeat(n / 16),
+        Err(_) => "Huseynov".repeat(n / 8),
+    };
+    let article = serde_json::json!({
+        "title": word(2_400).chars().take(300).collect::<String>(),
+        "lead": word(600_000),
+        "body": word(1_300_000),
+        "language": "ru",
+        "url": format!("https://example.org/{}", "a".repeat(20_000)),
+        "photo": {"url": "https://example.org/p.jpg", "caption": word(20_000), "credit": word(20_000)},
+    })
+    .to_string();
+    assert!(article.len() > 1_900_000, "{}", article.len());
+    let started = std::time::Instant::now();
+    let long = tokio::spawn(async move {
+        let answer = call(addr, "PUT", "/cms/articles/long", Some(TOKEN), &article).await;
+        (answer, started.elapsed())
+    });
+    let other = r#"{"title": "Court hearing postponed", "language": "en", "lead": "Next week."}"#;
+    let (status, body) = call(addr, "PUT", "/cms/articles/short", Some(TOKEN), other).await;
+    assert_eq!(status, 201, "{body}");
+    let reply = t.say("11", "/subscribe dagestan").await;
+    assert!(!reply.contains("went wrong"), "{reply}");
+    let ((status, body), took) = long.await.unwrap();
+    println!("a 1.9 MB single-word article answered {status} in {took:?}");
+    assert_eq!(status, 201, "{body}");
+    let probe: String = word(64).chars().take(16).collect();
+    let latest = t.say("10", "/latest 5").await;
+    assert!(latest.contains("Court hearing postponed"), "{latest}");
+    assert!(latest.contains(&probe), "{latest}");
+    // Readable in full, page by page, like any article.
+    let id: i64 = serde_json::from_str::<serde_json::Value>(&body).unwrap()["article_id"]
+        .as_i64()
+        .unwrap();
+    let shown = t.say("10", &format!("/article {id}")).await;
+    assert!(shown.contains(&probe), "{}", &shown[..shown.len().min(300)]);
     shutdown.cancel();
     server.await.unwrap().unwrap();
 }
