@@ -1,8 +1,10 @@
 //! Feed ingestion benchmark (issue 8), release build:
 //!
-//! `cargo bench --bench ingest` — parse + store + index throughput of feed items, and the time
-//! and peak memory of polling 1,000 sources served by a local HTTP server.
-//! (`HERALD_BENCH_ITEMS=N`, `HERALD_BENCH_SOURCES=N` for other sizes.)
+//! `cargo bench --bench ingest` — parse + store + index throughput of feed items, the time and
+//! peak memory of polling 1,000 sources served by a local HTTP server, and the peak memory of
+//! polling one feed of 100,000 items (`cargo bench --bench ingest -- huge` for that alone; it
+//! runs first, as the peak is the process's).
+//! (`HERALD_BENCH_ITEMS=N`, `HERALD_BENCH_SOURCES=N`, `HERALD_BENCH_HUGE=N` for other sizes.)
 
 use std::time::Instant;
 
@@ -152,11 +154,80 @@ async fn many_sources() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One source whose feed has 100,000 short items (herald keeps the first 500): the peak memory
+/// of polling it, above the peak of herald idle.
+async fn huge_feed() -> anyhow::Result<()> {
+    let items = env("HERALD_BENCH_HUGE", 100_000);
+    let mut xml =
+        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Huge</title>");
+    for n in 0..items {
+        xml.push_str(&format!(
+            "<item><guid>h-{n}</guid><title>Item {n}</title><link>https://news.example.org/h/{n}</link></item>"
+        ));
+    }
+    xml.push_str("</channel></rss>");
+    let size = xml.len();
+    // Served from one shared buffer: the server allocates nothing per request.
+    let body = axum::body::Bytes::from(xml);
+    let router = Router::new().route(
+        "/huge.xml",
+        get(move || {
+            let body = body.clone();
+            async move { ([("content-type", "application/rss+xml")], body) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let dir = tempfile::tempdir()?;
+    let mut settings = Settings::for_tests(dir.path(), &["telegram:1"])?;
+    settings.ingest.allow_private = vec![Network::parse("127.0.0.1").expect("ip")];
+    settings.ingest.max_bytes = 2 * size;
+    let options = Options {
+        workers: false,
+        ..Options::default()
+    };
+    let herald = Application::build_with(settings, options, CancellationToken::new()).await?;
+    let app = herald.app().clone();
+    let url = format!("http://{addr}/huge.xml");
+    app.store()
+        .add_source(NewSource {
+            url: &url,
+            title: "",
+            topics: &[],
+            language: None,
+            interval_s: 900,
+        })
+        .await?;
+    let source = app.store().source(&url).await?.expect("source");
+    let ingestor = Ingestor::new(&app).await?;
+    // The server's copy of the feed is the benchmark's, not herald's: it is counted in idle.
+    let idle = peak_rss_kib();
+    let report = ingestor.poll(&source).await?;
+    println!(
+        "one feed of {items} items ({:.1} MB): {} stored, {:?}; peak RSS {} MiB, {} MiB above idle ({} MiB)",
+        size as f64 / 1e6,
+        report.new + report.archived,
+        report.error,
+        peak_rss_kib() / 1024,
+        (peak_rss_kib() - idle) / 1024,
+        idle / 1024
+    );
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     runtime.block_on(async {
+        huge_feed().await?;
+        if only.as_deref() == Some("huge") {
+            return Ok(());
+        }
         throughput().await?;
         many_sources().await
     })

@@ -237,7 +237,8 @@ impl Fetcher {
             .and_then(|location| answered.join(&location).ok())
             .unwrap_or(answered)
             .to_string();
-        let mut bytes = Vec::new();
+        // Sized once from the declared length: growing by doubling would hold two copies.
+        let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(max));
         while let Some(chunk) = response.chunk().await.map_err(network)? {
             if bytes.len() + chunk.len() > max {
                 return Err(FetchError::TooLarge(max));

@@ -2,8 +2,9 @@
 //! what `herald run` opens when no platform account is configured, and it reads piped input
 //! just as well, so herald is scriptable.
 //!
-//! One line is one message, except `/post` and `/edit`, which take every following line up to a
-//! line holding a single `.` (or the end of input) — articles have paragraphs.
+//! One line is one message, except `/post`, `/edit` and `/source import`, which take every
+//! following line up to a line holding a single `.` (or the end of input) — articles have
+//! paragraphs, OPML documents have lines.
 //!
 //! The console is also a delivery platform: articles pushed to its chat are printed between
 //! the replies, marked with the message id they got, and their edits and removals likewise.
@@ -167,7 +168,7 @@ where
         if text.trim().is_empty() {
             continue;
         }
-        if is_multiline(&text) {
+        if crate::app::commands::takes_lines(&text) {
             while let Some(next) = lines.next_line().await? {
                 if next.trim() == "." {
                     break;
@@ -183,11 +184,6 @@ where
         }
     }
     Ok(())
-}
-
-fn is_multiline(text: &str) -> bool {
-    let name = text.split_whitespace().next().unwrap_or("");
-    matches!(name, "/post" | "/edit")
 }
 
 fn invocation(app: &App, text: String) -> Invocation {

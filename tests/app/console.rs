@@ -68,6 +68,21 @@ fn piped_commands_on_an_empty_data_directory_are_answered_in_order() {
 }
 
 #[test]
+fn an_opml_document_on_the_lines_after_source_import_is_imported() {
+    let input = "/source import\n<?xml version=\"1.0\"?>\n<opml version=\"2.0\"><body>\n\
+        <outline type=\"rss\" text=\"Nalchik\" xmlUrl=\"https://example.org/nalchik.xml\"/>\n\
+        <outline type=\"rss\" text=\"Derbent\" xmlUrl=\"https://example.org/derbent.xml\"/>\n\
+        </body></opml>\n.\n/source list\n";
+    let (stdout, stderr, ok) = herald(&[], input);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Sources added: 2"), "{stdout}");
+    assert!(
+        stdout.contains("https://example.org/derbent.xml"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn logs_in_a_pipe_have_no_colour_codes_and_json_logs_are_one_object_per_line() {
     // A /post whose second line is not a field: refused, and logged at info.
     let input = "/post\n/article abc\n";

@@ -109,6 +109,20 @@ pub fn split(text: &str) -> Option<(String, &str)> {
     Some((name, args.trim_start_matches([' ', '\t']).trim_end()))
 }
 
+/// Whether a message starting with this line goes on over the following lines: an article
+/// (`/post`, `/edit`) or an OPML document (`/source import`). Where a message is one line (the
+/// terminal), those lines are read up to one holding a single `.`.
+pub fn takes_lines(first_line: &str) -> bool {
+    let Some((name, args)) = split(first_line) else {
+        return false;
+    };
+    match name.as_str() {
+        "post" | "edit" => true,
+        "source" => args.split_whitespace().next() == Some("import"),
+        _ => false,
+    }
+}
+
 /// The role a command needs; unknown commands need none (they fail to parse instead).
 pub fn required_role(name: &str) -> Role {
     COMMANDS
