@@ -416,3 +416,58 @@ async fn an_item_linking_its_other_language_version_is_paired_with_it() {
     assert_eq!(en.pair_id, Some(ru.id));
     assert_eq!(ru.pair_id, Some(en.id));
 }
+
+/// Feeds as old newsrooms publish them, over HTTP as herald polls them: Atom 0.3, RSS without a
+/// version, a charset written the Windows way in the header, UTF-16 with only a byte order
+/// mark, relative links; and a feed whose items hold nothing to show is a failure the
+/// moderator sees in `/source list`, not "ok: 0 new".
+#[tokio::test]
+async fn old_and_odd_feeds_are_stored_and_unreadable_items_are_a_visible_failure() {
+    let (t, server, ingestor) = newsroom(10).await;
+    let atom03 = r#"<?xml version="1.0"?><feed version="0.3" xmlns="http://purl.org/atom/ns#">
+        <title>Old agency</title><entry><title>Ferry to Baku resumes</title>
+        <link rel="alternate" type="text/html" href="/ferry"/><id>tag:old,1</id>
+        <issued>2026-12-01T08:00:00Z</issued></entry></feed>"#;
+    server.put("atom03", atom03.into(), "application/atom+xml");
+    let bare = "<rss><channel><title>Bare</title><item><title>Snow closes the pass</title>\
+        <link>pass.html</link></item></channel></rss>";
+    server.put("bare/feed", bare.into(), "text/xml");
+    let cyrillic = "<rss version=\"2.0\"><channel><title>Кавказ</title><item>\
+        <title>Сель в Дагестане</title><guid>https://example.org/sel</guid></item></channel></rss>";
+    let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(cyrillic);
+    server.put("cp1251", cp1251.into_owned(), "text/xml; Charset = 'Windows_1251'");
+    let utf16 = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item>\
+        <title>Нальчик: дороги открыты</title><guid>n-1</guid></item></channel></rss>";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(utf16.encode_utf16().flat_map(u16::to_le_bytes));
+    server.put("utf16", bytes, "application/octet-stream");
+    for path in ["atom03", "bare/feed", "cp1251", "utf16"] {
+        let report = add_and_poll(&t, &server, &ingestor, path).await;
+        assert_eq!((report.new, report.error), (1, None), "{path}");
+    }
+    let addr = server.addr;
+    assert_eq!(
+        article_at(&t, &format!("http://{addr}/ferry")).await.title,
+        "Ferry to Baku resumes"
+    );
+    assert_eq!(
+        article_at(&t, &format!("http://{addr}/bare/pass.html")).await.title,
+        "Snow closes the pass"
+    );
+    assert_eq!(
+        article_at(&t, "https://example.org/sel").await.title,
+        "Сель в Дагестане"
+    );
+    assert!(t.say("10", "/search Нальчик").await.contains("дороги открыты"));
+
+    let empty = "<rss version=\"2.0\"><channel><title>Hollow</title>\
+        <item><category>news</category></item><item><pubDate>today</pubDate></item></channel></rss>";
+    server.put("hollow", empty.into(), "application/rss+xml");
+    let report = add_and_poll(&t, &server, &ingestor, "hollow").await;
+    assert_eq!(
+        report.error.as_deref(),
+        Some("2 items found, none with a title, text or link")
+    );
+    let list = t.say("1", "/source list").await;
+    assert!(list.contains("2 items found, none with a title, text or link"), "{list}");
+}

@@ -311,7 +311,11 @@ pub fn parse(
         .map(line)
         .filter(|t| !t.is_empty());
     let items: Vec<FeedItem> = raw.items.into_iter().filter_map(item).collect();
-    if let (true, Some(error)) = (items.is_empty(), &raw.error) {
+    // Ill-formed with nothing whole to show (an item cut, or not even a title): not a feed.
+    // A channel whose closing tag is missing still has its title.
+    if let (true, Some(error)) = (items.is_empty(), &raw.error)
+        && (raw.item_elements > 0 || title.is_none())
+    {
         return Err(ParseError::NotAFeed(error.clone()));
     }
     if items.is_empty() && raw.item_elements > 0 {
