@@ -435,7 +435,11 @@ async fn old_and_odd_feeds_are_stored_and_unreadable_items_are_a_visible_failure
     let cyrillic = "<rss version=\"2.0\"><channel><title>Кавказ</title><item>\
         <title>Сель в Дагестане</title><guid>https://example.org/sel</guid></item></channel></rss>";
     let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(cyrillic);
-    server.put("cp1251", cp1251.into_owned(), "text/xml; Charset = 'Windows_1251'");
+    server.put(
+        "cp1251",
+        cp1251.into_owned(),
+        "text/xml; Charset = 'Windows_1251'",
+    );
     let utf16 = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item>\
         <title>Нальчик: дороги открыты</title><guid>n-1</guid></item></channel></rss>";
     let mut bytes = vec![0xFF, 0xFE];
@@ -451,14 +455,20 @@ async fn old_and_odd_feeds_are_stored_and_unreadable_items_are_a_visible_failure
         "Ferry to Baku resumes"
     );
     assert_eq!(
-        article_at(&t, &format!("http://{addr}/bare/pass.html")).await.title,
+        article_at(&t, &format!("http://{addr}/bare/pass.html"))
+            .await
+            .title,
         "Snow closes the pass"
     );
     assert_eq!(
         article_at(&t, "https://example.org/sel").await.title,
         "Сель в Дагестане"
     );
-    assert!(t.say("10", "/search Нальчик").await.contains("дороги открыты"));
+    assert!(
+        t.say("10", "/search Нальчик")
+            .await
+            .contains("дороги открыты")
+    );
 
     let empty = "<rss version=\"2.0\"><channel><title>Hollow</title>\
         <item><category>news</category></item><item><pubDate>today</pubDate></item></channel></rss>";
@@ -469,5 +479,8 @@ async fn old_and_odd_feeds_are_stored_and_unreadable_items_are_a_visible_failure
         Some("2 items found, none with a title, text or link")
     );
     let list = t.say("1", "/source list").await;
-    assert!(list.contains("2 items found, none with a title, text or link"), "{list}");
+    assert!(
+        list.contains("2 items found, none with a title, text or link"),
+        "{list}"
+    );
 }

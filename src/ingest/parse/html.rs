@@ -21,7 +21,7 @@ pub fn entity(name: &str) -> Option<char> {
 
 /// `&name;`, `&#NNN;`, `&#xHH;` at the start of `text` → the character and the length read.
 fn reference(text: &str) -> Option<(char, usize)> {
-    let end = text[..text.len().min(40)].find(';')?;
+    let end = text.bytes().take(40).position(|b| b == b';')?;
     let name = &text[1..end];
     let c = match name.strip_prefix('#') {
         Some(number) => {
@@ -94,15 +94,24 @@ fn skip_markup(tail: &str) -> usize {
         .map(|c| c.to_ascii_lowercase())
         .collect();
     if name == "script" || name == "style" {
-        let closing = format!("</{name}");
-        let lower = tail[tag_end..].to_ascii_lowercase();
-        if let Some(close) = lower.find(&closing) {
-            let after = tag_end + close;
-            return after
-                + tail[after..]
-                    .find('>')
-                    .map_or(tail.len() - after, |i| i + 1);
-        }
+        // Up to its closing tag, found without copying the rest; a script never closed hides
+        // the rest, as in a browser (and a second one need not look again).
+        let body = &tail[tag_end..];
+        let close = body.match_indices("</").find(|(at, _)| {
+            body.as_bytes()[at + 2..]
+                .get(..name.len())
+                .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+        });
+        return match close {
+            Some((at, _)) => {
+                let after = tag_end + at;
+                after
+                    + tail[after..]
+                        .find('>')
+                        .map_or(tail.len() - after, |i| i + 1)
+            }
+            None => tail.len(),
+        };
     }
     tag_end
 }
@@ -140,6 +149,9 @@ mod tests {
         assert_eq!(strip("<!DOCTYPE ~"), "<!DOCTYPE ~");
         assert_eq!(strip("safe<!-- never closed"), "safe");
         assert_eq!(strip("a<!-- x > y -->b"), "ab");
+        assert_eq!(strip("a<SCRIPT>x</Script >b"), "ab");
+        assert_eq!(strip("a<script>never closed</p>"), "a");
+        assert_eq!(strip("Привет &#1044;&#x41"), "Привет Д&#x41");
     }
 
     #[test]
