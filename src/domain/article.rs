@@ -28,7 +28,7 @@ use super::topic::TopicSlug;
 pub const MAX_TITLE_CHARS: usize = 300;
 pub const MAX_LEAD_CHARS: usize = 2_000;
 pub const MAX_BODY_CHARS: usize = 100_000;
-const MAX_URL_CHARS: usize = 2_048;
+pub const MAX_URL_CHARS: usize = 2_048;
 
 /// A new article, parsed from /post.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,6 +18,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::app::App;
+use crate::domain::article::{MAX_BODY_CHARS, MAX_LEAD_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS};
 use crate::domain::{Language, TopicSlug};
 use crate::store::{External, Ingested, NewArticle, Retraction};
 
@@ -183,10 +184,32 @@ enum Prepare {
 /// Checks the article as herald would check an editor's /post, and fingerprints it.
 async fn prepare(app: &App, a: &CmsArticle) -> Result<(NewArticle, String), Prepare> {
     let title = a.title.trim();
-    if title.is_empty() || title.chars().count() > 300 {
-        return Err(Prepare::Refused(
-            "title must hold 1 to 300 characters".into(),
-        ));
+    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+        return Err(Prepare::Refused(format!(
+            "title must hold 1 to {MAX_TITLE_CHARS} characters"
+        )));
+    }
+    // The bounds of an editor's /post, checked before any work on the text.
+    let caption = a.photo.as_ref().and_then(|p| p.caption.as_deref());
+    let credit = a.photo.as_ref().and_then(|p| p.credit.as_deref());
+    for (field, value, max) in [
+        ("lead", Some(a.lead.as_str()), MAX_LEAD_CHARS),
+        ("body", Some(a.body.as_str()), MAX_BODY_CHARS),
+        ("photo.caption", caption, MAX_LEAD_CHARS),
+        ("photo.credit", credit, MAX_TITLE_CHARS),
+        ("url", a.url.as_deref(), MAX_URL_CHARS),
+        ("original_url", a.original_url.as_deref(), MAX_URL_CHARS),
+        (
+            "photo.url",
+            a.photo.as_ref().map(|p| p.url.as_str()),
+            MAX_URL_CHARS,
+        ),
+    ] {
+        if value.is_some_and(|v| v.chars().nth(max).is_some()) {
+            return Err(Prepare::Refused(format!(
+                "{field} is longer than {max} characters"
+            )));
+        }
     }
     let language = Language::parse(&a.language)
         .ok_or_else(|| Prepare::Refused(format!("language `{}` is not ru or en", a.language)))?;
