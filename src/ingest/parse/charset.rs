@@ -148,7 +148,10 @@ fn named(label: &str) -> Option<Named> {
 
 fn decode_table(bytes: &[u8], table: &str) -> String {
     let chars: Vec<char> = table.chars().collect();
-    bytes.iter().map(|b| chars[usize::from(*b)]).collect()
+    bytes
+        .iter()
+        .map(|b| chars.get(usize::from(*b)).copied().unwrap_or('\u{FFFD}'))
+        .collect()
 }
 
 /// Decodes a fetched body; never fails.
