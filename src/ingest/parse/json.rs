@@ -57,6 +57,7 @@ pub fn read(json: &str, base: Option<&Url>, max_items: usize) -> Result<RawFeed,
                 .url
                 .or(item.external_url)
                 .map(|href| RawLink {
+                    written: href.clone(),
                     href: join(href),
                     rel: None,
                     hreflang: None,

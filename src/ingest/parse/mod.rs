@@ -238,7 +238,7 @@ fn item(raw: RawItem) -> Option<FeedItem> {
         None => match raw
             .links
             .first()
-            .map(|l| l.href.as_str())
+            .map(|l| l.written.as_str())
             .or(url.as_deref())
         {
             Some(link) => format!("link:{link}"),

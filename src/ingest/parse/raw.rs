@@ -22,7 +22,11 @@ pub struct Text {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawLink {
+    /// Resolved against the base in scope.
     pub href: String,
+    /// As the feed wrote it: the item's key when it has no id, so keys stay what they were
+    /// before links were resolved (a changed key would publish the item again).
+    pub written: String,
     pub rel: Option<String>,
     pub hreflang: Option<String>,
 }

@@ -258,6 +258,7 @@ impl Pass {
                         Some(href) => {
                             item.links.push(RawLink {
                                 href: join(base, &href),
+                                written: href.trim().to_string(),
                                 rel: attr(e, b"rel"),
                                 hreflang: attr(e, b"hreflang"),
                             });
@@ -380,6 +381,7 @@ impl Pass {
                 if !href.is_empty() {
                     item.links.push(RawLink {
                         href: join(capture.base.as_ref(), href),
+                        written: href.to_string(),
                         rel: None,
                         hreflang: None,
                     });
