@@ -111,7 +111,8 @@ mod tests {
 
     #[test]
     fn a_run_longer_than_any_word_is_kept_as_written() {
-        let run = "huseynov".repeat(100_000);
+        // The stemmer would take the "s" off (and take quadratic time to do it).
+        let run = format!("{}s", "huseynov".repeat(10_000));
         assert_eq!(stem(&run), run);
         assert_eq!(stem("huseynovs"), "huseynov");
     }
