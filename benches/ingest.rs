@@ -15,7 +15,7 @@ use herald::application::{Application, Options};
 use herald::config::Settings;
 use herald::domain::Network;
 use herald::ingest::Ingestor;
-use herald::store::NewSource;
+use herald::store::{NewSource, SourceRecord};
 use tokio_util::sync::CancellationToken;
 
 fn env(name: &str, default: usize) -> usize {
@@ -55,11 +55,15 @@ fn peak_rss_kib() -> u64 {
 }
 
 /// herald as `herald run` builds it, its workers off: the benchmark drives the feed worker.
-async fn herald(dir: &std::path::Path) -> anyhow::Result<Application> {
+async fn herald(
+    dir: &std::path::Path,
+    adjust: impl FnOnce(&mut Settings),
+) -> anyhow::Result<Application> {
     let mut settings = Settings::for_tests(dir, &["telegram:1"])?;
     settings.ingest.allow_private = vec![Network::parse("127.0.0.1").expect("ip")];
     settings.ingest.backlog = usize::MAX;
     settings.ingest.concurrency = 16;
+    adjust(&mut settings);
     let options = Options {
         workers: false,
         ..Options::default()
@@ -67,25 +71,30 @@ async fn herald(dir: &std::path::Path) -> anyhow::Result<Application> {
     Application::build_with(settings, options, CancellationToken::new()).await
 }
 
-async fn throughput() -> anyhow::Result<()> {
-    let items = env("HERALD_BENCH_ITEMS", 20_000);
-    let dir = tempfile::tempdir()?;
-    let herald = herald(dir.path()).await?;
-    let app = herald.app().clone();
-    let per_feed = 100;
-    let feeds: Vec<String> = (0..items / per_feed)
-        .map(|f| feed(f * per_feed, per_feed))
-        .collect();
+/// Adds a feed source at `url` and returns it.
+async fn add_source(app: &herald::app::App, url: &str) -> anyhow::Result<SourceRecord> {
     app.store()
         .add_source(NewSource {
-            url: "https://news.example.org/bench.xml",
+            url,
             title: "",
             topics: &[],
             language: None,
             interval_s: 900,
         })
         .await?;
-    let source = app.store().source("1").await?.expect("source");
+    Ok(app.store().source(url).await?.expect("source"))
+}
+
+async fn throughput() -> anyhow::Result<()> {
+    let items = env("HERALD_BENCH_ITEMS", 20_000);
+    let dir = tempfile::tempdir()?;
+    let herald = herald(dir.path(), |_| {}).await?;
+    let app = herald.app().clone();
+    let per_feed = 100;
+    let feeds: Vec<String> = (0..items / per_feed)
+        .map(|f| feed(f * per_feed, per_feed))
+        .collect();
+    let source = add_source(&app, "https://news.example.org/bench.xml").await?;
     let ingestor = Ingestor::new(&app).await?;
     let started = Instant::now();
     let mut stored = 0;
@@ -118,19 +127,11 @@ async fn many_sources() -> anyhow::Result<()> {
         let _ = axum::serve(listener, router).await;
     });
     let dir = tempfile::tempdir()?;
-    let herald = herald(dir.path()).await?;
+    let herald = herald(dir.path(), |_| {}).await?;
     let app = herald.app().clone();
     for n in 0..sources {
         let url = format!("http://127.0.0.1:{}/feed/{n}?host={n}", addr.port());
-        app.store()
-            .add_source(NewSource {
-                url: &url,
-                title: "",
-                topics: &[],
-                language: None,
-                interval_s: 900,
-            })
-            .await?;
+        add_source(&app, &url).await?;
     }
     let ingestor = Ingestor::new(&app).await?;
     let before = peak_rss_kib();
@@ -182,26 +183,9 @@ async fn huge_feed() -> anyhow::Result<()> {
         let _ = axum::serve(listener, router).await;
     });
     let dir = tempfile::tempdir()?;
-    let mut settings = Settings::for_tests(dir.path(), &["telegram:1"])?;
-    settings.ingest.allow_private = vec![Network::parse("127.0.0.1").expect("ip")];
-    settings.ingest.max_bytes = 2 * size;
-    let options = Options {
-        workers: false,
-        ..Options::default()
-    };
-    let herald = Application::build_with(settings, options, CancellationToken::new()).await?;
+    let herald = herald(dir.path(), |s| s.ingest.max_bytes = 2 * size).await?;
     let app = herald.app().clone();
-    let url = format!("http://{addr}/huge.xml");
-    app.store()
-        .add_source(NewSource {
-            url: &url,
-            title: "",
-            topics: &[],
-            language: None,
-            interval_s: 900,
-        })
-        .await?;
-    let source = app.store().source(&url).await?.expect("source");
+    let source = add_source(&app, &format!("http://{addr}/huge.xml")).await?;
     let ingestor = Ingestor::new(&app).await?;
     // The server's copy of the feed is the benchmark's, not herald's: it is counted in idle.
     let idle = peak_rss_kib();

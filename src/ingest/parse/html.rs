@@ -82,7 +82,22 @@ pub fn strip(html: &str) -> String {
         at = absolute + step;
     }
     out.push_str(rest);
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    collapse(&out)
+}
+
+/// Runs of whitespace (line breaks included) made one space, none at the ends.
+pub fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Paragraphs (separated by blank lines) each collapsed, empty ones dropped.
+pub fn tidy_paragraphs(text: &str) -> String {
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .map(collapse)
+        .filter(|p| !p.is_empty())
+        .collect();
+    paragraphs.join("\n\n")
 }
 
 /// The length of the tag at the start of `tail`, with the contents of a script or style.
@@ -122,12 +137,7 @@ pub fn clean_text(html: &str) -> String {
         .raw_mode(true)
         .string_from_read(html.as_bytes(), 100_000)
         .unwrap_or_else(|_| html.to_string());
-    let paragraphs: Vec<String> = text
-        .split("\n\n")
-        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|p| !p.is_empty())
-        .collect();
-    paragraphs.join("\n\n")
+    tidy_paragraphs(&text)
 }
 
 #[cfg(test)]

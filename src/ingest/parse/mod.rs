@@ -103,7 +103,7 @@ fn line(text: &Text) -> String {
     if html {
         html::strip(&text.raw)
     } else {
-        text.raw.split_whitespace().collect::<Vec<_>>().join(" ")
+        html::collapse(&text.raw)
     }
 }
 
@@ -111,13 +111,7 @@ fn line(text: &Text) -> String {
 fn paragraphs(text: &Text) -> String {
     match text.kind {
         Kind::Html | Kind::Auto => clean_text(&text.raw),
-        Kind::Text => text
-            .raw
-            .split("\n\n")
-            .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n\n"),
+        Kind::Text => html::tidy_paragraphs(&text.raw),
     }
 }
 

@@ -224,7 +224,6 @@ impl Pass {
             self.item = Some((depth, item));
             return;
         }
-        let (kind, base64) = kind_of(e, self.atom);
         let feed_level = matches!(self.parent(), "channel" | "feed");
         let target = match self.item.as_mut() {
             Some((item_depth, item)) => {
@@ -307,6 +306,7 @@ impl Pass {
         if let Some(target) = target
             && !empty
         {
+            let (kind, base64) = kind_of(e, self.atom);
             let capture = Capture {
                 target,
                 kind,
