@@ -1,7 +1,7 @@
 # Multi-stage build: compile with the full toolchain, ship a slim image running as non-root.
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 COPY migrations migrations
 COPY locales locales

@@ -156,6 +156,7 @@ impl Application {
             tasks.spawn(Arc::clone(&engine).run(shutdown.clone()));
             tasks.spawn(Arc::clone(&engine).run_digests(shutdown.clone()));
             tasks.spawn(publish_scheduled(app.clone(), shutdown.clone()));
+            tasks.spawn(rebuild_index(app.store().clone(), shutdown.clone()));
             if settings.ingest.enabled {
                 let ingestor = crate::ingest::Ingestor::new(&app).await?;
                 tasks.spawn(ingestor.run(shutdown.clone()));
@@ -276,6 +277,25 @@ async fn publish_scheduled(app: App, shutdown: CancellationToken) -> anyhow::Res
             () = shutdown.cancelled() => return Ok(()),
         }
     }
+}
+
+/// The index worker: rebuilds partitions indexed with an older analysis (after an upgrade),
+/// while searches go on answering from their old tables. A failure is logged and the rebuild
+/// is tried again at the next start; it never stops herald.
+async fn rebuild_index(
+    store: crate::store::Store,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let report = crate::app::reindex::Report::Log {
+        every: Duration::from_secs(10),
+    };
+    if let Err(error) = crate::app::reindex::reindex(&store, &shutdown, report).await {
+        tracing::error!(
+            error = format!("{error:#}"),
+            "could not rebuild the search index; searches use the old index"
+        );
+    }
+    Ok(())
 }
 
 /// Cancels `shutdown` on Ctrl-C or SIGTERM, so every task stops through the same token.

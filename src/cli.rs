@@ -38,4 +38,7 @@ pub enum Command {
     },
     /// Print every source as OPML.
     ExportOpml,
+    /// Rebuild the search index with the current analysis (after an upgrade; `run` does it
+    /// too, in the background). Interrupt it at any time: it resumes where it stopped.
+    Reindex,
 }

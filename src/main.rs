@@ -60,6 +60,20 @@ async fn start() -> anyhow::Result<()> {
             println!("{added} sources added, {known} already known");
             Ok(())
         }
+        Command::Reindex => {
+            let shutdown = CancellationToken::new();
+            tokio::spawn(application::cancel_on_signal(shutdown.clone()));
+            let finished = herald::app::reindex::foreground(settings, &shutdown).await?;
+            println!(
+                "{}",
+                if finished {
+                    "the search index is up to date"
+                } else {
+                    "interrupted; run it again to go on"
+                }
+            );
+            Ok(())
+        }
         Command::ExportOpml => {
             let app = App::build(settings).await?;
             let document = herald::app::commands::export_opml(app.store())

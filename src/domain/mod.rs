@@ -38,7 +38,7 @@ pub use network::Network;
 pub use published::{ArticleRecord, ArticleStatus};
 pub use role::Role;
 pub use schedule::{DeliveryMode, QuietHours};
-pub use search_query::{SearchQuery, SearchQueryError};
+pub use search_query::{IndexVersion, SearchQuery, SearchQueryError};
 pub use time_zone::TimeZoneName;
 pub use topic::{TopicName, TopicSlug};
 pub use user::UserRef;

@@ -1,27 +1,37 @@
 //! What a user typed after /search, turned into an FTS5 expression that cannot fail.
 //!
-//! Understood: words (matched in any inflected form), `"exact phrases"`, `prefix*`, `-excluded`
-//! words, and `OR`/`ИЛИ` between alternatives. Everything else is punctuation. Only words we
-//! produced ourselves (letters and digits) ever reach FTS5, each inside double quotes, so no
-//! input can produce an FTS5 syntax error.
+//! Understood: words (matched in any form and, for names, any spelling — see `text`),
+//! `"exact phrases"` (matched as written: the same words in the same forms, in order),
+//! `prefix*`, `-excluded` words (every form and spelling excluded), and `OR`/`ИЛИ` between
+//! alternatives. Everything else is punctuation. Only words we produced ourselves (letters and
+//! digits) ever reach FTS5, each inside double quotes, so no input can produce an FTS5 syntax
+//! error.
 
-use super::text::{fold, forms, stem, words};
+use super::text::{analyse, fold, legacy_forms, stem, words};
 
 /// The most words a query may hold; more would only slow the search down.
 const MAX_TERMS: usize = 16;
 /// The longest query accepted, in characters.
 const MAX_CHARS: usize = 300;
 
-/// Column sets of `article_search`.
-const WRITTEN: &str = "{title text}";
-const STEMS: &str = "{title_stems text_stems}";
-const ALL: &str = "{title text title_stems text_stems}";
+/// Which analysis an index partition was built with; a query is written for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexVersion {
+    /// Words as written and their snowball stems (partitions not yet rebuilt).
+    Stems,
+    /// Words as written, their lemmas and their spelling keys.
+    Lemmas,
+}
 
-/// One thing to look for: it matches when any of its phrases does.
+/// One thing to look for: a word, or words that belong together ("Kabardino-Balkaria",
+/// a quoted phrase).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Term {
-    /// (columns, space-separated words) pairs.
-    phrases: Vec<(&'static str, String)>,
+    /// Folded words.
+    words: Vec<String>,
+    /// Only as written, in this order (a quoted phrase).
+    exact: bool,
+    /// The last word may go on (`word*`); as written only.
     prefix: bool,
 }
 
@@ -77,32 +87,74 @@ impl SearchQuery {
         }
     }
 
-    /// The FTS5 MATCH expression for the `article_search` table.
-    pub fn to_fts(&self) -> String {
+    /// The FTS5 MATCH expression for a partition built with `version`.
+    pub fn to_fts(&self, version: IndexVersion) -> String {
         let clauses: Vec<String> = self
             .required
             .iter()
             .map(|alternatives| {
-                let alts: Vec<String> = alternatives.iter().map(term_fts).collect();
+                let alts: Vec<String> = alternatives.iter().map(|t| term_fts(t, version)).collect();
                 format!("({})", alts.join(" OR "))
             })
             .collect();
         let mut expr = format!("({})", clauses.join(" AND "));
         for term in &self.excluded {
-            expr.push_str(&format!(" NOT {}", term_fts(term)));
+            expr.push_str(&format!(" NOT {}", term_fts(term, version)));
         }
         expr
     }
 }
 
-fn term_fts(term: &Term) -> String {
-    let star = if term.prefix { " *" } else { "" };
-    let alternatives: Vec<String> = term
-        .phrases
-        .iter()
-        .map(|(columns, phrase)| format!("{columns} : \"{phrase}\"{star}"))
-        .collect();
+/// Columns of words as written, in both versions.
+const WRITTEN: &str = "{title text}";
+
+fn term_fts(term: &Term, version: IndexVersion) -> String {
+    let phrase = term.words.join(" ");
+    if term.exact || term.prefix {
+        let star = if term.prefix { " *" } else { "" };
+        return format!("({WRITTEN} : \"{phrase}\"{star})");
+    }
+    let mut alternatives = Vec::new();
+    match (version, term.words.as_slice()) {
+        (IndexVersion::Stems, [word]) => {
+            const ALL: &str = "{title text title_stems text_stems}";
+            for form in legacy_forms(word) {
+                alternatives.push(format!("{ALL} : \"{form}\""));
+            }
+        }
+        (IndexVersion::Stems, words) => {
+            let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
+            alternatives.push(format!("{WRITTEN} : \"{phrase}\""));
+            alternatives.push(format!(
+                "{{title_stems text_stems}} : \"{}\"",
+                stems.join(" ")
+            ));
+        }
+        (IndexVersion::Lemmas, [word]) => alternatives = word_fts(word),
+        (IndexVersion::Lemmas, words) => {
+            // Together as written, or each in any of its forms.
+            alternatives.push(format!("{WRITTEN} : \"{phrase}\""));
+            let each: Vec<String> = words
+                .iter()
+                .map(|w| format!("({})", word_fts(w).join(" OR ")))
+                .collect();
+            alternatives.push(format!("({})", each.join(" AND ")));
+        }
+    }
     format!("({})", alternatives.join(" OR "))
+}
+
+/// One word in a `Lemmas` partition: as written, by any of its lemmas, or by its spelling key.
+fn word_fts(word: &str) -> Vec<String> {
+    let analysis = analyse(word);
+    let mut out = vec![format!("{WRITTEN} : \"{word}\"")];
+    for lemma in &analysis.lemmas {
+        out.push(format!("{{title_lemmas text_lemmas}} : \"{lemma}\""));
+    }
+    for key in &analysis.keys {
+        out.push(format!("{{title_keys text_keys}} : \"{key}\""));
+    }
+    out
 }
 
 struct Token {
@@ -119,26 +171,19 @@ impl Token {
     }
 
     fn term(&self) -> Option<Term> {
-        let written: Vec<String> = words(&self.raw).map(fold).collect();
-        if written.is_empty() {
+        let words: Vec<String> = words(&self.raw).map(fold).collect();
+        if words.is_empty() {
             return None;
         }
         // A one-letter prefix would match half the archive; treat it as a plain word.
         let prefix = !self.quoted
             && self.raw.trim_end().ends_with('*')
-            && written.last().is_some_and(|w| w.chars().count() >= 2);
-        let phrases = match written.as_slice() {
-            _ if self.quoted || prefix => vec![(WRITTEN, written.join(" "))],
-            [word] => forms(word).into_iter().map(|form| (ALL, form)).collect(),
-            words => vec![
-                (WRITTEN, words.join(" ")),
-                (
-                    STEMS,
-                    words.iter().map(|w| stem(w)).collect::<Vec<_>>().join(" "),
-                ),
-            ],
-        };
-        Some(Term { phrases, prefix })
+            && words.last().is_some_and(|w| w.chars().count() >= 2);
+        Some(Term {
+            words,
+            exact: self.quoted,
+            prefix,
+        })
     }
 }
 
@@ -184,58 +229,4 @@ fn tokens(input: &str) -> Vec<Token> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plain_words_match_written_or_stemmed_forms() {
-        let q = SearchQuery::parse("Выборах").unwrap();
-        let all = "{title text title_stems text_stems}";
-        assert_eq!(
-            q.to_fts(),
-            format!(r#"((({all} : "выборах" OR {all} : "выбор")))"#)
-        );
-    }
-
-    #[test]
-    fn phrases_prefixes_exclusions_and_or_are_understood() {
-        let q = SearchQuery::parse(r#""human rights" Гусей* -Baku Dagestan OR Chechnya"#).unwrap();
-        let fts = q.to_fts();
-        assert!(fts.contains(r#"{title text} : "human rights")"#), "{fts}");
-        assert!(fts.contains(r#""гусей" *"#), "{fts}");
-        assert!(
-            fts.contains(r#" NOT ({title text title_stems text_stems} : "baku""#),
-            "{fts}"
-        );
-        assert!(
-            fts.contains(r#": "dagestan") OR ({title text title_stems text_stems} : "chechnya""#),
-            "{fts}"
-        );
-    }
-
-    #[test]
-    fn queries_without_words_are_refused_with_a_reason() {
-        assert_eq!(SearchQuery::parse(""), Err(SearchQueryError::NoWords));
-        assert_eq!(
-            SearchQuery::parse("*** \"\" ()"),
-            Err(SearchQueryError::NoWords)
-        );
-        assert_eq!(
-            SearchQuery::parse("-spam"),
-            Err(SearchQueryError::OnlyExclusions)
-        );
-        assert_eq!(
-            SearchQuery::parse(&"a ".repeat(200)),
-            Err(SearchQueryError::TooLong)
-        );
-    }
-
-    #[test]
-    fn fts_keywords_typed_by_users_are_only_words() {
-        let fts = SearchQuery::parse("NEAR(a b) AND NOT title:x")
-            .unwrap()
-            .to_fts();
-        assert!(fts.contains(r#""near a""#), "{fts}");
-        assert!(fts.contains(r#""title x""#), "{fts}");
-    }
-}
+mod tests;

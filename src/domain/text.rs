@@ -1,34 +1,74 @@
-//! Words and stems: the one place that decides how text is folded for search, so the index and
-//! the queries can never disagree.
+//! Words, lemmas and spelling keys: the one place that decides how text is analysed for
+//! search, so the index, the queries, topic rules and footnotes can never disagree.
+//!
+//! A word is found by three things: its folded spelling as written; its lemmas (Russian from
+//! the OpenCorpora dictionary, guessed from the ending for words it does not know; English by
+//! stem after irregular forms are mapped to their base); and, for names and unknown words, a
+//! script-neutral spelling key ("Гусейнову" and "Huseynov" share one). See `crate::lexicon`.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use rust_stemmers::{Algorithm, Stemmer};
+
+use crate::lexicon::{self, english, spelling};
 
 static RUSSIAN: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::Russian));
 static ENGLISH: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
 
-/// Lower case, and `ё` written as `е` (Russian texts use both for the same word).
+/// Lower case, `ё` written as `е` (Russian texts use both for the same word), apostrophes
+/// dropped ("Nal'chik" is "nalchik").
 pub fn fold(word: &str) -> String {
-    word.to_lowercase().replace('ё', "е")
+    word.chars()
+        .filter(|c| !is_apostrophe(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ё' { 'е' } else { c })
+        .collect()
 }
 
-/// The words of a text: maximal runs of letters and digits. Punctuation, markup and emoji
-/// separate words and are never part of one.
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '’' | 'ʼ' | 'ʻ' | 'ʹ')
+}
+
+/// The words of a text: maximal runs of letters and digits, an apostrophe between two letters
+/// included ("Nal'chik", "O'Brien"); an English possessive "'s" is not part of the word.
+/// Punctuation, markup and emoji separate words and are never part of one.
 pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let start = rest.find(char::is_alphanumeric)?;
+        let tail = &rest[start..];
+        let mut end = tail.len();
+        let mut chars = tail.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c.is_alphanumeric() {
+                continue;
+            }
+            let next = chars.peek().map(|&(_, n)| n);
+            let after_next = tail[i..].chars().nth(2);
+            let possessive =
+                matches!(next, Some('s' | 'S')) && !after_next.is_some_and(char::is_alphanumeric);
+            if is_apostrophe(c) && next.is_some_and(char::is_alphanumeric) && !possessive {
+                continue;
+            }
+            end = i;
+            break;
+        }
+        let word = &tail[..end];
+        rest = &tail[end..];
+        Some(word)
+    })
 }
 
 /// Longest word stemmed, in characters.
 const MAX_STEMMED: usize = 48;
 
 /// The snowball stem of a folded word: the Russian stemmer for Cyrillic words, the English
-/// one for the rest. Chosen per word, because Russian articles quote English names and back.
+/// one for the rest. The first index's analysis, still used by partitions not yet rebuilt.
 pub fn stem(folded: &str) -> String {
     // No word of either language is longer; a longer run (a hash, a hostile "word") is kept as
     // it is, because the snowball stemmers take time quadratic in a word's length.
-    if folded.chars().all(|c| c.is_ascii_digit()) || folded.chars().nth(MAX_STEMMED).is_some() {
+    if folded.chars().all(|c| c.is_ascii_digit()) || too_long(folded) {
         return folded.to_string();
     }
     let stemmer = if folded.chars().any(is_cyrillic) {
@@ -39,11 +79,12 @@ pub fn stem(folded: &str) -> String {
     stemmer.stem(folded).into_owned()
 }
 
-/// The forms a word is searched by: itself and its stem. A query word matches a text word
-/// when any form of one is a form of the other, which also covers the stemmer's misses:
-/// snowball cuts "Гусейнов" to "гусейн" but "Гусейнова" to "гусейнов", and "Дагестан" to
-/// "дагеста" but "Дагестане" to "дагестан" — each pair still shares a form.
-pub fn forms(folded: &str) -> Vec<String> {
+fn too_long(folded: &str) -> bool {
+    folded.chars().nth(MAX_STEMMED).is_some()
+}
+
+/// The first index's forms of a word: itself and its stem (see `stem`).
+pub fn legacy_forms(folded: &str) -> Vec<String> {
     let stemmed = stem(folded);
     if stemmed == folded {
         vec![stemmed]
@@ -56,11 +97,102 @@ fn is_cyrillic(c: char) -> bool {
     matches!(c, '\u{0400}'..='\u{04FF}' | '\u{0500}'..='\u{052F}')
 }
 
-/// A text prepared for the full-text index: its folded words, and their stems, space-separated.
+/// What a folded word is found by, besides its spelling.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WordKeys {
+    /// Its lemmas (most likely first); one for most words, several for ambiguous forms.
+    pub lemmas: Vec<String>,
+    /// Its spelling keys: for names and unknown words only (see `lexicon::spelling`).
+    pub keys: Vec<String>,
+    /// A Latin-script word: the text only keys it where it is capitalized (a name), since
+    /// ordinary English words would meet by the key's coarse folding ("gold"/"hold").
+    pub latin: bool,
+}
+
+/// Words analysed so far, shared by the process: a newsroom's vocabulary repeats, and the
+/// dictionary is the costliest part of indexing.
+static ANALYSED: LazyLock<Mutex<HashMap<String, Arc<WordKeys>>>> = LazyLock::new(Mutex::default);
+const ANALYSED_MAX: usize = 200_000;
+
+/// The lemmas and keys of a folded word.
+pub fn analyse(folded: &str) -> Arc<WordKeys> {
+    if let Some(found) = ANALYSED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(folded)
+    {
+        return found.clone();
+    }
+    let keys = Arc::new(analyse_uncached(folded));
+    let mut cache = ANALYSED.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= ANALYSED_MAX {
+        cache.clear();
+    }
+    cache.insert(folded.to_string(), keys.clone());
+    keys
+}
+
+fn analyse_uncached(folded: &str) -> WordKeys {
+    let mut out = WordKeys::default();
+    if too_long(folded) || folded.chars().any(|c| c.is_numeric()) {
+        out.lemmas.push(folded.to_string());
+        return out;
+    }
+    if !folded.chars().any(is_cyrillic) {
+        out.latin = true;
+        out.lemmas = english::lemmas(folded);
+        if !english::is_irregular_form(folded) {
+            out.keys.extend(spelling::key(folded));
+        }
+        return out;
+    }
+    let readings = lexicon::russian().map(|r| r.readings(folded));
+    match readings {
+        Some(readings) if !readings.is_empty() => {
+            // A guessed lemma can be wrong ("хадижат" read as a verb): an unknown word is
+            // keyed as written too.
+            if readings.iter().any(|r| !r.known)
+                && let Some(key) = spelling::key(folded)
+            {
+                out.keys.push(key);
+            }
+            for reading in readings {
+                if reading.name
+                    && let Some(key) = spelling::key(&reading.lemma)
+                    && !out.keys.contains(&key)
+                {
+                    out.keys.push(key);
+                }
+                out.lemmas.push(reading.lemma);
+            }
+        }
+        _ => {
+            out.lemmas.push(stem(folded));
+            out.keys.extend(spelling::key(folded));
+        }
+    }
+    out
+}
+
+/// Everything a word is matched by, in one set: its spelling, lemmas and keys, each marked so
+/// the three never meet each other. Two words are the same word when their sets share an
+/// element. Used where a query's word meets a text's (topic rules, footnotes); Latin words are
+/// keyed whatever their case, as in a query.
+pub fn forms(folded: &str) -> Vec<String> {
+    let keys = analyse(folded);
+    let mut out = vec![format!("={folded}")];
+    out.extend(keys.lemmas.iter().map(|l| format!("~{l}")));
+    out.extend(keys.keys.iter().map(|k| format!("#{k}")));
+    out
+}
+
+/// A text prepared for the full-text index: its folded words as written, their lemmas and
+/// their spelling keys, each space-separated.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct IndexedText {
     pub written: String,
-    pub stems: String,
+    pub lemmas: String,
+    pub keys: String,
 }
 
 /// Prepares `text` for indexing.
@@ -68,58 +200,37 @@ pub fn index(text: &str) -> IndexedText {
     let mut out = IndexedText::default();
     for word in words(text) {
         let folded = fold(word);
-        if !out.written.is_empty() {
-            out.written.push(' ');
-            out.stems.push(' ');
+        let analysis = analyse(&folded);
+        push(&mut out.written, &folded);
+        for lemma in &analysis.lemmas {
+            push(&mut out.lemmas, lemma);
         }
-        out.stems.push_str(&stem(&folded));
-        out.written.push_str(&folded);
+        if !analysis.latin || word.starts_with(char::is_uppercase) {
+            for key in &analysis.keys {
+                push(&mut out.keys, key);
+            }
+        }
     }
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Two words find each other when they share a form.
-    fn same_stem(a: &str, b: &str) {
-        let (a_forms, b_forms) = (forms(&fold(a)), forms(&fold(b)));
-        assert!(
-            a_forms.iter().any(|s| b_forms.contains(s)),
-            "{a} {a_forms:?} / {b} {b_forms:?}"
-        );
+/// A text prepared for a partition of the first index: words as written and their stems.
+pub fn legacy_index(text: &str) -> (String, String) {
+    let (mut written, mut stems) = (String::new(), String::new());
+    for word in words(text) {
+        let folded = fold(word);
+        push(&mut stems, &stem(&folded));
+        push(&mut written, &folded);
     }
-
-    #[test]
-    fn russian_inflections_share_a_stem() {
-        same_stem("выборы", "выборах");
-        same_stem("выборы", "выборов");
-        same_stem("Гусейнов", "Гусейнова");
-        same_stem("Гусейнов", "Гусейнову");
-        same_stem("Гусейнова", "Гусейнову");
-        same_stem("Дагестан", "Дагестане");
-        same_stem("Ёлкин", "Елкина");
-    }
-
-    #[test]
-    fn english_inflections_share_a_stem() {
-        same_stem("elections", "elected");
-        same_stem("arrested", "arrests");
-        same_stem("prisoners", "prisoner");
-    }
-
-    #[test]
-    fn a_run_longer_than_any_word_is_kept_as_written() {
-        // The stemmer would take the "s" off (and take quadratic time to do it).
-        let run = format!("{}s", "huseynov".repeat(10_000));
-        assert_eq!(stem(&run), run);
-        assert_eq!(stem("huseynovs"), "huseynov");
-    }
-
-    #[test]
-    fn markup_and_emoji_are_not_words() {
-        let indexed = index("<b>Ёлка</b> 🎄 & «Кавказский узел»");
-        assert_eq!(indexed.written, "b елка b кавказский узел");
-    }
+    (written, stems)
 }
+
+fn push(out: &mut String, word: &str) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push_str(word);
+}
+
+#[cfg(test)]
+mod tests;

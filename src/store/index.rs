@@ -1,33 +1,65 @@
 //! The full-text index, partitioned by article id.
 //!
-//! Each partition is a contentless FTS5 table over 50,000 consecutive articles, holding the
-//! text as written (folded to lower case, ё→е) and its snowball stems. Partitioning bounds the
-//! work bm25 does per query: it counts every match of every phrase in the table it ranks, so
-//! on one table of a million articles a very common word would cost a scan of the whole
-//! archive. Searches walk partitions newest first and stop as soon as they have enough.
+//! Each partition is a contentless FTS5 table over 50,000 consecutive articles. Partitioning
+//! bounds the work bm25 does per query: it counts every match of every phrase in the table it
+//! ranks, so on one table of a million articles a very common word would cost a scan of the
+//! whole archive. Searches walk partitions newest first and stop as soon as they have enough.
+//!
+//! A partition is built with one analysis (`IndexVersion`): `article_words_NNNN` holds words
+//! as written, their lemmas and their spelling keys; `article_search_NNNN`, the first index,
+//! words and snowball stems. New partitions are built with lemmas. An older partition is
+//! rebuilt beside itself (see `reindex`) and answers with its old table until the new one is
+//! complete; meanwhile every write reaches both.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 
 use sqlx::{AssertSqlSafe, Sqlite, SqlitePool, Transaction};
 
 use super::Result;
+use crate::domain::IndexVersion;
 use crate::domain::text;
 
 /// Articles per partition in a new database.
 pub const PARTITION: i64 = 50_000;
+
+/// The tables one partition has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tables {
+    /// The first index's table (words and stems) exists.
+    pub stems: bool,
+    /// The lemma table exists.
+    pub lemmas: bool,
+    /// The lemma table holds every article of the partition: searches use it.
+    pub complete: bool,
+}
+
+impl Tables {
+    /// The table searches read, and its version.
+    pub fn searched(&self) -> IndexVersion {
+        if self.complete || !self.stems {
+            IndexVersion::Lemmas
+        } else {
+            IndexVersion::Stems
+        }
+    }
+}
 
 /// The partitions that exist, shared by every clone of the store, and their size (fixed for a
 /// database when it is created and kept in `meta`).
 #[derive(Debug, Clone)]
 pub struct Partitions {
     size: i64,
-    existing: Arc<RwLock<BTreeSet<i64>>>,
+    existing: Arc<RwLock<BTreeMap<i64, Tables>>>,
 }
 
-/// The table name of partition `n`. Built only from an integer, so it is safe to splice.
-pub fn table(n: i64) -> String {
-    format!("article_search_{n:04}")
+/// The table name of partition `n` in `version`. Built only from an integer, so it is safe to
+/// splice.
+pub fn table(n: i64, version: IndexVersion) -> String {
+    match version {
+        IndexVersion::Stems => format!("article_search_{n:04}"),
+        IndexVersion::Lemmas => format!("article_words_{n:04}"),
+    }
 }
 
 impl Partitions {
@@ -43,17 +75,25 @@ impl Partitions {
                 .await?;
         let size = stored.parse().unwrap_or(PARTITION).max(1);
         let names: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'article_search_[0-9][0-9][0-9][0-9]'",
+            "SELECT name FROM sqlite_master WHERE type = 'table'
+               AND (name GLOB 'article_search_[0-9][0-9][0-9][0-9]'
+                 OR name GLOB 'article_words_[0-9][0-9][0-9][0-9]')",
         )
         .fetch_all(pool)
         .await?;
-        let set = names
-            .iter()
-            .filter_map(|n| n.strip_prefix("article_search_")?.parse().ok())
-            .collect();
+        let mut existing: BTreeMap<i64, Tables> = BTreeMap::new();
+        for name in &names {
+            if let Some(n) = name.strip_prefix("article_search_") {
+                if let Ok(n) = n.parse() {
+                    existing.entry(n).or_default().stems = true;
+                }
+            } else if let Some(Ok(n)) = name.strip_prefix("article_words_").map(str::parse) {
+                existing.entry(n).or_default().lemmas = true;
+            }
+        }
         Ok(Partitions {
             size,
-            existing: Arc::new(RwLock::new(set)),
+            existing: Arc::new(RwLock::new(existing)),
         })
     }
 
@@ -62,35 +102,56 @@ impl Partitions {
         self.size
     }
 
-    fn of(&self, id: i64) -> i64 {
+    pub(super) fn of(&self, id: i64) -> i64 {
         id / self.size
     }
 
-    /// Existing partitions, newest first.
-    pub fn newest_first(&self) -> Vec<i64> {
-        self.existing
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
+    /// Existing partitions, newest first, with the version each is searched in.
+    pub fn newest_first(&self) -> Vec<(i64, IndexVersion)> {
+        self.read()
             .iter()
             .rev()
-            .copied()
+            .map(|(n, t)| (*n, t.searched()))
             .collect()
     }
 
-    fn known(&self, n: i64) -> bool {
-        self.existing
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(&n)
+    /// The tables of partition `n` (all false when it does not exist).
+    pub fn tables(&self, n: i64) -> Tables {
+        self.read().get(&n).copied().unwrap_or_default()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<i64, Tables>> {
+        self.existing.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Changes what is recorded of partition `n`.
+    pub fn update(&self, n: i64, change: impl FnOnce(&mut Tables)) {
+        let mut existing = self.existing.write().unwrap_or_else(|e| e.into_inner());
+        change(existing.entry(n).or_default());
     }
 
     /// Records partitions created by a committed transaction.
     pub fn add(&self, created: BTreeSet<i64>) {
-        self.existing
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(created);
+        for n in created {
+            self.update(n, |t| t.lemmas = true);
+        }
     }
+}
+
+/// Creates partition `n`'s lemma table if it does not exist.
+pub(super) async fn create_lemma_table(
+    tx: &mut Transaction<'_, Sqlite>,
+    n: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(AssertSqlSafe(format!(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING fts5 (title, text, title_lemmas, text_lemmas,
+             title_keys, text_keys, content = '', contentless_delete = 1,
+             tokenize = 'unicode61 remove_diacritics 2')",
+        table(n, IndexVersion::Lemmas)
+    )))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Indexes an article in its partition, creating the partition if needed. Partitions created
@@ -105,27 +166,75 @@ pub async fn insert(
     texts: &[&str],
 ) -> sqlx::Result<()> {
     let n = partitions.of(id);
-    if !partitions.known(n) && !fresh.contains(&n) {
-        sqlx::query(AssertSqlSafe(format!(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING fts5 (title, text, title_stems, text_stems,
-                 content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2')",
-            table(n)
-        )))
-        .execute(&mut **tx)
-        .await?;
+    let tables = partitions.tables(n);
+    if !tables.lemmas && !tables.stems && !fresh.contains(&n) {
+        create_lemma_table(tx, n).await?;
         fresh.insert(n);
     }
-    let title = text::index(title);
-    let body = text::index(&texts.join("\n"));
+    let body = texts.join("\n");
+    if tables.stems {
+        insert_stems(tx, n, id, title, &body).await?;
+    }
+    if tables.lemmas || !tables.stems {
+        insert_lemmas(tx, n, id, title, &body).await?;
+    }
+    Ok(())
+}
+
+/// Indexes an article in partition `n`'s lemma table.
+async fn insert_lemmas(
+    tx: &mut Transaction<'_, Sqlite>,
+    n: i64,
+    id: i64,
+    title: &str,
+    body: &str,
+) -> sqlx::Result<()> {
+    insert_prepared(tx, n, id, &text::index(title), &text::index(body)).await
+}
+
+/// Indexes an analysed article in partition `n`'s lemma table.
+pub(super) async fn insert_prepared(
+    tx: &mut Transaction<'_, Sqlite>,
+    n: i64,
+    id: i64,
+    title: &text::IndexedText,
+    body: &text::IndexedText,
+) -> sqlx::Result<()> {
     sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO {} (rowid, title, text, title_stems, text_stems) VALUES (?1, ?2, ?3, ?4, ?5)",
-        table(n)
+        "INSERT INTO {} (rowid, title, text, title_lemmas, text_lemmas, title_keys, text_keys)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        table(n, IndexVersion::Lemmas)
     )))
     .bind(id)
-    .bind(title.written)
-    .bind(body.written)
-    .bind(title.stems)
-    .bind(body.stems)
+    .bind(&title.written)
+    .bind(&body.written)
+    .bind(&title.lemmas)
+    .bind(&body.lemmas)
+    .bind(&title.keys)
+    .bind(&body.keys)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_stems(
+    tx: &mut Transaction<'_, Sqlite>,
+    n: i64,
+    id: i64,
+    title: &str,
+    body: &str,
+) -> sqlx::Result<()> {
+    let (title, title_stems) = text::legacy_index(title);
+    let (body, body_stems) = text::legacy_index(body);
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO {} (rowid, title, text, title_stems, text_stems) VALUES (?1, ?2, ?3, ?4, ?5)",
+        table(n, IndexVersion::Stems)
+    )))
+    .bind(id)
+    .bind(title)
+    .bind(body)
+    .bind(title_stems)
+    .bind(body_stems)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -139,16 +248,9 @@ pub async fn remove_fresh(
     id: i64,
 ) -> sqlx::Result<()> {
     let n = partitions.of(id);
-    if partitions.known(n) || fresh.contains(&n) {
-        sqlx::query(AssertSqlSafe(format!(
-            "DELETE FROM {} WHERE rowid = ?1",
-            table(n)
-        )))
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+    let mut tables = partitions.tables(n);
+    tables.lemmas |= fresh.contains(&n);
+    delete(tx, n, tables, id).await
 }
 
 /// Removes an article from the index (retraction, or before re-indexing a correction).
@@ -158,14 +260,28 @@ pub async fn remove(
     id: i64,
 ) -> sqlx::Result<()> {
     let n = partitions.of(id);
-    if partitions.known(n) {
-        sqlx::query(AssertSqlSafe(format!(
-            "DELETE FROM {} WHERE rowid = ?1",
-            table(n)
-        )))
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    delete(tx, n, partitions.tables(n), id).await
+}
+
+pub(super) async fn delete(
+    tx: &mut Transaction<'_, Sqlite>,
+    n: i64,
+    tables: Tables,
+    id: i64,
+) -> sqlx::Result<()> {
+    for (exists, version) in [
+        (tables.stems, IndexVersion::Stems),
+        (tables.lemmas, IndexVersion::Lemmas),
+    ] {
+        if exists {
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {} WHERE rowid = ?1",
+                table(n, version)
+            )))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        }
     }
     Ok(())
 }

@@ -7,11 +7,17 @@ use super::Store;
 use super::articles::{article_columns, article_from_row};
 use super::index::table;
 use crate::domain::ArticleRecord;
-use crate::domain::SearchQuery;
+use crate::domain::{IndexVersion, SearchQuery};
 
-/// bm25 column weights: title as written, text as written, title stems, text stems. An exact
-/// form outranks an inflected one, and the headline outranks the body.
-const BM25_WEIGHTS: &str = "4.0, 1.0, 2.0, 0.5";
+/// bm25 column weights: title and text as written, then their stems or lemmas (and spelling
+/// keys). An exact form outranks an inflected one or another spelling, and the headline
+/// outranks the body.
+fn bm25_weights(version: IndexVersion) -> &'static str {
+    match version {
+        IndexVersion::Stems => "4.0, 1.0, 2.0, 0.5",
+        IndexVersion::Lemmas => "4.0, 1.0, 2.0, 0.5, 2.0, 0.5",
+    }
+}
 
 /// How search results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +44,6 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<ArticleRecord>> {
-        let fts = query.to_fts();
         let wanted = offset as usize + limit as usize;
         let partitions = self.partitions.newest_first();
         let mut ids: Vec<i64> = Vec::new();
@@ -47,18 +52,19 @@ impl Store {
                 let ranked = (i64::from(span) / self.partitions.size()).max(1) as usize;
                 let (recent, older) = partitions.split_at(ranked.min(partitions.len()));
                 let mut hits: Vec<(i64, f64)> = Vec::new();
-                for &n in recent {
+                for &(n, version) in recent {
                     let remaining = window as usize - hits.len().min(window as usize);
                     if remaining == 0 {
                         break;
                     }
                     let sql = format!(
-                        "SELECT rowid, bm25({t}, {BM25_WEIGHTS}) FROM {t} WHERE {t} MATCH ?1
+                        "SELECT rowid, bm25({t}, {w}) FROM {t} WHERE {t} MATCH ?1
                          ORDER BY rowid DESC LIMIT ?2",
-                        t = table(n)
+                        t = table(n, version),
+                        w = bm25_weights(version),
                     );
                     let rows: Vec<(i64, f64)> = sqlx::query_as(AssertSqlSafe(sql))
-                        .bind(&fts)
+                        .bind(query.to_fts(version))
                         .bind(remaining as i64)
                         .fetch_all(&self.pool)
                         .await?;
@@ -68,11 +74,11 @@ impl Store {
                 hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
                 ids.extend(hits.iter().map(|(id, _)| *id));
                 if hits.len() < window as usize {
-                    self.newest_matches(&fts, older, wanted, &mut ids).await?;
+                    self.newest_matches(query, older, wanted, &mut ids).await?;
                 }
             }
             SearchOrder::Newest => {
-                self.newest_matches(&fts, &partitions, wanted, &mut ids)
+                self.newest_matches(query, &partitions, wanted, &mut ids)
                     .await?
             }
         }
@@ -89,21 +95,21 @@ impl Store {
     /// Appends matches from `partitions` (newest first) to `ids` until it holds `wanted`.
     async fn newest_matches(
         &self,
-        fts: &str,
-        partitions: &[i64],
+        query: &SearchQuery,
+        partitions: &[(i64, IndexVersion)],
         wanted: usize,
         ids: &mut Vec<i64>,
     ) -> sqlx::Result<()> {
-        for &n in partitions {
+        for &(n, version) in partitions {
             if ids.len() >= wanted {
                 break;
             }
             let sql = format!(
                 "SELECT rowid FROM {t} WHERE {t} MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
-                t = table(n)
+                t = table(n, version)
             );
             let rows: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
-                .bind(fts)
+                .bind(query.to_fts(version))
                 .bind((wanted - ids.len()) as i64)
                 .fetch_all(&self.pool)
                 .await?;

@@ -355,7 +355,7 @@ proptest! {
             if let Ok(query) = SearchQuery::parse(&input) {
                 for order in [SearchOrder::Relevance { window: 50, span: 1_000_000 }, SearchOrder::Newest] {
                     let result = t.app.store().search(&query, order, 5, 0).await;
-                    prop_assert!(result.is_ok(), "{input:?} -> {} -> {:?}", query.to_fts(), result.err());
+                    prop_assert!(result.is_ok(), "{input:?} -> {} -> {:?}", query.to_fts(herald::domain::IndexVersion::Lemmas), result.err());
                 }
             }
             let reply = t.say("42", &format!("/search {input}")).await;
@@ -378,4 +378,168 @@ async fn newsroom_once() -> TestApp {
     )
     .await;
     t
+}
+
+#[tokio::test]
+async fn a_name_is_found_in_every_spelling_and_form_and_near_names_stay_apart() {
+    let t = newsroom().await;
+    let english = t
+        .add_article(
+            "Mekhman Huseynov released from prison",
+            "The blogger Huseynov left the colony.",
+            Language::En,
+            &[],
+            utc(2024, 4, 8, 9, 0),
+        )
+        .await;
+    let magomed = t
+        .add_article(
+            "Магомед вернулся домой",
+            "",
+            Language::Ru,
+            &[],
+            utc(2024, 4, 9, 9, 0),
+        )
+        .await;
+    let baku = t
+        .add_article(
+            "Новости из Баку",
+            "",
+            Language::Ru,
+            &[],
+            utc(2024, 4, 10, 9, 0),
+        )
+        .await;
+    // Гусейнов, Гусейнова, Гусейнову (3, 4, 5) and Huseynov, whichever spelling is asked.
+    for query in ["Guseinov", "Huseynov", "Hüseynov", "Гусейнову"] {
+        assert_eq!(ids(&t, query).await, [3, 4, 5, english], "{query}");
+    }
+    assert_eq!(ids(&t, "Guseinov -Гусейнов").await, Vec::<i64>::new());
+    assert_eq!(ids(&t, "\"Гусейнову\"").await, [5], "a phrase stays exact");
+    assert!(!ids(&t, "Магомедов").await.contains(&magomed));
+    assert_eq!(ids(&t, "Магомед").await, [magomed]);
+    assert!(ids(&t, "бак").await.is_empty());
+    assert_eq!(ids(&t, "Baku").await, [baku]);
+    assert!(ids(&t, "велосипед").await.is_empty());
+}
+
+/// Turns partition 0 back into the first index's table (words and stems), as a database
+/// written by an earlier herald has it.
+async fn index_by_stems_as_before(t: &TestApp) {
+    let path = t.app.settings().database_path();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("DROP TABLE article_words_0000")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "CREATE VIRTUAL TABLE article_search_0000 USING fts5 (title, text, title_stems, text_stems,
+             content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let rows: Vec<(i64, String, String, String)> =
+        sqlx::query_as("SELECT id, title, lead, body FROM articles")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    for (id, title, lead, body) in rows {
+        let (title, title_stems) = herald::domain::text::legacy_index(&title);
+        let (text, text_stems) = herald::domain::text::legacy_index(&format!("{lead}\n{body}\n"));
+        sqlx::query(
+            "INSERT INTO article_search_0000 (rowid, title, text, title_stems, text_stems)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(id)
+        .bind(title)
+        .bind(text)
+        .bind(title_stems)
+        .bind(text_stems)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn an_archive_indexed_by_stems_is_rebuilt_resumably_while_search_keeps_answering() {
+    use herald::application::Options;
+    use herald::store::ReindexStep;
+
+    let mut t = spawn_app_with(|s| s.search.index_partition = 100).await;
+    let russian = t
+        .add_article(
+            "Суд продлил арест Гусейнову",
+            "",
+            Language::Ru,
+            &[],
+            utc(2024, 4, 1, 9, 0),
+        )
+        .await;
+    let english = t
+        .add_article(
+            "Huseynov released",
+            "",
+            Language::En,
+            &[],
+            utc(2024, 4, 2, 9, 0),
+        )
+        .await;
+    t.add_article(
+        "Погода в горах",
+        "",
+        Language::Ru,
+        &[],
+        utc(2024, 4, 3, 9, 0),
+    )
+    .await;
+    index_by_stems_as_before(&t).await;
+    let options = || Options {
+        workers: false,
+        ..Options::default()
+    };
+    t.restart(options(), |_| {}).await;
+    // The old index answers as it always did: inflections, but no other script.
+    assert_eq!(ids(&t, "Гусейнов").await, [russian]);
+    assert_eq!(ids(&t, "Guseinov").await, Vec::<i64>::new());
+    assert_eq!(t.app.store().reindex_remaining().await.unwrap(), 3);
+    assert_eq!(
+        t.app.store().reindex_step(1).await.unwrap(),
+        ReindexStep::Indexed(1)
+    );
+    // Half rebuilt, the partition still answers from its old table.
+    assert_eq!(ids(&t, "Гусейнов").await, [russian]);
+    // Interrupted: the rebuild resumes after the article it had done.
+    t.restart(options(), |_| {}).await;
+    assert_eq!(t.app.store().reindex_remaining().await.unwrap(), 2);
+    let mut steps = Vec::new();
+    loop {
+        let step = t.app.store().reindex_step(1).await.unwrap();
+        steps.push(step);
+        match step {
+            ReindexStep::Done => break,
+            ReindexStep::Indexed(_) => assert_eq!(ids(&t, "Гусейнов").await, [russian]),
+            // From here the new table answers: every spelling.
+            ReindexStep::Finished { .. } => {
+                assert_eq!(ids(&t, "Гусейнов").await, [russian, english])
+            }
+        }
+    }
+    assert_eq!(
+        steps,
+        [
+            ReindexStep::Indexed(1),
+            ReindexStep::Indexed(1),
+            ReindexStep::Finished { partition: 0 },
+            ReindexStep::Done
+        ]
+    );
+    assert_eq!(ids(&t, "Guseinov").await, [russian, english]);
+    // A new article after the rebuild is indexed with lemmas only.
+    t.restart(options(), |_| {}).await;
+    assert_eq!(ids(&t, "Huseynov").await, [russian, english]);
 }

@@ -1,0 +1,175 @@
+//! Russian lemmas from pymorphy2's analyzer (`rsmorphy`) and its OpenCorpora dictionary,
+//! embedded in the binary.
+//!
+//! The analyzer can only read its dictionary from a directory, so the embedded files are
+//! written once to a directory of the system's temporary area named by their content, and
+//! read from there. Files found there are used only when they are byte for byte the embedded
+//! ones, so a stale or planted file is replaced, never trusted.
+
+use std::fs;
+use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use rsmorphy::prelude::*;
+
+use super::LexiconError;
+
+macro_rules! dictionary_files {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_bytes!(concat!(env!("HERALD_DICT_RU"), "/", $name)).as_slice())),*]
+    };
+}
+
+static FILES: [(&str, &[u8]); 12] = dictionary_files!(
+    "grammemes.json.gz",
+    "gramtab-opencorpora-ext.json.gz",
+    "gramtab-opencorpora-int.json.gz",
+    "meta.json.gz",
+    "p_t_given_w.intdawg.gz",
+    "paradigms.array.gz",
+    "prediction-prefixes.dawg.gz",
+    "prediction-suffixes-0.dawg.gz",
+    "prediction-suffixes-1.dawg.gz",
+    "prediction-suffixes-2.dawg.gz",
+    "suffixes.json.gz",
+    "words.dawg.gz",
+);
+
+/// One reading of a word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    /// The dictionary form, lower case, `ё` as `е`.
+    pub lemma: String,
+    /// A person's, place's or organisation's name (or a word the dictionary had to guess).
+    pub name: bool,
+    /// The dictionary knows the word (not guessed from its ending).
+    pub known: bool,
+}
+
+pub struct Russian {
+    analyzer: MorphAnalyzer,
+}
+
+impl Russian {
+    /// Writes the embedded dictionary out (if needed) and loads it.
+    pub fn load() -> Result<Russian, LexiconError> {
+        let dir = extract()?;
+        catch_unwind(|| MorphAnalyzer::from_file(&dir))
+            .map(|analyzer| Russian { analyzer })
+            .map_err(|_| LexiconError::Unreadable(dir))
+    }
+
+    /// The readings of a lower-case Cyrillic word, most likely first, one per lemma. A
+    /// surname's form that also reads as a plural of a given name ("магомедов" — "of the
+    /// Magomeds") keeps only the surname, so a surname does not find the name it derives from;
+    /// and a reading ten times less likely than the best is dropped ("баку" is also a rare
+    /// dative of "бак"), so a city does not find a common noun.
+    pub fn readings(&self, word: &str) -> Vec<Reading> {
+        let Ok(parses) = catch_unwind(AssertUnwindSafe(|| self.analyzer.parse(word))) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(Reading, bool, f64)> = Vec::new();
+        for parsed in parses.iter() {
+            let tag = &parsed.lex.get_tag(&self.analyzer).string;
+            let lemma = parsed
+                .lex
+                .get_normal_form(&self.analyzer)
+                .to_lowercase()
+                .replace('ё', "е");
+            let known = parsed.lex.is_known();
+            let name = !known
+                || ["Name", "Surn", "Patr", "Geox", "Orgn", "Trad"]
+                    .iter()
+                    .any(|g| has_grammeme(tag, g));
+            let plural_name = has_grammeme(tag, "Name") && has_grammeme(tag, "plur");
+            let score = parsed.score.value();
+            match out.iter_mut().find(|(r, _, _)| r.lemma == lemma) {
+                Some((reading, only_plural_name, total)) => {
+                    reading.name |= name;
+                    *only_plural_name &= plural_name;
+                    *total += score;
+                }
+                None => out.push((Reading { lemma, name, known }, plural_name, score)),
+            }
+        }
+        let surname = parses
+            .iter()
+            .any(|p| has_grammeme(&p.lex.get_tag(&self.analyzer).string, "Surn"));
+        // A surname the dictionary does not know may read only as a plural of the given name
+        // it derives from ("исмаилов" — "of the Ismails"): in news it is the surname.
+        let surname_like = ["ов", "ев", "ин", "ын"].iter().any(|e| word.ends_with(e));
+        if !surname && surname_like && !out.is_empty() && out.iter().all(|r| r.1) {
+            return vec![Reading {
+                lemma: word.replace('ё', "е"),
+                name: true,
+                known: false,
+            }];
+        }
+        let best = out.iter().map(|r| r.2).fold(0.0, f64::max);
+        out.into_iter()
+            .filter(|(_, only_plural_name, total)| {
+                !(surname && *only_plural_name) && *total >= best / 10.0
+            })
+            .map(|(reading, _, _)| reading)
+            .collect()
+    }
+}
+
+fn has_grammeme(tag: &str, grammeme: &str) -> bool {
+    tag.split([',', ' ']).any(|g| g == grammeme)
+}
+
+/// The directory holding the embedded files, written there if they are not already.
+fn extract() -> Result<PathBuf, LexiconError> {
+    let size: usize = FILES.iter().map(|(_, bytes)| bytes.len()).sum();
+    let dir = std::env::temp_dir().join(format!("herald-dict-ru-{size}"));
+    fs::create_dir_all(&dir).map_err(|e| LexiconError::Write(dir.clone(), e))?;
+    for (name, bytes) in FILES {
+        let path = dir.join(name);
+        if fs::read(&path).is_ok_and(|found| found == bytes) {
+            continue;
+        }
+        write_atomically(&path, bytes).map_err(|e| LexiconError::Write(path.clone(), e))?;
+    }
+    Ok(dir)
+}
+
+/// Writes to a file of this process's own and renames it into place, so processes starting
+/// together never read each other's half-written files.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let partial = path.with_extension(format!("partial-{}", std::process::id()));
+    let mut file = fs::File::create(&partial)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    fs::rename(&partial, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lemmas(russian: &Russian, word: &str) -> Vec<String> {
+        russian
+            .readings(word)
+            .into_iter()
+            .map(|r| r.lemma)
+            .collect()
+    }
+
+    #[test]
+    fn the_dictionary_knows_what_a_stemmer_cannot() {
+        let russian = match Russian::load() {
+            Ok(russian) => russian,
+            Err(error) => panic!("{error}"),
+        };
+        assert_eq!(lemmas(&russian, "дети"), ["ребенок"]);
+        assert_eq!(lemmas(&russian, "задержу"), ["задержать"]);
+        assert!(lemmas(&russian, "махачкале").contains(&"махачкала".to_string()));
+        assert_eq!(lemmas(&russian, "магомедов"), ["магомедов"]);
+        assert_eq!(lemmas(&russian, "магомед"), ["магомед"]);
+        let bak = russian.readings("бак");
+        assert!(bak.iter().all(|r| !r.name), "{bak:?}");
+        assert!(russian.readings("баку").iter().all(|r| r.name));
+    }
+}
