@@ -47,23 +47,7 @@ fn cases() -> anyhow::Result<Vec<Case>> {
 }
 
 fn article(title: &str) -> NewArticle {
-    NewArticle {
-        title: title.to_string(),
-        lead: String::new(),
-        body: String::new(),
-        language: Language::Ru,
-        url: None,
-        original_url: None,
-        photo_url: None,
-        photo_caption: None,
-        photo_credit: None,
-        topic_ids: Vec::new(),
-        author_id: None,
-        published_at: Utc::now(),
-        breaking: false,
-        label: None,
-        pair_id: None,
-    }
+    NewArticle::text(title, "", Language::Ru, Vec::new(), Utc::now())
 }
 
 /// Ids of the articles a query finds.

@@ -84,6 +84,7 @@ impl Application {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
         let lock = InstanceLock::acquire(&settings.database_path())?;
+        crate::app::reindex::load_dictionary().await?;
         let app = App::build_with_clock(settings.clone(), options.clock).await?;
         let empty = app.store().count_articles().await? == 0;
         if empty && (options.demo || settings.console.demo == DemoOffer::Always) {

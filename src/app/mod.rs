@@ -82,12 +82,6 @@ impl App {
 
     /// Like [`App::build`], on a given clock.
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<App> {
-        // Search analyses every word with the dictionary; without it herald would index
-        // differently from what it was built to, so it does not start.
-        tokio::task::spawn_blocking(crate::lexicon::load)
-            .await
-            .context("loading the Russian dictionary")?
-            .context("loading the Russian dictionary")?;
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
         let store = Store::open_with_partition(

@@ -87,11 +87,21 @@ pub async fn reindex(
     }
 }
 
+/// Loads the Russian dictionary before herald indexes anything: without it words would be
+/// analysed differently from what the index was built with, so herald does not start.
+pub async fn load_dictionary() -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(crate::lexicon::load)
+        .await
+        .context("loading the Russian dictionary")?
+        .context("loading the Russian dictionary")
+}
+
 /// `herald reindex`: the rebuild in the foreground, a bar on a terminal and log lines
 /// otherwise. Refused while herald runs on the same database (it rebuilds by itself).
 pub async fn foreground(settings: Settings, shutdown: &CancellationToken) -> anyhow::Result<bool> {
     let _lock = InstanceLock::acquire(&settings.database_path())
         .context("a running herald rebuilds its index by itself")?;
+    load_dictionary().await?;
     let app = App::build(settings).await?;
     let report = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         Report::Bar

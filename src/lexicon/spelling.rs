@@ -160,7 +160,6 @@ fn romanize(c: char) -> Option<&'static str> {
         'ł' => "l",
         'ý' | 'ȳ' => "y",
         'ʹ' | 'ʺ' | '\'' | '’' | 'ʼ' | 'ʻ' | '`' => "",
-        c if c.is_ascii_alphanumeric() => return None,
         _ => return None,
     })
 }

@@ -115,6 +115,16 @@ impl Partitions {
             .collect()
     }
 
+    /// Partitions still holding a table of the first index, newest first.
+    pub fn with_stems(&self) -> Vec<i64> {
+        self.read()
+            .iter()
+            .rev()
+            .filter(|(_, t)| t.stems)
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
     /// The tables of partition `n` (all false when it does not exist).
     pub fn tables(&self, n: i64) -> Tables {
         self.read().get(&n).copied().unwrap_or_default()

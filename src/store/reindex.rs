@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use sqlx::{AssertSqlSafe, Row};
 
-use super::index::{self, Partitions};
+use super::index;
 use super::{Result, Store};
 use crate::domain::IndexVersion;
 use crate::domain::text::{self, IndexedText};
@@ -34,7 +34,7 @@ impl Store {
     /// Articles still to be indexed anew (for a progress bar).
     pub async fn reindex_remaining(&self) -> Result<u64> {
         let mut total = 0u64;
-        for n in stale(&self.partitions) {
+        for n in self.partitions.with_stems() {
             let cursor = self.reindex_cursor(n).await?;
             let count: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM articles WHERE id > ?1 AND id < ?2
@@ -54,7 +54,7 @@ impl Store {
     /// corrected or retracted meanwhile is left to the write that changed it (every write
     /// reaches the new table too).
     pub async fn reindex_step(&self, batch: u32) -> Result<ReindexStep> {
-        let Some(n) = stale(&self.partitions).first().copied() else {
+        let Some(n) = self.partitions.with_stems().first().copied() else {
             return Ok(ReindexStep::Done);
         };
         if !self.partitions.tables(n).lemmas {
@@ -156,14 +156,4 @@ impl Store {
         self.partitions.update(n, |t| t.stems = false);
         Ok(())
     }
-}
-
-/// Partitions still holding a table of the first index, newest first.
-fn stale(partitions: &Partitions) -> Vec<i64> {
-    partitions
-        .newest_first()
-        .into_iter()
-        .filter(|(n, _)| partitions.tables(*n).stems)
-        .map(|(n, _)| n)
-        .collect()
 }

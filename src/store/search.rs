@@ -35,6 +35,29 @@ pub enum SearchOrder {
     Newest,
 }
 
+/// A query's MATCH expression for each index version (partitions not yet rebuilt are asked
+/// with the old one).
+struct Fts {
+    stems: String,
+    lemmas: String,
+}
+
+impl Fts {
+    fn of(query: &SearchQuery) -> Fts {
+        Fts {
+            stems: query.to_fts(IndexVersion::Stems),
+            lemmas: query.to_fts(IndexVersion::Lemmas),
+        }
+    }
+
+    fn get(&self, version: IndexVersion) -> &str {
+        match version {
+            IndexVersion::Stems => &self.stems,
+            IndexVersion::Lemmas => &self.lemmas,
+        }
+    }
+}
+
 impl Store {
     /// One page of live articles matching the query.
     pub async fn search(
@@ -44,6 +67,7 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<ArticleRecord>> {
+        let fts = Fts::of(query);
         let wanted = offset as usize + limit as usize;
         let partitions = self.partitions.newest_first();
         let mut ids: Vec<i64> = Vec::new();
@@ -64,7 +88,7 @@ impl Store {
                         w = bm25_weights(version),
                     );
                     let rows: Vec<(i64, f64)> = sqlx::query_as(AssertSqlSafe(sql))
-                        .bind(query.to_fts(version))
+                        .bind(fts.get(version))
                         .bind(remaining as i64)
                         .fetch_all(&self.pool)
                         .await?;
@@ -74,11 +98,11 @@ impl Store {
                 hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
                 ids.extend(hits.iter().map(|(id, _)| *id));
                 if hits.len() < window as usize {
-                    self.newest_matches(query, older, wanted, &mut ids).await?;
+                    self.newest_matches(&fts, older, wanted, &mut ids).await?;
                 }
             }
             SearchOrder::Newest => {
-                self.newest_matches(query, &partitions, wanted, &mut ids)
+                self.newest_matches(&fts, &partitions, wanted, &mut ids)
                     .await?
             }
         }
@@ -95,7 +119,7 @@ impl Store {
     /// Appends matches from `partitions` (newest first) to `ids` until it holds `wanted`.
     async fn newest_matches(
         &self,
-        query: &SearchQuery,
+        fts: &Fts,
         partitions: &[(i64, IndexVersion)],
         wanted: usize,
         ids: &mut Vec<i64>,
@@ -109,7 +133,7 @@ impl Store {
                 t = table(n, version)
             );
             let rows: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
-                .bind(query.to_fts(version))
+                .bind(fts.get(version))
                 .bind((wanted - ids.len()) as i64)
                 .fetch_all(&self.pool)
                 .await?;
