@@ -139,7 +139,7 @@ async fn main() -> anyhow::Result<()> {
             for id in hits.difference(&group_ids) {
                 // The same word may stand in two groups (a given name among the names).
                 if let Some((other, text)) = owner.get(id)
-                    && other.to_lowercase() != group.to_lowercase()
+                    && other.trim_start_matches("near:").to_lowercase() != group.to_lowercase()
                 {
                     false_hits.push(format!("{query}→{text} ({other})"));
                 }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use rust_stemmers::{Algorithm, Stemmer};
+use unicode_normalization::char::is_combining_mark;
 
 use crate::lexicon::{self, english, spelling};
 
@@ -31,7 +32,8 @@ fn is_apostrophe(c: char) -> bool {
 }
 
 /// The words of a text: maximal runs of letters and digits, an apostrophe between two letters
-/// included ("Nal'chik", "O'Brien"); an English possessive "'s" is not part of the word.
+/// included ("Nal'chik", "O'Brien"), and combining marks (a "ž" written as "z" and a caron);
+/// an English possessive "'s" is not part of the word.
 /// Punctuation, markup and emoji separate words and are never part of one.
 pub fn words(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = text;
@@ -41,7 +43,7 @@ pub fn words(text: &str) -> impl Iterator<Item = &str> {
         let mut end = tail.len();
         let mut chars = tail.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
-            if c.is_alphanumeric() {
+            if c.is_alphanumeric() || is_combining_mark(c) {
                 continue;
             }
             let next = chars.peek().map(|&(_, n)| n);

@@ -61,15 +61,16 @@ impl Russian {
     }
 
     /// The readings of a lower-case Cyrillic word, most likely first, one per lemma. A
-    /// surname's form that also reads as a plural of a given name ("магомедов" — "of the
-    /// Magomeds") keeps only the surname, so a surname does not find the name it derives from;
-    /// and a reading ten times less likely than the best is dropped ("баку" is also a rare
-    /// dative of "бак"), so a city does not find a common noun.
+    /// surname's form that also reads as a plural of another noun ("магомедов" — "of the
+    /// Magomeds", "рамазанов" — "of the Ramadans") keeps only the surname, so a surname does
+    /// not find the name it derives from; and a reading ten times less likely than the best is
+    /// dropped ("баку" is also a rare dative of "бак"), so a city does not find a common noun.
     pub fn readings(&self, word: &str) -> Vec<Reading> {
         let Ok(parses) = catch_unwind(AssertUnwindSafe(|| self.analyzer.parse(word))) else {
             return Vec::new();
         };
-        let mut out: Vec<(Reading, bool, f64)> = Vec::new();
+        let mut out: Vec<Candidate> = Vec::new();
+        let mut surname = false;
         for parsed in parses.iter() {
             let tag = &parsed.lex.get_tag(&self.analyzer).string;
             let lemma = parsed
@@ -82,38 +83,52 @@ impl Russian {
                 || ["Name", "Surn", "Patr", "Geox", "Orgn", "Trad"]
                     .iter()
                     .any(|g| has_grammeme(tag, g));
-            let plural_name = has_grammeme(tag, "Name") && has_grammeme(tag, "plur");
+            surname |= has_grammeme(tag, "Surn");
+            let plural = has_grammeme(tag, "plur");
+            let plural_name = plural && has_grammeme(tag, "Name");
             let score = parsed.score.value();
-            match out.iter_mut().find(|(r, _, _)| r.lemma == lemma) {
-                Some((reading, only_plural_name, total)) => {
-                    reading.name |= name;
-                    *only_plural_name &= plural_name;
-                    *total += score;
+            match out.iter_mut().find(|c| c.reading.lemma == lemma) {
+                Some(c) => {
+                    c.reading.name |= name;
+                    c.only_plural &= plural;
+                    c.only_plural_name &= plural_name;
+                    c.score += score;
                 }
-                None => out.push((Reading { lemma, name, known }, plural_name, score)),
+                None => out.push(Candidate {
+                    reading: Reading { lemma, name, known },
+                    only_plural: plural,
+                    only_plural_name: plural_name,
+                    score,
+                }),
             }
         }
-        let surname = parses
-            .iter()
-            .any(|p| has_grammeme(&p.lex.get_tag(&self.analyzer).string, "Surn"));
         // A surname the dictionary does not know may read only as a plural of the given name
         // it derives from ("исмаилов" — "of the Ismails"): in news it is the surname.
         let surname_like = ["ов", "ев", "ин", "ын"].iter().any(|e| word.ends_with(e));
-        if !surname && surname_like && !out.is_empty() && out.iter().all(|r| r.1) {
+        if !surname && surname_like && !out.is_empty() && out.iter().all(|c| c.only_plural_name) {
             return vec![Reading {
                 lemma: word.replace('ё', "е"),
                 name: true,
                 known: false,
             }];
         }
-        let best = out.iter().map(|r| r.2).fold(0.0, f64::max);
+        let best = out.iter().map(|c| c.score).fold(0.0, f64::max);
         out.into_iter()
-            .filter(|(_, only_plural_name, total)| {
-                !(surname && *only_plural_name) && *total >= best / 10.0
-            })
-            .map(|(reading, _, _)| reading)
+            .filter(|c| !(surname && c.only_plural) && c.score >= best / 10.0)
+            .map(|c| c.reading)
             .collect()
     }
+}
+
+/// A reading while the parses are gathered.
+struct Candidate {
+    reading: Reading,
+    /// Every parse with this lemma is a plural form.
+    only_plural: bool,
+    /// Every parse with this lemma is a plural of a given name.
+    only_plural_name: bool,
+    /// The parses' summed likelihood.
+    score: f64,
 }
 
 fn has_grammeme(tag: &str, grammeme: &str) -> bool {

@@ -49,6 +49,7 @@ fn near_misses_stay_apart() {
         ("Алиев", "Али"),
         ("Баку", "бак"),
         ("Кадыров", "Кадыр"),
+        ("Рамазанов", "Рамазан"),
     ] {
         assert!(!meet(a, b), "{a} / {b}");
     }
@@ -73,6 +74,8 @@ fn markup_and_emoji_are_not_words() {
 fn apostrophes_join_a_word_and_a_possessive_does_not() {
     let found: Vec<&str> = words("Nal'chik, O’Brien's dog 'quoted'").collect();
     assert_eq!(found, ["Nal'chik", "O’Brien", "s", "dog", "quoted"]);
+    let found: Vec<&str> = words("Gadz\u{30c}iev said").collect();
+    assert_eq!(found, ["Gadz\u{30c}iev", "said"]);
 }
 
 #[test]
