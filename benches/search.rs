@@ -3,13 +3,17 @@
 //!
 //! `cargo bench --bench search` (1,000,000 articles; `HERALD_BENCH_ARTICLES=N` for another
 //! size, `HERALD_BENCH_DIR` for where the database goes). Goals (issue 2): ranked p99 ≤ 30 ms,
-//! newest-first p99 ≤ 5 ms, ≥ 2,000 articles/s stored and indexed.
+//! newest-first p99 ≤ 5 ms, ≥ 2,000 articles/s stored and indexed. `HERALD_BENCH_REINDEX=1`
+//! then measures the rebuild of an archive indexed by an earlier herald (`search/reindex.rs`).
 
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use herald::domain::{Language, SearchQuery};
 use herald::store::{NewArticle, SearchOrder, Store};
+
+#[path = "search/reindex.rs"]
+mod reindex;
 
 /// Words the queries look for, with their inflected forms; mixed into the generated text.
 const RU: &[&str] = &[
@@ -314,6 +318,9 @@ async fn main() -> anyhow::Result<()> {
         println!("  {:.2} ms  {order}  {query}", took.as_secs_f64() * 1e3);
     }
     store.close().await;
+    if std::env::var("HERALD_BENCH_REINDEX").is_ok() {
+        reindex::measure(&path).await?;
+    }
     if std::env::var("HERALD_BENCH_KEEP").is_ok() {
         println!("database kept in {}", dir.keep().display());
     }
