@@ -145,11 +145,17 @@ fn term_fts(term: &Term, version: IndexVersion) -> String {
 }
 
 /// One word in a `Lemmas` partition: as written, by any of its lemmas, or by its spelling key.
+/// A lemma is looked for among the written words too, since the index stores a lemma spelled
+/// as its word only once (see `text::index`); a word that is its own lemma is one phrase.
 fn word_fts(word: &str) -> Vec<String> {
+    const ANY: &str = "{title text title_lemmas text_lemmas}";
     let analysis = analyse(word);
-    let mut out = vec![format!("{WRITTEN} : \"{word}\"")];
+    let mut out = Vec::new();
+    if !analysis.lemmas.iter().any(|l| l == word) {
+        out.push(format!("{WRITTEN} : \"{word}\""));
+    }
     for lemma in &analysis.lemmas {
-        out.push(format!("{{title_lemmas text_lemmas}} : \"{lemma}\""));
+        out.push(format!("{ANY} : \"{lemma}\""));
     }
     for key in &analysis.keys {
         out.push(format!("{{title_keys text_keys}} : \"{key}\""));

@@ -189,7 +189,9 @@ pub fn forms(folded: &str) -> Vec<String> {
 }
 
 /// A text prepared for the full-text index: its folded words as written, their lemmas and
-/// their spelling keys, each space-separated.
+/// their spelling keys, each space-separated. A lemma spelled as its word is left out of
+/// `lemmas` (queries look for lemmas among the written words too): most words of a text are
+/// in their dictionary form, and a token stored twice costs the index and bm25 twice.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct IndexedText {
     pub written: String,
@@ -204,7 +206,7 @@ pub fn index(text: &str) -> IndexedText {
         let folded = fold(word);
         let analysis = analyse(&folded);
         push(&mut out.written, &folded);
-        for lemma in &analysis.lemmas {
+        for lemma in analysis.lemmas.iter().filter(|l| **l != folded) {
             push(&mut out.lemmas, lemma);
         }
         if !analysis.latin || word.starts_with(char::is_uppercase) {

@@ -213,6 +213,7 @@ pub(super) async fn insert_in(
     partitions: &Partitions,
     fresh: &mut BTreeSet<i64>,
     article: &NewArticle,
+    entry: &index::Entry,
 ) -> sqlx::Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO articles (title, lead, body, language, url, original_url, photo_url, photo_caption,
@@ -244,17 +245,14 @@ pub(super) async fn insert_in(
             .execute(&mut **tx)
             .await?;
     }
-    let caption = article.photo_caption.as_deref().unwrap_or("");
-    index::insert(
-        tx,
-        partitions,
-        fresh,
-        id,
-        &article.title,
-        &[&article.lead, &article.body, caption],
-    )
-    .await?;
+    index::insert(tx, partitions, fresh, id, entry).await?;
     Ok(id)
+}
+
+/// What a new article is found by.
+pub(super) fn entry_of(article: &NewArticle) -> index::Entry {
+    let caption = article.photo_caption.as_deref().unwrap_or("");
+    index::Entry::of(&article.title, &[&article.lead, &article.body, caption])
 }
 
 impl Store {
@@ -266,9 +264,10 @@ impl Store {
         article: &NewArticle,
         now_ms: i64,
     ) -> Result<(i64, Planned)> {
+        let entry = entry_of(article);
         let (_turn, mut tx) = self.write().await?;
         let mut fresh = BTreeSet::new();
-        let id = insert_in(&mut tx, &self.partitions, &mut fresh, article).await?;
+        let id = insert_in(&mut tx, &self.partitions, &mut fresh, article, &entry).await?;
         let lane = if article.breaking {
             LANE_BREAKING
         } else {
@@ -314,9 +313,10 @@ impl Store {
 
     /// Stores a draft: not listed, searched or delivered until it is published.
     pub async fn insert_draft(&self, article: &NewArticle) -> Result<i64> {
+        let entry = entry_of(article);
         let (_turn, mut tx) = self.write().await?;
         let mut fresh = BTreeSet::new();
-        let id = insert_in(&mut tx, &self.partitions, &mut fresh, article).await?;
+        let id = insert_in(&mut tx, &self.partitions, &mut fresh, article, &entry).await?;
         // The index entry goes again: a draft is found only once it is published.
         index::remove_fresh(&mut tx, &fresh, &self.partitions, id).await?;
         sqlx::query("UPDATE articles SET status = 'draft' WHERE id = ?1")
@@ -349,15 +349,8 @@ impl Store {
             .await?;
         let mut fresh = BTreeSet::new();
         let caption = article.photo_caption.as_deref().unwrap_or("");
-        index::insert(
-            &mut tx,
-            &self.partitions,
-            &mut fresh,
-            id,
-            &article.title,
-            &[&article.lead, &article.body, caption],
-        )
-        .await?;
+        let entry = index::Entry::of(&article.title, &[&article.lead, &article.body, caption]);
+        index::insert(&mut tx, &self.partitions, &mut fresh, id, &entry).await?;
         let lane = if breaking {
             LANE_BREAKING
         } else {
@@ -412,12 +405,37 @@ impl Store {
 
     /// Stores many articles in one transaction without delivering them (archive imports, the
     /// demo newsroom, benchmarks): subscribers get news, not a backlog.
+    /// A batch is analysed a hundred articles ahead on a blocking thread while the previous
+    /// hundred are written, so the dictionary and SQLite work at the same time.
     pub async fn insert_articles(&self, articles: &[NewArticle]) -> Result<Vec<i64>> {
+        const AHEAD: usize = 100;
+        let analyse = |chunk: &[NewArticle]| {
+            let texts = chunk
+                .iter()
+                .map(|a| {
+                    let caption = a.photo_caption.clone().unwrap_or_default();
+                    (
+                        a.title.clone(),
+                        vec![a.lead.clone(), a.body.clone(), caption],
+                    )
+                })
+                .collect();
+            tokio::spawn(index::entries(texts))
+        };
+        let chunks: Vec<&[NewArticle]> = articles.chunks(AHEAD).collect();
+        let mut next = chunks.first().map(|c| analyse(c));
         let (_turn, mut tx) = self.write().await?;
         let mut ids = Vec::with_capacity(articles.len());
         let mut fresh = BTreeSet::new();
-        for article in articles {
-            ids.push(insert_in(&mut tx, &self.partitions, &mut fresh, article).await?);
+        for (i, chunk) in chunks.iter().enumerate() {
+            let Some(analysing) = next.take() else { break };
+            let entries = analysing.await.map_err(|e| {
+                sqlx::Error::Io(std::io::Error::other(format!("text analysis failed: {e}")))
+            })??;
+            next = chunks.get(i + 1).map(|c| analyse(c));
+            for (article, entry) in chunk.iter().zip(&entries) {
+                ids.push(insert_in(&mut tx, &self.partitions, &mut fresh, article, entry).await?);
+            }
         }
         tx.commit().await?;
         self.partitions.add(fresh);

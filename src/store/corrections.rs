@@ -86,15 +86,8 @@ pub(super) async fn update_in(
     index::remove(tx, &store.partitions, id).await?;
     if old.retracted_at.is_none() && old.status == ArticleStatus::Published {
         let caption = old.photo_caption.as_deref().unwrap_or("");
-        index::insert(
-            tx,
-            &store.partitions,
-            fresh,
-            id,
-            &title,
-            &[&lead, &body, caption],
-        )
-        .await?;
+        let entry = index::Entry::of(&title, &[&lead, &body, caption]);
+        index::insert(tx, &store.partitions, fresh, id, &entry).await?;
         planning::plan_edits(tx, id, now_ms).await?;
     }
     let updated = article_in(&mut **tx, id)

@@ -7,7 +7,7 @@ use sqlx::{Sqlite, Transaction};
 
 use super::Result;
 use super::Store;
-use super::articles::{NewArticle, insert_in};
+use super::articles::{NewArticle, entry_of, insert_in};
 use super::corrections::update_in;
 use super::deliveries::{LANE_BREAKING, LANE_ROUTINE};
 use super::planning::{self, Planned};
@@ -120,7 +120,8 @@ impl Store {
                 Ingested::Corrected(id)
             }
             None => {
-                let id = insert_in(tx, &self.partitions, fresh, article).await?;
+                let entry = entry_of(article);
+                let id = insert_in(tx, &self.partitions, fresh, article, &entry).await?;
                 let lane = if article.breaking {
                     LANE_BREAKING
                 } else {

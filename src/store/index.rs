@@ -164,6 +164,46 @@ pub(super) async fn create_lemma_table(
     Ok(())
 }
 
+/// An article's text analysed for the index. Built before the write transaction is taken
+/// (or beside it, for a batch): the dictionary is the costly part, and no other writer need
+/// wait for it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    title: String,
+    body: String,
+    analysed_title: text::IndexedText,
+    analysed_body: text::IndexedText,
+}
+
+impl Entry {
+    /// The entry of an article's title and its other texts (lead, body, photo caption).
+    pub fn of(title: &str, texts: &[&str]) -> Entry {
+        let body = texts.join("\n");
+        Entry {
+            analysed_title: text::index(title),
+            analysed_body: text::index(&body),
+            title: title.to_string(),
+            body,
+        }
+    }
+}
+
+/// The entries of many articles (title, other texts), analysed on a blocking thread: a batch
+/// keeps the dictionary busy long enough to stall the async threads it would run on.
+pub(super) async fn entries(articles: Vec<(String, Vec<String>)>) -> sqlx::Result<Vec<Entry>> {
+    tokio::task::spawn_blocking(move || {
+        articles
+            .iter()
+            .map(|(title, texts)| {
+                let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+                Entry::of(title, &texts)
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| sqlx::Error::Io(std::io::Error::other(format!("text analysis failed: {e}"))))
+}
+
 /// Indexes an article in its partition, creating the partition if needed. Partitions created
 /// by this transaction are collected in `fresh`; the caller `add`s them once it committed, so
 /// no reader ever looks for a table that is not there yet.
@@ -172,8 +212,7 @@ pub async fn insert(
     partitions: &Partitions,
     fresh: &mut BTreeSet<i64>,
     id: i64,
-    title: &str,
-    texts: &[&str],
+    entry: &Entry,
 ) -> sqlx::Result<()> {
     let n = partitions.of(id);
     let tables = partitions.tables(n);
@@ -181,35 +220,23 @@ pub async fn insert(
         create_lemma_table(tx, n).await?;
         fresh.insert(n);
     }
-    let body = texts.join("\n");
     if tables.stems {
-        insert_stems(tx, n, id, title, &body).await?;
+        insert_stems(tx, n, id, &entry.title, &entry.body).await?;
     }
     if tables.lemmas || !tables.stems {
-        insert_lemmas(tx, n, id, title, &body).await?;
+        insert_lemmas(tx, n, id, entry).await?;
     }
     Ok(())
 }
 
-/// Indexes an article in partition `n`'s lemma table.
-async fn insert_lemmas(
-    tx: &mut Transaction<'_, Sqlite>,
-    n: i64,
-    id: i64,
-    title: &str,
-    body: &str,
-) -> sqlx::Result<()> {
-    insert_prepared(tx, n, id, &text::index(title), &text::index(body)).await
-}
-
 /// Indexes an analysed article in partition `n`'s lemma table.
-pub(super) async fn insert_prepared(
+pub(super) async fn insert_lemmas(
     tx: &mut Transaction<'_, Sqlite>,
     n: i64,
     id: i64,
-    title: &text::IndexedText,
-    body: &text::IndexedText,
+    entry: &Entry,
 ) -> sqlx::Result<()> {
+    let (title, body) = (&entry.analysed_title, &entry.analysed_body);
     sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO {} (rowid, title, text, title_lemmas, text_lemmas, title_keys, text_keys)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -10,7 +10,6 @@ use sqlx::{AssertSqlSafe, Row};
 use super::index;
 use super::{Result, Store};
 use crate::domain::IndexVersion;
-use crate::domain::text::{self, IndexedText};
 
 /// What one step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,21 +77,25 @@ impl Store {
             self.finish_partition(n).await?;
             return Ok(ReindexStep::Finished { partition: n });
         }
-        let mut prepared: Vec<(i64, i64, IndexedText, IndexedText)> = Vec::new();
+        let mut versions: Vec<(i64, i64)> = Vec::new();
+        let mut texts: Vec<(String, Vec<String>)> = Vec::new();
         for row in &rows {
             let caption: Option<String> = row.try_get("photo_caption")?;
-            let texts = [
-                row.try_get::<String, _>("lead")?,
-                row.try_get::<String, _>("body")?,
-                caption.unwrap_or_default(),
-            ];
-            prepared.push((
-                row.try_get("id")?,
-                row.try_get("version")?,
-                text::index(&row.try_get::<String, _>("title")?),
-                text::index(&texts.join("\n")),
+            versions.push((row.try_get("id")?, row.try_get("version")?));
+            texts.push((
+                row.try_get("title")?,
+                vec![
+                    row.try_get("lead")?,
+                    row.try_get("body")?,
+                    caption.unwrap_or_default(),
+                ],
             ));
         }
+        let prepared: Vec<(i64, i64, index::Entry)> = versions
+            .into_iter()
+            .zip(index::entries(texts).await?)
+            .map(|((id, version), entry)| (id, version, entry))
+            .collect();
         let last = prepared.last().map_or(cursor, |p| p.0);
         let ids: Vec<i64> = prepared.iter().map(|p| p.0).collect();
         let (_turn, mut tx) = self.write().await?;
@@ -111,12 +114,12 @@ impl Store {
             ..index::Tables::default()
         };
         let mut indexed = 0;
-        for (id, version, title, body) in &prepared {
+        for (id, version, entry) in &prepared {
             if current.get(id) != Some(version) {
                 continue;
             }
             index::delete(&mut tx, n, new_table, *id).await?;
-            index::insert_prepared(&mut tx, n, *id, title, body).await?;
+            index::insert_lemmas(&mut tx, n, *id, entry).await?;
             indexed += 1;
         }
         sqlx::query("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")

@@ -75,29 +75,38 @@ impl Store {
             SearchOrder::Relevance { window, span } => {
                 let ranked = (i64::from(span) / self.partitions.size()).max(1) as usize;
                 let (recent, older) = partitions.split_at(ranked.min(partitions.len()));
+                // Each partition ranks its share of the window itself and hands back only
+                // the best `wanted` (the page cannot reach past them) and the share's size.
                 let mut hits: Vec<(i64, f64)> = Vec::new();
+                let mut in_window = 0;
                 for &(n, version) in recent {
-                    let remaining = window as usize - hits.len().min(window as usize);
+                    let remaining = window as usize - in_window.min(window as usize);
                     if remaining == 0 {
                         break;
                     }
                     let sql = format!(
-                        "SELECT rowid, bm25({t}, {w}) FROM {t} WHERE {t} MATCH ?1
-                         ORDER BY rowid DESC LIMIT ?2",
+                        "SELECT rowid, rank, matches FROM (
+                           SELECT rowid, rank, count(*) OVER () AS matches FROM (
+                             SELECT rowid, bm25({t}, {w}) AS rank FROM {t} WHERE {t} MATCH ?1
+                             ORDER BY rowid DESC LIMIT ?2))
+                         ORDER BY rank, rowid DESC LIMIT ?3",
                         t = table(n, version),
                         w = bm25_weights(version),
                     );
-                    let rows: Vec<(i64, f64)> = sqlx::query_as(AssertSqlSafe(sql))
+                    let rows: Vec<(i64, f64, i64)> = sqlx::query_as(AssertSqlSafe(sql))
                         .bind(fts.get(version))
                         .bind(remaining as i64)
+                        .bind(wanted as i64)
                         .fetch_all(&self.pool)
                         .await?;
-                    hits.extend(rows);
+                    in_window += rows.first().map_or(0, |r| r.2 as usize);
+                    hits.extend(rows.into_iter().map(|(id, rank, _)| (id, rank)));
                 }
                 // bm25 is lower for better matches; ties go to the newer article.
                 hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+                hits.truncate(wanted);
                 ids.extend(hits.iter().map(|(id, _)| *id));
-                if hits.len() < window as usize {
+                if in_window < window as usize {
                     self.newest_matches(&fts, older, wanted, &mut ids).await?;
                 }
             }

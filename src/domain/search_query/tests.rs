@@ -12,12 +12,20 @@ fn a_word_matches_as_written_by_lemma_or_by_spelling_key() {
     let fts = fts("Гусейнову", IndexVersion::Lemmas);
     assert!(fts.contains(r#"{title text} : "гусейнову""#), "{fts}");
     assert!(
-        fts.contains(r#"{title_lemmas text_lemmas} : "гусейнов""#),
+        fts.contains(r#"{title text title_lemmas text_lemmas} : "гусейнов""#),
         "{fts}"
     );
     assert!(
         fts.contains(r#"{title_keys text_keys} : "husainov""#),
         "{fts}"
+    );
+}
+
+#[test]
+fn a_word_that_is_its_own_lemma_is_one_phrase() {
+    assert_eq!(
+        fts("полиция", IndexVersion::Lemmas),
+        r#"((({title text title_lemmas text_lemmas} : "полиция")))"#
     );
 }
 
@@ -38,12 +46,18 @@ fn phrases_prefixes_exclusions_and_or_are_understood() {
     );
     assert!(fts.contains(r#"({title text} : "human rights")"#), "{fts}");
     assert!(fts.contains(r#"({title text} : "гусей" *)"#), "{fts}");
-    assert!(fts.contains(r#" NOT ({title text} : "baku""#), "{fts}");
+    assert!(
+        fts.contains(r#" NOT ({title text title_lemmas text_lemmas} : "baku""#),
+        "{fts}"
+    );
     assert!(
         fts.contains(r#"{title_keys text_keys} : "baku")"#),
         "an exclusion excludes every spelling: {fts}"
     );
-    assert!(fts.contains(r#") OR ({title text} : "chechnya""#), "{fts}");
+    assert!(
+        fts.contains(r#") OR ({title text title_lemmas text_lemmas} : "chechnya""#),
+        "{fts}"
+    );
 }
 
 #[test]

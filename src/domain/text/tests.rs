@@ -79,6 +79,13 @@ fn apostrophes_join_a_word_and_a_possessive_does_not() {
 }
 
 #[test]
+fn a_lemma_spelled_as_its_word_is_stored_once() {
+    let indexed = index("Суд судом court courts");
+    assert_eq!(indexed.written, "суд судом court courts");
+    assert_eq!(indexed.lemmas, "суд court");
+}
+
+#[test]
 fn only_capitalized_latin_words_of_a_text_are_keyed_as_names() {
     let indexed = index("Huseynov said gold");
     assert_eq!(indexed.keys, spelling::key("huseynov").unwrap_or_default());
