@@ -59,6 +59,7 @@ fn invocation(user: &str, kind: ChatKind, text: &str) -> Invocation {
             language: Some(Language::En),
         },
         text: text.into(),
+        marks: Vec::new(),
     }
 }
 

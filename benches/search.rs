@@ -153,7 +153,7 @@ fn article(rng: &mut Rng, ru: &Vocabulary, en: &Vocabulary, n: usize) -> NewArti
     NewArticle {
         title: vocabulary.sentence(rng, title_words),
         lead: vocabulary.sentence(rng, lead_words),
-        body: vocabulary.sentence(rng, body_words),
+        body: vocabulary.sentence(rng, body_words).into(),
         language,
         url: Some(format!("https://news.example.org/articles/{n}")),
         original_url: None,

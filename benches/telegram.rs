@@ -101,6 +101,7 @@ impl Bench {
                     language: Some(Language::En),
                 },
                 text: format!("/subscribe {topic}"),
+                marks: Vec::new(),
             };
             self.app.handle(&invocation).await;
         }
@@ -464,6 +465,7 @@ async fn paidcap() -> anyhow::Result<()> {
             language: Some(Language::En),
         },
         text: "/start".into(),
+        marks: Vec::new(),
     };
     b.app.handle(&owner).await;
     let ids: Vec<i64> = (0..n as i64).map(|i| 100_000 + i).collect();

@@ -1,6 +1,6 @@
 //! What a platform adapter hands to the app: one message in one chat from one person.
 
-use crate::domain::{ChatKind, Language, Platform};
+use crate::domain::{ChatKind, Language, Mark, Platform, Rich};
 
 #[derive(Debug, Clone)]
 pub struct Invocation {
@@ -9,6 +9,16 @@ pub struct Invocation {
     pub sender: Sender,
     /// The message text as the user wrote it, command prefix included.
     pub text: String,
+    /// Its formatting (bold, italic, links) where the platform gives it; an article posted
+    /// with it keeps it.
+    pub marks: Vec<Mark>,
+}
+
+impl Invocation {
+    /// The text with its formatting.
+    pub fn rich(&self) -> Rich {
+        Rich::new(self.text.clone(), self.marks.clone())
+    }
 }
 
 #[derive(Debug, Clone)]

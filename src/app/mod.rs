@@ -24,6 +24,7 @@ use crate::delivery::{Directory, EngineEvents, Gone};
 use crate::domain::{ChatKind, Platform, Role};
 use crate::message::Reply;
 use crate::store::{AuditEntry, AuditOutcome, ChatRecord, NewChat, Store, UserRecord};
+use commands::Args;
 pub use commands::Command;
 pub use error::CommandError;
 pub use invocation::{ChatInfo, Invocation, Sender};
@@ -209,7 +210,10 @@ impl App {
         let Some((name, args)) = parsed else {
             return Some(Reply::text(t!("error.not_a_command", locale = ctx.lang())));
         };
-        Some(self.run(&ctx, &name, args).await)
+        // `args` is a slice of the text: its place there takes the formatting along.
+        let start = args.as_ptr() as usize - invocation.text.as_ptr() as usize;
+        let args = Args::new(invocation.rich().slice(start..start + args.len()));
+        Some(self.run(&ctx, &name, &args).await)
     }
 
     /// Answers one message through the delivery engine: the reply is queued in the reply lane,
@@ -392,7 +396,7 @@ impl App {
 
     /// Checks the role, runs the command, writes the audit log for privileged ones, and turns
     /// every error into a message in the chat's language.
-    async fn run(&self, ctx: &Ctx<'_>, name: &str, args: &str) -> Reply {
+    async fn run(&self, ctx: &Ctx<'_>, name: &str, args: &Args) -> Reply {
         let needed = commands::required_role(name);
         let privileged = needed > Role::Reader;
         let target: String = args

@@ -138,7 +138,7 @@ mod tests {
             id,
             title: title.into(),
             lead: String::new(),
-            body: String::new(),
+            body: crate::domain::Rich::default(),
             language: crate::domain::Language::Ru,
             url: None,
             original_url: None,

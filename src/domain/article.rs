@@ -23,6 +23,7 @@
 use url::Url;
 
 use super::language::Language;
+use super::rich::Rich;
 use super::topic::TopicSlug;
 
 pub const MAX_TITLE_CHARS: usize = 300;
@@ -35,7 +36,8 @@ pub const MAX_URL_CHARS: usize = 2_048;
 pub struct ArticleDraft {
     pub title: String,
     pub lead: String,
-    pub body: String,
+    /// With the editor's formatting (bold, italic, links), where their app sent it.
+    pub body: Rich,
     /// `None` when the editor did not say; the chat's language is used then.
     pub language: Option<Language>,
     pub topics: Vec<TopicSlug>,
@@ -62,7 +64,7 @@ pub struct Photo {
 pub struct ArticlePatch {
     pub title: Option<String>,
     pub lead: Option<String>,
-    pub body: Option<String>,
+    pub body: Option<Rich>,
     pub topics: Option<Vec<TopicSlug>>,
 }
 
@@ -144,18 +146,24 @@ impl Field {
 
 struct Parsed {
     fields: Vec<(Field, String, usize, String)>,
-    body: Option<String>,
+    body: Option<Rich>,
 }
 
-fn split(text: &str) -> Result<Parsed, DraftError> {
-    let text = text.replace("\r\n", "\n");
-    let text = text.trim_matches('\n');
-    if text.trim().is_empty() {
+fn split(text: &Rich) -> Result<Parsed, DraftError> {
+    let text =
+        text.map_chars(|t, at, c| (c != '\r' || !t[at + 1..].starts_with('\n')).then_some(c));
+    let start = text.text.len() - text.text.trim_start_matches('\n').len();
+    let end = text.text.trim_end_matches('\n').len().max(start);
+    let text = text.slice(start..end);
+    if text.text.trim().is_empty() {
         return Err(DraftError::Empty);
     }
-    let (header, body) = match text.split_once("\n\n") {
-        Some((h, b)) => (h, Some(b.trim().to_string()).filter(|b| !b.is_empty())),
-        None => (text, None),
+    let (header, body) = match text.text.find("\n\n") {
+        Some(at) => {
+            let body = text.slice(at + 2..text.text.len()).trim();
+            (&text.text[..at], Some(body).filter(|b| !b.text.is_empty()))
+        }
+        None => (text.text.as_str(), None),
     };
     let mut fields: Vec<(Field, String, usize, String)> = Vec::new();
     for (index, line) in header.lines().enumerate() {
@@ -195,6 +203,16 @@ fn split(text: &str) -> Result<Parsed, DraftError> {
 fn bounded(field: &'static str, value: String, max: usize) -> Result<String, DraftError> {
     if value.chars().count() > max {
         return Err(DraftError::TooLong { field, max });
+    }
+    Ok(value)
+}
+
+fn bounded_body(value: Rich) -> Result<Rich, DraftError> {
+    if value.text.chars().count() > MAX_BODY_CHARS {
+        return Err(DraftError::TooLong {
+            field: "body",
+            max: MAX_BODY_CHARS,
+        });
     }
     Ok(value)
 }
@@ -242,11 +260,16 @@ fn parse_topics(value: &str, line: usize) -> Result<Vec<TopicSlug>, DraftError> 
 impl ArticleDraft {
     /// Parses the text after `/post`.
     pub fn parse(text: &str) -> Result<ArticleDraft, DraftError> {
+        ArticleDraft::parse_rich(&Rich::plain(text))
+    }
+
+    /// Parses the text after `/post` with its formatting; the body keeps it.
+    pub fn parse_rich(text: &Rich) -> Result<ArticleDraft, DraftError> {
         let parsed = split(text)?;
         let mut draft = ArticleDraft {
             title: String::new(),
             lead: String::new(),
-            body: bounded("body", parsed.body.unwrap_or_default(), MAX_BODY_CHARS)?,
+            body: bounded_body(parsed.body.unwrap_or_default())?,
             language: None,
             topics: Vec::new(),
             url: None,
@@ -321,6 +344,11 @@ impl ArticlePatch {
     /// Parses the text after `/edit <id>`: any of title, lead and topics, and optionally a new
     /// body after a blank line.
     pub fn parse(text: &str) -> Result<ArticlePatch, DraftError> {
+        ArticlePatch::parse_rich(&Rich::plain(text))
+    }
+
+    /// Parses the text after `/edit <id>` with its formatting; a new body keeps it.
+    pub fn parse_rich(text: &Rich) -> Result<ArticlePatch, DraftError> {
         let parsed = split(text).map_err(|e| {
             if e == DraftError::Empty {
                 DraftError::NothingToChange
@@ -329,10 +357,7 @@ impl ArticlePatch {
             }
         })?;
         let mut patch = ArticlePatch {
-            body: parsed
-                .body
-                .map(|b| bounded("body", b, MAX_BODY_CHARS))
-                .transpose()?,
+            body: parsed.body.map(bounded_body).transpose()?,
             ..ArticlePatch::default()
         };
         for (field, value, line, name) in parsed.fields {
@@ -368,8 +393,31 @@ mod tests {
             ["azerbaijan", "human-rights"]
         );
         assert_eq!(draft.language, Some(Language::En));
-        assert_eq!(draft.body, "First paragraph.\n\nSecond paragraph.");
+        assert_eq!(draft.body.text, "First paragraph.\n\nSecond paragraph.");
         assert_eq!(draft.photo.unwrap().credit.as_deref(), Some("Photo: HRH"));
+    }
+
+    #[test]
+    fn the_body_keeps_its_formatting_wherever_it_starts() {
+        let typed = "title: A *ruling*\r\n\r\nThe *court* ruled.\n\nSee [it](https://ex.org).";
+        let draft = ArticleDraft::parse_rich(&Rich::from_markup(typed)).unwrap();
+        assert_eq!(draft.title, "A ruling");
+        let styled: Vec<(&str, bool)> = draft
+            .body
+            .spans()
+            .iter()
+            .map(|s| (s.text, s.style.is_some()))
+            .collect();
+        assert_eq!(
+            styled,
+            [
+                ("The ", false),
+                ("court", true),
+                (" ruled.\n\nSee ", false),
+                ("it", true),
+                (".", false)
+            ]
+        );
     }
 
     #[test]
@@ -416,7 +464,7 @@ mod tests {
     fn an_edit_changes_only_what_it_names() {
         let patch = ArticlePatch::parse("title: Corrected\n\nNew body").unwrap();
         assert_eq!(patch.title.as_deref(), Some("Corrected"));
-        assert_eq!(patch.body.as_deref(), Some("New body"));
+        assert_eq!(patch.body.map(|b| b.text).as_deref(), Some("New body"));
         assert_eq!(patch.lead, None);
         assert_eq!(ArticlePatch::parse(""), Err(DraftError::NothingToChange));
         assert!(matches!(

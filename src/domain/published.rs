@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Label, Language, TopicSlug};
+use super::{Label, Language, Rich, TopicSlug};
 
 /// A stored article, in its current version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,7 +12,8 @@ pub struct ArticleRecord {
     pub id: i64,
     pub title: String,
     pub lead: String,
-    pub body: String,
+    /// With its formatting; articles stored before formatting existed are plain.
+    pub body: Rich,
     pub language: Language,
     pub url: Option<String>,
     pub original_url: Option<String>,

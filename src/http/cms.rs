@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::domain::article::{MAX_BODY_CHARS, MAX_LEAD_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS};
-use crate::domain::{Language, TopicSlug};
+use crate::domain::{Language, Rich, TopicSlug};
 use crate::store::{External, Ingested, NewArticle, Retraction};
 
 const ORIGIN: &str = "cms";
@@ -42,6 +42,10 @@ struct CmsArticle {
     lead: String,
     #[serde(default)]
     body: String,
+    /// The body as HTML, beside the plain one: its paragraphs, bold, italic and links are
+    /// kept, the rest made text.
+    #[serde(default)]
+    body_html: Option<String>,
     language: String,
     #[serde(default)]
     topics: Vec<String>,
@@ -176,6 +180,9 @@ async fn store_article(cms: Cms, headers: HeaderMap, id: Option<String>, body: B
     }
 }
 
+/// The longest `body_html` accepted: markup on top of the longest body.
+const MAX_BODY_HTML_CHARS: usize = 4 * MAX_BODY_CHARS;
+
 enum Prepare {
     Refused(String),
     Internal(anyhow::Error),
@@ -195,6 +202,7 @@ async fn prepare(app: &App, a: &CmsArticle) -> Result<(NewArticle, String), Prep
     for (field, value, max) in [
         ("lead", Some(a.lead.as_str()), MAX_LEAD_CHARS),
         ("body", Some(a.body.as_str()), MAX_BODY_CHARS),
+        ("body_html", a.body_html.as_deref(), MAX_BODY_HTML_CHARS),
         ("photo.caption", caption, MAX_LEAD_CHARS),
         ("photo.credit", credit, MAX_TITLE_CHARS),
         ("url", a.url.as_deref(), MAX_URL_CHARS),
@@ -236,12 +244,25 @@ async fn prepare(app: &App, a: &CmsArticle) -> Result<(NewArticle, String), Prep
         ),
         None => None,
     };
-    let hash = crate::domain::content_hash(title, &a.lead, &a.body);
+    // Read by html5ever and kept as text with bold, italic and links only (`domain::rich`):
+    // scripts, styles, event handlers and every other attribute are gone by construction.
+    let body = match a.body_html.as_deref() {
+        Some(html) if !html.trim().is_empty() => Rich::from_html(html),
+        _ => Rich::plain(a.body.clone()),
+    };
+    if body.text.chars().nth(MAX_BODY_CHARS).is_some() {
+        return Err(Prepare::Refused(format!(
+            "body is longer than {MAX_BODY_CHARS} characters"
+        )));
+    }
+    // A change of formatting alone is a correction too.
+    let fingerprinted = format!("{}{}", body.text, body.marks_json().unwrap_or_default());
+    let hash = crate::domain::content_hash(title, &a.lead, &fingerprinted);
     Ok((
         NewArticle {
             title: title.to_string(),
             lead: a.lead.clone(),
-            body: a.body.clone(),
+            body,
             language,
             url: a.url.clone(),
             original_url: a.original_url.clone(),

@@ -242,7 +242,7 @@ impl Ingestor {
         let mut prepared = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             let deliver = source.primed || index < self.settings.backlog;
-            let text = format!("{} {} {}", item.title, item.lead, item.body);
+            let text = format!("{} {} {}", item.title, item.lead, item.body.text);
             let mut topics = matcher.topics(&item.categories, &text);
             topics.extend(&base);
             let language = item
@@ -253,7 +253,7 @@ impl Ingestor {
             let topics = topics.into_iter().collect();
             let now = self.app.clock().now();
             let article = new_article(item, language, topics, label.clone(), now);
-            let hash = content_hash(&item.title, &item.lead, &item.body);
+            let hash = content_hash(&item.title, &item.lead, &item.body.text);
             prepared.push((article, hash, deliver));
         }
         let batch: Vec<(External<'_>, &NewArticle, bool)> = items

@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use crate::delivery::{Destination, Outbound, Part, Post, SendError, only_part};
 
 use crate::app::{App, ChatInfo, Invocation, Sender};
-use crate::domain::{ChatKind, Platform};
+use crate::domain::{ChatKind, Platform, Rich};
 use crate::render::plain;
 
 /// How the console behaves around the conversation.
@@ -168,7 +168,8 @@ where
         if text.trim().is_empty() {
             continue;
         }
-        if crate::app::commands::takes_lines(&text) {
+        let article = crate::app::commands::takes_lines(&text);
+        if article {
             while let Some(next) = lines.next_line().await? {
                 if next.trim() == "." {
                     break;
@@ -177,7 +178,14 @@ where
                 text.push_str(&next);
             }
         }
-        if let Some(reply) = app.handle(&invocation(app, text)).await {
+        // An article's text may carry the terminal's light markup (`*bold*`, `_italic_`,
+        // `[text](https://…)`); other commands are read as typed.
+        let rich = if article {
+            Rich::from_markup(&text)
+        } else {
+            Rich::plain(text)
+        };
+        if let Some(reply) = app.handle(&invocation(app, rich)).await {
             output.write_all(plain::render(&reply).as_bytes()).await?;
             output.write_all(b"\n\n").await?;
             output.flush().await?;
@@ -186,7 +194,7 @@ where
     Ok(())
 }
 
-fn invocation(app: &App, text: String) -> Invocation {
+fn invocation(app: &App, text: Rich) -> Invocation {
     Invocation {
         platform: Platform::Console,
         chat: ChatInfo {
@@ -199,6 +207,7 @@ fn invocation(app: &App, text: String) -> Invocation {
             display_name: "console".into(),
             language: None,
         },
-        text,
+        marks: text.marks().to_vec(),
+        text: text.text,
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::ArticleRecord;
-use crate::domain::{Footnote, Label, Language};
+use crate::domain::{Footnote, Label, Language, Rich, Style};
 use crate::message::tr;
 
 /// A styled run of text inside a paragraph.
@@ -53,6 +53,33 @@ impl Inline {
 
 /// One paragraph; renderers separate paragraphs with a blank line.
 pub type Paragraph = Vec<Inline>;
+
+fn is_web(href: &str) -> bool {
+    href.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
+    })
+}
+
+/// A paragraph of formatted text. An editor's, a feed's or the CMS's link is a link only to
+/// a web address; any other (`javascript:`, `tg:`, `data:`…) is shown as text.
+fn paragraph(rich: &Rich) -> Paragraph {
+    rich.spans()
+        .into_iter()
+        .map(|span| {
+            let text = span.text.to_string();
+            match span.style {
+                None => Inline::Text(text),
+                Some(Style::Bold) => Inline::Bold(text),
+                Some(Style::Italic) => Inline::Italic(text),
+                Some(Style::Link(href)) if is_web(href) => Inline::Link {
+                    text,
+                    href: href.clone(),
+                },
+                Some(Style::Link(href)) => Inline::Text(format!("{text} ({href})")),
+            }
+        })
+        .collect()
+}
 
 /// An article laid out for one reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,13 +186,7 @@ pub fn article(
     if !article.lead.is_empty() {
         head.push(vec![Inline::Text(article.lead.clone())]);
     }
-    let mut rest: Vec<Paragraph> = article
-        .body
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| vec![Inline::Text(p.to_string())])
-        .collect();
+    let mut rest: Vec<Paragraph> = article.body.paragraphs().iter().map(paragraph).collect();
     if article.photo_url.is_some() {
         let mut credit = Vec::new();
         if let Some(caption) = &article.photo_caption {

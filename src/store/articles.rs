@@ -11,7 +11,9 @@ use super::Store;
 use super::deliveries::{LANE_BREAKING, LANE_ROUTINE};
 use super::index::{self, Partitions};
 use super::planning::{self, Planned};
-use crate::domain::{ArticleRecord, ArticleStatus, Label, LabelPosition, Language, TopicSlug};
+use crate::domain::{
+    ArticleRecord, ArticleStatus, Label, LabelPosition, Language, Rich, TopicSlug,
+};
 
 /// An article about to be stored, with its topics already resolved to ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,8 +22,8 @@ pub struct NewArticle {
     pub title: String,
     /// The lead paragraph, shown in every push.
     pub lead: String,
-    /// The full text, shown by /article and searched.
-    pub body: String,
+    /// The full text with its formatting, shown by /article; its text is searched.
+    pub body: Rich,
     /// The language it is written in.
     pub language: Language,
     /// Where the newsroom published it.
@@ -105,7 +107,7 @@ fn status_from_stored(value: &str) -> ArticleStatus {
 macro_rules! article_columns {
     () => {
         "a.id, a.title, a.lead, a.body, a.language, a.url, a.original_url, a.photo_url,
-    a.photo_caption, a.photo_credit, a.published_at, a.updated_at, a.retracted_at, a.retraction_reason, a.version, a.label, a.label_position, a.status, a.publish_at, a.pair_id,
+    a.photo_caption, a.photo_credit, a.published_at, a.updated_at, a.retracted_at, a.retraction_reason, a.version, a.label, a.label_position, a.status, a.publish_at, a.pair_id, a.body_marks,
     (SELECT group_concat(t.slug, ' ') FROM article_topics x JOIN topics t ON t.id = x.topic_id
       WHERE x.article_id = a.id) AS topic_slugs"
     };
@@ -125,7 +127,10 @@ pub(super) fn article_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Ar
         id: row.try_get("id")?,
         title: row.try_get("title")?,
         lead: row.try_get("lead")?,
-        body: row.try_get("body")?,
+        body: Rich::from_stored(
+            row.try_get::<String, _>("body")?,
+            row.try_get::<Option<String>, _>("body_marks")?.as_deref(),
+        ),
         language: Language::parse(&language).unwrap_or(Language::En),
         url: row.try_get("url")?,
         original_url: row.try_get("original_url")?,
@@ -217,13 +222,13 @@ pub(super) async fn insert_in(
 ) -> sqlx::Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO articles (title, lead, body, language, url, original_url, photo_url, photo_caption,
-             photo_credit, author_id, published_at, breaking, label, label_position)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             photo_credit, author_id, published_at, breaking, label, label_position, body_marks)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          RETURNING id",
     )
     .bind(&article.title)
     .bind(&article.lead)
-    .bind(&article.body)
+    .bind(&article.body.text)
     .bind(article.language.code())
     .bind(&article.url)
     .bind(&article.original_url)
@@ -235,6 +240,7 @@ pub(super) async fn insert_in(
     .bind(article.breaking)
     .bind(article.label.as_ref().map(|l| l.text.clone()))
     .bind(article.label.as_ref().map_or("top", |l| l.position.as_str()))
+    .bind(article.body.marks_json())
     .fetch_one(&mut **tx)
     .await?;
     add_topics(tx, id, &article.topic_ids).await?;
@@ -252,7 +258,10 @@ pub(super) async fn insert_in(
 /// What a new article is found by.
 pub(super) fn entry_of(article: &NewArticle) -> index::Entry {
     let caption = article.photo_caption.as_deref().unwrap_or("");
-    index::Entry::of(&article.title, &[&article.lead, &article.body, caption])
+    index::Entry::of(
+        &article.title,
+        &[&article.lead, &article.body.text, caption],
+    )
 }
 
 impl Store {
@@ -349,7 +358,10 @@ impl Store {
             .await?;
         let mut fresh = BTreeSet::new();
         let caption = article.photo_caption.as_deref().unwrap_or("");
-        let entry = index::Entry::of(&article.title, &[&article.lead, &article.body, caption]);
+        let entry = index::Entry::of(
+            &article.title,
+            &[&article.lead, &article.body.text, caption],
+        );
         index::insert(&mut tx, &self.partitions, &mut fresh, id, &entry).await?;
         let lane = if breaking {
             LANE_BREAKING
@@ -416,7 +428,7 @@ impl Store {
                     let caption = a.photo_caption.clone().unwrap_or_default();
                     (
                         a.title.clone(),
-                        vec![a.lead.clone(), a.body.clone(), caption],
+                        vec![a.lead.clone(), a.body.text.clone(), caption],
                     )
                 })
                 .collect();

@@ -61,7 +61,7 @@ pub(super) async fn update_in(
         .bind(old.version)
         .bind(&old.title)
         .bind(&old.lead)
-        .bind(&old.body)
+        .bind(&old.body.text)
         .bind(editor_id)
         .bind(now)
         .execute(&mut **tx)
@@ -70,14 +70,16 @@ pub(super) async fn update_in(
     let lead = patch.lead.clone().unwrap_or(old.lead);
     let body = patch.body.clone().unwrap_or(old.body);
     sqlx::query(
-            "UPDATE articles SET title = ?2, lead = ?3, body = ?4, updated_at = ?5, version = version + 1
+            "UPDATE articles SET title = ?2, lead = ?3, body = ?4, updated_at = ?5, version = version + 1,
+                 body_marks = ?6
              WHERE id = ?1",
         )
         .bind(id)
         .bind(&title)
         .bind(&lead)
-        .bind(&body)
+        .bind(&body.text)
         .bind(now)
+        .bind(body.marks_json())
         .execute(&mut **tx)
         .await?;
     if let Some(topic_ids) = topic_ids {
@@ -86,7 +88,7 @@ pub(super) async fn update_in(
     index::remove(tx, &store.partitions, id).await?;
     if old.retracted_at.is_none() && old.status == ArticleStatus::Published {
         let caption = old.photo_caption.as_deref().unwrap_or("");
-        let entry = index::Entry::of(&title, &[&lead, &body, caption]);
+        let entry = index::Entry::of(&title, &[&lead, &body.text, caption]);
         index::insert(tx, &store.partitions, fresh, id, &entry).await?;
         planning::plan_edits(tx, id, now_ms).await?;
     }

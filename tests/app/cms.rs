@@ -221,3 +221,30 @@ async fn a_long_word_in_every_field_is_answered_and_other_writes_go_on() {
     shutdown.cancel();
     server.await.unwrap().unwrap();
 }
+
+/// Publishes an English article whose body is `html` through the CMS endpoint; returns it as
+/// stored.
+pub async fn publish_html(
+    t: &crate::helpers::TestApp,
+    title: &str,
+    html: &str,
+) -> herald::domain::ArticleRecord {
+    let (addr, shutdown, server) = serve_cms(t).await;
+    let request = serde_json::json!({
+        "title": title, "body": "plain fallback", "body_html": html, "language": "en",
+    });
+    let (status, body) = call(
+        addr,
+        "PUT",
+        "/cms/articles/html-1",
+        Some(TOKEN),
+        &request.to_string(),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = answer["article_id"].as_i64().unwrap();
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+    t.app.store().article(id).await.unwrap().unwrap()
+}

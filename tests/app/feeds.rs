@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use herald::domain::ArticleRecord;
+use herald::domain::{ArticleRecord, Style};
 use herald::ingest::{Ingestor, PollReport};
 
 use crate::feed_server::{FeedServer, fixture};
@@ -85,7 +85,7 @@ async fn each_format_is_read_with_photo_topics_and_clean_text() {
         "Rescuers reached two villages in Dagestan by noon."
     );
     assert_eq!(
-        article.body,
+        article.body.text,
         "The road will stay closed for a week, the district head said."
     );
     assert_eq!(
@@ -415,6 +415,45 @@ async fn an_item_linking_its_other_language_version_is_paired_with_it() {
     let en = article_at(&t, "https://news.example.org/en/501").await;
     assert_eq!(en.pair_id, Some(ru.id));
     assert_eq!(ru.pair_id, Some(en.id));
+}
+
+/// A feed item's HTML keeps its links and emphasis in the stored body; the rest is text.
+#[tokio::test]
+async fn an_items_links_and_emphasis_are_kept_in_its_body() {
+    let (t, server, ingestor) = newsroom(10).await;
+    let rss = r#"<?xml version="1.0"?><rss version="2.0"
+        xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Desk</title>
+        <item><title>Landfill hearing</title><link>https://news.example.org/en/77</link>
+        <description>The court met.</description>
+        <content:encoded><![CDATA[<p>The court met.</p><p>The <b>judge</b> cited
+        <a href="https://news.example.org/en/12">an earlier story</a> and
+        <a href="javascript:alert(1)">this</a>.</p><script>alert(2)</script>]]></content:encoded>
+        </item></channel></rss>"#;
+    server.put("rss", rss.as_bytes().to_vec(), "application/rss+xml");
+    add_and_poll(&t, &server, &ingestor, "rss").await;
+    let article = article_at(&t, "https://news.example.org/en/77").await;
+    assert_eq!(article.lead, "The court met.");
+    assert_eq!(
+        article.body.text,
+        "The judge cited an earlier story and this."
+    );
+    let styled: Vec<(String, Option<Style>)> = article
+        .body
+        .spans()
+        .iter()
+        .map(|s| (s.text.to_string(), s.style.cloned()))
+        .collect();
+    assert!(
+        styled.contains(&(
+            "an earlier story".into(),
+            Some(Style::Link("https://news.example.org/en/12".into()))
+        )),
+        "{styled:?}"
+    );
+    assert!(
+        styled.contains(&("judge".into(), Some(Style::Bold))),
+        "{styled:?}"
+    );
 }
 
 /// Feeds as old newsrooms publish them, over HTTP as herald polls them: Atom 0.3, RSS without a

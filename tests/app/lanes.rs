@@ -58,6 +58,7 @@ impl Harness {
                 language: Some(Language::En),
             },
             text: text.into(),
+            marks: Vec::new(),
         };
         self.t
             .app

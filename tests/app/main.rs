@@ -11,6 +11,7 @@ mod digests;
 mod editors;
 mod feedparser;
 mod feeds;
+mod formatting;
 mod http;
 mod lanes;
 mod matrix;

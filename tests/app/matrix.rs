@@ -34,6 +34,39 @@ async fn desk(owner: &Person, herald: &Herald, encrypted: bool) -> matrix_sdk::r
     room
 }
 
+/// The owner's desk and a reader's room subscribed to all news, with herald in both.
+struct Newsroom {
+    owner: Person,
+    reader: Person,
+    herald: Herald,
+    room: matrix_sdk::ruma::OwnedRoomId,
+    home: matrix_sdk::ruma::OwnedRoomId,
+}
+
+async fn newsroom() -> Newsroom {
+    let owner = Person::new("owner").await;
+    let reader = Person::new("reader").await;
+    let herald = Herald::start(Setup {
+        inviters: vec![owner.id().into(), reader.id().into()],
+        ..setup_for(&owner)
+    })
+    .await;
+    let h = herald.id();
+    let room = desk(&owner, &herald, false).await;
+    let home = reader.create_room("Reader's news", false, &[h]).await;
+    reader.message_from(h, &home, "Welcome").await;
+    reader
+        .ask(h, &home, "!subscribe all", "Subscribed to all news")
+        .await;
+    Newsroom {
+        owner,
+        reader,
+        herald,
+        room,
+        home,
+    }
+}
+
 /// The published article's id from «Published as #N.».
 fn published_id(answer: &str) -> i64 {
     let at = answer.find("Published as #").expect("a published article") + 14;
@@ -207,20 +240,14 @@ async fn only_the_rooms_moderators_change_its_subscriptions() {
 async fn an_article_arrives_formatted_with_its_photo_and_its_correction_and_retraction_follow() {
     let photos = FeedServer::start().await;
     photos.put("img/road.png", PNG.to_vec(), "image/png");
-    let owner = Person::new("owner").await;
-    let reader = Person::new("reader").await;
-    let herald = Herald::start(Setup {
-        inviters: vec![owner.id().into(), reader.id().into()],
-        ..setup_for(&owner)
-    })
-    .await;
+    let Newsroom {
+        owner,
+        reader,
+        herald,
+        room,
+        home,
+    } = newsroom().await;
     let h = herald.id();
-    let room = desk(&owner, &herald, false).await;
-    let home = reader.create_room("Reader's news", false, &[h]).await;
-    reader.message_from(h, &home, "Welcome").await;
-    reader
-        .ask(h, &home, "!subscribe all", "Subscribed to all news")
-        .await;
 
     let posted = owner
         .ask(
@@ -297,6 +324,32 @@ async fn an_article_arrives_formatted_with_its_photo_and_its_correction_and_retr
                         && reason.as_deref() == Some("the photo shows another bridge"))
             })
             .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editors_formatting_in_a_room_reaches_every_copy() {
+    let n = newsroom().await;
+    let h = n.herald.id();
+    // What Element sends for a post typed with its formatting buttons.
+    let plain = "!post\ntitle: Court rules on the landfill\nlang: en\n\n\
+        The district court ruled on Monday; read the ruling.";
+    let html = "!post<br>title: Court rules on the landfill<br>lang: en<br><br>\
+        The <strong>district court</strong> ruled <em>on Monday</em>; read \
+        <a href=\"https://example.org/ruling\">the ruling</a>.";
+    n.owner.say_html(&n.room, plain, html).await;
+    n.owner.message_from(h, &n.room, "Published as #").await;
+    let copy = n.reader.message_from(h, &n.home, "ruled on Monday").await;
+    let What::Message { formatted, .. } = &copy.what else {
+        unreachable!()
+    };
+    let formatted = formatted.as_deref().expect("a formatted copy");
+    for expected in [
+        "<strong>district court</strong>",
+        "<em>on Monday</em>",
+        "<a href=\"https://example.org/ruling\">the ruling</a>",
+    ] {
+        assert!(formatted.contains(expected), "{expected} in {formatted}");
     }
 }
 

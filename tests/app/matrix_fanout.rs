@@ -192,6 +192,7 @@ async fn fan_out(
             language: None,
         },
         text: text.into(),
+        marks: Vec::new(),
     };
     let post = command(
         "!post\ntitle: Storm warning for the coast\n\nWind up to 30 m/s is expected tonight.",

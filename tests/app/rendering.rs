@@ -133,7 +133,8 @@ fn a_very_long_article_splits_within_limits_with_the_label_in_every_part() {
     article.body = (0..60)
         .map(|n| format!("Paragraph {n}: {}", "Sentence with a 🗞 emoji. ".repeat(20)))
         .collect::<Vec<_>>()
-        .join("\n\n");
+        .join("\n\n")
+        .into();
     let layout = layout::article(&article, Language::En, chrono_tz::Europe::Moscow, &[]);
     let post = telegram::article(&layout).unwrap();
     assert!(post.texts.len() > 3, "{} parts", post.texts.len());
@@ -141,7 +142,7 @@ fn a_very_long_article_splits_within_limits_with_the_label_in_every_part() {
         assert!(telegram::parsed_len(part) <= telegram::TEXT_LIMIT);
         assert!(part.starts_with(LABEL));
     }
-    article.body = article.body.repeat(4);
+    article.body = article.body.text.repeat(4).into();
     let messages = matrix::article(&layout::article(
         &article,
         Language::En,
@@ -188,7 +189,8 @@ fn footnotes_mark_the_first_mention_and_follow_every_part_that_names_them() {
             .map(|_| "Filler sentence about the court. ".repeat(10))
             .collect::<Vec<_>>()
             .join("\n\n")
-    );
+    )
+    .into();
     let layout = layout::article(&article, Language::En, chrono_tz::Europe::Moscow, &glossary);
     let post = telegram::article(&layout).unwrap();
     assert!(post.texts.len() >= 3, "{} parts", post.texts.len());

@@ -18,6 +18,7 @@ pub mod state;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use serde_json::Value;
 use tokio::sync::Notify;
 
 pub use limits::Limits;
@@ -82,6 +83,12 @@ impl Simulator {
     /// A user writes in a chat (in a forum topic when `thread` is given).
     pub fn user_says(&self, chat: i64, thread: Option<i64>, from: i64, text: &str) {
         self.act(|sim| sim.user_message_in(chat, thread, from, text))
+            .unwrap_or_else(|e| panic!("user message to {chat}: {e:?}"));
+    }
+
+    /// `from` writes a formatted message: `entities` as Telegram's JSON (UTF-16 offsets).
+    pub fn user_says_formatted(&self, chat: i64, from: i64, text: &str, entities: Value) {
+        self.act(|sim| sim.user_message_formatted(chat, None, from, text, Some(entities)))
             .unwrap_or_else(|e| panic!("user message to {chat}: {e:?}"));
     }
 

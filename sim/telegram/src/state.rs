@@ -68,6 +68,9 @@ pub struct Message {
     pub date: i64,
     /// What the chat shows (after HTML parsing).
     pub text: String,
+    /// The text as the bot sent it (HTML when `parse_mode` was HTML): the formatting it asked
+    /// for.
+    pub sent: String,
     pub photo: Option<String>,
     /// The forum topic it was posted in.
     pub thread: Option<i64>,
@@ -324,6 +327,19 @@ impl Sim {
         from: i64,
         text: &str,
     ) -> Result<(), ApiError> {
+        self.user_message_formatted(chat_id, thread, from, text, None)
+    }
+
+    /// A user's message with its formatting: `entities` as Telegram sends them (offsets in
+    /// UTF-16 code units).
+    pub fn user_message_formatted(
+        &mut self,
+        chat_id: i64,
+        thread: Option<i64>,
+        from: i64,
+        text: &str,
+        entities: Option<Value>,
+    ) -> Result<(), ApiError> {
         let chat = self
             .chats
             .get(&chat_id)
@@ -335,6 +351,9 @@ impl Sim {
             "text": text,
         });
         let mut message = message;
+        if let Some(entities) = entities {
+            message["entities"] = entities;
+        }
         if let Some(thread) = thread {
             message["message_thread_id"] = json!(thread);
             message["is_topic_message"] = json!(true);
@@ -597,6 +616,7 @@ impl Sim {
             message_id: entry.messages.len() as i64 + 1,
             date,
             text: shown,
+            sent: text.to_string(),
             photo,
             thread,
             buttons,
@@ -653,6 +673,7 @@ impl Sim {
         if let Some(buttons) = buttons {
             message.buttons = buttons;
         }
+        message.sent = text.to_string();
         let previous = std::mem::replace(&mut message.text, shown);
         message.history.push(previous);
         message.edits += 1;

@@ -83,8 +83,9 @@ impl ShowArticle {
                 caption = caption
             ));
         }
-        for paragraph in article.body.split("\n\n").filter(|p| !p.trim().is_empty()) {
-            reply = reply.paragraph(paragraph.trim());
+        // A reply is plain text: a link in the body shows its address.
+        for paragraph in article.body.paragraphs() {
+            reply = reply.paragraph(paragraph.with_addresses());
         }
         if let Some(url) = article.url {
             reply = reply.hint(t!("article.read_more", locale = l, url = url));

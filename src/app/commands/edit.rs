@@ -3,7 +3,7 @@
 use rust_i18n::t;
 
 use super::article::article_id;
-use super::{CommandError, Ctx, Reply, resolve_topics};
+use super::{Args, CommandError, Ctx, Reply, resolve_topics};
 use crate::domain::ArticlePatch;
 
 #[derive(Debug)]
@@ -13,24 +13,20 @@ pub struct Edit {
 }
 
 impl Edit {
-    /// `<id>` on the first line, then the fields to change in the /post format.
-    pub fn parse(args: &str) -> Result<Edit, CommandError> {
-        let (first, rest) = args.split_once('\n').unwrap_or((args, ""));
-        let mut words = first.split_whitespace();
-        let id = words
+    /// `<id>` on the first line, then the fields to change in the /post format (also on the
+    /// same line: `/edit 12 title: New`). A new body keeps its formatting.
+    pub fn parse(args: &Args) -> Result<Edit, CommandError> {
+        let first = args.split('\n').next().unwrap_or("");
+        let word = first
+            .split_whitespace()
             .next()
-            .and_then(article_id)
             .ok_or(CommandError::Usage("edit"))?;
-        // Allow `/edit 12 title: New` on one line too.
-        let inline: Vec<&str> = words.collect();
-        let text = if inline.is_empty() {
-            rest.to_string()
-        } else {
-            format!("{}\n{rest}", inline.join(" "))
-        };
+        let id = article_id(word).ok_or(CommandError::Usage("edit"))?;
+        let after = first.find(word).map_or(0, |at| at + word.len());
+        let rest = args.rich().slice(after..args.len()).trim();
         Ok(Edit {
             id,
-            patch: ArticlePatch::parse(&text)?,
+            patch: ArticlePatch::parse_rich(&rest)?,
         })
     }
 

@@ -5,7 +5,7 @@
 //! name into typed arguments or a `CommandError::Usage`, and `apply(ctx)`, which does the work.
 
 use super::{CommandError, Ctx};
-use crate::domain::{Role, TopicSlug};
+use crate::domain::{Rich, Role, TopicSlug};
 use crate::message::Reply;
 use crate::store::TopicRecord;
 
@@ -44,7 +44,7 @@ macro_rules! commands {
 
         impl Command {
             /// Parses the arguments of the command `name`; unknown names are an error.
-            pub fn parse(name: &str, args: &str) -> Result<Command, CommandError> {
+            pub fn parse(name: &str, args: &Args) -> Result<Command, CommandError> {
                 Ok(match name {
                     $( $name => Command::$variant($module::$ty::parse(args)?), )*
                     other => return Err(CommandError::Unknown(other.chars().take(32).collect())),
@@ -94,6 +94,31 @@ commands! {
 }
 
 pub use source::{export_opml, import_opml};
+
+/// What follows a command's name: its text (what `parse(args: &str)` reads, through `Deref`)
+/// and the formatting the platform sent with it, which /post and /edit keep.
+#[derive(Debug, Clone, Default)]
+pub struct Args {
+    rich: Rich,
+}
+
+impl Args {
+    pub fn new(rich: Rich) -> Args {
+        Args { rich }
+    }
+
+    pub fn rich(&self) -> &Rich {
+        &self.rich
+    }
+}
+
+impl std::ops::Deref for Args {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.rich.text
+    }
+}
 
 /// Splits `/name@bot args` (or `!name args`, Matrix style) into a lower-case name and the rest.
 /// `None` when the text is not a command at all.

@@ -2,7 +2,7 @@
 
 use rust_i18n::t;
 
-use super::{CommandError, Ctx, Reply, resolve_topics};
+use super::{Args, CommandError, Ctx, Reply, resolve_topics};
 use crate::app::PhotoVerdict;
 use crate::domain::{ArticleDraft, Label, Role};
 use crate::render::layout::Inline;
@@ -15,12 +15,12 @@ pub struct Post {
 }
 
 impl Post {
-    pub fn parse(args: &str) -> Result<Post, CommandError> {
+    pub fn parse(args: &Args) -> Result<Post, CommandError> {
         if args.trim().is_empty() {
             return Err(CommandError::Usage("post"));
         }
         Ok(Post {
-            draft: ArticleDraft::parse(args)?,
+            draft: ArticleDraft::parse_rich(args.rich())?,
         })
     }
 

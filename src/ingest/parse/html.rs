@@ -1,6 +1,6 @@
 //! HTML in feeds made text: a one-line title by stripping markup (linear in the input, `<` that
-//! opens no tag kept as a character, scripts, styles and comments dropped), and bodies as
-//! paragraphs through `html2text`.
+//! opens no tag kept as a character, scripts, styles and comments dropped). Bodies are read
+//! as formatted paragraphs by `domain::Rich::from_html`.
 
 use super::entities::ENTITIES;
 
@@ -131,15 +131,6 @@ fn skip_markup(tail: &str) -> usize {
     tag_end
 }
 
-/// HTML (or plain text) → paragraphs of clean text, separated by blank lines.
-pub fn clean_text(html: &str) -> String {
-    let text = html2text::config::plain_no_decorate()
-        .raw_mode(true)
-        .string_from_read(html.as_bytes(), 100_000)
-        .unwrap_or_else(|_| html.to_string());
-    tidy_paragraphs(&text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,9 +157,12 @@ mod tests {
 
     #[test]
     fn html_becomes_clean_paragraphs() {
-        let text = clean_text(
+        let text = crate::domain::Rich::from_html(
             "<p>Rescuers <b>reached</b> the&nbsp;village.</p><p>Roads   are\nclosed.</p><script>x</script>",
         );
-        assert_eq!(text, "Rescuers reached the village.\n\nRoads are closed.");
+        assert_eq!(
+            text.text,
+            "Rescuers reached the village.\n\nRoads are closed."
+        );
     }
 }

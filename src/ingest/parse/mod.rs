@@ -14,8 +14,7 @@ mod xml;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::Language;
-use html::clean_text;
+use crate::domain::{Language, Rich};
 use raw::{Kind, RawItem, Text};
 
 /// Items a feed may hold; a feed with more is cut to its first (newest, as feeds are ordered).
@@ -37,7 +36,8 @@ pub struct FeedItem {
     pub key: String,
     pub title: String,
     pub lead: String,
-    pub body: String,
+    /// With the links and emphasis of the item's HTML.
+    pub body: Rich,
     pub url: Option<String>,
     /// A link to the item's version in the other language (`hreflang` alternate).
     pub original_url: Option<String>,
@@ -108,10 +108,18 @@ fn line(text: &Text) -> String {
 }
 
 /// A summary or content: RSS bodies are HTML unless they say otherwise.
-fn paragraphs(text: &Text) -> String {
+fn paragraphs(text: &Text) -> Rich {
     match text.kind {
-        Kind::Html | Kind::Auto => clean_text(&text.raw),
-        Kind::Text => html::tidy_paragraphs(&text.raw),
+        Kind::Html | Kind::Auto => Rich::from_html(&text.raw),
+        Kind::Text => Rich::plain(html::tidy_paragraphs(&text.raw)),
+    }
+}
+
+/// At most `max` characters of a formatted text.
+fn cut_rich(text: Rich, max: usize) -> Rich {
+    match text.text.char_indices().nth(max) {
+        Some((at, _)) => text.slice(0..at),
+        None => text,
     }
 }
 
@@ -206,20 +214,28 @@ fn item(raw: RawItem) -> Option<FeedItem> {
         .unwrap_or_default();
     let summary = raw.summary.as_ref().map(paragraphs).unwrap_or_default();
     let content = raw.content.as_ref().map(paragraphs).unwrap_or_default();
-    let (lead, body) = match (summary.is_empty(), content.is_empty()) {
+    // The lead is plain (a push shows it as one paragraph); the body keeps its formatting.
+    let (lead, body) = match (summary.text.is_empty(), content.text.is_empty()) {
         (false, false) => {
-            let body = content
-                .strip_prefix(&summary)
-                .map(|b| b.trim().to_string())
-                .unwrap_or(content);
-            (summary, body)
+            let body = match content.text.strip_prefix(&summary.text) {
+                Some(_) => content.slice(summary.text.len()..content.text.len()).trim(),
+                None => content,
+            };
+            (summary.text, body)
         }
-        (true, true) => (String::new(), String::new()),
+        (true, true) => (String::new(), Rich::default()),
         (false, true) | (true, false) => {
-            let text = if summary.is_empty() { content } else { summary };
-            match text.split_once("\n\n") {
-                Some((lead, body)) => (lead.to_string(), body.to_string()),
-                None => (text, String::new()),
+            let text = if summary.text.is_empty() {
+                content
+            } else {
+                summary
+            };
+            match text.text.find("\n\n") {
+                Some(at) => (
+                    text.text[..at].to_string(),
+                    text.slice(at + 2..text.text.len()),
+                ),
+                None => (text.text, Rich::default()),
             }
         }
     };
@@ -259,7 +275,7 @@ fn item(raw: RawItem) -> Option<FeedItem> {
     Some(FeedItem {
         key,
         lead: cut(lead, MAX_BODY),
-        body: cut(body, MAX_BODY),
+        body: cut_rich(body, MAX_BODY),
         url,
         original_url,
         photo,

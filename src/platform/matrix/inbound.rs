@@ -13,7 +13,7 @@ use matrix_sdk::ruma::events::room::member::{
     MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
 };
 use matrix_sdk::ruma::events::room::message::{
-    MessageType, OriginalSyncRoomMessageEvent, Relation,
+    MessageFormat, MessageType, OriginalSyncRoomMessageEvent, Relation,
 };
 use matrix_sdk::ruma::events::room::tombstone::OriginalSyncRoomTombstoneEvent;
 use matrix_sdk::ruma::{OwnedUserId, RoomId, RoomOrAliasId, UserId};
@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::{App, ChatInfo, Invocation, Sender};
 use crate::config::MatrixSettings;
-use crate::domain::{ChatKind, ChatLoss, Platform};
+use crate::domain::{ChatKind, ChatLoss, Platform, Rich};
 
 /// Why herald is out of a room, as /channel list and the moderators' notice show it.
 fn left_reason(membership: &MembershipState, by: &UserId, reason: Option<&str>) -> String {
@@ -140,6 +140,13 @@ impl Inbound {
             Ok(Some(member)) => member.name().to_string(),
             _ => event.sender.localpart().to_string(),
         };
+        // The HTML a client sent beside the plain body carries the editor's formatting; only
+        // its text, bold, italic and links are read from it.
+        let rich = match &text.formatted {
+            Some(f) if f.format == MessageFormat::Html => Rich::from_html(&f.body),
+            _ => Rich::plain(text.body.clone()),
+        }
+        .trim();
         let invocation = Invocation {
             platform: Platform::Matrix,
             chat: chat_info(&room).await,
@@ -148,7 +155,8 @@ impl Inbound {
                 display_name,
                 language: None,
             },
-            text: text.body.trim().to_string(),
+            marks: rich.marks().to_vec(),
+            text: rich.text,
         };
         if let Err(error) = self.app.submit(&invocation).await {
             tracing::error!(room = %room.room_id(), error = format!("{error:#}"), "could not answer a command");
@@ -218,6 +226,7 @@ impl Inbound {
                 language: None,
             },
             text: "!start".into(),
+            marks: Vec::new(),
         };
         self.app.submit(&greeting).await?;
         Ok(())

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Telegram;
 use super::directory::{chat_kind, chat_title};
+use super::entities;
 use super::ids::Address;
 use crate::app::{App, ChatInfo, Invocation, Sender};
 use crate::domain::{ChatLoss, Language, Platform};
@@ -122,6 +123,7 @@ impl Inbound {
             },
             sender,
             text: text.to_string(),
+            marks: entities::marks(text, m.entities().unwrap_or_default()),
         };
         self.app
             .submit(&invocation)
@@ -163,6 +165,7 @@ impl Inbound {
             },
             sender: sender(&query.from),
             text: data,
+            marks: Vec::new(),
         };
         self.app
             .submit_pressed(&invocation, &message.id().0.to_string())

@@ -11,6 +11,7 @@
 //! No teloxide `Throttle` or retry: the engine paces every call, and hears every 429.
 
 pub mod directory;
+mod entities;
 pub mod errors;
 pub mod ids;
 pub mod inbound;

@@ -119,6 +119,7 @@ impl TestApp {
                 language: Some(Language::En),
             },
             text: text.into(),
+            marks: Vec::new(),
         };
         self.app
             .handle(&invocation)

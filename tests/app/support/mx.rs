@@ -384,6 +384,17 @@ impl Person {
             .event_id
     }
 
+    /// Writes a formatted message (`body` plain, `html` as `formatted_body`), as a client's
+    /// rich-text editor sends it.
+    pub async fn say_html(&self, room: &RoomId, body: &str, html: &str) -> OwnedEventId {
+        self.room(room)
+            .send(RoomMessageEventContent::text_html(body, html))
+            .await
+            .unwrap()
+            .response
+            .event_id
+    }
+
     /// Accepts an invite to `room`.
     pub async fn room_join(&self, room: &RoomId) {
         for _ in 0..100 {
