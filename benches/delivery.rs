@@ -60,6 +60,7 @@ fn invocation(user: &str, kind: ChatKind, text: &str) -> Invocation {
         },
         text: text.into(),
         marks: Vec::new(),
+        reply_to: None,
     }
 }
 

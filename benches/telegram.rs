@@ -102,6 +102,7 @@ impl Bench {
                 },
                 text: format!("/subscribe {topic}"),
                 marks: Vec::new(),
+                reply_to: None,
             };
             self.app.handle(&invocation).await;
         }
@@ -466,6 +467,7 @@ async fn paidcap() -> anyhow::Result<()> {
         },
         text: "/start".into(),
         marks: Vec::new(),
+        reply_to: None,
     };
     b.app.handle(&owner).await;
     let ids: Vec<i64> = (0..n as i64).map(|i| 100_000 + i).collect();

@@ -12,6 +12,10 @@ pub struct Invocation {
     /// Its formatting (bold, italic, links) where the platform gives it; an article posted
     /// with it keeps it.
     pub marks: Vec<Mark>,
+    /// The platform's id of the message this one replies to, in the same chat: replying to
+    /// an article's copy (or to herald's answer about it) with /edit, /retract, /preview or
+    /// /article targets that article.
+    pub reply_to: Option<String>,
 }
 
 impl Invocation {

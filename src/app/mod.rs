@@ -212,7 +212,13 @@ impl App {
         };
         // `args` is a slice of the text: its place there takes the formatting along.
         let start = args.as_ptr() as usize - invocation.text.as_ptr() as usize;
-        let args = Args::new(invocation.rich().slice(start..start + args.len()));
+        let mut args = Args::new(invocation.rich().slice(start..start + args.len()));
+        if let Some(message) = &invocation.reply_to
+            && commands::may_target_a_reply(&name, &args)
+            && let Some(id) = self.replied_article(&ctx, message).await
+        {
+            args = args.with_article(id);
+        }
         Some(self.run(&ctx, &name, &args).await)
     }
 
@@ -392,6 +398,25 @@ impl App {
             self.store.role_of(user.id).await?
         };
         Ok((chat, user, role))
+    }
+
+    /// The article a replied-to message of this chat is about: a copy of it, or herald's
+    /// answer naming it ("Published as #N").
+    async fn replied_article(&self, ctx: &Ctx<'_>, message: &str) -> Option<i64> {
+        let sent = match self.store.sent_message(ctx.chat.id, message).await {
+            Ok(sent) => sent?,
+            Err(error) => {
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "could not look up a replied message"
+                );
+                return None;
+            }
+        };
+        sent.article_id.or_else(|| {
+            let reply: Reply = serde_json::from_str(sent.payload.as_deref()?).ok()?;
+            reply.article
+        })
     }
 
     /// Checks the role, runs the command, writes the audit log for privileged ones, and turns

@@ -13,6 +13,10 @@ pub struct Reply {
     /// app then fills in [`Reply::replaces`]).
     #[serde(skip)]
     pub in_place: bool,
+    /// The article this reply reports on ("Published as #N"): an editor replying to it with
+    /// /edit, /retract, /preview or /article targets that article.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -66,6 +70,12 @@ impl Reply {
 
     pub fn item(mut self, text: impl Into<String>) -> Reply {
         self.blocks.push(Block::Item(text.into()));
+        self
+    }
+
+    /// Marks the reply as being about article `id` (see [`Reply::article`]).
+    pub fn about(mut self, id: i64) -> Reply {
+        self.article = Some(id);
         self
     }
 

@@ -208,6 +208,7 @@ fn invocation(app: &App, text: Rich) -> Invocation {
             language: None,
         },
         marks: text.marks().to_vec(),
+        reply_to: None,
         text: text.text,
     }
 }

@@ -130,7 +130,38 @@ pub(super) fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
     })
 }
 
+/// A message herald sent in a chat, as a reply to it finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentMessage {
+    /// The article, when it is a copy of one.
+    pub article_id: Option<i64>,
+    /// The reply (JSON), when it answered a command.
+    pub payload: Option<String>,
+}
+
 impl Store {
+    /// The message herald sent as `message_id` in chat `chat_id`; `None` for any other.
+    pub async fn sent_message(
+        &self,
+        chat_id: i64,
+        message_id: &str,
+    ) -> Result<Option<SentMessage>> {
+        let row: Option<(Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT article_id, payload FROM deliveries
+             WHERE chat_id = ?1 AND state = 'sent' AND message_ids IS NOT NULL
+               AND EXISTS (SELECT 1 FROM json_each(message_ids) WHERE value = ?2)
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(chat_id)
+        .bind(message_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(article_id, payload)| SentMessage {
+            article_id,
+            payload,
+        }))
+    }
+
     /// Queues a reply to a command, ahead of every broadcast (lane 0); returns its id.
     pub async fn enqueue_reply(&self, chat_id: i64, payload: &str, now_ms: i64) -> Result<i64> {
         let _turn = self.turn().await;

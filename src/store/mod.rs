@@ -39,7 +39,9 @@ use crate::clock::Clock;
 pub use articles::{NewArticle, PairOutcome, Retraction};
 pub use audit::{AuditEntry, AuditOutcome, AuditRecord};
 pub use chats::{ChatRecord, NewChat};
-pub use deliveries::{Action, Job, LANE_BREAKING, LANE_CORRECTION, LANE_INTERACTIVE, LANE_ROUTINE};
+pub use deliveries::{
+    Action, Job, LANE_BREAKING, LANE_CORRECTION, LANE_INTERACTIVE, LANE_ROUTINE, SentMessage,
+};
 pub use digests::ScheduledChat;
 pub use external::{External, Ingested};
 pub use outbox_report::{DeadLetter, LaneDepths, QueueStats};

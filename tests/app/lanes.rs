@@ -59,6 +59,7 @@ impl Harness {
             },
             text: text.into(),
             marks: Vec::new(),
+            reply_to: None,
         };
         self.t
             .app

@@ -23,6 +23,7 @@ mod paid;
 mod pairs;
 mod readers;
 mod rendering;
+mod replies;
 mod search;
 mod telegram;
 mod telegram_delivery;

@@ -354,6 +354,33 @@ async fn an_editors_formatting_in_a_room_reaches_every_copy() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_retracts_an_article_by_replying_to_its_copy() {
+    let n = newsroom().await;
+    let h = n.herald.id();
+    n.owner
+        .ask(h, &n.room, "!subscribe all", "Subscribed to all news")
+        .await;
+    n.owner
+        .ask(
+            h,
+            &n.room,
+            "!post\ntitle: Ferry service resumes\nlang: en\n\nThe first ferry left at noon.",
+            "Published as #",
+        )
+        .await;
+    let copy = n
+        .owner
+        .message_from(h, &n.room, "Ferry service resumes")
+        .await;
+    n.owner
+        .reply(&n.room, &copy.event_id, "!retract wrong port")
+        .await;
+    n.owner
+        .message_from(h, &n.room, "Article #1 retracted")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_encrypted_room_receives_articles_its_reader_can_decrypt() {
     let owner = Person::new("owner").await;
     let herald = Herald::start(setup_for(&owner)).await;

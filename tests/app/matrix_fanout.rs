@@ -193,6 +193,7 @@ async fn fan_out(
         },
         text: text.into(),
         marks: Vec::new(),
+        reply_to: None,
     };
     let post = command(
         "!post\ntitle: Storm warning for the coast\n\nWind up to 30 m/s is expected tonight.",

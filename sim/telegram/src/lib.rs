@@ -88,8 +88,14 @@ impl Simulator {
 
     /// `from` writes a formatted message: `entities` as Telegram's JSON (UTF-16 offsets).
     pub fn user_says_formatted(&self, chat: i64, from: i64, text: &str, entities: Value) {
-        self.act(|sim| sim.user_message_formatted(chat, None, from, text, Some(entities)))
+        self.act(|sim| sim.user_message_formatted(chat, None, from, text, Some(entities), None))
             .unwrap_or_else(|e| panic!("user message to {chat}: {e:?}"));
+    }
+
+    /// `from` answers message `to` of `chat` with `text` (Telegram's reply).
+    pub fn user_replies(&self, chat: i64, from: i64, to: i64, text: &str) {
+        self.act(|sim| sim.user_message_formatted(chat, None, from, text, None, Some(to)))
+            .unwrap_or_else(|e| panic!("user reply in {chat}: {e:?}"));
     }
 
     /// The messages a chat shows, oldest first.

@@ -327,11 +327,11 @@ impl Sim {
         from: i64,
         text: &str,
     ) -> Result<(), ApiError> {
-        self.user_message_formatted(chat_id, thread, from, text, None)
+        self.user_message_formatted(chat_id, thread, from, text, None, None)
     }
 
     /// A user's message with its formatting: `entities` as Telegram sends them (offsets in
-    /// UTF-16 code units).
+    /// UTF-16 code units); `reply_to`: the id of the chat's message it replies to.
     pub fn user_message_formatted(
         &mut self,
         chat_id: i64,
@@ -339,6 +339,7 @@ impl Sim {
         from: i64,
         text: &str,
         entities: Option<Value>,
+        reply_to: Option<i64>,
     ) -> Result<(), ApiError> {
         let chat = self
             .chats
@@ -353,6 +354,14 @@ impl Sim {
         let mut message = message;
         if let Some(entities) = entities {
             message["entities"] = entities;
+        }
+        if let Some(replied) = reply_to {
+            let original = chat
+                .messages
+                .iter()
+                .find(|m| m.message_id == replied)
+                .ok_or_else(|| bad("message to be replied not found"))?;
+            message["reply_to_message"] = Sim::message_json(chat, original);
         }
         if let Some(thread) = thread {
             message["message_thread_id"] = json!(thread);

@@ -62,7 +62,7 @@ impl ShowArticle {
             let tags: Vec<String> = article.topics.iter().map(|t| format!("#{t}")).collect();
             meta.push_str(&format!(" · {}", tags.join(" ")));
         }
-        let mut reply = Reply::default();
+        let mut reply = Reply::default().about(article.id);
         if let Some(label) = &article.label {
             reply = reply.paragraph(label.text.clone());
         }

@@ -60,6 +60,7 @@ impl Edit {
             locale = ctx.lang(),
             id = self.id,
             version = updated.version
-        )))
+        ))
+        .about(self.id))
     }
 }

@@ -112,6 +112,27 @@ impl Args {
     }
 }
 
+impl Args {
+    /// The arguments with the article `id` named first, as if typed (`/retract 12 reason`).
+    pub fn with_article(&self, id: i64) -> Args {
+        Args::new(Rich::join(
+            &[Rich::plain(id.to_string()), self.rich.clone()],
+            " ",
+        ))
+    }
+}
+
+/// Whether a command written as a reply, without an article id of its own, acts on the
+/// article the replied-to message is about (/edit, /retract, /preview, /article).
+pub fn may_target_a_reply(name: &str, args: &str) -> bool {
+    matches!(name, "edit" | "retract" | "preview" | "article")
+        && args
+            .split_whitespace()
+            .next()
+            .and_then(article::article_id)
+            .is_none()
+}
+
 impl std::ops::Deref for Args {
     type Target = str;
 

@@ -80,7 +80,7 @@ impl Post {
         if ctx.settings().newsroom.require_approval && ctx.role < Role::Moderator {
             let id = ctx.store().insert_draft(&article).await?;
             tracing::info!(article = id, editor = %ctx.user.user, "draft saved");
-            let reply = Reply::text(t!("post.draft", locale = l, id = id));
+            let reply = Reply::text(t!("post.draft", locale = l, id = id)).about(id);
             return Ok(with_note(reply, photo_note).hint(t!(
                 "post.draft_hint",
                 locale = l,
@@ -89,7 +89,7 @@ impl Post {
         }
         let (id, planned) = ctx.app.publish(&article).await?;
         tracing::info!(article = id, planned, editor = %ctx.user.user, "article published");
-        let reply = Reply::text(t!("post.published", locale = l, id = id));
+        let reply = Reply::text(t!("post.published", locale = l, id = id)).about(id);
         Ok(with_note(reply, photo_note).hint(t!("post.hint", locale = l, id = id)))
     }
 }

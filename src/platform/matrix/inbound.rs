@@ -25,6 +25,26 @@ use crate::app::{App, ChatInfo, Invocation, Sender};
 use crate::config::MatrixSettings;
 use crate::domain::{ChatKind, ChatLoss, Platform, Rich};
 
+/// A reply's body without the quote older clients put before it (`> <@user> …` lines, then
+/// a blank line), so `!retract` written as a reply is still a command.
+fn without_reply_fallback(body: &str) -> &str {
+    if !body.starts_with("> ") {
+        return body;
+    }
+    match body.split_once("\n\n") {
+        Some((quote, rest)) if quote.lines().all(|l| l.starts_with('>')) => rest,
+        _ => body,
+    }
+}
+
+/// `formatted_body` without its `<mx-reply>` quote.
+fn html_without_reply_fallback(html: &str) -> &str {
+    match html.find("</mx-reply>") {
+        Some(end) if html.trim_start().starts_with("<mx-reply>") => &html[end + 11..],
+        _ => html,
+    }
+}
+
 /// Why herald is out of a room, as /channel list and the moderators' notice show it.
 fn left_reason(membership: &MembershipState, by: &UserId, reason: Option<&str>) -> String {
     ChatLoss::Removed {
@@ -133,7 +153,14 @@ impl Inbound {
         let MessageType::Text(text) = &event.content.msgtype else {
             return;
         };
-        if !text.body.trim_start().starts_with('!') {
+        let reply_to = match &event.content.relates_to {
+            Some(Relation::Reply(reply)) => Some(reply.in_reply_to.event_id.to_string()),
+            _ => None,
+        };
+        if !without_reply_fallback(&text.body)
+            .trim_start()
+            .starts_with('!')
+        {
             return;
         }
         let display_name = match room.get_member_no_sync(&event.sender).await {
@@ -143,8 +170,10 @@ impl Inbound {
         // The HTML a client sent beside the plain body carries the editor's formatting; only
         // its text, bold, italic and links are read from it.
         let rich = match &text.formatted {
-            Some(f) if f.format == MessageFormat::Html => Rich::from_html(&f.body),
-            _ => Rich::plain(text.body.clone()),
+            Some(f) if f.format == MessageFormat::Html => {
+                Rich::from_html(html_without_reply_fallback(&f.body))
+            }
+            _ => Rich::plain(without_reply_fallback(&text.body)),
         }
         .trim();
         let invocation = Invocation {
@@ -156,6 +185,7 @@ impl Inbound {
                 language: None,
             },
             marks: rich.marks().to_vec(),
+            reply_to,
             text: rich.text,
         };
         if let Err(error) = self.app.submit(&invocation).await {
@@ -227,6 +257,7 @@ impl Inbound {
             },
             text: "!start".into(),
             marks: Vec::new(),
+            reply_to: None,
         };
         self.app.submit(&greeting).await?;
         Ok(())

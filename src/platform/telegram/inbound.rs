@@ -124,6 +124,7 @@ impl Inbound {
             sender,
             text: text.to_string(),
             marks: entities::marks(text, m.entities().unwrap_or_default()),
+            reply_to: m.reply_to_message().map(|r| r.id.0.to_string()),
         };
         self.app
             .submit(&invocation)
@@ -166,6 +167,7 @@ impl Inbound {
             sender: sender(&query.from),
             text: data,
             marks: Vec::new(),
+            reply_to: None,
         };
         self.app
             .submit_pressed(&invocation, &message.id().0.to_string())

@@ -120,6 +120,7 @@ impl TestApp {
             },
             text: text.into(),
             marks: Vec::new(),
+            reply_to: None,
         };
         self.app
             .handle(&invocation)

@@ -22,7 +22,7 @@ use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, RoomId};
+use matrix_sdk::ruma::{EventId, OwnedEventId, OwnedRoomId, OwnedUserId, RoomId};
 use serde_json::json;
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
@@ -389,6 +389,20 @@ impl Person {
     pub async fn say_html(&self, room: &RoomId, body: &str, html: &str) -> OwnedEventId {
         self.room(room)
             .send(RoomMessageEventContent::text_html(body, html))
+            .await
+            .unwrap()
+            .response
+            .event_id
+    }
+
+    /// Answers event `to` of `room` with `text` (a Matrix reply, `m.in_reply_to`).
+    pub async fn reply(&self, room: &RoomId, to: &EventId, text: &str) -> OwnedEventId {
+        use matrix_sdk::ruma::events::relation::{InReplyTo, Reply};
+        use matrix_sdk::ruma::events::room::message::Relation;
+        let mut content = RoomMessageEventContent::text_plain(text);
+        content.relates_to = Some(Relation::Reply(Reply::new(InReplyTo::new(to.to_owned()))));
+        self.room(room)
+            .send(content)
             .await
             .unwrap()
             .response

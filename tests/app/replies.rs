@@ -1,0 +1,98 @@
+//! Reply to act: an editor answers an article's copy (or herald's "Published as #N") with
+//! /edit, /retract, /preview or /article instead of looking up its number.
+
+use tgsim::state::Message;
+
+use crate::tg::{OWNER, Tg, spawn_tg};
+
+/// The owner's chat, subscribed to everything, so copies of their own articles arrive there.
+async fn desk() -> Tg {
+    let tg = spawn_tg().await;
+    tg.newsroom().await;
+    tg.ask(OWNER, OWNER, "/subscribe all", "all news").await;
+    tg
+}
+
+fn latest(tg: &Tg, needle: &str) -> Message {
+    tg.sim
+        .messages(OWNER)
+        .into_iter()
+        .rev()
+        .find(|m| !m.deleted && m.text.contains(needle))
+        .unwrap_or_else(|| panic!("no message with «{needle}»"))
+}
+
+/// `/retract` answering a copy, `/edit` answering "Published as #N".
+async fn reply_and_wait(tg: &Tg, to: &Message, text: &str, needle: &str) -> Message {
+    let before = tg.sim.messages(OWNER).len();
+    tg.sim.user_replies(OWNER, OWNER, to.message_id, text);
+    let found = tg
+        .wait(OWNER, |m| {
+            m.message_id > before as i64 && !m.deleted && m.text.contains(needle)
+        })
+        .await;
+    found.unwrap_or_else(|| panic!("no answer with «{needle}» to «{text}»"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replying_to_a_copy_or_to_the_published_answer_targets_that_article() {
+    let tg = desk().await;
+    tg.ask(
+        OWNER,
+        OWNER,
+        "/post\ntitle: Dam repairs begin in Chirkey\nlang: en\n\nCrews arrived on Monday.",
+        "Published as #1",
+    )
+    .await;
+    tg.ask(
+        OWNER,
+        OWNER,
+        "/post\ntitle: Market reopens after the flood\nlang: en\n\nTraders are back.",
+        "Published as #2",
+    )
+    .await;
+    tg.expect(OWNER, "Crews arrived").await;
+
+    // Answering herald's "Published as #2" with /edit corrects article 2.
+    let published = latest(&tg, "Published as #2");
+    reply_and_wait(
+        &tg,
+        &published,
+        "/edit title: Market reopens a week after the flood",
+        "#2",
+    )
+    .await;
+    let store = tg.t.app.store();
+    let second = store.article(2).await.unwrap().unwrap();
+    assert_eq!(second.title, "Market reopens a week after the flood");
+
+    // Answering the copy of article 1 with /article shows it; with /retract withdraws it.
+    let copy = latest(&tg, "Dam repairs begin in Chirkey");
+    reply_and_wait(&tg, &copy, "/article", "Crews arrived on Monday.").await;
+    reply_and_wait(&tg, &copy, "/retract wrong dam", "Article #1 retracted").await;
+    let first = store.article(1).await.unwrap().unwrap();
+    assert!(first.retracted_at.is_some());
+    assert!(
+        store
+            .article(2)
+            .await
+            .unwrap()
+            .unwrap()
+            .retracted_at
+            .is_none()
+    );
+
+    // An explicit id wins over the replied message; a reply to anything else needs one.
+    let help = tg.ask(OWNER, OWNER, "/help", "/post").await;
+    reply_and_wait(&tg, &help, "/retract", "/retract <id>").await;
+    assert!(
+        store
+            .article(2)
+            .await
+            .unwrap()
+            .unwrap()
+            .retracted_at
+            .is_none()
+    );
+    tg.stop().await;
+}
