@@ -37,20 +37,18 @@ async fn reply_and_wait(tg: &Tg, to: &Message, text: &str, needle: &str) -> Mess
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replying_to_a_copy_or_to_the_published_answer_targets_that_article() {
     let tg = desk().await;
-    tg.ask(
-        OWNER,
-        OWNER,
-        "/post\ntitle: Dam repairs begin in Chirkey\nlang: en\n\nCrews arrived on Monday.",
-        "Published as #1",
-    )
-    .await;
-    tg.ask(
-        OWNER,
-        OWNER,
-        "/post\ntitle: Market reopens after the flood\nlang: en\n\nTraders are back.",
-        "Published as #2",
-    )
-    .await;
+    for (title, body, answer) in [
+        (
+            "Dam repairs begin in Chirkey",
+            "Crews arrived on Monday.",
+            "#1",
+        ),
+        ("Market reopens after the flood", "Traders are back.", "#2"),
+    ] {
+        let post = format!("/post\ntitle: {title}\nlang: en\n\n{body}");
+        tg.ask(OWNER, OWNER, &post, &format!("Published as {answer}"))
+            .await;
+    }
     tg.expect(OWNER, "Crews arrived").await;
 
     // Answering herald's "Published as #2" with /edit corrects article 2.
