@@ -61,6 +61,8 @@ fn invocation(user: &str, kind: ChatKind, text: &str) -> Invocation {
         text: text.into(),
         marks: Vec::new(),
         reply_to: None,
+        message_id: None,
+        edited: false,
     }
 }
 

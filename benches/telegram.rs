@@ -103,6 +103,8 @@ impl Bench {
                 text: format!("/subscribe {topic}"),
                 marks: Vec::new(),
                 reply_to: None,
+                message_id: None,
+                edited: false,
             };
             self.app.handle(&invocation).await;
         }
@@ -468,6 +470,8 @@ async fn paidcap() -> anyhow::Result<()> {
         text: "/start".into(),
         marks: Vec::new(),
         reply_to: None,
+        message_id: None,
+        edited: false,
     };
     b.app.handle(&owner).await;
     let ids: Vec<i64> = (0..n as i64).map(|i| 100_000 + i).collect();

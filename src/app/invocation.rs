@@ -16,6 +16,10 @@ pub struct Invocation {
     /// an article's copy (or to herald's answer about it) with /edit, /retract, /preview or
     /// /article targets that article.
     pub reply_to: Option<String>,
+    /// The platform's id of this message, where it has one: an edit of a /post refers to it.
+    pub message_id: Option<String>,
+    /// This is an edited version of message `message_id`, not a new message.
+    pub edited: bool,
 }
 
 impl Invocation {

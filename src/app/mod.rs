@@ -2,6 +2,7 @@
 
 pub mod commands;
 pub mod demo;
+mod edits;
 mod error;
 pub(crate) mod format;
 pub mod invocation;
@@ -58,6 +59,8 @@ pub struct Ctx<'a> {
     pub role: Role,
     /// The command came from a button under one of herald's messages.
     pub pressed: bool,
+    /// The platform's id of the command's message, where it has one.
+    pub message: Option<String>,
 }
 
 impl Ctx<'_> {
@@ -189,6 +192,10 @@ impl App {
         if parsed.is_none() && invocation.chat.kind != ChatKind::Private {
             return None;
         }
+        // An edited message matters only if it is a /post: it corrects what it published.
+        if invocation.edited && parsed.as_ref().is_none_or(|(name, _)| name != "post") {
+            return None;
+        }
         let (chat, user, role) = match self.identify(invocation).await {
             Ok(found) => found,
             Err(error) => {
@@ -206,6 +213,7 @@ impl App {
             user,
             role,
             pressed,
+            message: invocation.message_id.clone(),
         };
         let Some((name, args)) = parsed else {
             return Some(Reply::text(t!("error.not_a_command", locale = ctx.lang())));
@@ -218,6 +226,9 @@ impl App {
             && let Some(id) = self.replied_article(&ctx, message).await
         {
             args = args.with_article(id);
+        }
+        if invocation.edited {
+            return self.edited_post(&ctx, &args).await;
         }
         Some(self.run(&ctx, &name, &args).await)
     }
@@ -422,8 +433,6 @@ impl App {
     /// Checks the role, runs the command, writes the audit log for privileged ones, and turns
     /// every error into a message in the chat's language.
     async fn run(&self, ctx: &Ctx<'_>, name: &str, args: &Args) -> Reply {
-        let needed = commands::required_role(name);
-        let privileged = needed > Role::Reader;
         let target: String = args
             .lines()
             .next()
@@ -431,22 +440,31 @@ impl App {
             .chars()
             .take(120)
             .collect();
+        self.execute(ctx, name, &target, || Command::parse(name, args))
+            .await
+    }
+
+    /// [`App::run`] for a command already parsed (or refused) by `parse`, which is called
+    /// only once the sender may run it here; `target` is what the audit log names.
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        name: &str,
+        target: &str,
+        parse: impl FnOnce() -> Result<Command, CommandError>,
+    ) -> Reply {
+        let needed = commands::required_role(name);
+        let privileged = needed > Role::Reader;
         if ctx.role < needed {
             let error = CommandError::Refused { needed };
             tracing::info!(command = name, user = %ctx.user.user, "refused: {error}");
-            self.audit(
-                ctx,
-                name,
-                &target,
-                AuditOutcome::Refused,
-                &error.to_string(),
-            )
-            .await;
+            self.audit(ctx, name, target, AuditOutcome::Refused, &error.to_string())
+                .await;
             return Reply::text(error.user_message(ctx.chat.language));
         }
         let result = match self.chat_admin_gate(ctx, name).await {
             Err(error) => Err(error),
-            Ok(()) => match Command::parse(name, args) {
+            Ok(()) => match parse() {
                 Ok(command) => command.apply(ctx).await,
                 Err(error) => Err(error),
             },
@@ -454,7 +472,7 @@ impl App {
         match result {
             Ok(reply) => {
                 if privileged {
-                    self.audit(ctx, name, &target, AuditOutcome::Ok, "").await;
+                    self.audit(ctx, name, target, AuditOutcome::Ok, "").await;
                 }
                 reply
             }
@@ -472,7 +490,7 @@ impl App {
                     }
                 }
                 if privileged {
-                    self.audit(ctx, name, &target, AuditOutcome::Failed, &error.to_string())
+                    self.audit(ctx, name, target, AuditOutcome::Failed, &error.to_string())
                         .await;
                 }
                 Reply::text(error.user_message(ctx.chat.language))

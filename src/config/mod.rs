@@ -67,6 +67,8 @@ pub struct Newsroom {
     pub glossary: Vec<crate::domain::Footnote>,
     /// Editors' /post makes a draft that a moderator publishes with /approve.
     pub require_approval: bool,
+    /// How long after a /post an edit of that message corrects the article.
+    pub correction_window: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -151,6 +153,8 @@ struct RawNewsroom {
     default_time_zone: String,
     default_label: String,
     require_approval: bool,
+    /// Hours.
+    correction_window_hours: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -235,6 +239,7 @@ impl Default for RawNewsroom {
             default_time_zone: "Europe/Moscow".into(),
             default_label: String::new(),
             require_approval: false,
+            correction_window_hours: 48,
         }
     }
 }
@@ -441,6 +446,9 @@ impl Settings {
                 default_label,
                 glossary,
                 require_approval: raw.newsroom.require_approval,
+                correction_window: std::time::Duration::from_secs(
+                    u64::from(raw.newsroom.correction_window_hours) * 3600,
+                ),
             },
             owners,
             console: Console {

@@ -18,6 +18,7 @@ mod outbox_report;
 mod pacing;
 mod pick;
 mod planning;
+mod posted;
 mod reindex;
 mod search;
 mod sources;

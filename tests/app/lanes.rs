@@ -60,6 +60,8 @@ impl Harness {
             text: text.into(),
             marks: Vec::new(),
             reply_to: None,
+            message_id: None,
+            edited: false,
         };
         self.t
             .app

@@ -15,6 +15,7 @@ mod formatting;
 mod http;
 mod lanes;
 mod matrix;
+mod matrix_editors;
 mod matrix_fanout;
 mod matrix_operator;
 mod matrix_photos;

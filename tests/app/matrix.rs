@@ -35,15 +35,15 @@ async fn desk(owner: &Person, herald: &Herald, encrypted: bool) -> matrix_sdk::r
 }
 
 /// The owner's desk and a reader's room subscribed to all news, with herald in both.
-struct Newsroom {
-    owner: Person,
-    reader: Person,
-    herald: Herald,
-    room: matrix_sdk::ruma::OwnedRoomId,
-    home: matrix_sdk::ruma::OwnedRoomId,
+pub(crate) struct Newsroom {
+    pub owner: Person,
+    pub reader: Person,
+    pub herald: Herald,
+    pub room: matrix_sdk::ruma::OwnedRoomId,
+    pub home: matrix_sdk::ruma::OwnedRoomId,
 }
 
-async fn newsroom() -> Newsroom {
+pub(crate) async fn newsroom() -> Newsroom {
     let owner = Person::new("owner").await;
     let reader = Person::new("reader").await;
     let herald = Herald::start(Setup {
@@ -325,59 +325,6 @@ async fn an_article_arrives_formatted_with_its_photo_and_its_correction_and_retr
             })
             .await;
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_editors_formatting_in_a_room_reaches_every_copy() {
-    let n = newsroom().await;
-    let h = n.herald.id();
-    // What Element sends for a post typed with its formatting buttons.
-    let plain = "!post\ntitle: Court rules on the landfill\nlang: en\n\n\
-        The district court ruled on Monday; read the ruling.";
-    let html = "!post<br>title: Court rules on the landfill<br>lang: en<br><br>\
-        The <strong>district court</strong> ruled <em>on Monday</em>; read \
-        <a href=\"https://example.org/ruling\">the ruling</a>.";
-    n.owner.say_html(&n.room, plain, html).await;
-    n.owner.message_from(h, &n.room, "Published as #").await;
-    let copy = n.reader.message_from(h, &n.home, "ruled on Monday").await;
-    let What::Message { formatted, .. } = &copy.what else {
-        unreachable!()
-    };
-    let formatted = formatted.as_deref().expect("a formatted copy");
-    for expected in [
-        "<strong>district court</strong>",
-        "<em>on Monday</em>",
-        "<a href=\"https://example.org/ruling\">the ruling</a>",
-    ] {
-        assert!(formatted.contains(expected), "{expected} in {formatted}");
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_editor_retracts_an_article_by_replying_to_its_copy() {
-    let n = newsroom().await;
-    let h = n.herald.id();
-    n.owner
-        .ask(h, &n.room, "!subscribe all", "Subscribed to all news")
-        .await;
-    n.owner
-        .ask(
-            h,
-            &n.room,
-            "!post\ntitle: Ferry service resumes\nlang: en\n\nThe first ferry left at noon.",
-            "Published as #",
-        )
-        .await;
-    let copy = n
-        .owner
-        .message_from(h, &n.room, "Ferry service resumes")
-        .await;
-    n.owner
-        .reply(&n.room, &copy.event_id, "!retract wrong port")
-        .await;
-    n.owner
-        .message_from(h, &n.room, "Article #1 retracted")
-        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -194,6 +194,8 @@ async fn fan_out(
         text: text.into(),
         marks: Vec::new(),
         reply_to: None,
+        message_id: None,
+        edited: false,
     };
     let post = command(
         "!post\ntitle: Storm warning for the coast\n\nWind up to 30 m/s is expected tonight.",

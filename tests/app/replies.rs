@@ -1,13 +1,19 @@
 //! Reply to act: an editor answers an article's copy (or herald's "Published as #N") with
-//! /edit, /retract, /preview or /article instead of looking up its number.
+//! /edit, /retract, /preview or /article instead of looking up its number; and edits their
+//! /post message to correct the article.
 
+use std::time::Duration;
+
+use serde_json::json;
+use tgsim::Limits;
 use tgsim::state::Message;
 
-use crate::tg::{OWNER, Tg, spawn_tg};
+use crate::tg::{OWNER, Tg, spawn_tg_with};
 
-/// The owner's chat, subscribed to everything, so copies of their own articles arrive there.
-async fn desk() -> Tg {
-    let tg = spawn_tg().await;
+/// The owner's chat, subscribed to everything, so copies of their own articles arrive there;
+/// an edit of a /post corrects its article for `window`.
+async fn desk_with_window(window: Duration) -> Tg {
+    let tg = spawn_tg_with(Limits::default(), |s| s.newsroom.correction_window = window).await;
     tg.newsroom().await;
     tg.ask(OWNER, OWNER, "/subscribe all", "all news").await;
     tg
@@ -36,7 +42,7 @@ async fn reply_and_wait(tg: &Tg, to: &Message, text: &str, needle: &str) -> Mess
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replying_to_a_copy_or_to_the_published_answer_targets_that_article() {
-    let tg = desk().await;
+    let tg = desk_with_window(Duration::from_secs(3600)).await;
     for (title, body, answer) in [
         (
             "Dam repairs begin in Chirkey",
@@ -92,5 +98,42 @@ async fn replying_to_a_copy_or_to_the_published_answer_targets_that_article() {
             .retracted_at
             .is_none()
     );
+    tg.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editing_the_post_message_corrects_the_article_within_the_window() {
+    let tg = desk_with_window(Duration::from_secs(3600)).await;
+    let post = "/post\ntitle: Dam repairs begin in Chirkey\nlang: en\n\nCrews arrived on Monday.";
+    let message = tg.sim.user_says_formatted(OWNER, OWNER, post, json!([]));
+    tg.expect(OWNER, "Published as #1").await;
+    tg.expect(OWNER, "Crews arrived on Monday.").await;
+    tg.sim.user_edits(
+        OWNER,
+        OWNER,
+        message,
+        "/post\ntitle: Dam repairs begin in Chirkey\nlang: en\n\nCrews arrived on Tuesday.",
+    );
+    tg.expect(OWNER, "Article #1 corrected (version 2)").await;
+    // The copy already sent is edited in place.
+    let copy = tg
+        .wait(OWNER, |m| {
+            m.text.contains("Crews arrived on Tuesday.") && m.edits > 0
+        })
+        .await;
+    assert!(copy.is_some(), "the copy was edited");
+    let article = tg.t.app.store().article(1).await.unwrap().unwrap();
+    assert_eq!(article.body.text, "Crews arrived on Tuesday.");
+    tg.stop().await;
+
+    // After the window, the editor is pointed to /edit and nothing changes.
+    let tg = desk_with_window(Duration::ZERO).await;
+    let message = tg.sim.user_says_formatted(OWNER, OWNER, post, json!([]));
+    tg.expect(OWNER, "Published as #1").await;
+    tg.sim
+        .user_edits(OWNER, OWNER, message, &post.replace("Monday", "Friday"));
+    tg.expect(OWNER, "Use /edit 1").await;
+    let article = tg.t.app.store().article(1).await.unwrap().unwrap();
+    assert_eq!(article.body.text, "Crews arrived on Monday.");
     tg.stop().await;
 }

@@ -70,14 +70,14 @@ impl Simulator {
     }
 
     /// Runs `act` on the state (which queues an update) and wakes long polls and webhooks.
-    pub fn act(
+    pub fn act<T>(
         &self,
-        act: impl FnOnce(&mut state::Sim) -> Result<(), state::ApiError>,
-    ) -> Result<(), state::ApiError> {
-        act(&mut self.sim())?;
+        act: impl FnOnce(&mut state::Sim) -> Result<T, state::ApiError>,
+    ) -> Result<T, state::ApiError> {
+        let done = act(&mut self.sim())?;
         self.shared.updates.notify_waiters();
         server::deliver_webhook(&self.shared);
-        Ok(())
+        Ok(done)
     }
 
     /// A user writes in a chat (in a forum topic when `thread` is given).
@@ -87,14 +87,22 @@ impl Simulator {
     }
 
     /// `from` writes a formatted message: `entities` as Telegram's JSON (UTF-16 offsets).
-    pub fn user_says_formatted(&self, chat: i64, from: i64, text: &str, entities: Value) {
+    /// Returns its id.
+    pub fn user_says_formatted(&self, chat: i64, from: i64, text: &str, entities: Value) -> i64 {
         self.act(|sim| sim.user_message_formatted(chat, None, from, text, Some(entities), None))
-            .unwrap_or_else(|e| panic!("user message to {chat}: {e:?}"));
+            .unwrap_or_else(|e| panic!("user message to {chat}: {e:?}"))
+    }
+
+    /// `from` edits their message `id` of `chat` to read `text`.
+    pub fn user_edits(&self, chat: i64, from: i64, id: i64, text: &str) {
+        self.act(|sim| sim.user_edit(chat, from, id, text))
+            .unwrap_or_else(|e| panic!("user edit in {chat}: {e:?}"));
     }
 
     /// `from` answers message `to` of `chat` with `text` (Telegram's reply).
     pub fn user_replies(&self, chat: i64, from: i64, to: i64, text: &str) {
         self.act(|sim| sim.user_message_formatted(chat, None, from, text, None, Some(to)))
+            .map(|_| ())
             .unwrap_or_else(|e| panic!("user reply in {chat}: {e:?}"));
     }
 

@@ -328,6 +328,7 @@ impl Sim {
         text: &str,
     ) -> Result<(), ApiError> {
         self.user_message_formatted(chat_id, thread, from, text, None, None)
+            .map(|_| ())
     }
 
     /// A user's message with its formatting: `entities` as Telegram sends them (offsets in
@@ -340,14 +341,15 @@ impl Sim {
         text: &str,
         entities: Option<Value>,
         reply_to: Option<i64>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<i64, ApiError> {
         let chat = self
             .chats
             .get(&chat_id)
             .ok_or_else(|| bad("chat not found"))?;
         let date = self.now_ms() / 1000;
+        let id = 1_000_000 + self.next_update;
         let message = json!({
-            "message_id": 1_000_000 + self.next_update, "date": date, "chat": Sim::chat_json(chat),
+            "message_id": id, "date": date, "chat": Sim::chat_json(chat),
             "from": {"id": from, "is_bot": false, "first_name": format!("user {from}"), "language_code": "en"},
             "text": text,
         });
@@ -379,6 +381,31 @@ impl Sim {
         };
         self.updates
             .push_back(json!({"update_id": self.next_update, key: message}));
+        self.next_update += 1;
+        Ok(id)
+    }
+
+    /// A user edits their message `message_id` of `chat_id` to read `text` (an
+    /// `edited_message` update).
+    pub fn user_edit(
+        &mut self,
+        chat_id: i64,
+        from: i64,
+        message_id: i64,
+        text: &str,
+    ) -> Result<(), ApiError> {
+        let chat = self
+            .chats
+            .get(&chat_id)
+            .ok_or_else(|| bad("chat not found"))?;
+        let date = self.now_ms() / 1000;
+        let message = json!({
+            "message_id": message_id, "date": date, "edit_date": date, "chat": Sim::chat_json(chat),
+            "from": {"id": from, "is_bot": false, "first_name": format!("user {from}"), "language_code": "en"},
+            "text": text,
+        });
+        self.updates
+            .push_back(json!({"update_id": self.next_update, "edited_message": message}));
         self.next_update += 1;
         Ok(())
     }

@@ -13,6 +13,20 @@ pub struct Edit {
 }
 
 impl Edit {
+    /// The correction an edited `/post` makes: its title, lead, body and topics as they now
+    /// read (language, photo and the other /post-only fields stay as published).
+    pub fn of_post(id: i64, draft: crate::domain::ArticleDraft) -> Edit {
+        Edit {
+            id,
+            patch: ArticlePatch {
+                title: Some(draft.title),
+                lead: Some(draft.lead),
+                body: Some(draft.body),
+                topics: Some(draft.topics),
+            },
+        }
+    }
+
     /// `<id>` on the first line, then the fields to change in the /post format (also on the
     /// same line: `/edit 12 title: New`). A new body keeps its formatting.
     pub fn parse(args: &Args) -> Result<Edit, CommandError> {

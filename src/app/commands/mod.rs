@@ -122,6 +122,11 @@ impl Args {
     }
 }
 
+/// The correction of article `id` an edited `/post` asks for.
+pub fn correction(id: i64, draft: crate::domain::ArticleDraft) -> Command {
+    Command::Edit(edit::Edit::of_post(id, draft))
+}
+
 /// Whether a command written as a reply, without an article id of its own, acts on the
 /// article the replied-to message is about (/edit, /retract, /preview, /article).
 pub fn may_target_a_reply(name: &str, args: &str) -> bool {

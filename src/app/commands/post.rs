@@ -79,6 +79,7 @@ impl Post {
         let l = ctx.lang();
         if ctx.settings().newsroom.require_approval && ctx.role < Role::Moderator {
             let id = ctx.store().insert_draft(&article).await?;
+            remember_message(ctx, id).await;
             tracing::info!(article = id, editor = %ctx.user.user, "draft saved");
             let reply = Reply::text(t!("post.draft", locale = l, id = id)).about(id);
             return Ok(with_note(reply, photo_note).hint(t!(
@@ -88,9 +89,24 @@ impl Post {
             )));
         }
         let (id, planned) = ctx.app.publish(&article).await?;
+        remember_message(ctx, id).await;
         tracing::info!(article = id, planned, editor = %ctx.user.user, "article published");
         let reply = Reply::text(t!("post.published", locale = l, id = id)).about(id);
         Ok(with_note(reply, photo_note).hint(t!("post.hint", locale = l, id = id)))
+    }
+}
+
+/// Keeps which message published article `id`, so editing that message corrects it. The
+/// article is out already: a failure here costs only that, and is logged.
+async fn remember_message(ctx: &Ctx<'_>, id: i64) {
+    let Some(message) = &ctx.message else { return };
+    let now = ctx.app.clock().now_ms();
+    if let Err(error) = ctx
+        .store()
+        .record_posted_message(ctx.chat.id, message, id, now)
+        .await
+    {
+        tracing::warn!(article = id, %error, "could not remember the message that posted it");
     }
 }
 

@@ -146,11 +146,16 @@ impl Inbound {
         if room.state() != RoomState::Joined || event.sender == self.me {
             return;
         }
-        // An edited command is not run again.
-        if matches!(event.content.relates_to, Some(Relation::Replacement(_))) {
-            return;
-        }
-        let MessageType::Text(text) = &event.content.msgtype else {
+        // An edit (`m.replace`) carries the message's new content and names the original:
+        // an edited /post corrects what it published (see `app::edits`), other edits do
+        // nothing.
+        let (msgtype, message_id, edited) = match &event.content.relates_to {
+            Some(Relation::Replacement(edit)) => {
+                (&edit.new_content.msgtype, edit.event_id.to_string(), true)
+            }
+            _ => (&event.content.msgtype, event.event_id.to_string(), false),
+        };
+        let MessageType::Text(text) = msgtype else {
             return;
         };
         let reply_to = match &event.content.relates_to {
@@ -186,6 +191,8 @@ impl Inbound {
             },
             marks: rich.marks().to_vec(),
             reply_to,
+            message_id: Some(message_id),
+            edited,
             text: rich.text,
         };
         if let Err(error) = self.app.submit(&invocation).await {
@@ -258,6 +265,8 @@ impl Inbound {
             text: "!start".into(),
             marks: Vec::new(),
             reply_to: None,
+            message_id: None,
+            edited: false,
         };
         self.app.submit(&greeting).await?;
         Ok(())

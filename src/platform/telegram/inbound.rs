@@ -25,7 +25,9 @@ const POLL_SECONDS: u32 = 10;
 pub fn allowed_updates() -> Vec<AllowedUpdate> {
     vec![
         AllowedUpdate::Message,
+        AllowedUpdate::EditedMessage,
         AllowedUpdate::ChannelPost,
+        AllowedUpdate::EditedChannelPost,
         AllowedUpdate::CallbackQuery,
         AllowedUpdate::MyChatMember,
     ]
@@ -63,7 +65,11 @@ impl Inbound {
 
     async fn handle_new(&self, update: Update) {
         let result = match update.kind {
-            UpdateKind::Message(m) | UpdateKind::ChannelPost(m) => self.message(&m).await,
+            UpdateKind::Message(m) | UpdateKind::ChannelPost(m) => self.message(&m, false).await,
+            // An edited /post corrects its article (see `app::edits`).
+            UpdateKind::EditedMessage(m) | UpdateKind::EditedChannelPost(m) => {
+                self.message(&m, true).await
+            }
             UpdateKind::CallbackQuery(q) => self.button(q).await,
             UpdateKind::MyChatMember(change) => self.membership(change).await,
             _ => Ok(()),
@@ -77,7 +83,7 @@ impl Inbound {
         }
     }
 
-    async fn message(&self, m: &Message) -> anyhow::Result<()> {
+    async fn message(&self, m: &Message, edited: bool) -> anyhow::Result<()> {
         // A group upgraded to a supergroup: the old id is dead from now on, so its
         // subscriptions and queued deliveries move before the next send would meet a 400.
         // Both service messages (old group and new) say it; the second finds nothing to move.
@@ -125,6 +131,8 @@ impl Inbound {
             text: text.to_string(),
             marks: entities::marks(text, m.entities().unwrap_or_default()),
             reply_to: m.reply_to_message().map(|r| r.id.0.to_string()),
+            message_id: Some(m.id.0.to_string()),
+            edited,
         };
         self.app
             .submit(&invocation)
@@ -168,6 +176,8 @@ impl Inbound {
             text: data,
             marks: Vec::new(),
             reply_to: None,
+            message_id: None,
+            edited: false,
         };
         self.app
             .submit_pressed(&invocation, &message.id().0.to_string())

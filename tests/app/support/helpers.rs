@@ -121,6 +121,8 @@ impl TestApp {
             text: text.into(),
             marks: Vec::new(),
             reply_to: None,
+            message_id: None,
+            edited: false,
         };
         self.app
             .handle(&invocation)

@@ -376,8 +376,14 @@ impl Person {
 
     /// Writes `text` in a room; returns the event id.
     pub async fn say(&self, room: &RoomId, text: &str) -> OwnedEventId {
+        self.send(room, RoomMessageEventContent::text_plain(text))
+            .await
+    }
+
+    /// Sends `content` to `room`; returns the event id.
+    async fn send(&self, room: &RoomId, content: RoomMessageEventContent) -> OwnedEventId {
         self.room(room)
-            .send(RoomMessageEventContent::text_plain(text))
+            .send(content)
             .await
             .unwrap()
             .response
@@ -387,12 +393,8 @@ impl Person {
     /// Writes a formatted message (`body` plain, `html` as `formatted_body`), as a client's
     /// rich-text editor sends it.
     pub async fn say_html(&self, room: &RoomId, body: &str, html: &str) -> OwnedEventId {
-        self.room(room)
-            .send(RoomMessageEventContent::text_html(body, html))
+        self.send(room, RoomMessageEventContent::text_html(body, html))
             .await
-            .unwrap()
-            .response
-            .event_id
     }
 
     /// Answers event `to` of `room` with `text` (a Matrix reply, `m.in_reply_to`).
@@ -401,12 +403,22 @@ impl Person {
         use matrix_sdk::ruma::events::room::message::Relation;
         let mut content = RoomMessageEventContent::text_plain(text);
         content.relates_to = Some(Relation::Reply(Reply::new(InReplyTo::new(to.to_owned()))));
-        self.room(room)
-            .send(content)
-            .await
-            .unwrap()
-            .response
-            .event_id
+        self.send(room, content).await
+    }
+
+    /// Edits this person's message `original` to read `text` (`m.replace`, with the "* "
+    /// fallback body clients send).
+    pub async fn edit(&self, room: &RoomId, original: &EventId, text: &str) -> OwnedEventId {
+        use matrix_sdk::ruma::events::relation::Replacement;
+        use matrix_sdk::ruma::events::room::message::{
+            Relation, RoomMessageEventContentWithoutRelation,
+        };
+        let mut content = RoomMessageEventContent::text_plain(format!("* {text}"));
+        content.relates_to = Some(Relation::Replacement(Replacement::new(
+            original.to_owned(),
+            RoomMessageEventContentWithoutRelation::text_plain(text),
+        )));
+        self.send(room, content).await
     }
 
     /// Accepts an invite to `room`.
