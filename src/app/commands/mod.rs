@@ -110,9 +110,7 @@ impl Args {
     pub fn rich(&self) -> &Rich {
         &self.rich
     }
-}
 
-impl Args {
     /// The arguments with the article `id` named first, as if typed (`/retract 12 reason`).
     pub fn with_article(&self, id: i64) -> Args {
         Args::new(Rich::join(
