@@ -421,19 +421,7 @@ impl Store {
     /// hundred are written, so the dictionary and SQLite work at the same time.
     pub async fn insert_articles(&self, articles: &[NewArticle]) -> Result<Vec<i64>> {
         const AHEAD: usize = 100;
-        let analyse = |chunk: &[NewArticle]| {
-            let texts = chunk
-                .iter()
-                .map(|a| {
-                    let caption = a.photo_caption.clone().unwrap_or_default();
-                    (
-                        a.title.clone(),
-                        vec![a.lead.clone(), a.body.text.clone(), caption],
-                    )
-                })
-                .collect();
-            tokio::spawn(index::entries(texts))
-        };
+        let analyse = |chunk: &[NewArticle]| index::analyse(chunk.to_vec(), entry_of);
         let chunks: Vec<&[NewArticle]> = articles.chunks(AHEAD).collect();
         let mut next = chunks.first().map(|c| analyse(c));
         let (_turn, mut tx) = self.write().await?;
@@ -441,9 +429,7 @@ impl Store {
         let mut fresh = BTreeSet::new();
         for (i, chunk) in chunks.iter().enumerate() {
             let Some(analysing) = next.take() else { break };
-            let entries = analysing.await.map_err(|e| {
-                sqlx::Error::Io(std::io::Error::other(format!("text analysis failed: {e}")))
-            })??;
+            let entries = analysing.await?;
             next = chunks.get(i + 1).map(|c| analyse(c));
             for (article, entry) in chunk.iter().zip(&entries) {
                 ids.push(insert_in(&mut tx, &self.partitions, &mut fresh, article, entry).await?);

@@ -188,20 +188,19 @@ impl Entry {
     }
 }
 
-/// The entries of many articles (title, other texts), analysed on a blocking thread: a batch
-/// keeps the dictionary busy long enough to stall the async threads it would run on.
-pub(super) async fn entries(articles: Vec<(String, Vec<String>)>) -> sqlx::Result<Vec<Entry>> {
-    tokio::task::spawn_blocking(move || {
-        articles
-            .iter()
-            .map(|(title, texts)| {
-                let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-                Entry::of(title, &texts)
-            })
-            .collect()
-    })
-    .await
-    .map_err(|e| sqlx::Error::Io(std::io::Error::other(format!("text analysis failed: {e}"))))
+/// The entries of many articles, analysed on a blocking thread (a batch keeps the dictionary
+/// busy long enough to stall the async threads it would run on). The work starts at the
+/// call; awaiting the result collects it.
+pub(super) fn analyse<T: Send + 'static>(
+    articles: Vec<T>,
+    entry: fn(&T) -> Entry,
+) -> impl Future<Output = sqlx::Result<Vec<Entry>>> {
+    let task = tokio::task::spawn_blocking(move || articles.iter().map(entry).collect());
+    async move {
+        task.await.map_err(|e| {
+            sqlx::Error::Io(std::io::Error::other(format!("text analysis failed: {e}")))
+        })
+    }
 }
 
 /// Indexes an article in its partition, creating the partition if needed. Partitions created

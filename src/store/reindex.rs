@@ -78,22 +78,24 @@ impl Store {
             return Ok(ReindexStep::Finished { partition: n });
         }
         let mut versions: Vec<(i64, i64)> = Vec::new();
-        let mut texts: Vec<(String, Vec<String>)> = Vec::new();
+        // Title, then lead, body and photo caption.
+        let mut texts: Vec<[String; 4]> = Vec::new();
         for row in &rows {
             let caption: Option<String> = row.try_get("photo_caption")?;
             versions.push((row.try_get("id")?, row.try_get("version")?));
-            texts.push((
+            texts.push([
                 row.try_get("title")?,
-                vec![
-                    row.try_get("lead")?,
-                    row.try_get("body")?,
-                    caption.unwrap_or_default(),
-                ],
-            ));
+                row.try_get("lead")?,
+                row.try_get("body")?,
+                caption.unwrap_or_default(),
+            ]);
         }
+        let entries = index::analyse(texts, |[title, lead, body, caption]| {
+            index::Entry::of(title, &[lead, body, caption])
+        });
         let prepared: Vec<(i64, i64, index::Entry)> = versions
             .into_iter()
-            .zip(index::entries(texts).await?)
+            .zip(entries.await?)
             .map(|((id, version), entry)| (id, version, entry))
             .collect();
         let last = prepared.last().map_or(cursor, |p| p.0);

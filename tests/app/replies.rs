@@ -28,6 +28,11 @@ fn latest(tg: &Tg, needle: &str) -> Message {
         .unwrap_or_else(|| panic!("no message with «{needle}»"))
 }
 
+async fn retracted(tg: &Tg, id: i64) -> bool {
+    let article = tg.t.app.store().article(id).await.unwrap().unwrap();
+    article.retracted_at.is_some()
+}
+
 /// `/retract` answering a copy, `/edit` answering "Published as #N".
 async fn reply_and_wait(tg: &Tg, to: &Message, text: &str, needle: &str) -> Message {
     let before = tg.sim.messages(OWNER).len();
@@ -74,30 +79,13 @@ async fn replying_to_a_copy_or_to_the_published_answer_targets_that_article() {
     let copy = latest(&tg, "Dam repairs begin in Chirkey");
     reply_and_wait(&tg, &copy, "/article", "Crews arrived on Monday.").await;
     reply_and_wait(&tg, &copy, "/retract wrong dam", "Article #1 retracted").await;
-    let first = store.article(1).await.unwrap().unwrap();
-    assert!(first.retracted_at.is_some());
-    assert!(
-        store
-            .article(2)
-            .await
-            .unwrap()
-            .unwrap()
-            .retracted_at
-            .is_none()
-    );
+    assert!(retracted(&tg, 1).await);
+    assert!(!retracted(&tg, 2).await);
 
     // An explicit id wins over the replied message; a reply to anything else needs one.
     let help = tg.ask(OWNER, OWNER, "/help", "/post").await;
     reply_and_wait(&tg, &help, "/retract", "/retract <id>").await;
-    assert!(
-        store
-            .article(2)
-            .await
-            .unwrap()
-            .unwrap()
-            .retracted_at
-            .is_none()
-    );
+    assert!(!retracted(&tg, 2).await);
     tg.stop().await;
 }
 

@@ -39,8 +39,9 @@ fn without_reply_fallback(body: &str) -> &str {
 
 /// `formatted_body` without its `<mx-reply>` quote.
 fn html_without_reply_fallback(html: &str) -> &str {
-    match html.find("</mx-reply>") {
-        Some(end) if html.trim_start().starts_with("<mx-reply>") => &html[end + 11..],
+    const END: &str = "</mx-reply>";
+    match html.find(END) {
+        Some(end) if html.trim_start().starts_with("<mx-reply>") => &html[end + END.len()..],
         _ => html,
     }
 }
