@@ -63,6 +63,7 @@ fn invocation(user: &str, kind: ChatKind, text: &str) -> Invocation {
         reply_to: None,
         message_id: None,
         edited: false,
+        photo: None,
     }
 }
 

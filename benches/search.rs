@@ -157,7 +157,7 @@ fn article(rng: &mut Rng, ru: &Vocabulary, en: &Vocabulary, n: usize) -> NewArti
         language,
         url: Some(format!("https://news.example.org/articles/{n}")),
         original_url: None,
-        photo_url: None,
+        photo: None,
         photo_caption: None,
         photo_credit: None,
         topic_ids: Vec::new(),

@@ -105,6 +105,7 @@ impl Bench {
                 reply_to: None,
                 message_id: None,
                 edited: false,
+                photo: None,
             };
             self.app.handle(&invocation).await;
         }
@@ -472,6 +473,7 @@ async fn paidcap() -> anyhow::Result<()> {
         reply_to: None,
         message_id: None,
         edited: false,
+        photo: None,
     };
     b.app.handle(&owner).await;
     let ids: Vec<i64> = (0..n as i64).map(|i| 100_000 + i).collect();

@@ -156,7 +156,7 @@ pub async fn load(app: &App) -> anyhow::Result<usize> {
             language: demo.language,
             url: None,
             original_url: demo.original.map(String::from),
-            photo_url: None,
+            photo: None,
             photo_caption: None,
             photo_credit: None,
             topic_ids,

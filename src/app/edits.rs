@@ -40,7 +40,8 @@ impl App {
         let target = format!("#{id} (edited /post)");
         let reply = self
             .execute(ctx, "edit", &target, || {
-                ArticleDraft::parse_rich(args.rich())
+                // The photo stays; an edited caption's `caption:` lines still belong to it.
+                ArticleDraft::parse_with_photo(args.rich(), args.photo().is_some())
                     .map(|draft| commands::correction(id, draft))
                     .map_err(CommandError::from)
             })

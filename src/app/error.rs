@@ -48,6 +48,8 @@ pub enum CommandError {
     LabelTooLong(String),
     #[error("photo refused: {0:?}")]
     PhotoRefused(crate::app::PhotoRefusal),
+    #[error("the image sent with /post: {0}")]
+    Attachment(#[from] crate::app::AttachmentError),
     #[error("{0} is on an internal network")]
     InternalSource(String),
     #[error("only the chat's admins may change its settings")]
@@ -134,6 +136,7 @@ impl CommandError {
                 t!("error.label_too_long", locale = l, detail = v).into()
             }
             CommandError::PhotoRefused(refusal) => photo_message(refusal, l),
+            CommandError::Attachment(error) => attachment_message(error, l),
             CommandError::InternalSource(host) => {
                 t!("error.internal_source", locale = l, host = host).into()
             }
@@ -158,6 +161,25 @@ impl CommandError {
             CommandError::Internal(_) => t!("error.internal", locale = l).into(),
         }
     }
+}
+
+fn attachment_message(error: &crate::app::AttachmentError, l: &str) -> String {
+    use crate::app::AttachmentError;
+    match error {
+        AttachmentError::TooLarge(max) => {
+            let size = format!("{:.1} MiB", *max as f64 / 1_048_576.0);
+            t!("attachment.too_large", locale = l, size = size)
+        }
+        AttachmentError::NotAnImage(kind) => t!("attachment.not_an_image", locale = l, kind = kind),
+        AttachmentError::BadShape { width, height } => t!(
+            "attachment.bad_shape",
+            locale = l,
+            width = width,
+            height = height
+        ),
+        AttachmentError::Unavailable(_) => t!("attachment.unavailable", locale = l),
+    }
+    .into()
 }
 
 fn photo_message(refusal: &crate::app::PhotoRefusal, l: &str) -> String {
@@ -218,6 +240,7 @@ fn draft_message(error: &DraftError, l: &str) -> String {
             t!("draft.not_yes_no", locale = l, line = line, value = value)
         }
         DraftError::CaptionWithoutPhoto => t!("draft.caption_without_photo", locale = l),
+        DraftError::TwoPhotos => t!("draft.two_photos", locale = l),
         DraftError::NothingToChange => t!("draft.nothing_to_change", locale = l),
     };
     t!("draft.wrapper", locale = l, detail = detail).into()

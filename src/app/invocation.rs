@@ -20,6 +20,9 @@ pub struct Invocation {
     pub message_id: Option<String>,
     /// This is an edited version of message `message_id`, not a new message.
     pub edited: bool,
+    /// The image the message came with (its caption is the command) or answers: a /post
+    /// publishes with it.
+    pub photo: Option<super::Attachment>,
 }
 
 impl Invocation {

@@ -1,5 +1,6 @@
 //! Use cases: everything herald does for a message, independent of the platform it came from.
 
+mod attachment;
 pub mod commands;
 pub mod demo;
 mod edits;
@@ -25,6 +26,7 @@ use crate::delivery::{Directory, EngineEvents, Gone};
 use crate::domain::{ChatKind, Platform, Role};
 use crate::message::Reply;
 use crate::store::{AuditEntry, AuditOutcome, ChatRecord, NewChat, Store, UserRecord};
+pub use attachment::{AttachedImage, Attachment, AttachmentError, Image};
 use commands::Args;
 pub use commands::Command;
 pub use error::CommandError;
@@ -220,7 +222,8 @@ impl App {
         };
         // `args` is a slice of the text: its place there takes the formatting along.
         let start = args.as_ptr() as usize - invocation.text.as_ptr() as usize;
-        let mut args = Args::new(invocation.rich().slice(start..start + args.len()));
+        let mut args = Args::new(invocation.rich().slice(start..start + args.len()))
+            .with_photo(invocation.photo.clone());
         if let Some(message) = &invocation.reply_to
             && commands::may_target_a_reply(&name, &args)
             && let Some(id) = self.replied_article(&ctx, message).await

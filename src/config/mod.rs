@@ -69,6 +69,10 @@ pub struct Newsroom {
     pub require_approval: bool,
     /// How long after a /post an edit of that message corrects the article.
     pub correction_window: std::time::Duration,
+    /// The largest image an editor may send with a /post, in bytes. Telegram takes photos up
+    /// to 10 MB (and lets bots download files up to 20 MB); a homeserver's upload limit may be
+    /// lower.
+    pub max_photo_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -155,6 +159,8 @@ struct RawNewsroom {
     require_approval: bool,
     /// Hours.
     correction_window_hours: u32,
+    /// MiB, fractions allowed.
+    max_photo_mib: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -240,6 +246,7 @@ impl Default for RawNewsroom {
             default_label: String::new(),
             require_approval: false,
             correction_window_hours: 48,
+            max_photo_mib: 10.0,
         }
     }
 }
@@ -406,6 +413,11 @@ impl Settings {
         if let Some(name) = default_label.as_ref().filter(|l| !labels.contains_key(*l)) {
             bail!("newsroom.default_label: no label `{name}` under [labels]");
         }
+        if !(raw.newsroom.max_photo_mib > 0.0 && raw.newsroom.max_photo_mib <= 20.0) {
+            bail!(
+                "newsroom.max_photo_mib must be above 0 and at most 20 (Telegram's download limit)"
+            );
+        }
         let http_listen = match raw.http.listen.trim() {
             "" => None,
             addr => Some(
@@ -449,6 +461,7 @@ impl Settings {
                 correction_window: std::time::Duration::from_secs(
                     u64::from(raw.newsroom.correction_window_hours) * 3600,
                 ),
+                max_photo_bytes: (raw.newsroom.max_photo_mib * 1_048_576.0) as usize,
             },
             owners,
             console: Console {

@@ -142,7 +142,7 @@ mod tests {
             language: crate::domain::Language::Ru,
             url: None,
             original_url: None,
-            photo_url: None,
+            photo: None,
             photo_caption: None,
             photo_credit: None,
             published_at: chrono::DateTime::UNIX_EPOCH,

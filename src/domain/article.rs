@@ -54,9 +54,18 @@ pub struct ArticleDraft {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Photo {
-    pub url: Url,
+    pub source: PhotoSource,
     pub caption: Option<String>,
     pub credit: Option<String>,
+}
+
+/// Where the editor's photo is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotoSource {
+    /// The `photo:` line's address.
+    Url(Url),
+    /// The image the command came with (its caption, or the image it answers).
+    Attached,
 }
 
 /// The changes /edit makes; `None` leaves a field as it is.
@@ -104,6 +113,8 @@ pub enum DraftError {
     NotYesNo { line: usize, value: String },
     #[error("a caption or credit needs a photo")]
     CaptionWithoutPhoto,
+    #[error("a `photo:` line and an attached image: one photo only")]
+    TwoPhotos,
     #[error("nothing to change")]
     NothingToChange,
 }
@@ -265,6 +276,12 @@ impl ArticleDraft {
 
     /// Parses the text after `/post` with its formatting; the body keeps it.
     pub fn parse_rich(text: &Rich) -> Result<ArticleDraft, DraftError> {
+        ArticleDraft::parse_with_photo(text, false)
+    }
+
+    /// Parses the text after `/post` that came with an image (`attached`): the image is the
+    /// article's photo, and `caption:` and `credit:` are its.
+    pub fn parse_with_photo(text: &Rich, attached: bool) -> Result<ArticleDraft, DraftError> {
         let parsed = split(text)?;
         let mut draft = ArticleDraft {
             title: String::new(),
@@ -292,7 +309,7 @@ impl ArticleDraft {
                 }
                 Field::Photo => {
                     draft.photo = Some(Photo {
-                        url: parse_url(&value, line)?,
+                        source: PhotoSource::Url(parse_url(&value, line)?),
                         caption: None,
                         credit: None,
                     })
@@ -326,15 +343,23 @@ impl ArticleDraft {
         if draft.title.is_empty() {
             return Err(DraftError::MissingTitle);
         }
-        match &mut draft.photo {
-            Some(photo) => {
+        match (&mut draft.photo, attached) {
+            (Some(_), true) => return Err(DraftError::TwoPhotos),
+            (Some(photo), false) => {
                 photo.caption = caption;
                 photo.credit = credit;
             }
-            None if caption.is_some() || credit.is_some() => {
+            (None, true) => {
+                draft.photo = Some(Photo {
+                    source: PhotoSource::Attached,
+                    caption,
+                    credit,
+                })
+            }
+            (None, false) if caption.is_some() || credit.is_some() => {
                 return Err(DraftError::CaptionWithoutPhoto);
             }
-            None => {}
+            (None, false) => {}
         }
         Ok(draft)
     }
@@ -417,6 +442,21 @@ mod tests {
                 ("it", true),
                 (".", false)
             ]
+        );
+    }
+
+    #[test]
+    fn an_attached_image_is_the_photo_and_takes_the_caption_lines() {
+        let text = Rich::plain("title: Flood in Derbent\ncaption: The embankment\ncredit: Reader");
+        let draft = ArticleDraft::parse_with_photo(&text, true).unwrap();
+        let photo = draft.photo.unwrap();
+        assert_eq!(photo.source, PhotoSource::Attached);
+        assert_eq!(photo.caption.as_deref(), Some("The embankment"));
+        assert_eq!(photo.credit.as_deref(), Some("Reader"));
+        let both = Rich::plain("title: x\nphoto: https://example.org/p.jpg");
+        assert_eq!(
+            ArticleDraft::parse_with_photo(&both, true),
+            Err(DraftError::TwoPhotos)
         );
     }
 

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Label, Language, Rich, TopicSlug};
+use super::{Label, Language, PhotoRef, Rich, TopicSlug};
 
 /// A stored article, in its current version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +17,7 @@ pub struct ArticleRecord {
     pub language: Language,
     pub url: Option<String>,
     pub original_url: Option<String>,
-    pub photo_url: Option<String>,
+    pub photo: Option<PhotoRef>,
     pub photo_caption: Option<String>,
     pub photo_credit: Option<String>,
     pub published_at: DateTime<Utc>,

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::domain::article::{MAX_BODY_CHARS, MAX_LEAD_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS};
-use crate::domain::{Language, Rich, TopicSlug};
+use crate::domain::{Language, PhotoRef, Rich, TopicSlug};
 use crate::store::{External, Ingested, NewArticle, Retraction};
 
 const ORIGIN: &str = "cms";
@@ -266,7 +266,7 @@ async fn prepare(app: &App, a: &CmsArticle) -> Result<(NewArticle, String), Prep
             language,
             url: a.url.clone(),
             original_url: a.original_url.clone(),
-            photo_url: a.photo.as_ref().map(|p| p.url.clone()),
+            photo: a.photo.as_ref().map(|p| PhotoRef::Web(p.url.clone())),
             photo_caption: a.photo.as_ref().and_then(|p| p.caption.clone()),
             photo_credit: a.photo.as_ref().and_then(|p| p.credit.clone()),
             topic_ids,

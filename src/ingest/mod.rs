@@ -24,7 +24,7 @@ use crate::app::App;
 
 use crate::config::IngestSettings;
 use crate::domain::content_hash;
-use crate::domain::{Platform, UserRef};
+use crate::domain::{PhotoRef, Platform, UserRef};
 use crate::store::{External, Ingested, NewArticle, Polled, SourceRecord};
 use fetch::{Fetched, Fetcher};
 use parse::{FeedItem, detect_language};
@@ -374,7 +374,7 @@ fn new_article(
         language,
         url: item.url.clone(),
         original_url: item.original_url.clone(),
-        photo_url: item.photo.as_ref().map(|p| p.url.clone()),
+        photo: item.photo.as_ref().map(|p| PhotoRef::Web(p.url.clone())),
         photo_caption: item.photo.as_ref().and_then(|p| p.caption.clone()),
         photo_credit: item.photo.as_ref().and_then(|p| p.credit.clone()),
         topic_ids,

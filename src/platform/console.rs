@@ -209,6 +209,7 @@ fn invocation(app: &App, text: Rich) -> Invocation {
         },
         marks: text.marks().to_vec(),
         reply_to: None,
+        photo: None,
         message_id: None,
         edited: false,
         text: text.text,

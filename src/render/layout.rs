@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::ArticleRecord;
-use crate::domain::{Footnote, Label, Language, Rich, Style};
+use crate::domain::{Footnote, Label, Language, PhotoRef, Rich, Style};
 use crate::message::tr;
 
 /// A styled run of text inside a paragraph.
@@ -88,7 +88,7 @@ pub struct Layout {
     pub head: Vec<Paragraph>,
     /// Body, credit, links and hashtags.
     pub rest: Vec<Paragraph>,
-    pub photo: Option<String>,
+    pub photo: Option<PhotoRef>,
     pub label: Option<Label>,
     /// Glossary entries the article mentions; their marker is already at the first mention,
     /// and renderers add the note to every part that mentions them.
@@ -187,7 +187,7 @@ pub fn article(
         head.push(vec![Inline::Text(article.lead.clone())]);
     }
     let mut rest: Vec<Paragraph> = article.body.paragraphs().iter().map(paragraph).collect();
-    if article.photo_url.is_some() {
+    if article.photo.is_some() {
         let mut credit = Vec::new();
         if let Some(caption) = &article.photo_caption {
             credit.push(Inline::Italic(caption.clone()));
@@ -230,7 +230,7 @@ pub fn article(
     Layout {
         head,
         rest,
-        photo: article.photo_url.clone(),
+        photo: article.photo.clone(),
         label: article.label.clone(),
         footnotes,
     }

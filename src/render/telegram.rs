@@ -6,7 +6,7 @@
 //! else between sentences, else between words — never inside a tag, an entity, a link or a
 //! character — and a required legal label is repeated in every part.
 
-use crate::domain::{Footnote, Label, LabelPosition};
+use crate::domain::{Footnote, Label, LabelPosition, PhotoRef};
 use crate::render::layout::{Inline, Layout, Paragraph, linkable, notes_for};
 
 pub const TEXT_LIMIT: usize = 4096;
@@ -216,8 +216,8 @@ pub fn parts(
 /// An article as Telegram messages: a photo with its caption (≤ 1024), then texts (≤ 4096).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TelegramPost {
-    /// Photo URL and caption HTML.
-    pub photo: Option<(String, String)>,
+    /// The photo and its caption's HTML.
+    pub photo: Option<(PhotoRef, String)>,
     pub texts: Vec<String>,
 }
 

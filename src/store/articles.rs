@@ -12,7 +12,8 @@ use super::deliveries::{LANE_BREAKING, LANE_ROUTINE};
 use super::index::{self, Partitions};
 use super::planning::{self, Planned};
 use crate::domain::{
-    ArticleRecord, ArticleStatus, Label, LabelPosition, Language, Rich, TopicSlug,
+    ArticleRecord, ArticleStatus, Label, LabelPosition, Language, PhotoRef, Rich, StoredPhoto,
+    TopicSlug,
 };
 
 /// An article about to be stored, with its topics already resolved to ids.
@@ -30,8 +31,8 @@ pub struct NewArticle {
     pub url: Option<String>,
     /// The original-language version it was translated from.
     pub original_url: Option<String>,
-    /// Its photo.
-    pub photo_url: Option<String>,
+    /// Its photo: an address, or an image in the media store.
+    pub photo: Option<PhotoRef>,
     /// The photo's caption.
     pub photo_caption: Option<String>,
     /// The photo's credit.
@@ -67,7 +68,7 @@ impl NewArticle {
             language,
             url: None,
             original_url: None,
-            photo_url: None,
+            photo: None,
             photo_caption: None,
             photo_credit: None,
             topic_ids,
@@ -106,13 +107,27 @@ fn status_from_stored(value: &str) -> ArticleStatus {
 /// A macro, so queries can be assembled with `concat!` and stay static strings.
 macro_rules! article_columns {
     () => {
-        "a.id, a.title, a.lead, a.body, a.language, a.url, a.original_url, a.photo_url,
+        "a.id, a.title, a.lead, a.body, a.language, a.url, a.original_url, a.photo_url, a.photo_media_id,
+    (SELECT m.telegram_file_id FROM media m WHERE m.id = a.photo_media_id) AS photo_telegram_file_id,
     a.photo_caption, a.photo_credit, a.published_at, a.updated_at, a.retracted_at, a.retraction_reason, a.version, a.label, a.label_position, a.status, a.publish_at, a.pair_id, a.body_marks,
     (SELECT group_concat(t.slug, ' ') FROM article_topics x JOIN topics t ON t.id = x.topic_id
       WHERE x.article_id = a.id) AS topic_slugs"
     };
 }
 pub(super) use article_columns;
+
+/// The photo columns: an address, or an image in the media store.
+fn photo_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Option<PhotoRef>> {
+    if let Some(id) = row.try_get::<Option<i64>, _>("photo_media_id")? {
+        return Ok(Some(PhotoRef::Stored(StoredPhoto {
+            id,
+            telegram_file_id: row.try_get("photo_telegram_file_id")?,
+        })));
+    }
+    Ok(row
+        .try_get::<Option<String>, _>("photo_url")?
+        .map(PhotoRef::Web))
+}
 
 pub(super) fn article_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<ArticleRecord> {
     let language: String = row.try_get("language")?;
@@ -134,7 +149,7 @@ pub(super) fn article_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Ar
         language: Language::parse(&language).unwrap_or(Language::En),
         url: row.try_get("url")?,
         original_url: row.try_get("original_url")?,
-        photo_url: row.try_get("photo_url")?,
+        photo: photo_from_row(row)?,
         photo_caption: row.try_get("photo_caption")?,
         photo_credit: row.try_get("photo_credit")?,
         published_at: row.try_get("published_at")?,
@@ -222,8 +237,9 @@ pub(super) async fn insert_in(
 ) -> sqlx::Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO articles (title, lead, body, language, url, original_url, photo_url, photo_caption,
-             photo_credit, author_id, published_at, breaking, label, label_position, body_marks)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+             photo_credit, author_id, published_at, breaking, label, label_position, body_marks,
+             photo_media_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          RETURNING id",
     )
     .bind(&article.title)
@@ -232,7 +248,7 @@ pub(super) async fn insert_in(
     .bind(article.language.code())
     .bind(&article.url)
     .bind(&article.original_url)
-    .bind(&article.photo_url)
+    .bind(article.photo.as_ref().and_then(PhotoRef::url))
     .bind(&article.photo_caption)
     .bind(&article.photo_credit)
     .bind(article.author_id)
@@ -241,6 +257,10 @@ pub(super) async fn insert_in(
     .bind(article.label.as_ref().map(|l| l.text.clone()))
     .bind(article.label.as_ref().map_or("top", |l| l.position.as_str()))
     .bind(article.body.marks_json())
+    .bind(match &article.photo {
+        Some(PhotoRef::Stored(stored)) => Some(stored.id),
+        _ => None,
+    })
     .fetch_one(&mut **tx)
     .await?;
     add_topics(tx, id, &article.topic_ids).await?;

@@ -14,6 +14,7 @@ mod deliveries;
 mod digests;
 mod external;
 mod index;
+mod media;
 mod outbox_report;
 mod pacing;
 mod pick;
@@ -45,6 +46,7 @@ pub use deliveries::{
 };
 pub use digests::ScheduledChat;
 pub use external::{External, Ingested};
+pub use media::{Media, NewMedia};
 pub use outbox_report::{DeadLetter, LaneDepths, QueueStats};
 pub use pacing::RecentSends;
 pub use pick::{Lease, Sent};

@@ -89,7 +89,7 @@ async fn each_format_is_read_with_photo_topics_and_clean_text() {
         "The road will stay closed for a week, the district head said."
     );
     assert_eq!(
-        article.photo_url.as_deref(),
+        article.photo.as_ref().and_then(|p| p.url()),
         Some("https://news.example.org/img/mudflow.jpg")
     );
     assert_eq!(
@@ -102,7 +102,7 @@ async fn each_format_is_read_with_photo_topics_and_clean_text() {
     );
     let court = article_at(&t, "https://news.example.org/en/1002").await;
     assert_eq!(
-        court.photo_url.as_deref(),
+        court.photo.as_ref().and_then(|p| p.url()),
         Some("https://news.example.org/img/court.png")
     );
     assert!(

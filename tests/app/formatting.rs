@@ -12,7 +12,7 @@ const READER: i64 = 70;
 
 /// A message as a Telegram client sends it: the text and its entities (UTF-16 offsets),
 /// written here in the terminal's light markup for readability.
-fn telegram_message(markup: &str) -> (String, Value) {
+pub(crate) fn telegram_message(markup: &str) -> (String, Value) {
     let rich = Rich::from_markup(markup);
     let utf16 = |bytes: usize| rich.text[..bytes].encode_utf16().count();
     let entities: Vec<Value> = rich
@@ -33,7 +33,7 @@ fn telegram_message(markup: &str) -> (String, Value) {
 }
 
 /// Everything the bot sent to `chat`, as it sent it.
-fn sent(tg: &crate::tg::Tg, chat: i64) -> String {
+pub(crate) fn sent(tg: &crate::tg::Tg, chat: i64) -> String {
     tg.sim
         .messages(chat)
         .iter()

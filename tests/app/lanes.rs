@@ -62,6 +62,7 @@ impl Harness {
             reply_to: None,
             message_id: None,
             edited: false,
+            photo: None,
         };
         self.t
             .app

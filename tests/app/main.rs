@@ -8,6 +8,7 @@ mod cms;
 mod console;
 mod delivery;
 mod digests;
+mod editor_photos;
 mod editors;
 mod feedparser;
 mod feeds;

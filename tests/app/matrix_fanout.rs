@@ -196,6 +196,7 @@ async fn fan_out(
         reply_to: None,
         message_id: None,
         edited: false,
+        photo: None,
     };
     let post = command(
         "!post\ntitle: Storm warning for the coast\n\nWind up to 30 m/s is expected tonight.",

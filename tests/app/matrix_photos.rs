@@ -90,3 +90,76 @@ async fn one_upload_serves_every_plain_room_and_each_photo_says_its_size() {
     // Fetched when posted (the editor's check) and once for all the rooms.
     assert_eq!(photos.hits("img/dam.png"), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_answered_with_post_publishes_with_it_uploaded_once_for_the_rooms() {
+    let owner = Person::new("owner").await;
+    let herald = Herald::start(Setup {
+        inviters: vec![owner.id().into()],
+        owners: vec![format!("matrix:{}", owner.id())],
+        limits: None,
+        wrap: None,
+    })
+    .await;
+    let h = herald.id();
+    // An encrypted desk: herald decrypts the image it is given.
+    let desk = owner.create_room("Desk", true, &[h]).await;
+    owner.message_from(h, &desk, "Welcome").await;
+    let mut rooms = Vec::new();
+    for name in ["North", "South"] {
+        let room = owner.create_room(name, false, &[h]).await;
+        owner.message_from(h, &room, "Welcome").await;
+        owner.ask(h, &room, "!subscribe all", "Subscribed").await;
+        rooms.push(room);
+    }
+    let bytes = png(900, 600);
+    let image = owner.send_image(&desk, bytes.clone()).await;
+    let sent = owner
+        .wait("the editor's image", |s| s.event_id == image)
+        .await;
+    let What::Message { media: editors, .. } = &sent.what else {
+        unreachable!()
+    };
+    owner
+        .reply(
+            &desk,
+            &image,
+            "!post\ntitle: Snow closes the Rikvani pass\ncaption: The pass at dawn\n\n\
+             Road crews expect to reopen it on Friday.",
+        )
+        .await;
+    owner.message_from(h, &desk, "Published as #").await;
+
+    let mut uris = Vec::new();
+    for room in &rooms {
+        let seen = owner
+            .wait("the photo", |s| {
+                s.room == *room
+                    && matches!(&s.what, What::Message { msgtype, .. } if msgtype == "m.image")
+            })
+            .await;
+        let What::Message {
+            media, image, body, ..
+        } = &seen.what
+        else {
+            unreachable!()
+        };
+        assert!(body.contains("Rikvani pass"), "{body}");
+        assert_eq!(image.as_ref().and_then(|i| i.width), Some(900), "{seen:?}");
+        uris.push(media.clone().expect("a media source"));
+    }
+    assert!(uris[0].starts_with("mxc://"), "{uris:?}");
+    assert_eq!(uris[0], uris[1], "one upload for both rooms");
+    assert_ne!(
+        Some(&uris[0]),
+        editors.as_ref(),
+        "herald's own copy of the image, kept whatever happens to the editor's"
+    );
+    let text = owner
+        .wait("the rest of the article", |s| {
+            s.room == rooms[0] && crate::mx::body(s).contains("reopen it on Friday")
+        })
+        .await;
+    assert!(crate::mx::body(&text).contains("The pass at dawn"));
+    herald.stop().await;
+}

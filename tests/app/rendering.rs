@@ -3,7 +3,7 @@
 
 use chrono::{TimeZone, Utc};
 use herald::domain::{ArticleRecord, ArticleStatus};
-use herald::domain::{Footnote, Label, LabelPosition, Language, TopicSlug};
+use herald::domain::{Footnote, Label, LabelPosition, Language, PhotoRef, TopicSlug};
 use herald::render::{layout, matrix, telegram};
 
 const LABEL: &str = "НАСТОЯЩИЙ МАТЕРИАЛ ПРОИЗВЕДЁН ИНОСТРАННЫМ АГЕНТОМ";
@@ -18,7 +18,7 @@ fn record() -> ArticleRecord {
         language: Language::En,
         url: Some("https://news.example.org/en/7".into()),
         original_url: Some("https://news.example.org/ru/6".into()),
-        photo_url: Some("https://news.example.org/photo.jpg".into()),
+        photo: Some(PhotoRef::Web("https://news.example.org/photo.jpg".into())),
         photo_caption: Some("A poster in support of the blogger".into()),
         photo_credit: Some("https://rights.example.org/letter".into()),
         published_at: Utc.with_ymd_and_hms(2019, 1, 12, 18, 10, 0).unwrap(),
@@ -39,7 +39,7 @@ fn a_full_article_with_photo_renders_for_telegram_as_caption_and_text() {
     let layout = layout::article(&record(), Language::En, chrono_tz::Europe::Moscow, &[]);
     let post = telegram::article(&layout).unwrap();
     let (photo, caption) = post.photo.unwrap();
-    assert_eq!(photo, "https://news.example.org/photo.jpg");
+    assert_eq!(photo.url(), Some("https://news.example.org/photo.jpg"));
     assert_eq!(
         caption,
         format!(
@@ -66,7 +66,7 @@ fn links_a_feed_or_the_cms_gives_in_other_schemes_are_shown_as_text_on_both_plat
     let article = ArticleRecord {
         url: Some("javascript:alert(document.cookie)".into()),
         original_url: Some("data:text/html,<script>alert(1)</script>".into()),
-        photo_url: None,
+        photo: None,
         ..record()
     };
     let layout = layout::article(&article, Language::En, chrono_tz::Europe::Moscow, &[]);
@@ -129,7 +129,7 @@ fn the_same_article_renders_for_matrix_with_a_plain_body_and_russian_dates() {
 #[test]
 fn a_very_long_article_splits_within_limits_with_the_label_in_every_part() {
     let mut article = record();
-    article.photo_url = None;
+    article.photo = None;
     article.body = (0..60)
         .map(|n| format!("Paragraph {n}: {}", "Sentence with a 🗞 emoji. ".repeat(20)))
         .collect::<Vec<_>>()
@@ -180,7 +180,7 @@ fn footnotes_mark_the_first_mention_and_follow_every_part_that_names_them() {
         "The organisation is banned in Russia.",
     )];
     let mut article = record();
-    article.photo_url = None;
+    article.photo = None;
     article.title = "Believer arrested".into();
     article.lead = "A Jehovah's Witness from Krasnodar was arrested.".into();
     article.body = format!(

@@ -8,8 +8,10 @@
 //! - [`html`]: Telegram's HTML parse mode and length counting.
 //! - [`limits`]: the flood limits and their escalating waits.
 //! - [`state`]: chats, messages, updates; one function per Bot API method.
+//! - [`files`]: users' photos and documents and bots' uploads, by `file_id`; getFile.
 //! - [`server`]: HTTP routes for the Bot API and the control API.
 
+pub mod files;
 pub mod html;
 pub mod limits;
 pub mod server;
@@ -22,7 +24,7 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 pub use limits::Limits;
-pub use state::Kind;
+pub use state::{Kind, UserMessage};
 
 /// A running simulator.
 pub struct Simulator {
@@ -89,7 +91,21 @@ impl Simulator {
     /// `from` writes a formatted message: `entities` as Telegram's JSON (UTF-16 offsets).
     /// Returns its id.
     pub fn user_says_formatted(&self, chat: i64, from: i64, text: &str, entities: Value) -> i64 {
-        self.act(|sim| sim.user_message_formatted(chat, None, from, text, Some(entities), None))
+        self.user_sends(
+            chat,
+            from,
+            UserMessage {
+                text,
+                entities: Some(entities),
+                ..UserMessage::default()
+            },
+        )
+    }
+
+    /// `from` sends a message of any kind (a photo or file with a caption, a reply…); returns
+    /// its id.
+    pub fn user_sends(&self, chat: i64, from: i64, message: UserMessage<'_>) -> i64 {
+        self.act(|sim| sim.user_sends(chat, from, message))
             .unwrap_or_else(|e| panic!("user message to {chat}: {e:?}"))
     }
 
@@ -101,9 +117,12 @@ impl Simulator {
 
     /// `from` answers message `to` of `chat` with `text` (Telegram's reply).
     pub fn user_replies(&self, chat: i64, from: i64, to: i64, text: &str) {
-        self.act(|sim| sim.user_message_formatted(chat, None, from, text, None, Some(to)))
-            .map(|_| ())
-            .unwrap_or_else(|e| panic!("user reply in {chat}: {e:?}"));
+        let reply = UserMessage {
+            text,
+            reply_to: Some(to),
+            ..UserMessage::default()
+        };
+        self.user_sends(chat, from, reply);
     }
 
     /// The messages a chat shows, oldest first.

@@ -1,5 +1,5 @@
-//! HTTP: the Bot API at `/bot<token>/<method>` (JSON, urlencoded or query parameters) and a
-//! control API at `/control/...` for tests and people to act as users and read what chats show.
+//! HTTP: the Bot API at `/bot<token>/<method>` (JSON, urlencoded, multipart or query
+//! parameters), files at `/file/bot<token>/<path>`, and a control API at `/control/...` for tests and people to act as users and read what chats show.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -33,6 +33,7 @@ impl Shared {
 pub fn router(shared: Shared) -> Router {
     Router::new()
         .route("/{bot}/{method}", post(bot_method).get(bot_method))
+        .route("/file/{bot}/{*path}", get(download))
         .route("/control/chats", post(create_chat))
         .route("/control/chats/{id}/messages", get(chat_messages))
         .route("/control/chats/{id}/user_message", post(user_message))
@@ -67,11 +68,15 @@ fn error(e: ApiError) -> Response {
         .into_response()
 }
 
-/// Fields of a multipart/form-data body; an uploaded file becomes `uploaded:<file name>`.
-async fn multipart(content_type: &str, body: Bytes) -> HashMap<String, Value> {
+/// Fields of a multipart/form-data body, and the files uploaded in it by field name.
+async fn multipart(
+    content_type: &str,
+    body: Bytes,
+) -> (HashMap<String, Value>, HashMap<String, Vec<u8>>) {
     let mut out = HashMap::new();
+    let mut files = HashMap::new();
     let Ok(boundary) = multer::parse_boundary(content_type) else {
-        return out;
+        return (out, files);
     };
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
     let mut form = multer::Multipart::new(stream, boundary);
@@ -79,17 +84,21 @@ async fn multipart(content_type: &str, body: Bytes) -> HashMap<String, Value> {
         let Some(name) = field.name().map(String::from) else {
             continue;
         };
-        let file = field.file_name().map(String::from);
+        if field.file_name().is_some() {
+            if let Ok(bytes) = field.bytes().await {
+                files.insert(name, bytes.to_vec());
+            }
+            continue;
+        }
         let Ok(text) = field.text().await else {
             continue;
         };
-        let value = match file {
-            Some(file) => Value::String(format!("uploaded:{file}")),
-            None => serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        };
-        out.insert(name, value);
+        out.insert(
+            name,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        );
     }
-    out
+    (out, files)
 }
 
 /// Parameters from the query string and a JSON or urlencoded body, as Telegram accepts them.
@@ -183,6 +192,20 @@ fn text<'a>(p: &'a HashMap<String, Value>, key: &str) -> &'a str {
     p.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
+/// A file a bot downloads, at the path getFile gave it.
+async fn download(
+    State(shared): State<Shared>,
+    Path((bot, path)): Path<(String, String)>,
+) -> Response {
+    if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match shared.sim().files.at_path(&path) {
+        Some(file) => (StatusCode::OK, file.bytes.clone()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 async fn bot_method(
     State(shared): State<Shared>,
     Path((bot, method)): Path<(String, String)>,
@@ -203,8 +226,11 @@ async fn bot_method(
         .unwrap_or("")
         .to_string();
     let mut p = params(&headers, query, &body);
+    let mut uploads = HashMap::new();
     if content_type.starts_with("multipart/form-data") {
-        p.extend(multipart(&content_type, body).await);
+        let (fields, files) = multipart(&content_type, body).await;
+        p.extend(fields);
+        uploads = files;
     }
     let faults = shared.sim().faults;
     if faults.delay_ms > 0 {
@@ -243,17 +269,23 @@ async fn bot_method(
             sim.send(c, message)
         }),
         "sendphoto" => int(&p, "chat_id").and_then(|c| {
-            let photo = text(&p, "photo").to_string();
             let message = Outgoing {
                 text: text(&p, "caption"),
                 html_mode: html,
-                photo: Some(photo),
+                photo: None,
                 thread,
                 buttons: buttons(&p),
                 paid,
             };
-            sim.send(c, message)
+            // An upload is the `photo` part itself, or a part `photo` names (`attach://<part>`).
+            let named = text(&p, "photo");
+            let upload = named
+                .strip_prefix("attach://")
+                .and_then(|part| uploads.remove(part))
+                .or_else(|| uploads.remove("photo"));
+            sim.send_photo(c, named, upload, message)
         }),
+        "getfile" => sim.files.get_file(text(&p, "file_id")),
         "getchatmember" => chat_ref(&sim, &p).and_then(|c| sim.chat_member(c, int(&p, "user_id")?)),
         "getchatadministrators" => int(&p, "chat_id").and_then(|c| sim.administrators(c)),
         "leavechat" => int(&p, "chat_id").and_then(|c| sim.leave(c)),

@@ -6,6 +6,10 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::{Value, json};
 
+mod users;
+pub use users::UserMessage;
+
+use crate::files::Files;
 use crate::html;
 use crate::limits::{Limiter, Limits};
 
@@ -17,7 +21,7 @@ pub struct ApiError {
     pub parameters: Option<Value>,
 }
 
-fn bad(description: &str) -> ApiError {
+pub(crate) fn bad(description: &str) -> ApiError {
     ApiError {
         code: 400,
         description: format!("Bad Request: {description}"),
@@ -160,6 +164,8 @@ pub struct Sim {
     pub faults: Faults,
     /// setMyCommands, by scope type and language code.
     pub commands: BTreeMap<(String, String), Value>,
+    /// Users' photos and documents, and bots' uploads.
+    pub files: Files,
 }
 
 pub const BOT_ID: i64 = 7_000_000_001;
@@ -232,6 +238,7 @@ impl Sim {
             webhook: None,
             faults: Faults::default(),
             commands: BTreeMap::new(),
+            files: Files::default(),
         }
     }
 
@@ -312,102 +319,6 @@ impl Sim {
                 username: None,
             },
         );
-    }
-
-    /// A user writes to the bot: an update for getUpdates.
-    pub fn user_message(&mut self, chat_id: i64, from: i64, text: &str) -> Result<(), ApiError> {
-        self.user_message_in(chat_id, None, from, text)
-    }
-
-    /// A user's message, in a forum topic when `thread` is given.
-    pub fn user_message_in(
-        &mut self,
-        chat_id: i64,
-        thread: Option<i64>,
-        from: i64,
-        text: &str,
-    ) -> Result<(), ApiError> {
-        self.user_message_formatted(chat_id, thread, from, text, None, None)
-            .map(|_| ())
-    }
-
-    /// A user's message with its formatting: `entities` as Telegram sends them (offsets in
-    /// UTF-16 code units); `reply_to`: the id of the chat's message it replies to.
-    pub fn user_message_formatted(
-        &mut self,
-        chat_id: i64,
-        thread: Option<i64>,
-        from: i64,
-        text: &str,
-        entities: Option<Value>,
-        reply_to: Option<i64>,
-    ) -> Result<i64, ApiError> {
-        let chat = self
-            .chats
-            .get(&chat_id)
-            .ok_or_else(|| bad("chat not found"))?;
-        let date = self.now_ms() / 1000;
-        let id = 1_000_000 + self.next_update;
-        let message = json!({
-            "message_id": id, "date": date, "chat": Sim::chat_json(chat),
-            "from": {"id": from, "is_bot": false, "first_name": format!("user {from}"), "language_code": "en"},
-            "text": text,
-        });
-        let mut message = message;
-        if let Some(entities) = entities {
-            message["entities"] = entities;
-        }
-        if let Some(replied) = reply_to {
-            let original = chat
-                .messages
-                .iter()
-                .find(|m| m.message_id == replied)
-                .ok_or_else(|| bad("message to be replied not found"))?;
-            message["reply_to_message"] = Sim::message_json(chat, original);
-        }
-        if let Some(thread) = thread {
-            message["message_thread_id"] = json!(thread);
-            message["is_topic_message"] = json!(true);
-        }
-        if chat.kind == Kind::Channel {
-            // Channel posts come from the channel itself.
-            message.as_object_mut().map(|m| m.remove("from"));
-            message["sender_chat"] = Sim::chat_json(chat);
-        }
-        let key = if chat.kind == Kind::Channel {
-            "channel_post"
-        } else {
-            "message"
-        };
-        self.updates
-            .push_back(json!({"update_id": self.next_update, key: message}));
-        self.next_update += 1;
-        Ok(id)
-    }
-
-    /// A user edits their message `message_id` of `chat_id` to read `text` (an
-    /// `edited_message` update).
-    pub fn user_edit(
-        &mut self,
-        chat_id: i64,
-        from: i64,
-        message_id: i64,
-        text: &str,
-    ) -> Result<(), ApiError> {
-        let chat = self
-            .chats
-            .get(&chat_id)
-            .ok_or_else(|| bad("chat not found"))?;
-        let date = self.now_ms() / 1000;
-        let message = json!({
-            "message_id": message_id, "date": date, "edit_date": date, "chat": Sim::chat_json(chat),
-            "from": {"id": from, "is_bot": false, "first_name": format!("user {from}"), "language_code": "en"},
-            "text": text,
-        });
-        self.updates
-            .push_back(json!({"update_id": self.next_update, "edited_message": message}));
-        self.next_update += 1;
-        Ok(())
     }
 
     /// `by` upgrades group `old` to a supergroup with id `new`, as Telegram does it: the old

@@ -4,7 +4,7 @@ use rust_i18n::t;
 
 use super::{CommandError, Ctx, Reply};
 use crate::app::format;
-use crate::domain::Role;
+use crate::domain::{PhotoRef, Role};
 use crate::domain::ArticleStatus;
 
 #[derive(Debug)]
@@ -70,7 +70,7 @@ impl ShowArticle {
         if !article.lead.is_empty() {
             reply = reply.paragraph(article.lead);
         }
-        if let Some(photo) = article.photo_url {
+        if let Some(photo) = &article.photo {
             let caption = [article.photo_caption, article.photo_credit]
                 .into_iter()
                 .flatten()
@@ -79,7 +79,7 @@ impl ShowArticle {
             reply = reply.paragraph(t!(
                 "article.photo",
                 locale = l,
-                url = photo,
+                url = photo_name(photo, l),
                 caption = caption
             ));
         }
@@ -96,5 +96,14 @@ impl ShowArticle {
             reply = reply.hint(format!("{original}: {url}"));
         }
         Ok(reply)
+    }
+}
+
+/// Where a photo is, as /article and /preview name it: its address, or that the editor sent
+/// the image itself.
+pub(super) fn photo_name(photo: &PhotoRef, l: &str) -> String {
+    match photo {
+        PhotoRef::Web(url) => url.clone(),
+        PhotoRef::Stored(_) => t!("article.photo_sent", locale = l).into(),
     }
 }

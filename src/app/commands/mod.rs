@@ -4,7 +4,7 @@
 //! Each command file has a struct with `parse(args)`, which turns the text after the command
 //! name into typed arguments or a `CommandError::Usage`, and `apply(ctx)`, which does the work.
 
-use super::{CommandError, Ctx};
+use super::{Attachment, CommandError, Ctx};
 use crate::domain::{Rich, Role, TopicSlug};
 use crate::message::Reply;
 use crate::store::TopicRecord;
@@ -100,15 +100,25 @@ pub use source::{export_opml, import_opml};
 #[derive(Debug, Clone, Default)]
 pub struct Args {
     rich: Rich,
+    /// The image the command came with, which /post publishes.
+    photo: Option<Attachment>,
 }
 
 impl Args {
     pub fn new(rich: Rich) -> Args {
-        Args { rich }
+        Args { rich, photo: None }
+    }
+
+    pub fn with_photo(self, photo: Option<Attachment>) -> Args {
+        Args { photo, ..self }
     }
 
     pub fn rich(&self) -> &Rich {
         &self.rich
+    }
+
+    pub fn photo(&self) -> Option<&Attachment> {
+        self.photo.as_ref()
     }
 
     /// The arguments with the article `id` named first, as if typed (`/retract 12 reason`).
@@ -117,6 +127,7 @@ impl Args {
             &[Rich::plain(id.to_string()), self.rich.clone()],
             " ",
         ))
+        .with_photo(self.photo.clone())
     }
 }
 

@@ -3,15 +3,17 @@
 use rust_i18n::t;
 
 use super::{Args, CommandError, Ctx, Reply, resolve_topics};
-use crate::app::PhotoVerdict;
-use crate::domain::{ArticleDraft, Label, Role};
+use crate::app::{AttachmentError, Attachment, PhotoVerdict};
+use crate::domain::{ArticleDraft, Label, PhotoRef, PhotoSource, Role};
 use crate::render::layout::Inline;
 use crate::render::telegram;
-use crate::store::NewArticle;
+use crate::store::{NewArticle, NewMedia};
 
 #[derive(Debug)]
 pub struct Post {
     draft: ArticleDraft,
+    /// The image the command came with: the article's photo.
+    photo: Option<Attachment>,
 }
 
 impl Post {
@@ -20,18 +22,19 @@ impl Post {
             return Err(CommandError::Usage("post"));
         }
         Ok(Post {
-            draft: ArticleDraft::parse_rich(args.rich())?,
+            draft: ArticleDraft::parse_with_photo(args.rich(), args.photo().is_some())?,
+            photo: args.photo().cloned(),
         })
     }
 
     pub async fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         let draft = self.draft;
         let topics = resolve_topics(ctx, &draft.topics).await?;
-        let (photo_url, photo_caption, photo_credit) = match draft.photo {
-            Some(p) => (Some(p.url.to_string()), p.caption, p.credit),
+        let (source, photo_caption, photo_credit) = match draft.photo {
+            Some(p) => (Some(p.source), p.caption, p.credit),
             None => (None, None, None),
         };
-        let label = resolve_label(ctx, draft.label.as_deref(), photo_url.is_some())?;
+        let label = resolve_label(ctx, draft.label.as_deref(), source.is_some())?;
         let language = draft.language.unwrap_or(ctx.chat.language);
         if let Some(pair) = draft.pair {
             let other = ctx
@@ -48,16 +51,23 @@ impl Post {
         }
         // Fetched as its delivery will fetch it, so a refusal reaches the editor; last, after
         // the checks that need no network.
-        let photo_note = match &photo_url {
-            Some(url) => match ctx.app.check_photo(url).await {
-                PhotoVerdict::Usable => None,
-                PhotoVerdict::Refused(refusal) => return Err(CommandError::PhotoRefused(refusal)),
-                PhotoVerdict::Unchecked(reason) => {
-                    tracing::warn!(url, %reason, "an editor's photo cannot be fetched now");
-                    Some(t!("post.photo_unchecked", locale = ctx.lang(), reason = reason))
-                }
-            },
-            None => None,
+        let (photo, photo_note) = match source {
+            Some(PhotoSource::Url(url)) => {
+                let url = url.to_string();
+                let note = match ctx.app.check_photo(&url).await {
+                    PhotoVerdict::Usable => None,
+                    PhotoVerdict::Refused(refusal) => {
+                        return Err(CommandError::PhotoRefused(refusal));
+                    }
+                    PhotoVerdict::Unchecked(reason) => {
+                        tracing::warn!(url, %reason, "an editor's photo cannot be fetched now");
+                        Some(t!("post.photo_unchecked", locale = ctx.lang(), reason = reason))
+                    }
+                };
+                (Some(PhotoRef::Web(url)), note)
+            }
+            Some(PhotoSource::Attached) => (Some(keep(ctx, self.photo.as_ref()).await?), None),
+            None => (None, None),
         };
         let article = NewArticle {
             title: draft.title,
@@ -66,7 +76,7 @@ impl Post {
             language,
             url: draft.url.map(|u| u.to_string()),
             original_url: draft.original_url.map(|u| u.to_string()),
-            photo_url,
+            photo,
             photo_caption,
             photo_credit,
             topic_ids: topics.iter().map(|t| t.id).collect(),
@@ -94,6 +104,34 @@ impl Post {
         let reply = Reply::text(t!("post.published", locale = l, id = id)).about(id);
         Ok(with_note(reply, photo_note).hint(t!("post.hint", locale = l, id = id)))
     }
+}
+
+/// Downloads the image the /post came with, checks it and keeps it for every platform's
+/// copies. Nothing is published when it cannot be had: an article the editor sent with a
+/// photo never goes out without it.
+async fn keep(ctx: &Ctx<'_>, attachment: Option<&Attachment>) -> Result<PhotoRef, CommandError> {
+    let attachment = attachment.ok_or_else(|| {
+        CommandError::Internal(anyhow::anyhow!("a /post parsed with an image has none"))
+    })?;
+    let image = attachment
+        .fetch(ctx.settings().newsroom.max_photo_bytes)
+        .await
+        .inspect_err(|error| match error {
+            AttachmentError::Unavailable(reason) => {
+                tracing::warn!(%reason, "cannot download the image sent with a /post")
+            }
+            refused => tracing::info!(%refused, "the image sent with a /post is refused"),
+        })?;
+    let media = NewMedia {
+        mime: image.mime.to_string(),
+        bytes: image.bytes,
+        telegram_file_id: attachment.telegram_file_id(),
+    };
+    let id = ctx
+        .store()
+        .insert_media(&media, ctx.app.clock().now_ms())
+        .await?;
+    Ok(PhotoRef::stored(id))
 }
 
 /// Keeps which message published article `id`, so editing that message corrects it. The

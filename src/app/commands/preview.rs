@@ -38,7 +38,11 @@ impl Preview {
         let mut reply = Reply::default().heading(t!("preview.telegram", locale = l));
         if let Some((photo, caption)) = post.photo {
             reply = reply
-                .item(t!("preview.photo", locale = l, url = photo))
+                .item(t!(
+                    "preview.photo",
+                    locale = l,
+                    url = super::article::photo_name(&photo, l)
+                ))
                 .paragraph(caption);
         }
         for (n, text) in post.texts.iter().enumerate() {

@@ -21,7 +21,8 @@ use matrix_sdk::{Client, RoomMemberships, RoomState};
 use rust_i18n::t;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{App, ChatInfo, Invocation, Sender};
+use super::attachment;
+use crate::app::{App, ChatInfo, Invocation, Sender, commands};
 use crate::config::MatrixSettings;
 use crate::domain::{ChatKind, ChatLoss, Platform, Rich};
 
@@ -159,8 +160,8 @@ impl Inbound {
         let MessageType::Text(text) = msgtype else {
             return;
         };
-        let reply_to = match &event.content.relates_to {
-            Some(Relation::Reply(reply)) => Some(reply.in_reply_to.event_id.to_string()),
+        let replied = match &event.content.relates_to {
+            Some(Relation::Reply(reply)) => Some(&reply.in_reply_to.event_id),
             _ => None,
         };
         if !without_reply_fallback(&text.body)
@@ -182,6 +183,13 @@ impl Inbound {
             _ => Rich::plain(without_reply_fallback(&text.body)),
         }
         .trim();
+        // A `!post` answering an image publishes with it.
+        let photo = match (replied, commands::split(&rich.text)) {
+            (Some(replied), Some((name, _))) if name == "post" => {
+                attachment::replied_image(&self.client, &room, replied).await
+            }
+            _ => None,
+        };
         let invocation = Invocation {
             platform: Platform::Matrix,
             chat: chat_info(&room).await,
@@ -191,10 +199,11 @@ impl Inbound {
                 language: None,
             },
             marks: rich.marks().to_vec(),
-            reply_to,
+            reply_to: replied.map(ToString::to_string),
             message_id: Some(message_id),
             edited,
             text: rich.text,
+            photo,
         };
         if let Err(error) = self.app.submit(&invocation).await {
             tracing::error!(room = %room.room_id(), error = format!("{error:#}"), "could not answer a command");
@@ -268,6 +277,7 @@ impl Inbound {
             reply_to: None,
             message_id: None,
             edited: false,
+            photo: None,
         };
         self.app.submit(&greeting).await?;
         Ok(())

@@ -9,6 +9,7 @@
 //!
 //! The SDK's own retries are off: the engine paces every send and hears every rate limit.
 
+mod attachment;
 pub mod directory;
 pub mod errors;
 pub mod inbound;
@@ -82,7 +83,7 @@ pub async fn start(
     tasks.spawn(inbound.sync(first.next_batch, shutdown));
     let photos =
         Fetcher::for_settings(&app.settings().ingest).context("building the photo HTTP client")?;
-    let outbound = outbound::MatrixOutbound::new(client, photos);
+    let outbound = outbound::MatrixOutbound::new(client, photos, app.store().clone());
     tracing::info!(user = %settings.user_id, device = %device_id, "connected to Matrix");
     Ok(Started {
         outbound: Arc::new(outbound),

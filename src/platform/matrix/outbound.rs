@@ -22,8 +22,10 @@ use tokio::sync::OnceCell;
 use super::errors::{already_gone, classify, classify_http};
 use super::photo::Photo;
 use crate::delivery::{Destination, Outbound, Part, Post, SendError, take_part};
+use crate::domain::PhotoRef;
 use crate::ingest::fetch::{Fetched, Fetcher};
 use crate::render::matrix::{self as render, MatrixMessage};
+use crate::store::Store;
 
 /// Photos kept in memory, so a fan-out to many rooms fetches each photo once.
 const PHOTO_CACHE: usize = 16;
@@ -32,13 +34,18 @@ const PHOTO_CACHE: usize = 16;
 pub struct MatrixOutbound {
     client: Client,
     fetcher: Fetcher,
-    /// Each photo being fetched or fetched, by URL (see [`MatrixOutbound::photo`]).
+    /// Where the images editors sent are kept.
+    store: Store,
+    /// Each photo being fetched or fetched, by [`PhotoRef::key`] (see [`MatrixOutbound::photo`]).
     photos: Mutex<HashMap<String, Arc<OnceCell<Arc<Photo>>>>>,
 }
 
 /// One event of a post.
 enum Piece {
-    Photo { url: String, caption: MatrixMessage },
+    Photo {
+        photo: PhotoRef,
+        caption: MatrixMessage,
+    },
     Text(MatrixMessage),
 }
 
@@ -62,11 +69,11 @@ fn pieces(post: &Post) -> Result<(Vec<Piece>, Style), SendError> {
     };
     let mut messages = render::article(layout).into_iter();
     let mut pieces = Vec::new();
-    if let Some(url) = &layout.photo
+    if let Some(photo) = &layout.photo
         && let Some(first) = messages.next()
     {
         pieces.push(Piece::Photo {
-            url: url.clone(),
+            photo: photo.clone(),
             caption: first,
         });
     }
@@ -97,11 +104,13 @@ fn event_id(id: &str) -> Result<OwnedEventId, SendError> {
 }
 
 impl MatrixOutbound {
-    /// Sends through `client`; photos are fetched through the feeds' guarded `fetcher`.
-    pub fn new(client: Client, fetcher: Fetcher) -> MatrixOutbound {
+    /// Sends through `client`; photos are fetched through the feeds' guarded `fetcher`, or
+    /// read from `store` when an editor sent the image.
+    pub fn new(client: Client, fetcher: Fetcher, store: Store) -> MatrixOutbound {
         MatrixOutbound {
             client,
             fetcher,
+            store,
             photos: Mutex::new(HashMap::new()),
         }
     }
@@ -121,21 +130,45 @@ impl MatrixOutbound {
         Ok(room)
     }
 
-    /// The photo, fetched once per URL with the feeds' guards (size cap, no internal
-    /// addresses) however many rooms ask at once. `None` when it cannot be had: the article
-    /// then goes without it (and the next room tries again).
-    async fn photo(&self, url: &str) -> Option<Arc<Photo>> {
+    /// The photo, fetched (with the feeds' guards: size cap, no internal addresses) or read
+    /// from the media store once, however many rooms ask at once, and uploaded once for every
+    /// unencrypted room (see [`Photo`]). `None` when it cannot be had: the article then goes
+    /// without it (and the next room tries again).
+    async fn photo(&self, photo: &PhotoRef) -> Option<Arc<Photo>> {
+        let key = photo.key();
         let cell = {
             let mut cache = self.photos.lock().unwrap_or_else(|e| e.into_inner());
-            if cache.len() >= PHOTO_CACHE && !cache.contains_key(url) {
+            if cache.len() >= PHOTO_CACHE && !cache.contains_key(&key) {
                 cache.clear();
             }
-            Arc::clone(cache.entry(url.to_string()).or_default())
+            Arc::clone(cache.entry(key).or_default())
         };
-        cell.get_or_try_init(|| self.fetch_photo(url))
-            .await
-            .ok()
-            .map(Arc::clone)
+        let fetched = match photo {
+            PhotoRef::Web(url) => cell.get_or_try_init(|| self.fetch_photo(url)).await,
+            PhotoRef::Stored(stored) => cell.get_or_try_init(|| self.kept_photo(stored.id)).await,
+        };
+        fetched.ok().map(Arc::clone)
+    }
+
+    /// An image an editor sent, from the media store (checked when it was posted).
+    async fn kept_photo(&self, id: i64) -> Result<Arc<Photo>, ()> {
+        let media = match self.store.media(id).await {
+            Ok(Some(media)) => media,
+            Ok(None) => {
+                tracing::warn!(
+                    media = id,
+                    "a kept image is gone; sending the article without"
+                );
+                return Err(());
+            }
+            Err(error) => {
+                tracing::warn!(media = id, %error, "cannot read a kept image; sending it without");
+                return Err(());
+            }
+        };
+        let mime = media.mime.parse::<mime::Mime>().unwrap_or(mime::IMAGE_JPEG);
+        let prepared = tokio::task::spawn_blocking(move || Photo::prepare(media.bytes, mime));
+        prepared.await.map(Arc::new).map_err(drop)
     }
 
     async fn fetch_photo(&self, url: &str) -> Result<Arc<Photo>, ()> {
@@ -173,7 +206,7 @@ impl MatrixOutbound {
         txn: OwnedTransactionId,
     ) -> Result<OwnedEventId, SendError> {
         let (photo, caption) = match piece {
-            Piece::Photo { url, caption } => match self.photo(&url).await {
+            Piece::Photo { photo, caption } => match self.photo(&photo).await {
                 Some(photo) => (photo, caption),
                 None => return send_text(room, &caption, style, txn).await,
             },

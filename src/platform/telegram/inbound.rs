@@ -13,8 +13,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::Telegram;
 use super::directory::{chat_kind, chat_title};
-use super::entities;
 use super::ids::Address;
+use super::{attachment, entities};
 use crate::app::{App, ChatInfo, Invocation, Sender};
 use crate::domain::{ChatLoss, Language, Platform};
 
@@ -99,7 +99,8 @@ impl Inbound {
                 .await
                 .context("following an upgraded group");
         }
-        let Some(text) = m.text() else {
+        // A photo or image file sent with `/post …` as its caption publishes with it.
+        let Some(text) = m.text().or(m.caption()) else {
             return Ok(());
         };
         if !self.addressed_to_me(text) {
@@ -129,10 +130,14 @@ impl Inbound {
             },
             sender,
             text: text.to_string(),
-            marks: entities::marks(text, m.entities().unwrap_or_default()),
+            marks: entities::marks(
+                text,
+                m.entities().or(m.caption_entities()).unwrap_or_default(),
+            ),
             reply_to: m.reply_to_message().map(|r| r.id.0.to_string()),
             message_id: Some(m.id.0.to_string()),
             edited,
+            photo: attachment::of(&self.telegram.bot, m),
         };
         self.app
             .submit(&invocation)
@@ -178,6 +183,7 @@ impl Inbound {
             reply_to: None,
             message_id: None,
             edited: false,
+            photo: None,
         };
         self.app
             .submit_pressed(&invocation, &message.id().0.to_string())

@@ -10,6 +10,7 @@
 //!
 //! No teloxide `Throttle` or retry: the engine paces every call, and hears every 429.
 
+mod attachment;
 pub mod directory;
 mod entities;
 pub mod errors;
@@ -63,7 +64,10 @@ pub async fn start(
             );
         }
     }
-    let outbound = Arc::new(telegram.outbound(limits.per_chat_interval + limits.margin));
+    let outbound = Arc::new(telegram.outbound(
+        limits.per_chat_interval + limits.margin,
+        app.store().clone(),
+    ));
     let inbound = inbound::Inbound::new(telegram.clone(), app.clone());
     let webhook = match &settings.mode {
         TelegramMode::Polling => {

@@ -3,22 +3,31 @@
 //! An article is a photo with its caption and then text parts, or text parts alone (see
 //! `render::telegram::article`); a reply is HTML text with its buttons as an inline keyboard.
 //! Each part is one `send_part` call, paced by the engine like any message.
+//!
+//! A photo herald keeps (an editor sent the image) goes by Telegram's id for it: the editor's
+//! own when it came from Telegram, else the id Telegram gave the first copy, which uploads the
+//! bytes while the other copies of a fan-out wait for that id.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use teloxide::prelude::*;
 use teloxide::types::{
-    InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, MessageId,
+    FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, MessageId,
     ParseMode, ThreadId,
 };
+use tokio::sync::OwnedMutexGuard;
 
 use super::Telegram;
 use super::errors::{already_deleted, classify, not_modified};
 use super::ids::Address;
 use crate::delivery::{Destination, Outbound, Part, Post, SendError, take_part};
+use crate::domain::PhotoRef;
 use crate::message::Button;
 use crate::render::{telegram as render, telegram_reply};
+use crate::store::Store;
 
 /// Telegram allows 64 bytes of callback data; a longer command gets no button.
 const CALLBACK_DATA_LIMIT: usize = 64;
@@ -29,22 +38,38 @@ pub struct TelegramOutbound {
     /// The pause between edits of the messages of one copy: a correction of an article in
     /// several messages edits each, and one chat takes one message a second.
     part_gap: Duration,
+    /// Where kept images are, and where Telegram's ids for them are remembered.
+    store: Store,
+    /// Telegram's id for each kept image this process uploaded or is uploading, by media id.
+    uploads: Mutex<HashMap<i64, Upload>>,
 }
+
+/// Telegram's id for a kept image, once the copy that uploads it has it.
+type Upload = Arc<tokio::sync::Mutex<Option<FileId>>>;
 
 impl Telegram {
     /// `part_gap` is the per-chat interval the engine keeps (see `limits.telegram`).
-    pub fn outbound(&self, part_gap: Duration) -> TelegramOutbound {
+    pub fn outbound(&self, part_gap: Duration, store: Store) -> TelegramOutbound {
         TelegramOutbound {
             telegram: self.clone(),
             part_gap,
+            store,
+            uploads: Mutex::new(HashMap::new()),
         }
     }
 }
 
 /// One message of a post.
 enum Piece {
-    Photo { url: String, caption: String },
+    Photo { photo: PhotoRef, caption: String },
     Text(String),
+}
+
+/// A photo as a send gives it: an address, Telegram's id, or the bytes of a kept image
+/// (then `uploading` holds its id's slot until the send tells the id).
+struct PhotoInput {
+    file: InputFile,
+    uploading: Option<(i64, OwnedMutexGuard<Option<FileId>>)>,
 }
 
 /// A post as Telegram messages, in order.
@@ -59,8 +84,8 @@ fn pieces(post: &Post) -> Result<Vec<Piece>, SendError> {
     let rendered =
         render::article(layout).map_err(|e| SendError::Permanent(format!("cannot render: {e}")))?;
     let mut pieces = Vec::new();
-    if let Some((url, caption)) = rendered.photo {
-        pieces.push(Piece::Photo { url, caption });
+    if let Some((photo, caption)) = rendered.photo {
+        pieces.push(Piece::Photo { photo, caption });
     }
     pieces.extend(rendered.texts.into_iter().map(Piece::Text));
     Ok(pieces)
@@ -104,6 +129,77 @@ fn no_preview() -> LinkPreviewOptions {
 }
 
 impl TelegramOutbound {
+    /// What to send as `photo`.
+    async fn photo_input(&self, photo: &PhotoRef) -> Result<PhotoInput, SendError> {
+        let stored = match photo {
+            PhotoRef::Web(url) => {
+                let url = url::Url::parse(url)
+                    .map_err(|e| SendError::Permanent(format!("photo URL: {e}")))?;
+                return Ok(PhotoInput {
+                    file: InputFile::url(url),
+                    uploading: None,
+                });
+            }
+            PhotoRef::Stored(stored) => stored,
+        };
+        if let Some(id) = &stored.telegram_file_id {
+            return Ok(PhotoInput {
+                file: InputFile::file_id(FileId(id.clone())),
+                uploading: None,
+            });
+        }
+        let slot = {
+            let mut uploads = self.uploads.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(uploads.entry(stored.id).or_default())
+        };
+        let slot = slot.lock_owned().await;
+        if let Some(id) = slot.as_ref() {
+            return Ok(PhotoInput {
+                file: InputFile::file_id(id.clone()),
+                uploading: None,
+            });
+        }
+        let media = self
+            .store
+            .media(stored.id)
+            .await
+            .map_err(|e| SendError::Transient(format!("reading a kept image: {e}")))?
+            .ok_or_else(|| SendError::Permanent(format!("no kept image {}", stored.id)))?;
+        let extension = media
+            .mime
+            .strip_prefix("image/")
+            .unwrap_or("jpg")
+            .to_string();
+        Ok(PhotoInput {
+            file: InputFile::memory(media.bytes).file_name(format!("photo.{extension}")),
+            uploading: Some((stored.id, slot)),
+        })
+    }
+
+    /// Keeps Telegram's id for an image the message `sent` uploaded, for every later copy.
+    async fn uploaded(
+        &self,
+        media: i64,
+        mut slot: OwnedMutexGuard<Option<FileId>>,
+        sent: &Message,
+    ) {
+        let Some(largest) = sent.photo().and_then(|sizes| sizes.last()) else {
+            tracing::warn!(
+                media,
+                "Telegram's answer to an uploaded photo names no file"
+            );
+            return;
+        };
+        *slot = Some(largest.file.id.clone());
+        if let Err(error) = self
+            .store
+            .set_media_telegram_file_id(media, &largest.file.id.0)
+            .await
+        {
+            tracing::warn!(media, %error, "could not remember Telegram's id for an image");
+        }
+    }
+
     async fn send_piece(
         &self,
         to: Address,
@@ -115,11 +211,10 @@ impl TelegramOutbound {
         let chat = ChatId(to.chat);
         let thread = to.thread.map(|t| ThreadId(MessageId(t)));
         let sent = match piece {
-            Piece::Photo { url, caption } => {
-                let url = url::Url::parse(&url)
-                    .map_err(|e| SendError::Permanent(format!("photo URL: {e}")))?;
+            Piece::Photo { photo, caption } => {
+                let input = self.photo_input(&photo).await?;
                 let mut request = bot
-                    .send_photo(chat, InputFile::url(url))
+                    .send_photo(chat, input.file)
                     .caption(caption)
                     .parse_mode(ParseMode::Html)
                     .allow_paid_broadcast(paid);
@@ -129,7 +224,11 @@ impl TelegramOutbound {
                 if let Some(markup) = markup {
                     request = request.reply_markup(markup);
                 }
-                request.await
+                let sent = request.await;
+                if let (Ok(sent), Some((media, slot))) = (&sent, input.uploading) {
+                    self.uploaded(media, slot, sent).await;
+                }
+                sent
             }
             Piece::Text(text) => {
                 // Articles carry their own photo and replies their own links: no preview cards.

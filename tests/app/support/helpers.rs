@@ -123,6 +123,7 @@ impl TestApp {
             reply_to: None,
             message_id: None,
             edited: false,
+            photo: None,
         };
         self.app
             .handle(&invocation)

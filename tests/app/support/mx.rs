@@ -397,6 +397,17 @@ impl Person {
             .await
     }
 
+    /// Sends a PNG image as a client's attach button does (uploaded, then an m.image,
+    /// encrypted in an encrypted room); returns the event id.
+    pub async fn send_image(&self, room: &RoomId, png: Vec<u8>) -> OwnedEventId {
+        use matrix_sdk::attachment::AttachmentConfig;
+        self.room(room)
+            .send_attachment("photo.png", &mime::IMAGE_PNG, png, AttachmentConfig::new())
+            .await
+            .unwrap()
+            .event_id
+    }
+
     /// Answers event `to` of `room` with `text` (a Matrix reply, `m.in_reply_to`).
     pub async fn reply(&self, room: &RoomId, to: &EventId, text: &str) -> OwnedEventId {
         use matrix_sdk::ruma::events::relation::{InReplyTo, Reply};
