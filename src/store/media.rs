@@ -21,6 +21,8 @@ pub struct Media {
     pub mime: String,
     /// The image file.
     pub bytes: Vec<u8>,
+    /// Telegram's id for it, once Telegram has it.
+    pub telegram_file_id: Option<String>,
 }
 
 impl Store {
@@ -42,12 +44,16 @@ impl Store {
 
     /// The image `id`, if kept.
     pub async fn media(&self, id: i64) -> Result<Option<Media>> {
-        let row: Option<(String, Vec<u8>)> =
-            sqlx::query_as("SELECT mime, bytes FROM media WHERE id = ?1")
+        let row: Option<(String, Vec<u8>, Option<String>)> =
+            sqlx::query_as("SELECT mime, bytes, telegram_file_id FROM media WHERE id = ?1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(row.map(|(mime, bytes)| Media { mime, bytes }))
+        Ok(row.map(|(mime, bytes, telegram_file_id)| Media {
+            mime,
+            bytes,
+            telegram_file_id,
+        }))
     }
 
     /// Remembers Telegram's id for image `id` (a copy uploaded it), so later copies — after a

@@ -142,9 +142,14 @@ async fn invalid_markup_and_lengths_are_refused_like_telegram() {
     let (_, caption) = bot(
         &sim,
         "sendPhoto",
-        json!({"chat_id": 10, "photo": "p", "caption": "x".repeat(1_025)}),
+        json!({"chat_id": 10, "photo": "https://x.org/p.jpg", "caption": "x".repeat(1_025)}),
     )
     .await;
+    let (_, unknown) = bot(&sim, "sendPhoto", json!({"chat_id": 10, "photo": "p"})).await;
+    assert_eq!(
+        unknown["description"],
+        "Bad Request: wrong file identifier/HTTP URL specified"
+    );
     assert_eq!(
         caption["description"],
         "Bad Request: message caption is too long"

@@ -32,6 +32,9 @@ use crate::store::Store;
 /// Telegram allows 64 bytes of callback data; a longer command gets no button.
 const CALLBACK_DATA_LIMIT: usize = 64;
 
+/// Kept images whose Telegram id this process remembers in memory.
+const UPLOADS_KEPT: usize = 256;
+
 /// The engine's view of a Telegram bot.
 pub struct TelegramOutbound {
     telegram: Telegram,
@@ -150,6 +153,10 @@ impl TelegramOutbound {
         }
         let slot = {
             let mut uploads = self.uploads.lock().unwrap_or_else(|e| e.into_inner());
+            // Ids learnt are in the store too: forgetting them costs a query, not an upload.
+            if uploads.len() >= UPLOADS_KEPT && !uploads.contains_key(&stored.id) {
+                uploads.clear();
+            }
             Arc::clone(uploads.entry(stored.id).or_default())
         };
         let slot = slot.lock_owned().await;
@@ -165,6 +172,13 @@ impl TelegramOutbound {
             .await
             .map_err(|e| SendError::Transient(format!("reading a kept image: {e}")))?
             .ok_or_else(|| SendError::Permanent(format!("no kept image {}", stored.id)))?;
+        // Learnt by an earlier upload (this process's, forgotten, or another run's).
+        if let Some(id) = media.telegram_file_id {
+            return Ok(PhotoInput {
+                file: InputFile::file_id(FileId(id)),
+                uploading: None,
+            });
+        }
         let extension = media
             .mime
             .strip_prefix("image/")
