@@ -9,6 +9,7 @@ use herald::config::Settings;
 use tokio_util::sync::CancellationToken;
 
 fn main() -> anyhow::Result<()> {
+    limit_malloc_arenas();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -16,6 +17,20 @@ fn main() -> anyhow::Result<()> {
     // A console blocked reading stdin must not keep the process alive after a shutdown signal.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     result
+}
+
+/// glibc's allocator gives threads arenas of their own (up to eight per core), and memory freed
+/// in one arena is not reused by another: with tokio's workers and SQLite's threads, about 10 MB
+/// of a sending herald's resident memory was arenas' slack. Two arenas keep that down and
+/// allocation contention low. An operator's `MALLOC_ARENA_MAX` wins.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only sets an allocator parameter; no other thread exists yet.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
 }
 
 async fn start() -> anyhow::Result<()> {

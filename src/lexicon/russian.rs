@@ -3,8 +3,9 @@
 //!
 //! The analyzer can only read its dictionary from a directory, so the embedded files are
 //! written once to a directory of the system's temporary area named by their content, and
-//! read from there. Files found there are used only when they are byte for byte the embedded
-//! ones, so a stale or planted file is replaced, never trusted.
+//! read from there. Files found there are used only when their SHA-256 is the embedded ones'
+//! (computed when herald was built), so a stale or planted file is replaced, never trusted —
+//! and the embedded bytes are read only to write them, not at every start.
 
 use std::fs;
 use std::io::Write;
@@ -20,6 +21,9 @@ macro_rules! dictionary_files {
         [$(($name, include_bytes!(concat!(env!("HERALD_DICT_RU"), "/", $name)).as_slice())),*]
     };
 }
+
+/// Each file's SHA-256 in hex, by name (from `build.rs`).
+static DIGESTS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/dict_ru_digests.rs"));
 
 static FILES: [(&str, &[u8]); 12] = dictionary_files!(
     "grammemes.json.gz",
@@ -142,12 +146,23 @@ fn extract() -> Result<PathBuf, LexiconError> {
     fs::create_dir_all(&dir).map_err(|e| LexiconError::Write(dir.clone(), e))?;
     for (name, bytes) in FILES {
         let path = dir.join(name);
-        if fs::read(&path).is_ok_and(|found| found == bytes) {
+        let wanted = DIGESTS.iter().find(|(n, _)| *n == name).map(|(_, d)| *d);
+        if wanted.is_some()
+            && fs::read(&path).is_ok_and(|found| Some(hex_sha256(&found).as_str()) == wanted)
+        {
             continue;
         }
         write_atomically(&path, bytes).map_err(|e| LexiconError::Write(path.clone(), e))?;
     }
     Ok(dir)
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Writes to a file of this process's own and renames it into place, so processes starting
@@ -170,6 +185,14 @@ mod tests {
             .into_iter()
             .map(|r| r.lemma)
             .collect()
+    }
+
+    #[test]
+    fn every_embedded_file_has_the_digest_its_copies_are_checked_against() {
+        for (name, bytes) in FILES {
+            let digest = DIGESTS.iter().find(|(n, _)| *n == name).map(|(_, d)| *d);
+            assert_eq!(digest, Some(hex_sha256(bytes).as_str()), "{name}");
+        }
     }
 
     #[test]
