@@ -106,10 +106,12 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            // Page cache per connection, in KiB (negative): with four connections, most of
-            // herald's memory. A pick or a settle touches a handful of index pages, and a
-            // search the FTS index's hot pages; past that the OS page cache serves the file.
-            .pragma("cache_size", "-4096")
+            // Page cache per connection, in KiB (negative): with four connections, up to 8 MiB
+            // of herald's memory. A pick or a settle touches a handful of index pages, and a
+            // search the FTS index's hot pages; past that the OS page cache serves the file
+            // (measured at 1,000,000 articles: ranked search p99 22.5 ms with 2 MiB, and
+            // 1,000,000 pending deliveries 4 MiB less resident than with 4 MiB).
+            .pragma("cache_size", "-2048")
             .pragma("temp_store", "memory");
         // One connection first creates the file and switches it to WAL; pooled connections
         // opening at once on a new file would race for that lock.
