@@ -102,27 +102,28 @@ fn checked(bytes: Vec<u8>) -> Result<Image, AttachmentError> {
 mod tests {
     use super::*;
 
-    fn png(width: u32, height: u32) -> Vec<u8> {
+    fn png(width: u32, height: u32) -> image::ImageResult<Vec<u8>> {
         let mut out = Vec::new();
         image::RgbImage::new(width, height)
-            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-            .unwrap();
-        out
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)?;
+        Ok(out)
     }
 
     #[test]
-    fn images_are_known_by_their_bytes_and_shapes_telegram_refuses_are_refused() {
-        assert_eq!(checked(png(40, 30)).unwrap().mime, "image/png");
+    fn images_are_known_by_their_bytes_and_shapes_telegram_refuses_are_refused()
+    -> Result<(), Box<dyn std::error::Error>> {
+        assert_eq!(checked(png(40, 30)?)?.mime, "image/png");
         assert!(matches!(
             checked(b"%PDF-1.7 not a photo".to_vec()),
             Err(AttachmentError::NotAnImage(_))
         ));
         assert_eq!(
-            checked(png(2100, 100)),
+            checked(png(2100, 100)?),
             Err(AttachmentError::BadShape {
                 width: 2100,
                 height: 100
             })
         );
+        Ok(())
     }
 }

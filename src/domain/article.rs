@@ -423,9 +423,9 @@ mod tests {
     }
 
     #[test]
-    fn the_body_keeps_its_formatting_wherever_it_starts() {
+    fn the_body_keeps_its_formatting_wherever_it_starts() -> Result<(), DraftError> {
         let typed = "title: A *ruling*\r\n\r\nThe *court* ruled.\n\nSee [it](https://ex.org).";
-        let draft = ArticleDraft::parse_rich(&Rich::from_markup(typed)).unwrap();
+        let draft = ArticleDraft::parse_rich(&Rich::from_markup(typed))?;
         assert_eq!(draft.title, "A ruling");
         let styled: Vec<(&str, bool)> = draft
             .body
@@ -443,21 +443,31 @@ mod tests {
                 (".", false)
             ]
         );
+        Ok(())
     }
 
     #[test]
-    fn an_attached_image_is_the_photo_and_takes_the_caption_lines() {
+    fn an_attached_image_is_the_photo_and_takes_the_caption_lines() -> Result<(), DraftError> {
         let text = Rich::plain("title: Flood in Derbent\ncaption: The embankment\ncredit: Reader");
-        let draft = ArticleDraft::parse_with_photo(&text, true).unwrap();
-        let photo = draft.photo.unwrap();
-        assert_eq!(photo.source, PhotoSource::Attached);
-        assert_eq!(photo.caption.as_deref(), Some("The embankment"));
-        assert_eq!(photo.credit.as_deref(), Some("Reader"));
+        let photo = ArticleDraft::parse_with_photo(&text, true)?.photo;
+        assert_eq!(
+            photo.as_ref().map(|p| &p.source),
+            Some(&PhotoSource::Attached)
+        );
+        assert_eq!(
+            photo.as_ref().and_then(|p| p.caption.as_deref()),
+            Some("The embankment")
+        );
+        assert_eq!(
+            photo.as_ref().and_then(|p| p.credit.as_deref()),
+            Some("Reader")
+        );
         let both = Rich::plain("title: x\nphoto: https://example.org/p.jpg");
         assert_eq!(
             ArticleDraft::parse_with_photo(&both, true),
             Err(DraftError::TwoPhotos)
         );
+        Ok(())
     }
 
     #[test]

@@ -5,6 +5,8 @@
 use std::io::Cursor;
 
 use crate::feed_server::FeedServer;
+use matrix_sdk::ruma::OwnedRoomId;
+
 use crate::mx::{Herald, ImageMeta, Person, Setup, What};
 
 /// A PNG of `width` × `height` pixels.
@@ -19,19 +21,32 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     out.into_inner()
 }
 
+/// herald, with `owner` as its owner and the one who may invite it.
+async fn herald_owned_by(owner: &Person) -> Herald {
+    Herald::start(Setup {
+        inviters: vec![owner.id().into()],
+        owners: vec![format!("matrix:{}", owner.id())],
+        limits: None,
+        wrap: None,
+    })
+    .await
+}
+
+/// A room `owner` makes with herald `h` in it, subscribed to all news.
+async fn subscribed_room(owner: &Person, h: &str, name: &str, encrypted: bool) -> OwnedRoomId {
+    let room = owner.create_room(name, encrypted, &[h]).await;
+    owner.message_from(h, &room, "Welcome").await;
+    owner.ask(h, &room, "!subscribe all", "Subscribed").await;
+    room
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_upload_serves_every_plain_room_and_each_photo_says_its_size() {
     let photos = FeedServer::start().await;
     let bytes = png(1200, 700);
     photos.put("img/dam.png", bytes.clone(), "image/png");
     let owner = Person::new("owner").await;
-    let herald = Herald::start(Setup {
-        inviters: vec![owner.id().into()],
-        owners: vec![format!("matrix:{}", owner.id())],
-        limits: None,
-        wrap: None,
-    })
-    .await;
+    let herald = herald_owned_by(&owner).await;
     let h = herald.id();
     let mut rooms = Vec::new();
     for (name, encrypted) in [
@@ -40,10 +55,7 @@ async fn one_upload_serves_every_plain_room_and_each_photo_says_its_size() {
         ("East", false),
         ("Vault", true),
     ] {
-        let room = owner.create_room(name, encrypted, &[h]).await;
-        owner.message_from(h, &room, "Welcome").await;
-        owner.ask(h, &room, "!subscribe all", "Subscribed").await;
-        rooms.push((room, encrypted));
+        rooms.push((subscribed_room(&owner, h, name, encrypted).await, encrypted));
     }
     owner
         .ask(
@@ -94,23 +106,14 @@ async fn one_upload_serves_every_plain_room_and_each_photo_says_its_size() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_image_answered_with_post_publishes_with_it_uploaded_once_for_the_rooms() {
     let owner = Person::new("owner").await;
-    let herald = Herald::start(Setup {
-        inviters: vec![owner.id().into()],
-        owners: vec![format!("matrix:{}", owner.id())],
-        limits: None,
-        wrap: None,
-    })
-    .await;
+    let herald = herald_owned_by(&owner).await;
     let h = herald.id();
     // An encrypted desk: herald decrypts the image it is given.
     let desk = owner.create_room("Desk", true, &[h]).await;
     owner.message_from(h, &desk, "Welcome").await;
     let mut rooms = Vec::new();
     for name in ["North", "South"] {
-        let room = owner.create_room(name, false, &[h]).await;
-        owner.message_from(h, &room, "Welcome").await;
-        owner.ask(h, &room, "!subscribe all", "Subscribed").await;
-        rooms.push(room);
+        rooms.push(subscribed_room(&owner, h, name, false).await);
     }
     let bytes = png(900, 600);
     let image = owner.send_image(&desk, bytes.clone()).await;
