@@ -153,6 +153,7 @@ impl Application {
             app.wake(),
             Arc::new(app.clone()),
         ));
+        app.register_engine(&engine);
         if options.workers {
             tasks.spawn(Arc::clone(&engine).run(shutdown.clone()));
             tasks.spawn(Arc::clone(&engine).run_digests(shutdown.clone()));

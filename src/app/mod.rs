@@ -6,6 +6,7 @@ pub mod demo;
 mod edits;
 mod error;
 pub(crate) mod format;
+mod inline;
 pub mod invocation;
 mod photos;
 mod publish;
@@ -30,6 +31,7 @@ pub use attachment::{AttachedImage, Attachment, AttachmentError, Image};
 use commands::Args;
 pub use commands::Command;
 pub use error::CommandError;
+pub use inline::{InlinePage, InlineResult, inline_fresh_seconds};
 pub use invocation::{ChatInfo, Invocation, Sender};
 pub use photos::{FetchCheck, PhotoRefusal, PhotoVerdict};
 
@@ -51,6 +53,8 @@ pub struct App {
     fetch_check: Arc<RwLock<Option<Arc<dyn FetchCheck>>>>,
     /// Platform updates being handled now (see `updates`).
     in_flight: Arc<updates::InFlight>,
+    /// Inline mode's kept pages and the engine that paces its answers.
+    inline: Arc<inline::Inline>,
 }
 
 /// Everything a command needs to know about who asked, and where.
@@ -105,6 +109,7 @@ impl App {
             directories: Arc::default(),
             in_flight: Arc::default(),
             fetch_check: Arc::default(),
+            inline: Arc::default(),
         })
     }
 

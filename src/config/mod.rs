@@ -101,6 +101,8 @@ pub struct Search {
     pub page_size: u32,
     /// Articles per full-text index partition; applies only when the database is created.
     pub index_partition: i64,
+    /// The most keyword alerts one chat may keep.
+    pub alerts_per_chat: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -195,6 +197,7 @@ struct RawSearch {
     rank_span: u32,
     page_size: u32,
     index_partition: i64,
+    alerts_per_chat: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -267,6 +270,7 @@ impl Default for RawSearch {
             rank_span: 250_000,
             page_size: 5,
             index_partition: 50_000,
+            alerts_per_chat: 20,
         }
     }
 }
@@ -375,6 +379,9 @@ impl Settings {
         if !(100..=10_000_000).contains(&raw.search.index_partition) {
             bail!("search.index_partition: must be between 100 and 10000000");
         }
+        if !(1..=1_000).contains(&raw.search.alerts_per_chat) {
+            bail!("search.alerts_per_chat: must be between 1 and 1000");
+        }
         if !(1..=50).contains(&raw.search.page_size) {
             bail!("search.page_size: must be between 1 and 50");
         }
@@ -473,6 +480,7 @@ impl Settings {
                 rank_span: raw.search.rank_span,
                 page_size: raw.search.page_size,
                 index_partition: raw.search.index_partition,
+                alerts_per_chat: raw.search.alerts_per_chat,
             },
             log_filter: raw.log.filter,
             log_format: raw.log.format,

@@ -147,12 +147,12 @@ impl Engine {
         let copy = job.target_message_ids.as_deref();
         Ok(match (job.action, article, copy) {
             (Action::Send, Some(a), _) if a.retracted_at.is_none() => {
-                let post = self.article_post(a, to);
+                let post = self.article_post(a, to, job.alert.as_deref());
                 send_part(outbound, job, to, &post, Some(a.version)).await
             }
             (Action::Send, _, _) => Ok(Done::Moot("article retracted or removed before delivery")),
             (Action::Edit, Some(a), Some(ids)) if a.retracted_at.is_none() => outbound
-                .edit(to, ids, &self.article_post(a, to))
+                .edit(to, ids, &self.article_post(a, to, job.alert.as_deref()))
                 .await
                 .map(|()| Done::Edited(a.version)),
             (Action::Edit, _, _) => Ok(Done::Moot("no copy to edit")),
@@ -187,12 +187,13 @@ impl Engine {
             }
             (Action::Digest, _, _) => {
                 let mut articles = Vec::new();
-                for id in &job.digest_articles {
+                for (id, alert) in &job.digest_articles {
                     articles.extend(
                         self.store
                             .article(*id)
                             .await?
-                            .filter(|a| a.retracted_at.is_none()),
+                            .filter(|a| a.retracted_at.is_none())
+                            .map(|a| (a, alert.clone())),
                     );
                 }
                 if articles.is_empty() {
@@ -205,17 +206,24 @@ impl Engine {
         })
     }
 
-    /// An article as a post: the neutral reply plus its layout in the reader's language and zone.
-    fn article_post(&self, article: &ArticleRecord, to: &Destination) -> Post {
+    /// An article as a post: the neutral reply plus its layout in the reader's language and
+    /// zone, naming the alert that brought it, if one did.
+    fn article_post(&self, article: &ArticleRecord, to: &Destination, alert: Option<&str>) -> Post {
         let layout = layout::article(
             article,
             to.language,
             to.time_zone.tz(),
             &self.config.glossary,
         );
-        Post {
-            reply: post::article(article, to.reader()),
-            article: Some(layout),
+        match alert {
+            Some(query) => Post {
+                reply: post::alerted_article(article, to.reader(), query),
+                article: Some(layout.for_alert(query, to.language)),
+            },
+            None => Post {
+                reply: post::article(article, to.reader()),
+                article: Some(layout),
+            },
         }
     }
 

@@ -18,6 +18,7 @@ mod backoff;
 mod batch;
 pub mod digest;
 mod execute;
+mod interactive;
 pub mod metrics;
 pub mod pacer;
 mod paid;

@@ -372,8 +372,19 @@ impl ArticlePatch {
         ArticlePatch::parse_rich(&Rich::plain(text))
     }
 
-    /// Parses the text after `/edit <id>` with its formatting; a new body keeps it.
+    /// Parses the text after `/edit <id>` with its formatting; a new body keeps it. A blank
+    /// line right after the command's own line means no fields: all that follows is the body.
     pub fn parse_rich(text: &Rich) -> Result<ArticlePatch, DraftError> {
+        if let Some(body) = body_only(text) {
+            let body = body.trim();
+            if body.text.is_empty() {
+                return Err(DraftError::NothingToChange);
+            }
+            return Ok(ArticlePatch {
+                body: Some(bounded_body(body)?),
+                ..ArticlePatch::default()
+            });
+        }
         let parsed = split(text).map_err(|e| {
             if e == DraftError::Empty {
                 DraftError::NothingToChange
@@ -401,9 +412,41 @@ impl ArticlePatch {
     }
 }
 
+/// What follows a blank line that comes right after the command's own line (`/edit 12`, a
+/// line break, an empty line), if that is how the text starts.
+fn body_only(text: &Rich) -> Option<Rich> {
+    let t = text.text.as_str();
+    let own_line = t.len() - t.trim_start_matches([' ', '\t']).len();
+    let rest = &t[own_line..];
+    let next = rest
+        .strip_prefix("\r\n")
+        .or_else(|| rest.strip_prefix('\n'))?;
+    let blank = next.trim_start_matches([' ', '\t', '\r']);
+    blank
+        .starts_with('\n')
+        .then(|| text.slice(t.len() - blank.len()..t.len()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_edit_may_give_only_a_body_after_a_blank_line() -> Result<(), DraftError> {
+        let patch = ArticlePatch::parse("\n\nNew first paragraph.\n\nSecond.")?;
+        assert_eq!(
+            patch.body.map(|b| b.text),
+            Some("New first paragraph.\n\nSecond.".into())
+        );
+        assert!(patch.title.is_none());
+        let fields = ArticlePatch::parse("\ntitle: New\n\nBody.")?;
+        assert_eq!(fields.title.as_deref(), Some("New"));
+        assert_eq!(
+            ArticlePatch::parse("\n\n  "),
+            Err(DraftError::NothingToChange)
+        );
+        Ok(())
+    }
 
     const FULL: &str = "title: Blogger's case: <new> charges\nlead: Rights defenders object.\n\
         topics: azerbaijan, #Human_Rights\nlang: en\nphoto: https://example.org/p.jpg\n\

@@ -8,6 +8,7 @@
 //! (`ArticleRecord`) and the content hash of feed and CMS dedup live here too, so renderers,
 //! the engine and the ingest paths share them without depending on each other.
 
+pub mod alert;
 pub mod article;
 pub mod chat;
 pub mod chat_loss;

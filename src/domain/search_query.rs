@@ -7,6 +7,7 @@
 //! digits) ever reach FTS5, each inside double quotes, so no input can produce an FTS5 syntax
 //! error.
 
+use super::alert;
 use super::text::{analyse, fold, legacy_forms, stem, words};
 
 /// The most words a query may hold; more would only slow the search down.
@@ -103,6 +104,46 @@ impl SearchQuery {
         }
         expr
     }
+}
+
+impl SearchQuery {
+    /// Tokens one of which every article this query matches holds, in some column of either
+    /// index version, keyed as [`alert::article_triggers`] keys an article's: the triggers of
+    /// its cheapest required clause. Keyword alerts are looked up by them.
+    pub fn triggers(&self) -> Vec<String> {
+        self.required
+            .iter()
+            .map(|clause| {
+                let mut triggers: Vec<String> = clause.iter().flat_map(term_triggers).collect();
+                triggers.sort();
+                triggers.dedup();
+                triggers
+            })
+            .min_by_key(|triggers| alert::cost(triggers))
+            .unwrap_or_default()
+    }
+}
+
+/// What a term needs of an article: its first word as written for a phrase or a prefix
+/// phrase; the start of the word for a one-word prefix; otherwise the first word as written,
+/// by its stem (first index), by a lemma or by a spelling key (see `term_fts`).
+fn term_triggers(term: &Term) -> Vec<String> {
+    let Some(first) = term.words.first() else {
+        return Vec::new();
+    };
+    if term.prefix && term.words.len() == 1 {
+        return vec![alert::prefix_key(first)];
+    }
+    if term.exact || term.prefix {
+        return vec![alert::key(first)];
+    }
+    let analysis = analyse(first);
+    [first.clone(), stem(first)]
+        .iter()
+        .chain(&analysis.lemmas)
+        .chain(&analysis.keys)
+        .map(|t| alert::key(t))
+        .collect()
 }
 
 /// Columns of words as written, in both versions.

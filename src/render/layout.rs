@@ -236,6 +236,16 @@ pub fn article(
     }
 }
 
+impl Layout {
+    /// The layout of a copy an alert brought, saying so at its end.
+    pub fn for_alert(mut self, query: &str, language: Language) -> Layout {
+        self.rest.push(vec![Inline::Italic(super::post::alert_line(
+            query, language,
+        ))]);
+        self
+    }
+}
+
 /// The visible text of a paragraph.
 pub fn plain_text(paragraph: &Paragraph) -> String {
     paragraph

@@ -57,6 +57,20 @@ fn article_body(article: &ArticleRecord, to: Reader) -> Reply {
     }
 }
 
+/// What a copy brought by an alert says of it: "🔔 Your alert: «Гусейнов»".
+pub fn alert_line(query: &str, language: Language) -> String {
+    tr_args(
+        "push.alert",
+        language.code(),
+        &[("query", query.to_string())],
+    )
+}
+
+/// An article pushed to a chat because of its alert `query`: the post, and the alert named.
+pub fn alerted_article(article: &ArticleRecord, to: Reader, query: &str) -> Reply {
+    self::article(article, to).hint(alert_line(query, to.language))
+}
+
 /// Puts the article's legal label first (or last): every message of the article carries it.
 fn with_label(article: &ArticleRecord, mut reply: Reply) -> Reply {
     let Some(label) = &article.label else {
@@ -79,21 +93,25 @@ pub fn retraction_notice(title: &str, language: Language) -> Reply {
     ))
 }
 
-/// Several held articles in one message.
-pub fn digest(articles: &[ArticleRecord], to: Reader) -> Reply {
+/// Several held articles in one message, each with the alert that brought it, if one did.
+pub fn digest(articles: &[(ArticleRecord, Option<String>)], to: Reader) -> Reply {
     let l = to.language.code();
     let mut reply = Reply::default().heading(tr_args(
         "push.digest",
         l,
         &[("count", articles.len().to_string())],
     ));
-    for article in articles {
-        reply = reply.item(format!(
+    for (article, alert) in articles {
+        let mut item = format!(
             "#{} · {} · {}",
             article.id,
             local(article.published_at, to, "%H:%M"),
             article.title
-        ));
+        );
+        if let Some(query) = alert {
+            item.push_str(&format!(" · {}", alert_line(query, to.language)));
+        }
+        reply = reply.item(item);
     }
     reply.hint(tr_args("push.open", l, &[("id", "<id>".into())]))
 }

@@ -8,6 +8,7 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use super::Result;
 use super::Store;
+use super::alerts;
 use super::deliveries::{LANE_BREAKING, LANE_ROUTINE};
 use super::index::{self, Partitions};
 use super::planning::{self, Planned};
@@ -302,7 +303,8 @@ impl Store {
         } else {
             LANE_ROUTINE
         };
-        let planned = planning::plan_sends(&mut tx, id, lane, now_ms).await?;
+        let alerts = alerts::brought(&mut tx, &self.partitions, &fresh, id, &entry).await?;
+        let planned = planning::plan_sends(&mut tx, id, lane, now_ms, &alerts).await?;
         tx.commit().await?;
         self.partitions.add(fresh);
         Ok((id, planned))
@@ -388,7 +390,9 @@ impl Store {
         } else {
             LANE_ROUTINE
         };
-        let planned = planning::plan_sends(&mut tx, id, lane, now.timestamp_millis()).await?;
+        let alerts = alerts::brought(&mut tx, &self.partitions, &fresh, id, &entry).await?;
+        let planned =
+            planning::plan_sends(&mut tx, id, lane, now.timestamp_millis(), &alerts).await?;
         tx.commit().await?;
         self.partitions.add(fresh);
         Ok(Some(planned))

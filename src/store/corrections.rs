@@ -8,7 +8,7 @@ use sqlx::{Sqlite, Transaction};
 use super::Result;
 use super::Store;
 use super::articles::{article_in, set_topics};
-use super::{index, planning};
+use super::{LANE_ROUTINE, alerts, index, planning};
 use crate::domain::ArticlePatch;
 use crate::domain::{ArticleRecord, ArticleStatus};
 
@@ -91,6 +91,10 @@ pub(super) async fn update_in(
         let entry = index::Entry::of(&title, &[&lead, &body.text, caption]);
         index::insert(tx, &store.partitions, fresh, id, &entry).await?;
         planning::plan_edits(tx, id, now_ms).await?;
+        // A correction that makes the article match an alert brings it to that chat now.
+        let started = alerts::matching(tx, &store.partitions, fresh, id, &entry).await?;
+        let chats = alerts::per_chat(&started);
+        planning::plan_alert_sends(tx, id, LANE_ROUTINE, now_ms, &chats).await?;
     }
     let updated = article_in(&mut **tx, id)
         .await?

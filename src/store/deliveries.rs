@@ -79,8 +79,11 @@ pub struct Job {
     pub target_message_ids: Option<Vec<String>>,
     /// For a send in several parts: the ids of the parts already sent.
     pub sent_ids: Vec<String>,
-    /// For digests: the articles listed.
-    pub digest_articles: Vec<i64>,
+    /// For digests: the articles listed, each with the alert that brought it, if one did.
+    pub digest_articles: Vec<(i64, Option<String>)>,
+    /// For an article's copy (and changes to it): the alert that brought it to the chat, as
+    /// the chat typed it.
+    pub alert: Option<String>,
     /// For replies: the reply, as JSON.
     pub payload: Option<String>,
     /// When it was planned (ms since the epoch), for wait-time metrics.
@@ -120,14 +123,35 @@ pub(super) fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
             .and_then(|ids| serde_json::from_str(&ids).ok())
             .unwrap_or_default(),
         digest_articles: digest
-            .and_then(|ids| serde_json::from_str(&ids).ok())
-            .unwrap_or_default(),
+            .and_then(|ids| serde_json::from_str::<Vec<DigestItem>>(&ids).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(DigestItem::into_pair)
+            .collect(),
+        alert: row.try_get("alert")?,
         payload: row.try_get("payload")?,
         created_at: row.try_get("created_at")?,
         paid: false,
         due: row.try_get("not_before")?,
         article_revision: row.try_get("article_revision")?,
     })
+}
+
+/// An article of a digest as stored: its id, or its id and the alert that brought it.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(untagged)]
+pub(super) enum DigestItem {
+    Plain(i64),
+    Alerted(i64, String),
+}
+
+impl DigestItem {
+    pub(super) fn into_pair(self) -> (i64, Option<String>) {
+        match self {
+            DigestItem::Plain(id) => (id, None),
+            DigestItem::Alerted(id, alert) => (id, Some(alert)),
+        }
+    }
 }
 
 /// A message herald sent in a chat, as a reply to it finds it.
@@ -413,6 +437,11 @@ impl Store {
                 sqlx::query("UPDATE OR IGNORE deliveries SET chat_id = ?2, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE id = ?2))
                      WHERE chat_id = ?1 AND state IN ('pending', 'held', 'sending')")
                     .bind(chat_id).bind(target).execute(&mut *tx).await?;
+                sqlx::query("UPDATE OR IGNORE alerts SET chat_id = ?2 WHERE chat_id = ?1")
+                    .bind(chat_id)
+                    .bind(target)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query("UPDATE chats SET active = 0, gone_reason = 'moved to chat ' || ?2 WHERE id = ?1")
                     .bind(chat_id).bind(target).execute(&mut *tx).await?;
                 sqlx::query("UPDATE deliveries SET state = 'cancelled', last_error = 'duplicate after chat move' WHERE chat_id = ?1 AND state IN ('pending', 'held', 'sending')")

@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::Result;
 use super::Store;
+use super::deliveries::DigestItem;
 use crate::domain::{DeliveryMode, QuietHours, TimeZoneName, schedule::parse_time};
 
 /// A chat whose deliveries may be held (digest mode or quiet hours).
@@ -117,8 +118,8 @@ impl Store {
     /// when nothing was held. The folded rows say which digest carried them.
     pub async fn compose_digest(&self, chat_id: i64, now_ms: i64) -> Result<Option<i64>> {
         let (_turn, mut tx) = self.write().await?;
-        let held: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT id, article_id FROM deliveries WHERE chat_id = ?1 AND state = 'held' AND action = 'send' ORDER BY id",
+        let held: Vec<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT article_id, alert FROM deliveries WHERE chat_id = ?1 AND state = 'held' AND action = 'send' ORDER BY id",
         )
         .bind(chat_id)
         .fetch_all(&mut *tx)
@@ -126,7 +127,13 @@ impl Store {
         if held.is_empty() {
             return Ok(None);
         }
-        let articles: Vec<i64> = held.iter().map(|(_, article)| *article).collect();
+        let articles: Vec<DigestItem> = held
+            .into_iter()
+            .map(|(article, alert)| match alert {
+                Some(alert) => DigestItem::Alerted(article, alert),
+                None => DigestItem::Plain(article),
+            })
+            .collect();
         let digest: i64 = sqlx::query_scalar(
             "INSERT INTO deliveries (chat_id, platform, action, lane, state, not_before, digest_articles, created_at)
              SELECT id, platform, 'digest', 3, 'pending', CASE paused WHEN 1 THEN 9223372036854775807 ELSE send_after END, ?2, ?3

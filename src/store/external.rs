@@ -7,6 +7,7 @@ use sqlx::{Sqlite, Transaction};
 
 use super::Result;
 use super::Store;
+use super::alerts;
 use super::articles::{NewArticle, entry_of, insert_in};
 use super::corrections::update_in;
 use super::deliveries::{LANE_BREAKING, LANE_ROUTINE};
@@ -128,7 +129,8 @@ impl Store {
                     LANE_ROUTINE
                 };
                 let planned = if deliver {
-                    planning::plan_sends(tx, id, lane, now_ms).await?
+                    let alerts = alerts::brought(tx, &self.partitions, fresh, id, &entry).await?;
+                    planning::plan_sends(tx, id, lane, now_ms, &alerts).await?
                 } else {
                     Planned {
                         rows: 0,

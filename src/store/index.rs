@@ -18,7 +18,7 @@ use sqlx::{AssertSqlSafe, Sqlite, SqlitePool, Transaction};
 
 use super::Result;
 use crate::domain::IndexVersion;
-use crate::domain::text;
+use crate::domain::{alert, text};
 
 /// Articles per partition in a new database.
 pub const PARTITION: i64 = 50_000;
@@ -186,6 +186,35 @@ impl Entry {
             body,
         }
     }
+}
+
+impl Entry {
+    /// The alert triggers this entry holds (see `domain::alert`) in a partition of `version`.
+    pub fn triggers(&self, version: IndexVersion) -> Vec<String> {
+        let (title, body) = (&self.analysed_title, &self.analysed_body);
+        let mut other = vec![
+            title.lemmas.clone(),
+            body.lemmas.clone(),
+            title.keys.clone(),
+            body.keys.clone(),
+        ];
+        if version == IndexVersion::Stems {
+            other.push(text::legacy_index(&self.title).1);
+            other.push(text::legacy_index(&self.body).1);
+        }
+        let other: Vec<&str> = other.iter().map(String::as_str).collect();
+        alert::article_triggers(&[&title.written, &body.written], &other)
+    }
+}
+
+/// The partition article `id` is indexed in and the version searches read it with, counting
+/// partitions created by the current transaction (`fresh`, not yet `add`ed).
+pub fn searched(partitions: &Partitions, fresh: &BTreeSet<i64>, id: i64) -> (i64, IndexVersion) {
+    let n = partitions.of(id);
+    if fresh.contains(&n) {
+        return (n, IndexVersion::Lemmas);
+    }
+    (n, partitions.tables(n).searched())
 }
 
 /// The entries of many articles, analysed on a blocking thread (a batch keeps the dictionary

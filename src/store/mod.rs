@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+mod alerts;
 mod articles;
 mod audit;
 mod chats;
@@ -38,6 +39,7 @@ use sqlx::{Connection, SqliteConnection, SqlitePool};
 
 use crate::clock::Clock;
 
+pub use alerts::{AlertAdded, AlertRecord};
 pub use articles::{NewArticle, PairOutcome, Retraction};
 pub use audit::{AuditEntry, AuditOutcome, AuditRecord};
 pub use chats::{ChatRecord, NewChat};

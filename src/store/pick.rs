@@ -54,7 +54,7 @@ fn pick_sql(min_lane: i64, private_only: bool, size: usize) -> String {
          SELECT d.id, d.action, d.article_id, d.target_id, d.attempts, d.lane, d.chat_id, d.digest_articles,
                 d.payload, d.created_at, d.message_ids, d.not_before,
                 c.platform, c.native_id, c.kind, c.language, c.time_zone, t.message_ids AS target_message_ids,
-                a.revision AS article_revision
+                a.revision AS article_revision, COALESCE(d.alert, t.alert) AS alert
          FROM k CROSS JOIN deliveries d ON d.id = k.id CROSS JOIN chats c ON c.id = d.chat_id
          LEFT JOIN deliveries t ON t.id = d.target_id LEFT JOIN articles a ON a.id = d.article_id
          WHERE t.id IS NULL OR t.state <> 'sending'",

@@ -24,13 +24,15 @@ pub struct Planned {
     pub done: bool,
 }
 
-/// Starts planning an article's sends: cancels unsent copies its translation replaces, leaves a
-/// cursor over the chats known now and plans the first chunk of them.
+/// Starts planning an article's sends: cancels unsent copies its translation replaces, plans a
+/// copy for each chat an alert brings it to (`alerts`: chat and the queries that matched),
+/// leaves a cursor over the chats known now and plans the first chunk of them.
 pub(super) async fn plan_sends(
     tx: &mut Transaction<'_, Sqlite>,
     article_id: i64,
     lane: i64,
     now_ms: i64,
+    alerts: &[(i64, String)],
 ) -> sqlx::Result<Planned> {
     // A translation replaces the unsent copies of its partner in chats of its language…
     sqlx::query(
@@ -43,6 +45,9 @@ pub(super) async fn plan_sends(
     .bind(article_id)
     .execute(&mut **tx)
     .await?;
+    // Before the subscriptions: a chat both subscribed and alerted gets the one copy, and it
+    // says which alert brought it.
+    let by_alerts = plan_alert_sends(tx, article_id, lane, now_ms, alerts).await?;
     sqlx::query(
         "INSERT INTO plans (article_id, lane, next_chat, last_chat, created_at)
          SELECT ?1, ?2, 0, COALESCE(MAX(id), 0), ?3 FROM chats",
@@ -52,7 +57,45 @@ pub(super) async fn plan_sends(
     .bind(now_ms)
     .execute(&mut **tx)
     .await?;
-    chunk(tx, article_id).await
+    let first = chunk(tx, article_id).await?;
+    Ok(Planned {
+        rows: first.rows + by_alerts,
+        ..first
+    })
+}
+
+/// Plans a copy of the article for each chat an alert brings it to (`alerts`: chat and the
+/// queries that matched there), as a subscription would: held for digests, after the chat's
+/// wait, never a second copy, never where its translation partner went. Returns the rows
+/// planned.
+pub(super) async fn plan_alert_sends(
+    tx: &mut Transaction<'_, Sqlite>,
+    article_id: i64,
+    lane: i64,
+    now_ms: i64,
+    alerts: &[(i64, String)],
+) -> sqlx::Result<u64> {
+    if alerts.is_empty() {
+        return Ok(0);
+    }
+    let done = sqlx::query(
+        "INSERT OR IGNORE INTO deliveries (chat_id, platform, article_id, action, lane, state, not_before, created_at, alert)
+         SELECT c.id, c.platform, ?1, 'send', ?2, CASE c.delivery_mode WHEN 'instant' THEN 'pending' ELSE 'held' END,
+                CASE c.paused WHEN 1 THEN 9223372036854775807 ELSE MAX(?3, c.send_after) END, ?3,
+                json_extract(m.value, '$[1]')
+         FROM json_each(?4) m CROSS JOIN chats c ON c.id = json_extract(m.value, '$[0]')
+         WHERE c.active = 1
+           AND EXISTS (SELECT 1 FROM articles a WHERE a.id = ?1 AND a.retracted_at IS NULL)
+           AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.action = 'send' AND p.chat_id = c.id
+                AND p.article_id = (SELECT pair_id FROM articles WHERE id = ?1) AND p.state <> 'cancelled')",
+    )
+    .bind(article_id)
+    .bind(lane)
+    .bind(now_ms)
+    .bind(serde_json::to_string(alerts).unwrap_or_else(|_| "[]".into()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Plans the next chunk of an article's sends and moves its cursor.

@@ -4,6 +4,7 @@
 
 #![recursion_limit = "256"]
 
+mod alerts;
 mod cms;
 mod console;
 mod delivery;
@@ -14,6 +15,7 @@ mod feedparser;
 mod feeds;
 mod formatting;
 mod http;
+mod inline;
 mod lanes;
 mod matrix;
 mod matrix_editors;

@@ -24,7 +24,7 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 pub use limits::Limits;
-pub use state::{Kind, UserMessage};
+pub use state::{InlineAnswer, InlineQuery, Kind, UserMessage};
 
 /// A running simulator.
 pub struct Simulator {
@@ -123,6 +123,18 @@ impl Simulator {
             ..UserMessage::default()
         };
         self.user_sends(chat, from, reply);
+    }
+
+    /// `from` types `@herald_bot query` in some chat, asking for page `offset` ("" the
+    /// first); returns the inline query's id.
+    pub fn user_inline_query(&self, from: i64, query: &str, offset: &str) -> String {
+        self.act(|sim| Ok(sim.user_inline_query(from, query, offset)))
+            .unwrap_or_default()
+    }
+
+    /// The inline query `id` as asked, and its answer once the bot gave one.
+    pub fn inline_query(&self, id: &str) -> Option<InlineQuery> {
+        self.sim().inline_query(id)
     }
 
     /// The messages a chat shows, oldest first.

@@ -290,6 +290,7 @@ async fn bot_method(
         "getchatadministrators" => int(&p, "chat_id").and_then(|c| sim.administrators(c)),
         "leavechat" => int(&p, "chat_id").and_then(|c| sim.leave(c)),
         "answercallbackquery" => Ok(json!(true)),
+        "answerinlinequery" => sim.answer_inline(&p),
         "setmycommands" => {
             let key = (scope(&p), text(&p, "language_code").to_string());
             sim.commands

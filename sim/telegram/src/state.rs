@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::{Value, json};
 
+mod inline;
 mod users;
+pub use inline::{ANSWER_WINDOW_MS, InlineAnswer, InlineQueries, InlineQuery};
 pub use users::UserMessage;
 
 use crate::files::Files;
@@ -166,6 +168,8 @@ pub struct Sim {
     pub commands: BTreeMap<(String, String), Value>,
     /// Users' photos and documents, and bots' uploads.
     pub files: Files,
+    /// Inline queries users typed, and the bot's answers.
+    pub inline: InlineQueries,
 }
 
 pub const BOT_ID: i64 = 7_000_000_001;
@@ -239,6 +243,7 @@ impl Sim {
             faults: Faults::default(),
             commands: BTreeMap::new(),
             files: Files::default(),
+            inline: InlineQueries::default(),
         }
     }
 

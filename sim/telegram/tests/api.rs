@@ -575,3 +575,63 @@ async fn with_a_webhook_updates_are_posted_with_the_secret_token() {
     );
     assert!(received.contains("\"update_id\""), "{received}");
 }
+
+#[tokio::test]
+async fn inline_answers_are_checked_as_telegram_checks_them() {
+    let sim = started(Limits::default()).await;
+    let article = |id: &str, text: &str| {
+        json!({"type": "article", "id": id, "title": "Headline",
+               "input_message_content": {"message_text": text, "parse_mode": "HTML"}})
+    };
+    let answer = |id: &str, results: Value| json!({"inline_query_id": id, "results": results});
+    let refused = |body: &Value| body["description"].as_str().unwrap_or("").to_string();
+
+    let first = sim.user_inline_query(42, "Гусейнов", "");
+    let updates = bot(&sim, "getUpdates", json!({})).await.1;
+    assert_eq!(updates["result"][0]["inline_query"]["query"], "Гусейнов");
+    assert_eq!(updates["result"][0]["inline_query"]["id"], first.as_str());
+    let (status, body) = bot(
+        &sim,
+        "answerInlineQuery",
+        answer(&first, json!([article("1", "<b>a</b>"), article("1", "b")])),
+    )
+    .await;
+    assert_eq!(
+        (status, refused(&body).as_str()),
+        (400, "Bad Request: RESULT_ID_DUPLICATE")
+    );
+    let (status, body) = bot(
+        &sim,
+        "answerInlineQuery",
+        answer(&first, json!([article("1", "<b>unclosed")])),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(refused(&body).contains("can't parse entities"), "{body}");
+    let too_many: Vec<Value> = (0..51).map(|i| article(&i.to_string(), "x")).collect();
+    let (status, _) = bot(&sim, "answerInlineQuery", answer(&first, json!(too_many))).await;
+    assert_eq!(status, 400);
+    let mut ok = answer(&first, json!([article("1", "<b>Bold</b> text")]));
+    ok["next_offset"] = json!("1");
+    assert_eq!(bot(&sim, "answerInlineQuery", ok.clone()).await.0, 200);
+    let kept = sim.inline_query(&first).and_then(|q| q.answer).unwrap();
+    assert_eq!(kept.shown["1"], "Bold text");
+    assert_eq!(kept.next_offset, "1");
+    assert_eq!(
+        bot(&sim, "answerInlineQuery", ok).await.0,
+        400,
+        "a query is answered once"
+    );
+
+    let late = sim.user_inline_query(42, "Baku", "");
+    request(
+        &sim,
+        "POST",
+        "/control/advance",
+        Some(json!({"seconds": 11})),
+    )
+    .await;
+    let (status, body) = bot(&sim, "answerInlineQuery", answer(&late, json!([]))).await;
+    assert_eq!(status, 400);
+    assert!(refused(&body).contains("query is too old"), "{body}");
+}

@@ -37,7 +37,7 @@ impl Edit {
             .ok_or(CommandError::Usage("edit"))?;
         let id = article_id(word).ok_or(CommandError::Usage("edit"))?;
         let after = first.find(word).map_or(0, |at| at + word.len());
-        let rest = args.rich().slice(after..args.len()).trim();
+        let rest = args.rich().slice(after..args.len());
         Ok(Edit {
             id,
             patch: ArticlePatch::parse_rich(&rest)?,

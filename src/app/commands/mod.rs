@@ -72,6 +72,8 @@ commands! {
     Subscribe(subscribe::Subscribe) = "subscribe", Reader, chat_setting;
     Unsubscribe(unsubscribe::Unsubscribe) = "unsubscribe", Reader, chat_setting;
     Subscriptions(subscriptions::Subscriptions) = "subscriptions", Reader;
+    Alert(alert::Alert) = "alert", Reader, chat_setting;
+    Alerts(alerts::Alerts) = "alerts", Reader;
     Lang(lang::Lang) = "lang", Reader, chat_setting;
     Timezone(timezone::Timezone) = "timezone", Reader, chat_setting;
     Digest(digest::Digest) = "digest", Reader, chat_setting;

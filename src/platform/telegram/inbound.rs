@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::Telegram;
 use super::directory::{chat_kind, chat_title};
 use super::ids::Address;
-use super::{attachment, entities};
+use super::{attachment, entities, inline};
 use crate::app::{App, ChatInfo, Invocation, Sender};
 use crate::domain::{ChatLoss, Language, Platform};
 
@@ -30,6 +30,7 @@ pub fn allowed_updates() -> Vec<AllowedUpdate> {
         AllowedUpdate::EditedChannelPost,
         AllowedUpdate::CallbackQuery,
         AllowedUpdate::MyChatMember,
+        AllowedUpdate::InlineQuery,
     ]
 }
 
@@ -72,6 +73,16 @@ impl Inbound {
             }
             UpdateKind::CallbackQuery(q) => self.button(q).await,
             UpdateKind::MyChatMember(change) => self.membership(change).await,
+            // Answered beside the updates that follow: a search must not hold up the next
+            // command, and Telegram waits ten seconds at most for it.
+            UpdateKind::InlineQuery(query) => {
+                tokio::spawn(inline::answer(
+                    self.telegram.clone(),
+                    self.app.clone(),
+                    query,
+                ));
+                Ok(())
+            }
             _ => Ok(()),
         };
         if let Err(error) = result {

@@ -16,6 +16,7 @@ mod entities;
 pub mod errors;
 pub mod ids;
 pub mod inbound;
+mod inline;
 pub mod outbound;
 pub mod webhook;
 
@@ -120,7 +121,14 @@ impl Telegram {
             .filter(|(_, role)| *role == Role::Reader)
             .map(|(name, _)| *name)
             .collect();
-        let mut group_admins = vec!["help", "latest", "search", "topics", "subscriptions"];
+        let mut group_admins = vec![
+            "help",
+            "latest",
+            "search",
+            "topics",
+            "subscriptions",
+            "alerts",
+        ];
         group_admins.extend(NAMES.iter().filter(|name| is_chat_setting(name)));
         let scopes = [
             (BotCommandScope::AllPrivateChats, &readers),

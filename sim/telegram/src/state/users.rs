@@ -23,7 +23,7 @@ pub struct UserMessage<'a> {
     pub document: Option<(Vec<u8>, String)>,
 }
 
-fn user(from: i64) -> Value {
+pub(super) fn user(from: i64) -> Value {
     json!({"id": from, "is_bot": false, "first_name": format!("user {from}"), "language_code": "en"})
 }
 
@@ -151,7 +151,7 @@ impl Sim {
         Ok(())
     }
 
-    fn queue(&mut self, key: &str, message: Value) {
+    pub(super) fn queue(&mut self, key: &str, message: Value) {
         self.updates
             .push_back(json!({"update_id": self.next_update, key: message}));
         self.next_update += 1;

@@ -1,0 +1,267 @@
+//! Keyword alerts: a chat's saved searches bring it every new article they match, in any form
+//! and spelling /search finds, one copy per chat, through digests, and when a correction makes
+//! an article match.
+
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use herald::clock::Clock;
+use herald::delivery::RatePolicy;
+use tgsim::Kind;
+
+use crate::delivery::{Harness, harness_at, harness_for, hold_clock, pass, telegram};
+use crate::helpers::spawn_app_with;
+use crate::tg::{OWNER, spawn_tg};
+
+/// Publishes an article as the owner; returns its id.
+async fn publish(h: &Harness, title: &str, topics: &str, body: &str) -> i64 {
+    let reply =
+        h.t.say(
+            "1",
+            &format!("/post\ntitle: {title}\ntopics: {topics}\n\n{body}"),
+        )
+        .await;
+    reply
+        .split('#')
+        .nth(1)
+        .and_then(|rest| rest.split('.').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("not published: {reply}"))
+}
+
+#[tokio::test]
+async fn an_alert_finds_every_form_and_spelling_search_finds_and_says_which_alert_brought_it() {
+    let h = telegram().await;
+    let alerts = [
+        ("10", "Guseinov"),
+        ("11", "Гусейнов"),
+        ("12", "Hüseynov"),
+        ("13", "Гусейнову"),
+        ("14", "\"Мехман Гусейнов\""),
+        ("15", "Магомед"),
+        ("16", "Гусейнов -суд"),
+    ];
+    for (chat, query) in alerts {
+        let saved = h.t.say(chat, &format!("/alert {query}")).await;
+        assert!(saved.starts_with("Alert 1 of 20 saved"), "{saved}");
+    }
+    publish(
+        &h,
+        "Суд продлил арест Мехмана Гусейнова",
+        "",
+        "Журналист Мехман Гусейнов останется под стражей. Адвокат Магомедов обжалует решение.",
+    )
+    .await;
+    publish(&h, "Погода в Баку", "", "В Баку ожидается дождь.").await;
+    h.drain().await;
+    for (chat, query) in &alerts[..5] {
+        let texts = h.texts(chat);
+        assert_eq!(texts.len(), 1, "{query}: {texts:?}");
+        assert!(texts[0].contains("Мехмана Гусейнова"), "{query}: {texts:?}");
+        assert!(
+            texts[0].contains(&format!("Your alert: «{query}»")),
+            "{query}: {texts:?}"
+        );
+    }
+    assert!(h.texts("15").is_empty(), "Магомед does not find Магомедов");
+    assert!(h.texts("16").is_empty(), "-суд excludes the story");
+    let listed = h.t.say("10", "/alerts").await;
+    assert!(
+        listed.contains("1. «Guseinov» — 1 article so far"),
+        "{listed}"
+    );
+}
+
+#[tokio::test]
+async fn a_chat_gets_one_copy_when_a_topic_and_two_alerts_match() {
+    let h = telegram().await;
+    h.t.with_topics().await;
+    h.t.say("10", "/subscribe dagestan").await;
+    h.t.say("10", "/alert Шахдаг").await;
+    h.t.say("10", "/alert туристы").await;
+    h.t.say("11", "/subscribe dagestan").await;
+    publish(
+        &h,
+        "Туристов эвакуировали с Шахдага",
+        "dagestan",
+        "Спасатели вывели группу туристов к подножию Шахдага.",
+    )
+    .await;
+    h.drain().await;
+    let texts = h.texts("10");
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(
+        texts[0].contains("Your alert: «Шахдаг · туристы»"),
+        "{texts:?}"
+    );
+    let plain = h.texts("11");
+    assert_eq!(plain.len(), 1);
+    assert!(!plain[0].contains("Your alert"), "{plain:?}");
+}
+
+#[tokio::test]
+async fn a_correction_that_starts_matching_delivers_then_and_a_retraction_removes_the_copy() {
+    let h = telegram().await;
+    h.t.say("10", "/alert landfill Nazran").await;
+    let id = publish(
+        &h,
+        "Residents protest in Nazran",
+        "",
+        "Hundreds gathered outside the town hall.",
+    )
+    .await;
+    h.drain().await;
+    assert!(h.texts("10").is_empty(), "no landfill yet");
+    let edited =
+        h.t.say(
+            "1",
+            &format!("/edit {id}\n\nHundreds gathered to protest against the new landfills."),
+        )
+        .await;
+    assert!(edited.contains("corrected"), "{edited}");
+    h.drain().await;
+    let texts = h.texts("10");
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(
+        texts[0].contains("Residents protest in Nazran")
+            && texts[0].contains("Your alert: «landfill Nazran»"),
+        "{texts:?}"
+    );
+    h.t.say("1", &format!("/edit {id}\ntitle: Landfill protest in Nazran"))
+        .await;
+    h.drain().await;
+    let texts = h.texts("10");
+    assert_eq!(texts.len(), 1, "a second correction edits the copy");
+    assert!(
+        texts[0].contains("Landfill protest in Nazran")
+            && texts[0].contains("Your alert: «landfill Nazran»"),
+        "{texts:?}"
+    );
+    h.t.say("1", &format!("/retract {id} wrong town")).await;
+    h.drain().await;
+    assert!(h.texts("10").is_empty(), "the alert's copy is removed too");
+}
+
+#[tokio::test]
+async fn a_digest_lists_what_alerts_brought_and_names_them() {
+    // 10:20 Moscow time.
+    let h = harness_at(
+        Clock::starting_at(Utc.with_ymd_and_hms(2024, 4, 1, 7, 20, 0).unwrap()),
+        RatePolicy::telegram(),
+        Duration::ZERO,
+    )
+    .await;
+    hold_clock();
+    h.t.say("10", "/digest hourly").await;
+    h.t.say("10", "/alert Nazran").await;
+    publish(
+        &h,
+        "Court hearing in Nazran",
+        "",
+        "The hearing was adjourned.",
+    )
+    .await;
+    publish(&h, "Markets in Baku", "", "Prices rose.").await;
+    h.engine.try_compose_digests().await.unwrap();
+    h.drain().await;
+    assert!(h.texts("10").is_empty(), "held for the digest");
+    pass(Duration::from_secs(40 * 60)).await;
+    assert_eq!(h.engine.try_compose_digests().await.unwrap(), 1);
+    h.drain().await;
+    let texts = h.texts("10");
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(texts[0].starts_with("News digest: 1 article"), "{texts:?}");
+    assert!(
+        texts[0].contains("Court hearing in Nazran · 🔔 Your alert: «Nazran»"),
+        "{texts:?}"
+    );
+}
+
+#[tokio::test]
+async fn alerts_are_listed_counted_limited_and_removed() {
+    let t = spawn_app_with(|s| s.search.alerts_per_chat = 2).await;
+    let h = harness_for(t, RatePolicy::telegram(), Duration::ZERO).await;
+    hold_clock();
+    assert!(h.t.say("10", "/alerts").await.contains("no alerts"));
+    h.t.say("10", "/alert Nalchik").await;
+    assert!(
+        h.t.say("10", "/alert Nalchik")
+            .await
+            .contains("already has the alert «Nalchik»")
+    );
+    h.t.say("10", "/alert Derbent OR Дербент").await;
+    assert!(
+        h.t.say("10", "/alert Kaspiysk")
+            .await
+            .contains("has 2 alerts, the most it may have")
+    );
+    assert!(
+        h.t.say("10", "/alert -полиция")
+            .await
+            .contains("only excludes")
+    );
+    assert!(
+        h.t.say("10", "/alert remove 7")
+            .await
+            .contains("no alert 7")
+    );
+    publish(&h, "Snow in Nal'chik", "", "Roads are closed.").await;
+    h.drain().await;
+    let listed = h.t.say("10", "/alerts").await;
+    assert!(
+        listed.contains("1. «Nalchik» — 1 article so far"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("2. «Derbent OR Дербент» — 0 articles"),
+        "{listed}"
+    );
+    assert!(
+        h.t.say("10", "/alert remove 1")
+            .await
+            .contains("Alert «Nalchik» removed")
+    );
+    publish(&h, "Nalchik airport reopens", "", "Flights resume.").await;
+    h.drain().await;
+    assert_eq!(
+        h.texts("10").len(),
+        1,
+        "a removed alert brings nothing more"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_group_only_its_admins_manage_alerts_and_the_group_receives_what_they_match() {
+    let tg = spawn_tg().await;
+    tg.newsroom().await;
+    let group = -100_700;
+    tg.sim.add_chat(group, Kind::Supergroup, "Lawyers");
+    tg.sim
+        .sim()
+        .chats
+        .get_mut(&group)
+        .unwrap()
+        .admins
+        .insert(77);
+    tg.ask(group, 42, "/alert Гусейнов", "Only this chat's admins")
+        .await;
+    tg.ask(
+        group,
+        77,
+        "/alert@herald_bot Гусейнов",
+        "Alert 1 of 20 saved",
+    )
+    .await;
+    tg.ask(group, 42, "/alerts", "«Гусейнов»").await;
+    tg.ask(group, 42, "/alert remove 1", "Only this chat's admins")
+        .await;
+    tg.ask(
+        OWNER,
+        OWNER,
+        "/post\ntitle: Hearing for Mekhman Huseynov\n\nThe journalist appeared in court.",
+        "Published",
+    )
+    .await;
+    tg.expect(group, "Your alert: «Гусейнов»").await;
+    tg.stop().await;
+}
