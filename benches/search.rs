@@ -3,7 +3,8 @@
 //!
 //! `cargo bench --bench search` (1,000,000 articles; `HERALD_BENCH_ARTICLES=N` for another
 //! size, `HERALD_BENCH_DIR` for where the database goes). Goals (issue 2): ranked p99 ≤ 30 ms,
-//! newest-first p99 ≤ 5 ms, ≥ 2,000 articles/s stored and indexed. `HERALD_BENCH_REINDEX=1`
+//! newest-first p99 ≤ 5 ms, ≥ 2,000 articles/s stored and indexed. Then inline mode's pages
+//! (issue 20: p99 ≤ 100 ms; `search/inline.rs`). `HERALD_BENCH_REINDEX=1`
 //! then measures the rebuild of an archive indexed by an earlier herald (`search/reindex.rs`).
 
 use std::time::{Duration, Instant};
@@ -12,6 +13,8 @@ use chrono::{TimeZone, Utc};
 use herald::domain::{Language, SearchQuery};
 use herald::store::{NewArticle, SearchOrder, Store};
 
+#[path = "search/inline.rs"]
+mod inline;
 #[path = "search/reindex.rs"]
 mod reindex;
 
@@ -318,6 +321,7 @@ async fn main() -> anyhow::Result<()> {
         println!("  {:.2} ms  {order}  {query}", took.as_secs_f64() * 1e3);
     }
     store.close().await;
+    inline::measure(&path, &all).await?;
     if std::env::var("HERALD_BENCH_REINDEX").is_ok() {
         reindex::measure(&path).await?;
     }

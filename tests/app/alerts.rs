@@ -127,8 +127,11 @@ async fn a_correction_that_starts_matching_delivers_then_and_a_retraction_remove
             && texts[0].contains("Your alert: «landfill Nazran»"),
         "{texts:?}"
     );
-    h.t.say("1", &format!("/edit {id}\ntitle: Landfill protest in Nazran"))
-        .await;
+    h.t.say(
+        "1",
+        &format!("/edit {id}\ntitle: Landfill protest in Nazran"),
+    )
+    .await;
     h.drain().await;
     let texts = h.texts("10");
     assert_eq!(texts.len(), 1, "a second correction edits the copy");
