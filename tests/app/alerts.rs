@@ -268,3 +268,33 @@ async fn in_a_group_only_its_admins_manage_alerts_and_the_group_receives_what_th
     tg.expect(group, "Your alert: «Гусейнов»").await;
     tg.stop().await;
 }
+
+#[tokio::test]
+async fn a_paired_story_reaches_each_alerted_chat_once_in_its_language() {
+    let h = telegram().await;
+    h.t.say("10", "/alert Гусейнов").await;
+    h.t.say("11", "/lang ru").await;
+    h.t.say("11", "/alert Гусейнов").await;
+    let ru = publish(
+        &h,
+        "Суд над Мехманом Гусейновым отложен\nlang: ru",
+        "",
+        "Заседание перенесли.",
+    )
+    .await;
+    let posted =
+        h.t.say(
+            "1",
+            &format!("/post\ntitle: Hearing for Mekhman Huseynov adjourned\nlang: en\npair: {ru}\n\nThe hearing was moved."),
+        )
+        .await;
+    assert!(posted.starts_with("Published"), "{posted}");
+    h.drain().await;
+    let en = h.texts("10");
+    assert_eq!(en.len(), 1, "{en:?}");
+    assert!(en[0].contains("Hearing for Mekhman Huseynov"), "{en:?}");
+    let ru = h.texts("11");
+    assert_eq!(ru.len(), 1, "{ru:?}");
+    assert!(ru[0].contains("Суд над Мехманом Гусейновым"), "{ru:?}");
+    assert!(ru[0].contains("Ваше оповещение: «Гусейнов»"), "{ru:?}");
+}

@@ -292,3 +292,22 @@ fn what_telegram_would_refuse_is_refused_by_check_config_and_run_alike() {
         assert!(!ok && stderr.contains(refusal), "run: {env:?}: {stderr}");
     }
 }
+
+#[test]
+fn an_alert_in_the_terminal_brings_what_it_matches_and_says_so() {
+    let input = "/alert Гусейнов\n/post\ntitle: Hearing for Mekhman Huseynov\n\nAdjourned.\n.\n\
+        /post\ntitle: Rain in Baku\n\nWet roads.\n.\n/alerts\n";
+    let (stdout, stderr, ok) = herald(&[], input);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Alert 1 of 20 saved"), "{stdout}");
+    assert_eq!(stdout.matches("📰 [message").count(), 1, "{stdout}");
+    assert!(
+        stdout.contains("Hearing for Mekhman Huseynov")
+            && stdout.contains("Your alert: «Гусейнов»"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1. «Гусейнов» — 1 article so far"),
+        "{stdout}"
+    );
+}

@@ -163,6 +163,8 @@ async fn every_command_is_answered_in_a_room_with_the_matrix_prefix() {
         ("!subscribe dagestan".into(), "Subscribed: Dagestan"),
         ("!subscriptions".into(), "This chat receives"),
         ("!unsubscribe dagestan".into(), "Dagestan"),
+        ("!alert landslide".into(), "Alert 1 of 20 saved"),
+        ("!alerts".into(), "«landslide»"),
         ("!lang en".into(), "English"),
         ("!timezone Europe/Moscow".into(), "Europe/Moscow"),
         ("!digest daily 09:00".into(), "09:00"),
