@@ -298,3 +298,90 @@ async fn a_paired_story_reaches_each_alerted_chat_once_in_its_language() {
     assert!(ru[0].contains("Суд над Мехманом Гусейновым"), "{ru:?}");
     assert!(ru[0].contains("Ваше оповещение: «Гусейнов»"), "{ru:?}");
 }
+
+/// The article ids a chat's copies name (`Full text: /article N`).
+fn delivered_ids(h: &Harness, chat: &str) -> Vec<i64> {
+    let mut ids: Vec<i64> = h
+        .texts(chat)
+        .iter()
+        .filter_map(|t| {
+            t.split("/article ")
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[tokio::test]
+async fn an_alert_brings_exactly_what_search_finds() {
+    let h = telegram().await;
+    let queries = [
+        "Гусейнов",
+        "Huseynov",
+        "задержать",
+        "дети",
+        "Махачкала",
+        "\"мусорный полигон\"",
+        "полигон -Назрань",
+        "голодовк*",
+        "Дербент OR Каспийск",
+        "children",
+        "Nal'chik",
+        "Баку",
+    ];
+    for (i, query) in queries.iter().enumerate() {
+        h.t.say(&format!("{}", 100 + i), &format!("/alert {query}"))
+            .await;
+    }
+    let articles = [
+        ("Суд над Гусейновым", "Мехману Гусейнову продлили арест."),
+        ("Hearing for Huseynov", "Mekhman Huseynov stays in custody."),
+        (
+            "Полиция задержала активистов",
+            "Троих задержали в Махачкале.",
+        ),
+        ("Детей эвакуировали", "Ребёнок и двое детей спасены."),
+        (
+            "Мусорный полигон у Назрани",
+            "Жители против: мусорный полигон растёт.",
+        ),
+        ("Новый полигон", "Полигон откроют в Дербенте."),
+        ("Голодовка продолжается", "Заключённые голодают."),
+        ("Шторм в Каспийске", "Порт закрыт."),
+        (
+            "Children's hospital opens",
+            "The child ward has twenty beds.",
+        ),
+        ("Snow in Nalchik", "Roads around Nalchik are closed."),
+        ("Бак с топливом", "В баке нашли воду."),
+        ("Новости Баку", "В Баку прошёл дождь."),
+    ];
+    for (title, body) in articles {
+        publish(&h, title, "", body).await;
+    }
+    h.drain().await;
+    for (i, query) in queries.iter().enumerate() {
+        let parsed = herald::domain::SearchQuery::parse(query).unwrap();
+        let mut found: Vec<i64> =
+            h.t.app
+                .store()
+                .search(&parsed, herald::store::SearchOrder::Newest, 100, 0)
+                .await
+                .unwrap()
+                .iter()
+                .map(|a| a.id)
+                .collect();
+        found.sort_unstable();
+        assert!(!found.is_empty(), "{query} finds something");
+        assert_eq!(
+            delivered_ids(&h, &format!("{}", 100 + i)),
+            found,
+            "the alert «{query}» brings what /search finds"
+        );
+    }
+}
