@@ -8,7 +8,7 @@
 //! error.
 
 use super::alert;
-use super::text::{analyse, fold, legacy_forms, stem, words};
+use super::text::{analyse, analyse_once, fold, legacy_forms, stem, words};
 
 /// The most words a query may hold; more would only slow the search down.
 const MAX_TERMS: usize = 16;
@@ -137,7 +137,7 @@ fn term_triggers(term: &Term) -> Vec<String> {
     if term.exact || term.prefix {
         return vec![alert::key(first)];
     }
-    let analysis = analyse(first);
+    let analysis = analyse_once(first);
     [first.clone(), stem(first)]
         .iter()
         .chain(&analysis.lemmas)

@@ -134,6 +134,19 @@ pub fn analyse(folded: &str) -> Arc<WordKeys> {
     keys
 }
 
+/// [`analyse`] without keeping the result: for words looked at once (an alert's, when it is
+/// saved), which would only crowd the shared cache out of the newsroom's vocabulary.
+pub fn analyse_once(folded: &str) -> Arc<WordKeys> {
+    let cache = ANALYSED.lock().unwrap_or_else(|e| e.into_inner());
+    match cache.get(folded) {
+        Some(found) => found.clone(),
+        None => {
+            drop(cache);
+            Arc::new(analyse_uncached(folded))
+        }
+    }
+}
+
 fn analyse_uncached(folded: &str) -> WordKeys {
     let mut out = WordKeys::default();
     if too_long(folded) || folded.chars().any(|c| c.is_numeric()) {

@@ -4,7 +4,8 @@
 //! Matching never tests every alert. The article's tokens are looked up in `alert_terms` (the
 //! alerts' triggers, see `domain::alert`), which yields the few alerts that could match; each
 //! of those is then checked by the full-text index itself, with the expression /search would
-//! run, restricted to the article's row. So an alert finds exactly what /search finds.
+//! run, against a one-row table holding the article as its partition holds it (`index::probe`).
+//! So an alert finds exactly what /search finds.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -147,7 +148,7 @@ pub(super) async fn matching(
     id: i64,
     entry: &Entry,
 ) -> sqlx::Result<Vec<Match>> {
-    let (n, version) = index::searched(partitions, fresh, id);
+    let version = index::version_of(partitions, fresh, id);
     let tokens = serde_json::to_string(&entry.triggers(version)).unwrap_or_else(|_| "[]".into());
     let candidates: Vec<(i64, i64, String)> = sqlx::query_as(
         // From the article's tokens to the alerts (CROSS JOIN keeps SQLite to that order: one
@@ -174,13 +175,12 @@ pub(super) async fn matching(
             Some((*alert, query.to_fts(version)))
         })
         .collect();
-    let table = index::table(n, version);
+    let probe = index::probe(tx, version, entry).await?;
     let matched: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT json_extract(c.value, '$[0]') FROM json_each(?1) c
-         WHERE EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH json_extract(c.value, '$[1]') AND rowid = ?2)"
+         WHERE EXISTS (SELECT 1 FROM temp.{probe} WHERE {probe} MATCH json_extract(c.value, '$[1]'))"
     )))
     .bind(serde_json::to_string(&checks).unwrap_or_else(|_| "[]".into()))
-    .bind(id)
     .fetch_all(&mut **tx)
     .await?;
     let matched: BTreeSet<i64> = matched.into_iter().collect();

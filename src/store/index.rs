@@ -207,14 +207,14 @@ impl Entry {
     }
 }
 
-/// The partition article `id` is indexed in and the version searches read it with, counting
-/// partitions created by the current transaction (`fresh`, not yet `add`ed).
-pub fn searched(partitions: &Partitions, fresh: &BTreeSet<i64>, id: i64) -> (i64, IndexVersion) {
+/// The version searches read article `id`'s partition with, counting partitions created by
+/// the current transaction (`fresh`, not yet `add`ed).
+pub fn version_of(partitions: &Partitions, fresh: &BTreeSet<i64>, id: i64) -> IndexVersion {
     let n = partitions.of(id);
     if fresh.contains(&n) {
-        return (n, IndexVersion::Lemmas);
+        return IndexVersion::Lemmas;
     }
-    (n, partitions.tables(n).searched())
+    partitions.tables(n).searched()
 }
 
 /// The entries of many articles, analysed on a blocking thread (a batch keeps the dictionary
@@ -264,11 +264,19 @@ pub(super) async fn insert_lemmas(
     id: i64,
     entry: &Entry,
 ) -> sqlx::Result<()> {
+    insert_lemmas_into(tx, &table(n, IndexVersion::Lemmas), id, entry).await
+}
+
+async fn insert_lemmas_into(
+    tx: &mut Transaction<'_, Sqlite>,
+    table: &str,
+    id: i64,
+    entry: &Entry,
+) -> sqlx::Result<()> {
     let (title, body) = (&entry.analysed_title, &entry.analysed_body);
     sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO {} (rowid, title, text, title_lemmas, text_lemmas, title_keys, text_keys)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        table(n, IndexVersion::Lemmas)
+        "INSERT INTO {table} (rowid, title, text, title_lemmas, text_lemmas, title_keys, text_keys)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
     )))
     .bind(id)
     .bind(&title.written)
@@ -289,11 +297,20 @@ async fn insert_stems(
     title: &str,
     body: &str,
 ) -> sqlx::Result<()> {
+    insert_stems_into(tx, &table(n, IndexVersion::Stems), id, title, body).await
+}
+
+async fn insert_stems_into(
+    tx: &mut Transaction<'_, Sqlite>,
+    table: &str,
+    id: i64,
+    title: &str,
+    body: &str,
+) -> sqlx::Result<()> {
     let (title, title_stems) = text::legacy_index(title);
     let (body, body_stems) = text::legacy_index(body);
     sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO {} (rowid, title, text, title_stems, text_stems) VALUES (?1, ?2, ?3, ?4, ?5)",
-        table(n, IndexVersion::Stems)
+        "INSERT INTO {table} (rowid, title, text, title_stems, text_stems) VALUES (?1, ?2, ?3, ?4, ?5)"
     )))
     .bind(id)
     .bind(title)
@@ -303,6 +320,42 @@ async fn insert_stems(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A full-text table of this connection holding `entry` alone, as a partition of `version`
+/// holds an article: the same columns, the same tokenizer. A query matches the entry there
+/// exactly when it matches the article in its partition, and a thousand queries are checked
+/// against one row instead of against fifty thousand articles' doclists. Returns its name.
+pub(super) async fn probe(
+    tx: &mut Transaction<'_, Sqlite>,
+    version: IndexVersion,
+    entry: &Entry,
+) -> sqlx::Result<&'static str> {
+    let (name, columns) = match version {
+        IndexVersion::Lemmas => (
+            "alert_probe_words",
+            "title, text, title_lemmas, text_lemmas, title_keys, text_keys",
+        ),
+        IndexVersion::Stems => ("alert_probe_stems", "title, text, title_stems, text_stems"),
+    };
+    // A temporary table: this connection's own, never written to the database file.
+    sqlx::query(AssertSqlSafe(format!(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.{name} USING fts5 ({columns},
+             tokenize = 'unicode61 remove_diacritics 2')"
+    )))
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(AssertSqlSafe(format!("DELETE FROM temp.{name}")))
+        .execute(&mut **tx)
+        .await?;
+    let table = format!("temp.{name}");
+    match version {
+        IndexVersion::Lemmas => insert_lemmas_into(tx, &table, 1, entry).await?,
+        IndexVersion::Stems => {
+            insert_stems_into(tx, &table, 1, &entry.title, &entry.body).await?;
+        }
+    }
+    Ok(name)
 }
 
 /// Removes an entry indexed earlier in the same transaction (a draft must not be found).
