@@ -338,16 +338,20 @@ pub(super) async fn probe(
         ),
         IndexVersion::Stems => ("alert_probe_stems", "title, text, title_stems, text_stems"),
     };
-    // A temporary table: this connection's own, never written to the database file.
+    // A temporary table: this connection's own, never written to the database file. Emptied
+    // whole ('delete-all' truncates a contentless index; deleting rows would leave tombstones
+    // for every later query to step over).
     sqlx::query(AssertSqlSafe(format!(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.{name} USING fts5 ({columns},
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.{name} USING fts5 ({columns}, content = '',
              tokenize = 'unicode61 remove_diacritics 2')"
     )))
     .execute(&mut **tx)
     .await?;
-    sqlx::query(AssertSqlSafe(format!("DELETE FROM temp.{name}")))
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO temp.{name} ({name}) VALUES ('delete-all')"
+    )))
+    .execute(&mut **tx)
+    .await?;
     let table = format!("temp.{name}");
     match version {
         IndexVersion::Lemmas => insert_lemmas_into(tx, &table, 1, entry).await?,
