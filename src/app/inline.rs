@@ -1,7 +1,7 @@
 //! Search from any chat (Telegram's inline mode): a user types `@herald_bot words` and picks an
 //! article to share. Each page holds up to [`PAGE`] articles found as /search finds them (the
 //! latest when nothing is typed); the message shared is the article as a chat receives it, its
-//! legal label and notes included. Pages are kept for [`FRESH`] per query, so a user typing
+//! legal label and notes included. Pages are kept for [`FRESH_SECONDS`] per query, so a user typing
 //! and paging does not search again for every keystroke Telegram repeats; answers go through
 //! the engine's reply share (see `delivery::interactive`).
 
@@ -17,8 +17,9 @@ use crate::store::SearchOrder;
 
 /// Results per page (Telegram takes up to 50; 20 keep an answer quick and small).
 pub const PAGE: u32 = 20;
-/// How long a page is reused for the same query (ms); Telegram is told the same.
-pub const FRESH: i64 = 10_000;
+/// How long a page is reused for the same query, in seconds; Telegram is told the same.
+pub const FRESH_SECONDS: u32 = 10;
+const FRESH: i64 = FRESH_SECONDS as i64 * 1000;
 /// Pages kept at most; the oldest go first.
 const KEPT: usize = 512;
 /// The deepest page offered: further, a narrower query is the better way.
@@ -44,11 +45,6 @@ pub struct InlineResult {
 pub struct InlinePage {
     pub results: Vec<InlineResult>,
     pub next_offset: String,
-}
-
-/// How long Telegram may keep an answer too, in seconds.
-pub fn inline_fresh_seconds() -> u32 {
-    (FRESH / 1000) as u32
 }
 
 /// A page as kept: the reader's language, the query, the page number.

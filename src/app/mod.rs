@@ -31,7 +31,7 @@ pub use attachment::{AttachedImage, Attachment, AttachmentError, Image};
 use commands::Args;
 pub use commands::Command;
 pub use error::CommandError;
-pub use inline::{InlinePage, InlineResult, inline_fresh_seconds};
+pub use inline::{FRESH_SECONDS as INLINE_FRESH_SECONDS, InlinePage, InlineResult};
 pub use invocation::{ChatInfo, Invocation, Sender};
 pub use photos::{FetchCheck, PhotoRefusal, PhotoVerdict};
 

@@ -38,7 +38,7 @@ pub enum AlertAdded {
 }
 
 /// An alert that matched an article, and the chat it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub(super) struct Match {
     pub alert_id: i64,
     pub chat_id: i64,
@@ -150,10 +150,10 @@ pub(super) async fn matching(
 ) -> sqlx::Result<Vec<Match>> {
     let version = index::version_of(partitions, fresh, id);
     let tokens = serde_json::to_string(&entry.triggers(version)).unwrap_or_else(|_| "[]".into());
-    let candidates: Vec<(i64, i64, String)> = sqlx::query_as(
+    let candidates: Vec<Match> = sqlx::query_as(
         // From the article's tokens to the alerts (CROSS JOIN keeps SQLite to that order: one
         // seek per token, never a pass over the alerts).
-        "SELECT a.id, a.chat_id, a.query
+        "SELECT a.id AS alert_id, a.chat_id, a.query
          FROM (SELECT DISTINCT t.alert_id AS id FROM json_each(?1) j
                CROSS JOIN alert_terms t ON t.term = j.value) c
          CROSS JOIN alerts a ON a.id = c.id
@@ -170,9 +170,9 @@ pub(super) async fn matching(
     // parses (the language changed under a stored alert) matches nothing.
     let checks: Vec<(i64, String)> = candidates
         .iter()
-        .filter_map(|(alert, _, text)| {
-            let query = SearchQuery::parse(text).ok()?;
-            Some((*alert, query.to_fts(version)))
+        .filter_map(|c| {
+            let query = SearchQuery::parse(&c.query).ok()?;
+            Some((c.alert_id, query.to_fts(version)))
         })
         .collect();
     let probe = index::probe(tx, version, entry).await?;
@@ -186,12 +186,7 @@ pub(super) async fn matching(
     let matched: BTreeSet<i64> = matched.into_iter().collect();
     let found: Vec<Match> = candidates
         .into_iter()
-        .filter(|(alert, _, _)| matched.contains(alert))
-        .map(|(alert_id, chat_id, query)| Match {
-            alert_id,
-            chat_id,
-            query,
-        })
+        .filter(|c| matched.contains(&c.alert_id))
         .collect();
     let ids: Vec<i64> = found.iter().map(|m| m.alert_id).collect();
     sqlx::query(
@@ -207,21 +202,13 @@ pub(super) async fn matching(
 /// The alerts that brought article `id`'s translation partner to chats, so the story reaches
 /// them in their language as it reached them in the other.
 async fn partner_matches(tx: &mut Transaction<'_, Sqlite>, id: i64) -> sqlx::Result<Vec<Match>> {
-    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT a.id, a.chat_id, a.query FROM alert_matches m JOIN alerts a ON a.id = m.alert_id
+    sqlx::query_as(
+        "SELECT a.id AS alert_id, a.chat_id, a.query FROM alert_matches m JOIN alerts a ON a.id = m.alert_id
          WHERE m.article_id = (SELECT pair_id FROM articles WHERE id = ?1)",
     )
     .bind(id)
     .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(alert_id, chat_id, query)| Match {
-            alert_id,
-            chat_id,
-            query,
-        })
-        .collect())
+    .await
 }
 
 /// The chats a newly published article goes to for their alerts, each with the queries that

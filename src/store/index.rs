@@ -192,18 +192,19 @@ impl Entry {
     /// The alert triggers this entry holds (see `domain::alert`) in a partition of `version`.
     pub fn triggers(&self, version: IndexVersion) -> Vec<String> {
         let (title, body) = (&self.analysed_title, &self.analysed_body);
-        let mut other = vec![
-            title.lemmas.clone(),
-            body.lemmas.clone(),
-            title.keys.clone(),
-            body.keys.clone(),
+        let stems = match version {
+            IndexVersion::Stems => [&self.title, &self.body].map(|t| text::legacy_index(t).1),
+            IndexVersion::Lemmas => Default::default(),
+        };
+        let other = [
+            &title.lemmas,
+            &body.lemmas,
+            &title.keys,
+            &body.keys,
+            &stems[0],
+            &stems[1],
         ];
-        if version == IndexVersion::Stems {
-            other.push(text::legacy_index(&self.title).1);
-            other.push(text::legacy_index(&self.body).1);
-        }
-        let other: Vec<&str> = other.iter().map(String::as_str).collect();
-        alert::article_triggers(&[&title.written, &body.written], &other)
+        alert::article_triggers(&[&title.written, &body.written], &other.map(String::as_str))
     }
 }
 

@@ -10,7 +10,7 @@ use teloxide::types::{
 };
 
 use super::Telegram;
-use crate::app::{App, InlinePage, inline_fresh_seconds};
+use crate::app::{App, INLINE_FRESH_SECONDS, InlinePage};
 use crate::domain::{Language, Platform};
 
 /// The start parameter of the button that carries a refusal: it opens the bot's greeting.
@@ -29,7 +29,7 @@ pub(super) async fn answer(telegram: Telegram, app: App, query: InlineQuery) {
             .bot
             .answer_inline_query(query.id.clone(), results(&page))
             .next_offset(page.next_offset.clone())
-            .cache_time(inline_fresh_seconds())
+            .cache_time(INLINE_FRESH_SECONDS)
             .is_personal(false),
         Err(refused) => {
             tracing::info!(error = %refused, "an inline query herald cannot search");
@@ -41,7 +41,7 @@ pub(super) async fn answer(telegram: Telegram, app: App, query: InlineQuery) {
                 .bot
                 .answer_inline_query(query.id.clone(), Vec::new())
                 .button(button)
-                .cache_time(inline_fresh_seconds())
+                .cache_time(INLINE_FRESH_SECONDS)
         }
     };
     let sent = app
