@@ -159,6 +159,10 @@ impl Application {
             tasks.spawn(Arc::clone(&engine).run_digests(shutdown.clone()));
             tasks.spawn(publish_scheduled(app.clone(), shutdown.clone()));
             tasks.spawn(rebuild_index(app.store().clone(), shutdown.clone()));
+            tasks.spawn(crate::app::checkpoint_log(
+                app.store().clone(),
+                shutdown.clone(),
+            ));
             if settings.ingest.enabled {
                 let ingestor = crate::ingest::Ingestor::new(&app).await?;
                 tasks.spawn(ingestor.run(shutdown.clone()));

@@ -12,6 +12,7 @@ mod photos;
 mod publish;
 pub mod reindex;
 mod updates;
+mod wal;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -34,6 +35,7 @@ pub use error::CommandError;
 pub use inline::{FRESH_SECONDS as INLINE_FRESH_SECONDS, InlinePage, InlineResult};
 pub use invocation::{ChatInfo, Invocation, Sender};
 pub use photos::{FetchCheck, PhotoRefusal, PhotoVerdict};
+pub use wal::checkpoint_log;
 
 /// The application: settings and storage, shared by every platform adapter and by tests.
 #[derive(Clone)]

@@ -166,27 +166,26 @@ pub(super) async fn matching(
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    // Each candidate's query as /search would ask it of this partition. A query that no longer
-    // parses (the language changed under a stored alert) matches nothing.
-    let checks: Vec<(i64, String)> = candidates
-        .iter()
-        .filter_map(|c| {
-            let query = SearchQuery::parse(&c.query).ok()?;
-            Some((c.alert_id, query.to_fts(version)))
-        })
+    // Each candidate's query as /search would ask it of this partition, each distinct query
+    // checked once (readers follow the same names). A query that no longer parses (the
+    // language changed under a stored alert) matches nothing.
+    let queries: BTreeSet<&str> = candidates.iter().map(|c| c.query.as_str()).collect();
+    let checks: Vec<(&str, String)> = queries
+        .into_iter()
+        .filter_map(|text| Some((text, SearchQuery::parse(text).ok()?.to_fts(version))))
         .collect();
     let probe = index::probe(tx, version, entry).await?;
-    let matched: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+    let matched: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT json_extract(c.value, '$[0]') FROM json_each(?1) c
          WHERE EXISTS (SELECT 1 FROM temp.{probe} WHERE {probe} MATCH json_extract(c.value, '$[1]'))"
     )))
     .bind(serde_json::to_string(&checks).unwrap_or_else(|_| "[]".into()))
     .fetch_all(&mut **tx)
     .await?;
-    let matched: BTreeSet<i64> = matched.into_iter().collect();
+    let matched: BTreeSet<String> = matched.into_iter().collect();
     let found: Vec<Match> = candidates
         .into_iter()
-        .filter(|c| matched.contains(&c.alert_id))
+        .filter(|c| matched.contains(&c.query))
         .collect();
     let ids: Vec<i64> = found.iter().map(|m| m.alert_id).collect();
     sqlx::query(
