@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::domain::DatabaseUrl;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "herald",
@@ -41,4 +43,13 @@ pub enum Command {
     /// Rebuild the search index with the current analysis (after an upgrade; `run` does it
     /// too, in the background). Interrupt it at any time: it resumes where it stopped.
     Reindex,
+    /// Copy a newsroom from its SQLite database into PostgreSQL (herald stopped), with a
+    /// progress bar, and check every table's rows on both sides. Interrupt it at any time: it
+    /// resumes where it stopped.
+    CopyDb {
+        /// The SQLite database: `sqlite://<path>` or a path.
+        from: DatabaseUrl,
+        /// The PostgreSQL database: `postgres://user[:password]@host[:port]/database`.
+        to: DatabaseUrl,
+    },
 }

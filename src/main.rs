@@ -89,6 +89,23 @@ async fn start() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::CopyDb { from, to } => {
+            let shutdown = CancellationToken::new();
+            tokio::spawn(application::cancel_on_signal(shutdown.clone()));
+            let bar = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            match herald::app::copy_db::copy_db(&from, &to, bar, &shutdown).await? {
+                herald::app::copy_db::Copied::Verified(counts) => {
+                    for count in counts {
+                        println!("{:<18} {:>10} rows", count.table, count.target);
+                    }
+                    println!("copied and checked: every table has as many rows in {to}");
+                }
+                herald::app::copy_db::Copied::Interrupted => {
+                    println!("interrupted; run it again to go on");
+                }
+            }
+            Ok(())
+        }
         Command::ExportOpml => {
             let app = App::build(settings).await?;
             let document = herald::app::commands::export_opml(app.store())

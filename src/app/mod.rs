@@ -2,6 +2,7 @@
 
 mod attachment;
 pub mod commands;
+pub mod copy_db;
 pub mod demo;
 mod edits;
 mod error;
@@ -9,6 +10,7 @@ pub(crate) mod format;
 mod inline;
 pub mod invocation;
 mod photos;
+mod progress;
 mod publish;
 pub mod reindex;
 mod updates;

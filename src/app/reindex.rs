@@ -3,7 +3,6 @@
 //! foreground by `herald reindex`. Searches keep answering from the old tables of partitions
 //! not yet rebuilt; an interrupted rebuild resumes where it stopped.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -75,7 +74,7 @@ pub async fn reindex(
             }
         }
         match report {
-            Report::Bar => draw(progress),
+            Report::Bar => super::progress::draw(progress.done, progress.total, "articles"),
             Report::Log { every } if last_line.elapsed() >= every => {
                 last_line = Instant::now();
                 tracing::info!(done = progress.done, total, "rebuilding the search index");
@@ -113,24 +112,4 @@ pub async fn foreground(settings: Settings, shutdown: &CancellationToken) -> any
     let finished = reindex(app.store(), shutdown, report).await;
     app.store().close().await;
     finished
-}
-
-fn draw(progress: Progress) {
-    const WIDTH: u64 = 40;
-    let filled = (progress.done * WIDTH)
-        .checked_div(progress.total)
-        .unwrap_or(WIDTH);
-    let percent = (progress.done * 100)
-        .checked_div(progress.total)
-        .unwrap_or(100);
-    let bar: String = (0..WIDTH)
-        .map(|i| if i < filled { '#' } else { '.' })
-        .collect();
-    let mut err = std::io::stderr().lock();
-    let _ = write!(
-        err,
-        "\r[{bar}] {percent:>3}% {}/{} articles",
-        progress.done, progress.total
-    );
-    let _ = err.flush();
 }

@@ -1,7 +1,7 @@
 //! Every SQL statement herald runs lives under this module, one file per aggregate.
 //!
 //! SQLite in WAL mode (readers never wait for the writer), foreign keys on, and a busy timeout
-//! so a second connection waits for a lock instead of failing. Migrations in `migrations/` are
+//! so a second connection waits for a lock instead of failing. Migrations in `migrations/sqlite/` are
 //! compiled into the binary and applied at start.
 
 #![warn(missing_docs)]
@@ -11,6 +11,7 @@ mod articles;
 mod audit;
 mod chats;
 mod checkpoint;
+mod copy;
 mod corrections;
 mod deliveries;
 mod digests;
@@ -45,6 +46,7 @@ pub use articles::{NewArticle, PairOutcome, Retraction};
 pub use audit::{AuditEntry, AuditOutcome, AuditRecord};
 pub use chats::{ChatRecord, NewChat};
 pub use checkpoint::Checkpoint;
+pub use copy::{CopyError, CopyStep, DbCopy, TableCount};
 pub use deliveries::{
     Action, Job, LANE_BREAKING, LANE_CORRECTION, LANE_INTERACTIVE, LANE_ROUTINE, SentMessage,
 };
@@ -148,7 +150,7 @@ impl Store {
             );
         }
         drop(warm);
-        sqlx::migrate!("./migrations")
+        sqlx::migrate!("./migrations/sqlite")
             .run(&pool)
             .await
             .context("applying database migrations")?;

@@ -7,6 +7,7 @@
 mod alerts;
 mod cms;
 mod console;
+mod copy_db;
 mod delivery;
 mod digests;
 mod editor_photos;

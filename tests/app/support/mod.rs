@@ -4,4 +4,5 @@
 pub mod feed_server;
 pub mod helpers;
 pub mod mx;
+pub mod pg;
 pub mod tg;
