@@ -11,7 +11,6 @@
 set -euo pipefail
 
 DIR=${PG_DIR:-$(cd "$(dirname "$0")/.." && pwd)/target/postgres}
-DATA=$DIR/data
 
 bin() {
     local found
@@ -40,11 +39,33 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# Where the cluster lives: $DIR/data, unless the `postgres` user cannot reach $DIR (a checkout
+# under /root); then a directory of its own under /tmp. Recorded in $DIR/datadir.
+data_dir() {
+    if [ -f "$DIR/datadir" ]; then
+        cat "$DIR/datadir"
+        return
+    fi
+    local data=$DIR/data
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres "$DIR"
+        if ! runuser -u postgres -- test -w "$DIR"; then
+            data=/tmp/herald-postgres-$(echo "$DIR" | md5sum | cut -c1-12)/data
+            mkdir -p "$(dirname "$data")"
+            chown postgres "$(dirname "$data")"
+        fi
+    fi
+    echo "$data" >"$DIR/datadir"
+    echo "$data"
+}
+
 start() {
     local bin
     bin=$(bin)
     mkdir -p "$DIR"
-    if [ "$(id -u)" = 0 ]; then chown postgres "$DIR"; fi
+    DATA=$(data_dir)
+    mkdir -p "$(dirname "$DATA")"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$(dirname "$DATA")"; fi
     if [ ! -f "$DATA/PG_VERSION" ]; then
         as_owner "$bin/initdb" --pgdata="$DATA" --username=herald --auth=trust \
             --encoding=UTF8 --locale=C.UTF-8 >"$DIR/initdb.log"
@@ -53,8 +74,8 @@ start() {
         return
     fi
     free_port >"$DIR/port"
-    as_owner "$bin/pg_ctl" start --pgdata="$DATA" --log="$DIR/server.log" --wait \
-        --options="-c listen_addresses=127.0.0.1 -c port=$(cat "$DIR/port") -c unix_socket_directories='$DIR' -c fsync=off -c max_connections=200" >/dev/null
+    as_owner "$bin/pg_ctl" start --pgdata="$DATA" --log="$(dirname "$DATA")/server.log" --wait \
+        --options="-c listen_addresses=127.0.0.1 -c port=$(cat "$DIR/port") -c unix_socket_directories='$(dirname "$DATA")' -c fsync=off -c max_connections=200" >/dev/null
     if ! as_owner "$bin/psql" --host=127.0.0.1 --port="$(cat "$DIR/port")" --username=herald \
         --dbname=postgres --quiet --command="SELECT 1 FROM pg_database WHERE datname = 'herald'" \
         --tuples-only | grep -q 1; then
@@ -63,8 +84,11 @@ start() {
 }
 
 stop() {
-    if [ -f "$DATA/PG_VERSION" ]; then
-        as_owner "$(bin)/pg_ctl" stop --pgdata="$DATA" --mode=fast >/dev/null 2>&1 || true
+    [ -f "$DIR/datadir" ] || return 0
+    local data
+    data=$(cat "$DIR/datadir")
+    if [ -f "$data/PG_VERSION" ]; then
+        as_owner "$(bin)/pg_ctl" stop --pgdata="$data" --mode=fast >/dev/null 2>&1 || true
     fi
 }
 
