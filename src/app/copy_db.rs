@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::domain::DatabaseUrl;
 use crate::instance::InstanceLock;
-use crate::store::{CopyStep, DbCopy, Store, TableCount};
+use crate::store::{CopyStep, DbCopy, PgStore, Store, TableCount};
 
 /// Rows per batch (one PostgreSQL transaction each).
 const BATCH: u32 = 2_000;
@@ -78,13 +78,55 @@ pub async fn copy_db(
                 off.target
             );
         }
+        copy.close().await;
+        if !index(url, bar, shutdown).await? {
+            store.close().await;
+            return Ok(Copied::Interrupted);
+        }
         Copied::Verified(counts)
     } else {
+        copy.close().await;
         Copied::Interrupted
     };
-    copy.close().await;
     store.close().await;
     Ok(outcome)
+}
+
+/// Builds the search document of every copied article that has none yet (see
+/// `domain::tsearch`) and checks that each live article has one. False when interrupted.
+async fn index(url: &str, bar: bool, shutdown: &CancellationToken) -> anyhow::Result<bool> {
+    let target = PgStore::open(url).await?;
+    let (live, indexed) = target.index_counts().await?;
+    tracing::info!(
+        articles = live,
+        already = indexed,
+        "building search documents"
+    );
+    let (mut done, mut after, mut last_line) = (indexed, 0, Instant::now());
+    while let Some((last, articles)) = target.index_step(after, BATCH).await? {
+        done += i64::try_from(articles).unwrap_or(0);
+        after = last;
+        if bar {
+            super::progress::draw(to_u64(done.min(live)), to_u64(live), "articles indexed");
+        } else if last_line.elapsed() >= Duration::from_secs(10) {
+            last_line = Instant::now();
+            tracing::info!(after, live, "building search documents");
+        }
+        if shutdown.is_cancelled() {
+            target.close().await;
+            return Ok(false);
+        }
+    }
+    if bar {
+        eprintln!();
+    }
+    let (live, indexed) = target.index_counts().await?;
+    target.close().await;
+    anyhow::ensure!(
+        live == indexed,
+        "copied, but {indexed} of {live} live articles have a search document"
+    );
+    Ok(true)
 }
 
 fn to_u64(n: i64) -> u64 {

@@ -28,6 +28,7 @@ pub mod search_query;
 pub mod text;
 pub mod time_zone;
 pub mod topic;
+pub mod tsearch;
 pub mod user;
 
 pub use article::{ArticleDraft, ArticlePatch, DraftError, PhotoSource};

@@ -275,5 +275,7 @@ fn tokens(input: &str) -> Vec<Token> {
     out
 }
 
+mod tsquery;
+
 #[cfg(test)]
 mod tests;

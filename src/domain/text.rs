@@ -215,20 +215,52 @@ pub struct IndexedText {
 /// Prepares `text` for indexing.
 pub fn index(text: &str) -> IndexedText {
     let mut out = IndexedText::default();
-    for word in words(text) {
-        let folded = fold(word);
-        let analysis = analyse(&folded);
-        push(&mut out.written, &folded);
-        for lemma in analysis.lemmas.iter().filter(|l| **l != folded) {
+    for word in indexed_words(text) {
+        push(&mut out.written, &word.written);
+        for lemma in word.lemmas() {
             push(&mut out.lemmas, lemma);
         }
-        if !analysis.latin || word.starts_with(char::is_uppercase) {
-            for key in &analysis.keys {
-                push(&mut out.keys, key);
-            }
+        for key in word.keys() {
+            push(&mut out.keys, key);
         }
     }
     out
+}
+
+/// One word of a text as the index holds it.
+#[derive(Debug, Clone)]
+pub struct IndexedWord {
+    /// Folded, as written.
+    pub written: String,
+    analysis: Arc<WordKeys>,
+    /// Keyed: not a lower-case Latin word (see [`WordKeys::latin`]).
+    keyed: bool,
+}
+
+impl IndexedWord {
+    /// Its lemmas, except one spelled as the word (see [`IndexedText`]).
+    pub fn lemmas(&self) -> impl Iterator<Item = &String> {
+        self.analysis.lemmas.iter().filter(|l| **l != self.written)
+    }
+
+    /// Its spelling keys, if the text keys it.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.analysis.keys.iter().filter(|_| self.keyed)
+    }
+}
+
+/// The words of `text`, in order, as the index holds them; both backends' indexes are built
+/// from this, so they find the same words.
+pub fn indexed_words(text: &str) -> impl Iterator<Item = IndexedWord> + '_ {
+    words(text).map(|word| {
+        let written = fold(word);
+        let analysis = analyse(&written);
+        IndexedWord {
+            keyed: !analysis.latin || word.starts_with(char::is_uppercase),
+            written,
+            analysis,
+        }
+    })
 }
 
 /// A text prepared for a partition of the first index: words as written and their stems.

@@ -4,18 +4,16 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 use super::Result;
 use super::Store;
 use super::alerts;
+use super::article_row::article_from_row;
 use super::deliveries::{LANE_BREAKING, LANE_ROUTINE};
 use super::index::{self, Partitions};
 use super::planning::{self, Planned};
-use crate::domain::{
-    ArticleRecord, ArticleStatus, Label, LabelPosition, Language, PhotoRef, Rich, StoredPhoto,
-    TopicSlug,
-};
+use crate::domain::{ArticleRecord, ArticleStatus, Label, Language, PhotoRef, Rich};
 
 /// An article about to be stored, with its topics already resolved to ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,15 +93,6 @@ pub enum PairOutcome {
     AlreadyPaired(i64),
 }
 
-/// An article status as the `status` column spells it.
-fn status_from_stored(value: &str) -> ArticleStatus {
-    match value {
-        "draft" => ArticleStatus::Draft,
-        "scheduled" => ArticleStatus::Scheduled,
-        _ => ArticleStatus::Published,
-    }
-}
-
 /// The columns every article read selects, topics folded into one space-separated string.
 /// A macro, so queries can be assembled with `concat!` and stay static strings.
 macro_rules! article_columns {
@@ -116,63 +105,6 @@ macro_rules! article_columns {
     };
 }
 pub(super) use article_columns;
-
-/// The photo columns: an address, or an image in the media store.
-fn photo_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Option<PhotoRef>> {
-    if let Some(id) = row.try_get::<Option<i64>, _>("photo_media_id")? {
-        return Ok(Some(PhotoRef::Stored(StoredPhoto {
-            id,
-            telegram_file_id: row.try_get("photo_telegram_file_id")?,
-        })));
-    }
-    Ok(row
-        .try_get::<Option<String>, _>("photo_url")?
-        .map(PhotoRef::Web))
-}
-
-pub(super) fn article_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<ArticleRecord> {
-    let language: String = row.try_get("language")?;
-    let topics: Option<String> = row.try_get("topic_slugs")?;
-    let mut topics: Vec<TopicSlug> = topics
-        .unwrap_or_default()
-        .split(' ')
-        .filter_map(TopicSlug::parse)
-        .collect();
-    topics.sort();
-    Ok(ArticleRecord {
-        id: row.try_get("id")?,
-        title: row.try_get("title")?,
-        lead: row.try_get("lead")?,
-        body: Rich::from_stored(
-            row.try_get::<String, _>("body")?,
-            row.try_get::<Option<String>, _>("body_marks")?.as_deref(),
-        ),
-        language: Language::parse(&language).unwrap_or(Language::En),
-        url: row.try_get("url")?,
-        original_url: row.try_get("original_url")?,
-        photo: photo_from_row(row)?,
-        photo_caption: row.try_get("photo_caption")?,
-        photo_credit: row.try_get("photo_credit")?,
-        published_at: row.try_get("published_at")?,
-        updated_at: row.try_get("updated_at")?,
-        retracted_at: row.try_get("retracted_at")?,
-        retraction_reason: row.try_get("retraction_reason")?,
-        version: row.try_get("version")?,
-        topics,
-        status: status_from_stored(&row.try_get::<String, _>("status")?),
-        publish_at: row.try_get("publish_at")?,
-        pair_id: row.try_get("pair_id")?,
-        label: row
-            .try_get::<Option<String>, _>("label")?
-            .map(|text| Label {
-                text,
-                position: LabelPosition::from_stored(
-                    &row.try_get::<String, _>("label_position")
-                        .unwrap_or_default(),
-                ),
-            }),
-    })
-}
 
 /// One article by id, through a pool or inside a transaction.
 pub(super) async fn article_in<'e, E>(executor: E, id: i64) -> sqlx::Result<Option<ArticleRecord>>

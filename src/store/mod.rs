@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod alerts;
+mod article_row;
 mod articles;
 mod audit;
 mod chats;
@@ -20,6 +21,7 @@ mod index;
 mod media;
 mod outbox_report;
 mod pacing;
+mod pg;
 mod pick;
 mod planning;
 mod posted;
@@ -55,6 +57,7 @@ pub use external::{External, Ingested};
 pub use media::{Media, NewMedia};
 pub use outbox_report::{DeadLetter, LaneDepths, QueueStats};
 pub use pacing::RecentSends;
+pub use pg::PgStore;
 pub use pick::{Lease, Sent};
 pub use planning::{CHUNK, Planned};
 pub use reindex::ReindexStep;

@@ -4,7 +4,8 @@ use sqlx::AssertSqlSafe;
 
 use super::Result;
 use super::Store;
-use super::articles::{article_columns, article_from_row};
+use super::article_row::article_from_row;
+use super::articles::article_columns;
 use super::index::table;
 use crate::domain::ArticleRecord;
 use crate::domain::{IndexVersion, SearchQuery};

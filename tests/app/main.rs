@@ -8,6 +8,7 @@ mod alerts;
 mod cms;
 mod console;
 mod copy_db;
+mod copy_search;
 mod delivery;
 mod digests;
 mod editor_photos;
