@@ -4,7 +4,9 @@
 //! `cargo bench --bench search` (1,000,000 articles; `HERALD_BENCH_ARTICLES=N` for another
 //! size, `HERALD_BENCH_DIR` for where the database goes). Goals (issue 2): ranked p99 ≤ 30 ms,
 //! newest-first p99 ≤ 5 ms, ≥ 2,000 articles/s stored and indexed. Then inline mode's pages
-//! (issue 20: p99 ≤ 100 ms; `search/inline.rs`). `HERALD_BENCH_REINDEX=1`
+//! (issue 20: p99 ≤ 100 ms; `search/inline.rs`), and with `HERALD_POSTGRES_URL` set, the
+//! archive copied into PostgreSQL and searched there (issue 21; `search/postgres.rs`).
+//! `HERALD_BENCH_REINDEX=1`
 //! then measures the rebuild of an archive indexed by an earlier herald (`search/reindex.rs`).
 
 use std::time::{Duration, Instant};
@@ -15,6 +17,8 @@ use herald::store::{NewArticle, SearchOrder, Store};
 
 #[path = "search/inline.rs"]
 mod inline;
+#[path = "search/postgres.rs"]
+mod postgres;
 #[path = "search/reindex.rs"]
 mod reindex;
 
@@ -322,6 +326,7 @@ async fn main() -> anyhow::Result<()> {
     }
     store.close().await;
     inline::measure(&path, &all).await?;
+    postgres::measure(&path, &all, &orders).await?;
     if std::env::var("HERALD_BENCH_REINDEX").is_ok() {
         reindex::measure(&path).await?;
     }

@@ -121,6 +121,7 @@ async fn index(url: &str, bar: bool, shutdown: &CancellationToken) -> anyhow::Re
         eprintln!();
     }
     let (live, indexed) = target.index_counts().await?;
+    target.analyze().await?;
     target.close().await;
     anyhow::ensure!(
         live == indexed,

@@ -163,12 +163,11 @@ async fn a_copied_newsroom_answers_latest_and_search_as_the_original_did() {
     assert!(matches!(copied, Copied::Verified(_)), "{copied:?}");
     let copy = PgStore::open(&target.url).await.expect("copy");
 
-    let mut n = 0;
-    for (topic, offset) in [(None, 0), (None, 3), (Some(topic), 0)] {
+    let pages = [(None, 0), (None, 3), (Some(topic), 0)];
+    for ((topic, offset), original) in pages.into_iter().zip(&latest) {
         let answer = copy.latest_articles(topic, 5, offset).await.unwrap();
         assert!(!answer.is_empty());
-        assert_eq!(answer, latest[n], "/latest {topic:?} from {offset}");
-        n += 1;
+        assert_eq!(&answer, original, "/latest {topic:?} from {offset}");
     }
     for (query, (newest, relevant)) in QUERIES.iter().zip(&found) {
         let parsed = SearchQuery::parse(query).unwrap();

@@ -96,10 +96,7 @@ mod tests {
 
     #[test]
     fn phrases_prefixes_alternatives_and_exclusions_keep_their_meaning() {
-        assert_eq!(
-            tsquery("\"верховный суд\""),
-            "((('верховный' <-> 'суд')))"
-        );
+        assert_eq!(tsquery("\"верховный суд\""), "((('верховный' <-> 'суд')))");
         assert_eq!(tsquery("дагест*"), "((('дагест':*)))");
         let q = tsquery("суд OR приговор -апелляция");
         assert!(q.starts_with("(((") && q.contains(") | ("), "{q}");

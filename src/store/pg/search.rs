@@ -31,14 +31,12 @@ impl PgStore {
                 // ts_rank normalised by the document's length (1: divided by 1 + its log),
                 // as bm25 favours the shorter of two documents with the same matches.
                 let sql = format!(
-                    "WITH q AS (SELECT $1::tsquery AS q),
-                     recent AS (
-                       SELECT d.article_id, d.doc FROM article_docs d, q
-                       WHERE d.article_id > $2 AND d.doc @@ q.q
-                       ORDER BY d.article_id DESC LIMIT $3)
-                     SELECT article_id, ts_rank('{WEIGHTS}'::float4[], doc, q.q, 1)::float8 AS rank,
-                            count(*) OVER () AS matches
-                     FROM recent, q ORDER BY rank DESC, article_id DESC LIMIT $4"
+                    "SELECT article_id, ts_rank('{WEIGHTS}'::float4[], doc, $1::tsquery, 1)::float8
+                              AS rank, count(*) OVER () AS matches
+                     FROM (SELECT article_id, doc FROM article_docs
+                           WHERE article_id > $2 AND doc @@ $1::tsquery
+                           ORDER BY article_id DESC LIMIT $3) recent
+                     ORDER BY rank DESC, article_id DESC LIMIT $4"
                 );
                 let rows: Vec<(i64, f64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(&tsquery)
