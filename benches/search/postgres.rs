@@ -32,6 +32,10 @@ pub async fn measure(
     queries: &[String],
     orders: &[(&'static str, SearchOrder)],
 ) -> anyhow::Result<()> {
+    // HERALD_BENCH_PG_REUSE=<url> searches a copy an earlier run kept (HERALD_BENCH_KEEP).
+    if let Ok(url) = std::env::var("HERALD_BENCH_PG_REUSE") {
+        return compare(path, &url, queries, orders).await;
+    }
     let Ok(server) = std::env::var("HERALD_POSTGRES_URL") else {
         println!("PostgreSQL: skipped, HERALD_POSTGRES_URL is not set (scripts/postgres.sh url)");
         return Ok(());
@@ -84,6 +88,15 @@ async fn measure_on(
         peak_mib()
     );
 
+    compare(path, url, queries, orders).await
+}
+
+async fn compare(
+    path: &Path,
+    url: &str,
+    queries: &[String],
+    orders: &[(&'static str, SearchOrder)],
+) -> anyhow::Result<()> {
     let original = Store::open(path, herald::clock::Clock::system()).await?;
     let copy = PgStore::open(url).await?;
     let mut differ = 0;

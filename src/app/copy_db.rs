@@ -14,6 +14,9 @@ use crate::store::{CopyStep, DbCopy, PgStore, Store, TableCount};
 
 /// Rows per batch (one PostgreSQL transaction each).
 const BATCH: u32 = 2_000;
+/// Documents to build past which the search index is built once at the end instead of
+/// along the way.
+const BULK: i64 = 10_000;
 
 /// How a copy ended.
 #[derive(Debug)]
@@ -102,6 +105,9 @@ async fn index(url: &str, bar: bool, shutdown: &CancellationToken) -> anyhow::Re
         already = indexed,
         "building search documents"
     );
+    if live - indexed > BULK {
+        target.suspend_search_index().await?;
+    }
     let (mut done, mut after, mut last_line) = (indexed, 0, Instant::now());
     while let Some((last, articles)) = target.index_step(after, BATCH).await? {
         done += i64::try_from(articles).unwrap_or(0);
@@ -120,6 +126,8 @@ async fn index(url: &str, bar: bool, shutdown: &CancellationToken) -> anyhow::Re
     if bar {
         eprintln!();
     }
+    tracing::info!("building the search index");
+    target.restore_search_index().await?;
     let (live, indexed) = target.index_counts().await?;
     target.analyze().await?;
     target.close().await;

@@ -56,3 +56,29 @@ impl PgStore {
         .await?)
     }
 }
+
+impl PgStore {
+    /// Drops the documents' GIN index for a bulk build: maintaining it row by row held
+    /// PostgreSQL at a full core and 1,000 documents/s, and one build at the end is far
+    /// cheaper. [`PgStore::restore_search_index`] puts it back; searches without it are slow,
+    /// so only `herald copy-db` (herald stopped) calls this.
+    pub async fn suspend_search_index(&self) -> Result<()> {
+        sqlx::query("DROP INDEX IF EXISTS article_docs_doc")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Builds the documents' GIN index if it is missing (as the migration defines it).
+    pub async fn restore_search_index(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("CREATE INDEX IF NOT EXISTS article_docs_doc ON article_docs USING gin (doc)")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
