@@ -27,8 +27,7 @@ impl PgStore {
     pub async fn open(url: &str) -> anyhow::Result<PgStore> {
         // Each search is planned for its own query: a word in half the archive is best found
         // by walking the newest articles, a rare one through the GIN index, and a plan cached
-        // for one would serve the other (measured: newest-first p99 102 ms → see the search
-        // bench). Planning costs well under a millisecond.
+        // for one would serve the other. Planning costs about a millisecond.
         let options = PgConnectOptions::from_str(url)
             .context("reading the PostgreSQL URL")?
             .options([("plan_cache_mode", "force_custom_plan")]);
