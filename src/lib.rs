@@ -21,6 +21,8 @@
 //!    variables, as plain values (rate policies and the engine's settings included).
 //! 7. [`store`]: every SQL statement (SQLite through sqlx), one file per aggregate, with the
 //!    full-text index kept in the same transactions as the articles; its own error type.
+//!    `store::pg`, the PostgreSQL backend being built, so far answers search and `/latest`
+//!    on a newsroom `herald copy-db` moved there.
 //! 8. [`message`]: the platform-neutral reply and the Russian/English catalogs — what every
 //!    layer above says.
 //! 9. [`render`]: replies and articles as each platform shows them.
