@@ -43,7 +43,10 @@ pub async fn copy_db(
     anyhow::ensure!(path.exists(), "{} does not exist", path.display());
     let _lock = InstanceLock::acquire(path).context("stop herald before copying its database")?;
     let store = Store::open(path, Clock::system()).await?;
-    let copy = DbCopy::start(store.clone(), url)
+    let target = PgStore::open(url)
+        .await
+        .with_context(|| format!("opening {to}"))?;
+    let copy = DbCopy::start(store.clone(), &target)
         .await
         .with_context(|| format!("preparing {to}"))?;
     let counts = copy.counts().await?;
@@ -81,24 +84,22 @@ pub async fn copy_db(
                 off.target
             );
         }
-        copy.close().await;
-        if !index(url, bar, shutdown).await? {
-            store.close().await;
-            return Ok(Copied::Interrupted);
+        if index(&target, bar, shutdown).await? {
+            Copied::Verified(counts)
+        } else {
+            Copied::Interrupted
         }
-        Copied::Verified(counts)
     } else {
-        copy.close().await;
         Copied::Interrupted
     };
+    target.close().await;
     store.close().await;
     Ok(outcome)
 }
 
 /// Builds the search document of every copied article that has none yet (see
 /// `domain::tsearch`) and checks that each live article has one. False when interrupted.
-async fn index(url: &str, bar: bool, shutdown: &CancellationToken) -> anyhow::Result<bool> {
-    let target = PgStore::open(url).await?;
+async fn index(target: &PgStore, bar: bool, shutdown: &CancellationToken) -> anyhow::Result<bool> {
     let (live, indexed) = target.index_counts().await?;
     tracing::info!(
         articles = live,
@@ -119,7 +120,6 @@ async fn index(url: &str, bar: bool, shutdown: &CancellationToken) -> anyhow::Re
             tracing::info!(after, live, "building search documents");
         }
         if shutdown.is_cancelled() {
-            target.close().await;
             return Ok(false);
         }
     }
@@ -130,7 +130,6 @@ async fn index(url: &str, bar: bool, shutdown: &CancellationToken) -> anyhow::Re
     target.restore_search_index().await?;
     let (live, indexed) = target.index_counts().await?;
     target.analyze().await?;
-    target.close().await;
     anyhow::ensure!(
         live == indexed,
         "copied, but {indexed} of {live} live articles have a search document"

@@ -88,3 +88,24 @@ where
             }),
     })
 }
+
+/// The articles of `rows`, in the order of `ids` (a search's order; the database returns
+/// them in its own).
+pub(super) fn articles_in_order_of<'r, R>(
+    rows: &'r [R],
+    ids: &[i64],
+) -> sqlx::Result<Vec<ArticleRecord>>
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let mut articles = rows
+        .iter()
+        .map(article_from_row)
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    articles.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
+    Ok(articles)
+}

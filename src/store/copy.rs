@@ -11,7 +11,7 @@
 
 use sqlx::{AssertSqlSafe, PgPool, Row};
 
-use super::{Result, Store};
+use super::{PgStore, Result, Store};
 
 /// How a table's rows are walked: by rowid, or by its primary key (tables without rowid).
 #[derive(Debug, Clone, Copy)]
@@ -123,19 +123,14 @@ pub struct DbCopy {
 }
 
 impl DbCopy {
-    /// Connects to the target, applies its migrations and checks that the copy can be made:
-    /// every source table known, every source column present in the target, and the target
-    /// empty or holding only an earlier, interrupted copy.
-    pub async fn start(from: Store, to_url: &str) -> Result<DbCopy, CopyError> {
-        let to = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(2)
-            .connect(to_url)
-            .await?;
-        sqlx::migrate!("./migrations/postgres")
-            .run(&to)
-            .await
-            .map_err(sqlx::Error::from)?;
-        let copy = DbCopy { from, to };
+    /// Checks that the copy can be made into `to` (opened, so its schema is current): every
+    /// source table known, every source column present in the target, and the target empty or
+    /// holding only an earlier, interrupted copy.
+    pub async fn start(from: Store, to: &PgStore) -> Result<DbCopy, CopyError> {
+        let copy = DbCopy {
+            from,
+            to: to.pool.clone(),
+        };
         copy.check_tables().await?;
         copy.check_target_is_ours().await?;
         Ok(copy)
@@ -378,11 +373,6 @@ impl DbCopy {
             .await?;
         }
         Ok(())
-    }
-
-    /// Closes the connections to the target.
-    pub async fn close(&self) {
-        self.to.close().await;
     }
 }
 

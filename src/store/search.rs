@@ -4,7 +4,7 @@ use sqlx::AssertSqlSafe;
 
 use super::Result;
 use super::Store;
-use super::article_row::article_from_row;
+use super::article_row::articles_in_order_of;
 use super::articles::article_columns;
 use super::index::table;
 use crate::domain::ArticleRecord;
@@ -166,11 +166,6 @@ impl Store {
         .bind(json)
         .fetch_all(&self.pool)
         .await?;
-        let mut articles = rows
-            .iter()
-            .map(article_from_row)
-            .collect::<sqlx::Result<Vec<_>>>()?;
-        articles.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
-        Ok(articles)
+        articles_in_order_of(&rows, ids)
     }
 }

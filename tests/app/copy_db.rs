@@ -4,7 +4,7 @@
 use herald::app::copy_db::{Copied, copy_db};
 use herald::clock::Clock;
 use herald::domain::DatabaseUrl;
-use herald::store::{CopyStep, DbCopy, Store};
+use herald::store::{CopyStep, DbCopy, PgStore, Store};
 use sqlx::{Connection, PgConnection, Row, SqliteConnection};
 use tokio_util::sync::CancellationToken;
 
@@ -122,9 +122,8 @@ async fn an_interrupted_copy_resumes_without_losing_or_doubling_rows() {
 
     // A few one-row batches, then the copy is dropped as if the process died.
     let store = Store::open(&path, Clock::system()).await.expect("source");
-    let copy = DbCopy::start(store.clone(), &target.url)
-        .await
-        .expect("start");
+    let to = PgStore::open(&target.url).await.expect("target");
+    let copy = DbCopy::start(store.clone(), &to).await.expect("start");
     for _ in 0..5 {
         let step = copy.step(1).await.expect("step");
         assert!(matches!(step, CopyStep::Copied { .. }), "{step:?}");
@@ -134,7 +133,7 @@ async fn an_interrupted_copy_resumes_without_losing_or_doubling_rows() {
         .iter()
         .fold((0, 0), |(t, s), c| (t + c.target, s + c.source));
     assert!(copied > 0 && copied < all, "{partial:?}");
-    copy.close().await;
+    to.close().await;
     store.close().await;
 
     let from = DatabaseUrl::Sqlite(path.clone());

@@ -3,7 +3,7 @@
 use super::PgStore;
 use crate::domain::ArticleRecord;
 use crate::store::Result;
-use crate::store::article_row::article_from_row;
+use crate::store::article_row::{article_from_row, articles_in_order_of};
 
 /// The columns of an article read (see `store::articles::article_columns`): times are stored
 /// as SQLite wrote them and read back as timestamps.
@@ -68,11 +68,6 @@ impl PgStore {
         .bind(ids)
         .fetch_all(&self.pool)
         .await?;
-        let mut articles = rows
-            .iter()
-            .map(article_from_row)
-            .collect::<sqlx::Result<Vec<_>>>()?;
-        articles.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
-        Ok(articles)
+        Ok(articles_in_order_of(&rows, ids)?)
     }
 }

@@ -19,7 +19,7 @@ const CONNECTIONS: u32 = 4;
 /// A handle to a PostgreSQL newsroom; cheap to clone (it is a connection pool).
 #[derive(Clone, Debug)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(in crate::store) pool: PgPool,
 }
 
 impl PgStore {
