@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sqlx::{AssertSqlSafe, Sqlite, Transaction};
+use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::index::{self, Entry, Partitions};
 use super::{Result, Store};
@@ -111,7 +111,7 @@ impl Store {
 }
 
 async fn insert(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     chat_id: i64,
     text: &str,
     query: &SearchQuery,
@@ -142,7 +142,7 @@ async fn insert(
 /// created) and had not matched before, recorded as matched. For a new article that is every
 /// alert it matches; for a correction, those it starts matching.
 pub(super) async fn matching(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     partitions: &Partitions,
     fresh: &BTreeSet<i64>,
     id: i64,
@@ -200,7 +200,7 @@ pub(super) async fn matching(
 
 /// The alerts that brought article `id`'s translation partner to chats, so the story reaches
 /// them in their language as it reached them in the other.
-async fn partner_matches(tx: &mut Transaction<'_, Sqlite>, id: i64) -> sqlx::Result<Vec<Match>> {
+async fn partner_matches(tx: &mut Transaction<'_, Any>, id: i64) -> sqlx::Result<Vec<Match>> {
     sqlx::query_as(
         "SELECT a.id AS alert_id, a.chat_id, a.query FROM alert_matches m JOIN alerts a ON a.id = m.alert_id
          WHERE m.article_id = (SELECT pair_id FROM articles WHERE id = ?1)",
@@ -213,7 +213,7 @@ async fn partner_matches(tx: &mut Transaction<'_, Sqlite>, id: i64) -> sqlx::Res
 /// The chats a newly published article goes to for their alerts, each with the queries that
 /// brought it: the alerts it matches, and those that brought its translation partner.
 pub(super) async fn brought(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     partitions: &Partitions,
     fresh: &BTreeSet<i64>,
     id: i64,

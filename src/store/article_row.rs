@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
+use super::stamp::Stamp;
+
 use crate::domain::{
     ArticleRecord, ArticleStatus, Label, LabelPosition, Language, PhotoRef, Rich, StoredPhoto,
     TopicSlug,
@@ -37,6 +39,23 @@ where
         .map(PhotoRef::Web))
 }
 
+/// A time column (stored as text on both backends).
+fn stamp<'r, R>(row: &'r R, column: &'r str) -> sqlx::Result<Option<DateTime<Utc>>>
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    row.try_get::<Option<String>, _>(column)?
+        .map(|text| {
+            Stamp::parse(&text).ok_or_else(|| sqlx::Error::ColumnDecode {
+                index: column.to_owned(),
+                source: format!("not a stored time: {text}").into(),
+            })
+        })
+        .transpose()
+}
+
 /// The article of one row, topics given as one space-separated string of slugs.
 pub(super) fn article_from_row<'r, R>(row: &'r R) -> sqlx::Result<ArticleRecord>
 where
@@ -44,7 +63,6 @@ where
     &'r str: ColumnIndex<R>,
     String: Decode<'r, R::Database> + Type<R::Database>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
-    DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
 {
     let language: String = row.try_get("language")?;
     let topics: Option<String> = row.try_get("topic_slugs")?;
@@ -68,9 +86,9 @@ where
         photo: photo_from_row(row)?,
         photo_caption: row.try_get("photo_caption")?,
         photo_credit: row.try_get("photo_credit")?,
-        published_at: row.try_get("published_at")?,
-        updated_at: row.try_get("updated_at")?,
-        retracted_at: row.try_get("retracted_at")?,
+        published_at: stamp(row, "published_at")?.unwrap_or_default(),
+        updated_at: stamp(row, "updated_at")?,
+        retracted_at: stamp(row, "retracted_at")?,
         retraction_reason: row.try_get("retraction_reason")?,
         version: row.try_get("version")?,
         topics,
@@ -100,7 +118,6 @@ where
     &'r str: ColumnIndex<R>,
     String: Decode<'r, R::Database> + Type<R::Database>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
-    DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
 {
     let mut articles = rows
         .iter()

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::Result;
 use super::Store;
@@ -13,6 +13,7 @@ use super::article_row::article_from_row;
 use super::deliveries::{LANE_BREAKING, LANE_ROUTINE};
 use super::index::{self, Partitions};
 use super::planning::{self, Planned};
+use super::stamp::Stamp;
 use crate::domain::{ArticleRecord, ArticleStatus, Label, Language, PhotoRef, Rich};
 
 /// An article about to be stored, with its topics already resolved to ids.
@@ -109,7 +110,7 @@ pub(super) use article_columns;
 /// One article by id, through a pool or inside a transaction.
 pub(super) async fn article_in<'e, E>(executor: E, id: i64) -> sqlx::Result<Option<ArticleRecord>>
 where
-    E: sqlx::Executor<'e, Database = Sqlite>,
+    E: sqlx::Executor<'e, Database = Any>,
 {
     let row = sqlx::query(concat!(
         "SELECT ",
@@ -134,7 +135,7 @@ pub enum Retraction {
 }
 
 pub(super) async fn set_topics(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     id: i64,
     topic_ids: &[i64],
 ) -> sqlx::Result<()> {
@@ -145,11 +146,7 @@ pub(super) async fn set_topics(
     add_topics(tx, id, topic_ids).await
 }
 
-async fn add_topics(
-    tx: &mut Transaction<'_, Sqlite>,
-    id: i64,
-    topic_ids: &[i64],
-) -> sqlx::Result<()> {
+async fn add_topics(tx: &mut Transaction<'_, Any>, id: i64, topic_ids: &[i64]) -> sqlx::Result<()> {
     for topic_id in topic_ids {
         sqlx::query("INSERT OR IGNORE INTO article_topics (article_id, topic_id) VALUES (?1, ?2)")
             .bind(id)
@@ -162,7 +159,7 @@ async fn add_topics(
 
 /// Inserts the article, its topics and its index entry; returns its id.
 pub(super) async fn insert_in(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     partitions: &Partitions,
     fresh: &mut BTreeSet<i64>,
     article: &NewArticle,
@@ -185,8 +182,8 @@ pub(super) async fn insert_in(
     .bind(&article.photo_caption)
     .bind(&article.photo_credit)
     .bind(article.author_id)
-    .bind(article.published_at)
-    .bind(article.breaking)
+    .bind(Stamp(article.published_at))
+    .bind(i64::from(article.breaking))
     .bind(article.label.as_ref().map(|l| l.text.clone()))
     .bind(article.label.as_ref().map_or("top", |l| l.position.as_str()))
     .bind(article.body.marks_json())
@@ -301,13 +298,13 @@ impl Store {
         if article.status == ArticleStatus::Published || article.retracted_at.is_some() {
             return Ok(None);
         }
-        let breaking: bool = sqlx::query_scalar("SELECT breaking FROM articles WHERE id = ?1")
+        let breaking: i64 = sqlx::query_scalar("SELECT breaking FROM articles WHERE id = ?1")
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
         sqlx::query("UPDATE articles SET status = 'published', published_at = ?2, publish_at = NULL WHERE id = ?1")
             .bind(id)
-            .bind(now)
+            .bind(Stamp(now))
             .execute(&mut *tx)
             .await?;
         let mut fresh = BTreeSet::new();
@@ -317,7 +314,7 @@ impl Store {
             &[&article.lead, &article.body.text, caption],
         );
         index::insert(&mut tx, &self.partitions, &mut fresh, id, &entry).await?;
-        let lane = if breaking {
+        let lane = if breaking != 0 {
             LANE_BREAKING
         } else {
             LANE_ROUTINE
@@ -416,7 +413,7 @@ impl Store {
     /// gets a removal planned, in the same transaction.
     pub async fn retract_article(&self, id: i64, reason: &str, now_ms: i64) -> Result<Retraction> {
         let (_turn, mut tx) = self.write().await?;
-        let state: Option<Option<DateTime<Utc>>> =
+        let state: Option<Option<String>> =
             sqlx::query_scalar("SELECT retracted_at FROM articles WHERE id = ?1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -428,7 +425,7 @@ impl Store {
         }
         sqlx::query("UPDATE articles SET retracted_at = ?2, retraction_reason = ?3 WHERE id = ?1")
             .bind(id)
-            .bind(self.clock.now())
+            .bind(Stamp(self.clock.now()))
             .bind(reason)
             .execute(&mut *tx)
             .await?;
@@ -462,8 +459,8 @@ impl Store {
         };
         let rows = sqlx::query(sql)
             .bind(topic_id)
-            .bind(limit)
-            .bind(offset)
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
@@ -486,10 +483,10 @@ impl Store {
             " FROM articles a WHERE a.published_at >= ?1 AND a.published_at < ?2
              AND a.retracted_at IS NULL AND a.status = 'published' ORDER BY a.published_at, a.id LIMIT ?3 OFFSET ?4"
         ))
-        .bind(from)
-        .bind(to)
-        .bind(limit)
-        .bind(offset)
+        .bind(Stamp(from))
+        .bind(Stamp(to))
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

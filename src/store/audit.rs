@@ -5,6 +5,7 @@ use sqlx::Row;
 
 use super::Result;
 use super::Store;
+use super::stamp::Stamp;
 
 /// How a privileged command ended, as the audit log records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +69,7 @@ impl Store {
             "INSERT INTO audit_log (at, actor_id, chat_id, command, target, outcome, detail)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
-        .bind(self.clock.now())
+        .bind(Stamp(self.clock.now()))
         .bind(entry.actor_id)
         .bind(entry.chat_id)
         .bind(entry.command)
@@ -86,13 +87,13 @@ impl Store {
             "SELECT l.at, u.platform || ':' || u.native_id AS actor, l.command, l.target, l.outcome, l.detail
              FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id ORDER BY l.id DESC LIMIT ?1",
         )
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|row| {
                 Ok(AuditRecord {
-                    at: row.try_get("at")?,
+                    at: row.try_get::<Stamp, _>("at")?.0,
                     actor: row
                         .try_get::<Option<String>, _>("actor")?
                         .unwrap_or_default(),

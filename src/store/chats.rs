@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::Result;
 use super::Store;
+use super::stamp::Stamp;
 use crate::domain::{ChatKind, Language, Platform, TimeZoneName, UserRef};
 
 /// A chat herald knows: where it posts and how that chat wants to read.
@@ -27,7 +28,7 @@ pub struct ChatRecord {
     pub paused: bool,
 }
 
-fn chat_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<ChatRecord> {
+fn chat_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<ChatRecord> {
     let platform: String = row.try_get("platform")?;
     let kind: String = row.try_get("kind")?;
     let language: String = row.try_get("language")?;
@@ -41,7 +42,7 @@ fn chat_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<ChatRecord> {
         language: Language::parse(&language).unwrap_or(Language::En),
         // Only valid names are ever written; fall back to UTC rather than fail a read.
         time_zone: TimeZoneName::parse(&zone).unwrap_or_else(TimeZoneName::utc),
-        paused: row.try_get("paused")?,
+        paused: row.try_get::<i64, _>("paused")? != 0,
     })
 }
 
@@ -79,7 +80,7 @@ impl Store {
         .bind(chat.title)
         .bind(chat.language.code())
         .bind(chat.time_zone.name())
-        .bind(self.clock.now())
+        .bind(Stamp(self.clock.now()))
         .fetch_one(&self.pool)
         .await?;
         chat_from_row(&row).map_err(super::StoreError::from)
@@ -218,7 +219,7 @@ impl Store {
         let (_turn, mut tx) = self.write().await?;
         sqlx::query("UPDATE chats SET paused = ?2 WHERE id = ?1")
             .bind(chat_id)
-            .bind(paused)
+            .bind(i64::from(paused))
             .execute(&mut *tx)
             .await?;
         sqlx::query(
@@ -227,7 +228,7 @@ impl Store {
              WHERE chat_id = ?1 AND state = 'pending'",
         )
         .bind(chat_id)
-        .bind(paused)
+        .bind(i64::from(paused))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -255,7 +256,7 @@ impl Store {
              FROM chats WHERE platform = ?1 AND kind <> 'private' ORDER BY title, id LIMIT ?2",
         )
         .bind(platform.as_str())
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -9,9 +9,9 @@
 
 use super::{Result, Store};
 
-/// Log pages after which a commit checkpoints by itself (SQLite's default is 1,000): about
-/// 40 MiB of log.
-pub(super) const AUTOCHECKPOINT_PAGES: u32 = 10_000;
+/// Set on every SQLite connection: log pages after which a commit checkpoints by itself
+/// (SQLite's default is 1,000): about 40 MiB of log.
+pub(super) const AUTOCHECKPOINT: &str = "PRAGMA wal_autocheckpoint = 10000;";
 
 /// What one checkpoint did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +25,14 @@ pub struct Checkpoint {
 impl Store {
     /// Copies what it can of the write-ahead log into the database file without waiting for
     /// readers or writers (pages a reader's snapshot still needs are left for a later one).
+    /// PostgreSQL has its own checkpointer: there this moves nothing.
     pub async fn checkpoint(&self) -> Result<Checkpoint> {
+        if self.backend == super::Backend::Postgres {
+            return Ok(Checkpoint {
+                logged: 0,
+                moved: 0,
+            });
+        }
         let (_busy, logged, moved): (i64, i64, i64) =
             sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
                 .fetch_one(&self.pool)

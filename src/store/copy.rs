@@ -289,7 +289,7 @@ impl DbCopy {
         };
         let row = sqlx::query(AssertSqlSafe(select))
             .bind(after)
-            .bind(batch)
+            .bind(i64::from(batch))
             .fetch_one(&self.from.pool)
             .await?;
         let (rows, json, last): (i64, String, Option<String>) =

@@ -3,11 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::Result;
 use super::Store;
 use super::articles::{article_in, set_topics};
+use super::stamp::Stamp;
 use super::{LANE_ROUTINE, alerts, index, planning};
 use crate::domain::ArticlePatch;
 use crate::domain::{ArticleRecord, ArticleStatus};
@@ -40,7 +41,7 @@ impl Store {
 /// renewed, and an edit of every copy sent is planned. `None` when there is no such article.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn update_in(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     store: &Store,
     fresh: &mut BTreeSet<i64>,
     id: i64,
@@ -63,7 +64,7 @@ pub(super) async fn update_in(
         .bind(&old.lead)
         .bind(&old.body.text)
         .bind(editor_id)
-        .bind(now)
+        .bind(Stamp(now))
         .execute(&mut **tx)
         .await?;
     let title = patch.title.clone().unwrap_or(old.title);
@@ -78,7 +79,7 @@ pub(super) async fn update_in(
         .bind(&title)
         .bind(&lead)
         .bind(&body.text)
-        .bind(now)
+        .bind(Stamp(now))
         .bind(body.marks_json())
         .execute(&mut **tx)
         .await?;

@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use super::Result;
 use super::Store;
+use super::stamp::Stamp;
 use crate::domain::{ChatKind, Language, Platform, TimeZoneName};
 
 /// Lanes, in the order the engine serves them.
@@ -96,7 +97,7 @@ pub struct Job {
     pub article_revision: Option<i64>,
 }
 
-pub(super) fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Job> {
+pub(super) fn job_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Job> {
     let platform: String = row.try_get("platform")?;
     let kind: String = row.try_get("kind")?;
     let language: String = row.try_get("language")?;
@@ -248,7 +249,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO notices (at, chat_id, kind, detail) VALUES (?1, NULL, 'paid_cap', ?2)",
         )
-        .bind(self.clock.now())
+        .bind(Stamp(self.clock.now()))
         .bind(&detail)
         .execute(&mut *tx)
         .await?;
@@ -402,7 +403,7 @@ impl Store {
             sqlx::query(
                 "INSERT INTO notices (at, chat_id, kind, detail) VALUES (?1, ?2, 'chat_gone', ?3)",
             )
-            .bind(self.clock.now())
+            .bind(Stamp(self.clock.now()))
             .bind(chat_id)
             .bind(reason)
             .execute(&mut *tx)
@@ -506,7 +507,7 @@ impl Store {
     pub async fn recent_send_times(&self, chat_id: i64, limit: u32) -> Result<Vec<i64>> {
         sqlx::query_scalar("SELECT sent_at FROM deliveries WHERE chat_id = ?1 AND sent_at IS NOT NULL ORDER BY sent_at DESC LIMIT ?2")
             .bind(chat_id)
-            .bind(limit)
+            .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await.map_err(super::StoreError::from)
     }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::Result;
 use super::Store;
@@ -86,7 +86,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     async fn ingest_in(
         &self,
-        tx: &mut Transaction<'_, Sqlite>,
+        tx: &mut Transaction<'_, Any>,
         fresh: &mut BTreeSet<i64>,
         external: External<'_>,
         article: &NewArticle,

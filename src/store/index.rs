@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 
-use sqlx::{AssertSqlSafe, Sqlite, SqlitePool, Transaction};
+use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 
 use super::Result;
 use crate::domain::IndexVersion;
@@ -64,7 +64,7 @@ pub fn table(n: i64, version: IndexVersion) -> String {
 
 impl Partitions {
     /// Loads the partition list; `size` applies only if the database has none recorded yet.
-    pub async fn load(pool: &SqlitePool, size: i64) -> Result<Partitions> {
+    pub async fn load(pool: &AnyPool, size: i64) -> Result<Partitions> {
         sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('index_partition_size', ?1)")
             .bind(size.to_string())
             .execute(pool)
@@ -149,10 +149,7 @@ impl Partitions {
 }
 
 /// Creates partition `n`'s lemma table if it does not exist.
-pub(super) async fn create_lemma_table(
-    tx: &mut Transaction<'_, Sqlite>,
-    n: i64,
-) -> sqlx::Result<()> {
+pub(super) async fn create_lemma_table(tx: &mut Transaction<'_, Any>, n: i64) -> sqlx::Result<()> {
     sqlx::query(AssertSqlSafe(format!(
         "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING fts5 (title, text, title_lemmas, text_lemmas,
              title_keys, text_keys, content = '', contentless_delete = 1,
@@ -237,7 +234,7 @@ pub(super) fn analyse<T: Send + 'static>(
 /// by this transaction are collected in `fresh`; the caller `add`s them once it committed, so
 /// no reader ever looks for a table that is not there yet.
 pub async fn insert(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     partitions: &Partitions,
     fresh: &mut BTreeSet<i64>,
     id: i64,
@@ -260,7 +257,7 @@ pub async fn insert(
 
 /// Indexes an analysed article in partition `n`'s lemma table.
 pub(super) async fn insert_lemmas(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     n: i64,
     id: i64,
     entry: &Entry,
@@ -269,7 +266,7 @@ pub(super) async fn insert_lemmas(
 }
 
 async fn insert_lemmas_into(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     table: &str,
     id: i64,
     entry: &Entry,
@@ -292,7 +289,7 @@ async fn insert_lemmas_into(
 }
 
 async fn insert_stems(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     n: i64,
     id: i64,
     title: &str,
@@ -302,7 +299,7 @@ async fn insert_stems(
 }
 
 async fn insert_stems_into(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     table: &str,
     id: i64,
     title: &str,
@@ -328,7 +325,7 @@ async fn insert_stems_into(
 /// exactly when it matches the article in its partition, and a thousand queries are checked
 /// against one row instead of against fifty thousand articles' doclists. Returns its name.
 pub(super) async fn probe(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     version: IndexVersion,
     entry: &Entry,
 ) -> sqlx::Result<&'static str> {
@@ -365,7 +362,7 @@ pub(super) async fn probe(
 
 /// Removes an entry indexed earlier in the same transaction (a draft must not be found).
 pub async fn remove_fresh(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     fresh: &BTreeSet<i64>,
     partitions: &Partitions,
     id: i64,
@@ -378,7 +375,7 @@ pub async fn remove_fresh(
 
 /// Removes an article from the index (retraction, or before re-indexing a correction).
 pub async fn remove(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     partitions: &Partitions,
     id: i64,
 ) -> sqlx::Result<()> {
@@ -387,7 +384,7 @@ pub async fn remove(
 }
 
 pub(super) async fn delete(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     n: i64,
     tables: Tables,
     id: i64,

@@ -28,6 +28,7 @@ mod posted;
 mod reindex;
 mod search;
 mod sources;
+mod stamp;
 mod subscriptions;
 mod topics;
 mod updates;
@@ -35,11 +36,12 @@ mod users;
 
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{Connection, Executor, SqliteConnection};
 
 use crate::clock::Clock;
 
@@ -78,10 +80,62 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Connections in the pool: SQLite has one writer, so more would only wait for each other.
 const CONNECTIONS: u32 = 4;
 
+/// The database behind a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// What every SQLite connection is set to when it opens (the Any driver reads only a URL).
+/// The page cache is per connection, in KiB (negative): with four connections, up to 8 MiB of
+/// herald's memory. A pick or a settle touches a handful of index pages, and a search the FTS
+/// index's hot pages; past that the OS page cache serves the file (measured at 1,000,000
+/// articles: ranked search p99 22.5 ms with 2 MiB, and 1,000,000 pending deliveries 4 MiB less
+/// resident than with 4 MiB). The busy timeout makes a second connection wait for the write
+/// lock instead of failing.
+const SQLITE_SESSION: &str = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+    PRAGMA busy_timeout = 10000; PRAGMA cache_size = -2048; PRAGMA temp_store = memory;";
+
+/// The session of a SQLite connection, with the log's checkpoint threshold.
+fn sqlite_session() -> String {
+    format!("{SQLITE_SESSION} {}", checkpoint::AUTOCHECKPOINT)
+}
+
+/// A pool of `CONNECTIONS` connections to `url`, each set up with `session`, all opened
+/// now and kept: no reaper, no reconnects in the middle of work (which also keeps tests on
+/// tokio's paused clock free of connect timeouts).
+async fn pooled(url: String, session: String) -> sqlx::Result<AnyPool> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(CONNECTIONS)
+        .min_connections(CONNECTIONS)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .test_before_acquire(false)
+        .after_connect(move |conn, _| {
+            let session = session.clone();
+            Box::pin(async move {
+                conn.execute(sqlx::AssertSqlSafe(session)).await?;
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await?;
+    let mut warm = Vec::new();
+    for _ in 0..CONNECTIONS {
+        warm.push(pool.acquire().await?);
+    }
+    drop(warm);
+    Ok(pool)
+}
+
 /// A handle to the database; cheap to clone (it is a connection pool).
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    /// One pool type for both backends: the SQL herald runs is written once, for both.
+    pool: AnyPool,
+    /// Which database is behind `pool`, for the few statements that differ.
+    backend: Backend,
     /// The full-text index partitions that exist (see `index`).
     partitions: index::Partitions,
     /// The process's one clock, for the times rows are stamped with (joined, granted,
@@ -113,53 +167,27 @@ impl Store {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // Page cache per connection, in KiB (negative): with four connections, up to 8 MiB
-            // of herald's memory. A pick or a settle touches a handful of index pages, and a
-            // search the FTS index's hot pages; past that the OS page cache serves the file
-            // (measured at 1,000,000 articles: ranked search p99 22.5 ms with 2 MiB, and
-            // 1,000,000 pending deliveries 4 MiB less resident than with 4 MiB).
-            .pragma("cache_size", "-2048")
-            .pragma("temp_store", "memory")
-            .pragma(
-                "wal_autocheckpoint",
-                checkpoint::AUTOCHECKPOINT_PAGES.to_string(),
-            );
-        // One connection first creates the file and switches it to WAL; pooled connections
-        // opening at once on a new file would race for that lock.
-        SqliteConnection::connect_with(&options)
-            .await
-            .with_context(|| format!("opening database {}", path.display()))?
-            .close()
-            .await?;
-        // Connections are opened once and kept: no reaper, no reconnects in the middle of work
-        // (which also keeps tests on tokio's paused clock free of connect timeouts).
-        let pool = SqlitePoolOptions::new()
-            .max_connections(CONNECTIONS)
-            .min_connections(CONNECTIONS)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .test_before_acquire(false)
-            .connect_with(options)
+            .foreign_keys(true);
+        // One connection first creates the file, switches it to WAL (which the file keeps)
+        // and applies the migrations; pooled connections opening at once on a new file would
+        // race for that lock.
+        let mut first = SqliteConnection::connect_with(&options)
             .await
             .with_context(|| format!("opening database {}", path.display()))?;
-        let mut warm = Vec::new();
-        for _ in 0..CONNECTIONS {
-            warm.push(
-                pool.acquire()
-                    .await
-                    .context("opening database connections")?,
-            );
-        }
-        drop(warm);
         sqlx::migrate!("./migrations/sqlite")
-            .run(&pool)
+            .run(&mut first)
             .await
             .context("applying database migrations")?;
+        first.close().await?;
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}", path.display());
+        let pool = pooled(url, sqlite_session())
+            .await
+            .with_context(|| format!("opening database {}", path.display()))?;
         let partitions = index::Partitions::load(&pool, partition_size).await?;
         Ok(Store {
             pool,
+            backend: Backend::Sqlite,
             partitions,
             clock,
             turns: std::sync::Arc::default(),
@@ -174,10 +202,14 @@ impl Store {
         &self,
     ) -> sqlx::Result<(
         tokio::sync::MutexGuard<'_, ()>,
-        sqlx::Transaction<'static, sqlx::Sqlite>,
+        sqlx::Transaction<'static, sqlx::Any>,
     )> {
         let turn = self.turn().await;
-        Ok((turn, self.pool.begin_with("BEGIN IMMEDIATE").await?))
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        Ok((turn, self.pool.begin_with(begin).await?))
     }
 
     /// Waits for this store's turn to write, behind every writer that asked first (see

@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::Result;
 use super::Store;
+use super::stamp::Stamp;
 
 /// How many deliveries wait in each lane (index = lane).
 pub type LaneDepths = [i64; 4];
@@ -74,7 +75,7 @@ impl Store {
                     COALESCE(d.last_error, '') AS error
              FROM deliveries d JOIN chats c ON c.id = d.chat_id WHERE d.state = 'dead' ORDER BY d.id DESC LIMIT ?1",
         )
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -123,13 +124,13 @@ impl Store {
             "SELECT n.at, n.kind, COALESCE(c.platform || ':' || c.native_id, '') AS chat, n.detail
              FROM notices n LEFT JOIN chats c ON c.id = n.chat_id ORDER BY n.id DESC LIMIT ?1",
         )
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| {
                 Ok((
-                    r.try_get("at")?,
+                    r.try_get::<Stamp, _>("at")?.0,
                     r.try_get("kind")?,
                     r.try_get("chat")?,
                     r.try_get("detail")?,

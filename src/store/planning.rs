@@ -7,7 +7,7 @@
 //! one, each in a transaction of its own. SQLite has one writer, and planning a million chats
 //! in one transaction would keep every reply and every settle waiting for seconds.
 
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::{LANE_CORRECTION, Result, Store};
 
@@ -28,7 +28,7 @@ pub struct Planned {
 /// copy for each chat an alert brings it to (`alerts`: chat and the queries that matched),
 /// leaves a cursor over the chats known now and plans the first chunk of them.
 pub(super) async fn plan_sends(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     article_id: i64,
     lane: i64,
     now_ms: i64,
@@ -69,7 +69,7 @@ pub(super) async fn plan_sends(
 /// wait, never a second copy, never where its translation partner went. Returns the rows
 /// planned.
 pub(super) async fn plan_alert_sends(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     article_id: i64,
     lane: i64,
     now_ms: i64,
@@ -99,7 +99,7 @@ pub(super) async fn plan_alert_sends(
 }
 
 /// Plans the next chunk of an article's sends and moves its cursor.
-async fn chunk(tx: &mut Transaction<'_, Sqlite>, article_id: i64) -> sqlx::Result<Planned> {
+async fn chunk(tx: &mut Transaction<'_, Any>, article_id: i64) -> sqlx::Result<Planned> {
     let plan: Option<(i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT lane, next_chat, last_chat, created_at FROM plans WHERE article_id = ?1",
     )
@@ -158,7 +158,7 @@ async fn chunk(tx: &mut Transaction<'_, Sqlite>, article_id: i64) -> sqlx::Resul
 /// Plans an edit of every copy already sent or being sent; copies not yet sent will carry the
 /// new text anyway. One pending edit per copy is enough: it renders the newest version.
 pub(super) async fn plan_edits(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     article_id: i64,
     now_ms: i64,
 ) -> sqlx::Result<u64> {
@@ -182,7 +182,7 @@ pub(super) async fn plan_edits(
 /// Stops planning, cancels copies not yet sent and plans the removal of every copy sent or
 /// being sent.
 pub(super) async fn plan_retraction(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     article_id: i64,
     now_ms: i64,
 ) -> sqlx::Result<u64> {

@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::Result;
 use super::Store;
+use super::stamp::Stamp;
 use crate::domain::Language;
 
 /// A feed herald polls, with what it learned at the last poll.
@@ -41,7 +42,7 @@ pub struct SourceRecord {
     pub primed: bool,
 }
 
-fn source_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<SourceRecord> {
+fn source_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<SourceRecord> {
     let topics: String = row.try_get("topics")?;
     let language: Option<String> = row.try_get("language")?;
     Ok(SourceRecord {
@@ -52,14 +53,14 @@ fn source_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<SourceRecord> 
         language: language.as_deref().and_then(Language::parse),
         label: row.try_get("label")?,
         interval_s: row.try_get("interval_s")?,
-        paused: row.try_get("paused")?,
+        paused: row.try_get::<i64, _>("paused")? != 0,
         etag: row.try_get("etag")?,
         last_modified: row.try_get("last_modified")?,
         next_fetch_at: row.try_get("next_fetch_at")?,
         last_new_at: row.try_get("last_new_at")?,
         failures: row.try_get("failures")?,
         status: row.try_get("status")?,
-        primed: row.try_get("primed")?,
+        primed: row.try_get::<i64, _>("primed")? != 0,
     })
 }
 
@@ -120,7 +121,7 @@ impl Store {
         .bind(source.topics.join(" "))
         .bind(source.language.map(|l| l.code()))
         .bind(source.interval_s)
-        .bind(self.clock.now())
+        .bind(Stamp(self.clock.now()))
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref()
@@ -165,7 +166,7 @@ impl Store {
              ORDER BY next_fetch_at LIMIT ?2"
         ))
         .bind(now_ms)
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -197,7 +198,7 @@ impl Store {
         let _turn = self.turn().await;
         sqlx::query("UPDATE sources SET paused = ?2, next_fetch_at = 0 WHERE id = ?1")
             .bind(id)
-            .bind(paused)
+            .bind(i64::from(paused))
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -221,7 +222,7 @@ impl Store {
         .bind(polled.interval_s)
         .bind(polled.next_fetch_at)
         .bind(polled.now_ms)
-        .bind(polled.found_new)
+        .bind(i64::from(polled.found_new))
         .execute(&self.pool)
         .await?;
         Ok(())

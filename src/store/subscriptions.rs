@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::Result;
 use super::Store;
+use super::stamp::Stamp;
 use super::topics::{TopicRecord, topic_from_row};
 
 impl Store {
@@ -15,7 +16,7 @@ impl Store {
         )
         .bind(chat_id)
         .bind(topic_id)
-        .bind(self.clock.now())
+        .bind(Stamp(self.clock.now()))
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)

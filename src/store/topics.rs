@@ -49,7 +49,7 @@ impl From<sqlx::Error> for TopicError {
     }
 }
 
-pub(super) fn topic_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<TopicRecord> {
+pub(super) fn topic_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<TopicRecord> {
     let slug: String = row.try_get("slug")?;
     Ok(TopicRecord {
         id: row.try_get("id")?,

@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::Result;
 use super::Store;
+use super::stamp::Stamp;
 use crate::domain::{Platform, Role, UserRef};
 
 /// A user herald has met.
@@ -17,7 +18,7 @@ pub struct UserRecord {
     pub display_name: String,
 }
 
-fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<UserRecord> {
+fn user_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<UserRecord> {
     let platform: String = row.try_get("platform")?;
     Ok(UserRecord {
         id: row.try_get("id")?,
@@ -42,7 +43,7 @@ impl Store {
         .bind(user.platform.as_str())
         .bind(&user.native_id)
         .bind(display_name)
-        .bind(self.clock.now())
+        .bind(Stamp(self.clock.now()))
         .fetch_one(&self.pool)
         .await?;
         user_from_row(&row).map_err(super::StoreError::from)
@@ -69,7 +70,7 @@ impl Store {
         .bind(user_id)
         .bind(role.as_str())
         .bind(granted_by)
-        .bind(self.clock.now())
+        .bind(Stamp(self.clock.now()))
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -5,14 +5,12 @@ use crate::domain::ArticleRecord;
 use crate::store::Result;
 use crate::store::article_row::{article_from_row, articles_in_order_of};
 
-/// The columns of an article read (see `store::articles::article_columns`): times are stored
-/// as SQLite wrote them and read back as timestamps.
+/// The columns of an article read (see `store::articles::article_columns`).
 macro_rules! pg_article_columns {
     () => {
         "a.id, a.title, a.lead, a.body, a.language, a.url, a.original_url, a.photo_url, a.photo_media_id,
     (SELECT m.telegram_file_id FROM media m WHERE m.id = a.photo_media_id) AS photo_telegram_file_id,
-    a.photo_caption, a.photo_credit, a.published_at::timestamptz AS published_at,
-    a.updated_at::timestamptz AS updated_at, a.retracted_at::timestamptz AS retracted_at,
+    a.photo_caption, a.photo_credit, a.published_at, a.updated_at, a.retracted_at,
     a.retraction_reason, a.version, a.label, a.label_position, a.status, a.publish_at, a.pair_id, a.body_marks,
     (SELECT string_agg(t.slug, ' ') FROM article_topics x JOIN topics t ON t.id = x.topic_id
       WHERE x.article_id = a.id) AS topic_slugs"
