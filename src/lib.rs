@@ -19,10 +19,9 @@
 //! 5. [`instance`]: the lock that keeps a second herald off the same database.
 //! 6. [`config`]: typed settings from `config/herald.toml` and `HERALD__SECTION__KEY`
 //!    variables, as plain values (rate policies and the engine's settings included).
-//! 7. [`store`]: every SQL statement (SQLite through sqlx), one file per aggregate, with the
-//!    full-text index kept in the same transactions as the articles; its own error type.
-//!    `store::pg`, the PostgreSQL backend being built, so far answers search and `/latest`
-//!    on a newsroom `herald copy-db` moved there.
+//! 7. [`store`]: every SQL statement (SQLite or PostgreSQL through sqlx), one file per
+//!    aggregate, with the full-text index kept in the same transactions as the articles; its
+//!    own error type. `store::pg` holds what only PostgreSQL does (its search and `/latest`).
 //! 8. [`message`]: the platform-neutral reply and the Russian/English catalogs — what every
 //!    layer above says.
 //! 9. [`render`]: replies and articles as each platform shows them.

@@ -98,12 +98,8 @@ impl App {
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<App> {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
-        let store = Store::open_with_partition(
-            &settings.database_path(),
-            settings.search.index_partition,
-            clock,
-        )
-        .await?;
+        let store =
+            Store::connect(&settings.database(), settings.search.index_partition, clock).await?;
         Ok(App {
             settings: Arc::new(settings),
             store,

@@ -20,7 +20,7 @@ pub use matrix::{MatrixLogin, MatrixSettings};
 use raw_limits::{RawDelivery, RawLimits};
 pub use telegram::{TelegramMode, TelegramSettings};
 
-use crate::domain::{Label, LabelPosition, Language, TimeZoneName, UserRef};
+use crate::domain::{DatabaseUrl, Label, LabelPosition, Language, TimeZoneName, UserRef};
 use crate::telemetry::LogFormat;
 
 /// The validated settings herald runs with.
@@ -30,6 +30,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// The database file name inside `data_dir`.
     pub database_file: String,
+    /// `storage.url`, when given: the database instead of `database_file`.
+    pub database_url: Option<DatabaseUrl>,
     pub newsroom: Newsroom,
     /// People with every right; not stored, so editing the config always wins.
     pub owners: Vec<UserRef>,
@@ -149,6 +151,9 @@ struct RawHttp {
 struct RawStorage {
     data_dir: PathBuf,
     database_file: String,
+    /// `postgres://…` (normally from `HERALD__STORAGE__URL`, as it holds a password) or
+    /// `sqlite://…`; empty: the SQLite file `database_file` in `data_dir`.
+    url: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -236,6 +241,7 @@ impl Default for RawStorage {
         RawStorage {
             data_dir: PathBuf::from("./data"),
             database_file: "herald.db".into(),
+            url: String::new(),
         }
     }
 }
@@ -370,6 +376,13 @@ impl Settings {
                 raw.storage.database_file
             );
         }
+        let database_url = match raw.storage.url.trim() {
+            "" => None,
+            url => Some(
+                url.parse::<DatabaseUrl>()
+                    .map_err(|e| anyhow::anyhow!("storage.url: {e}"))?,
+            ),
+        };
         if raw.search.rank_span == 0 {
             bail!("search.rank_span: must be at least 1");
         }
@@ -457,6 +470,7 @@ impl Settings {
             http_listen,
             data_dir: raw.storage.data_dir,
             database_file: raw.storage.database_file,
+            database_url,
             newsroom: Newsroom {
                 name: raw.newsroom.name,
                 default_language,
@@ -497,7 +511,17 @@ impl Settings {
     }
 
     pub fn database_path(&self) -> PathBuf {
-        self.data_dir.join(&self.database_file)
+        match &self.database_url {
+            Some(DatabaseUrl::Sqlite(path)) => path.clone(),
+            _ => self.data_dir.join(&self.database_file),
+        }
+    }
+
+    /// The database herald runs on: `storage.url`, or the SQLite file in `data_dir`.
+    pub fn database(&self) -> DatabaseUrl {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| DatabaseUrl::Sqlite(self.database_path()))
     }
 
     pub fn is_owner(&self, user: &UserRef) -> bool {

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::index::{self, Entry, Partitions};
-use super::{Result, Store};
+use super::{Backend, Result, Sql, Store};
 use crate::domain::SearchQuery;
 
 /// A chat's alert as /alerts lists it.
@@ -56,7 +56,7 @@ impl Store {
     ) -> Result<AlertAdded> {
         let (_turn, mut tx) = self.write().await?;
         let queries: Vec<String> =
-            sqlx::query_scalar("SELECT query FROM alerts WHERE chat_id = ?1")
+            sqlx::query_scalar("SELECT query FROM alerts WHERE chat_id = $1")
                 .bind(chat_id)
                 .fetch_all(&mut *tx)
                 .await?;
@@ -87,7 +87,7 @@ impl Store {
     pub async fn alerts(&self, chat_id: i64) -> Result<Vec<AlertRecord>> {
         let rows: Vec<(i64, String, i64)> = sqlx::query_as(
             "SELECT a.id, a.query, (SELECT COUNT(*) FROM alert_matches m WHERE m.alert_id = a.id)
-             FROM alerts a WHERE a.chat_id = ?1 ORDER BY a.id",
+             FROM alerts a WHERE a.chat_id = $1 ORDER BY a.id",
         )
         .bind(chat_id)
         .fetch_all(&self.pool)
@@ -101,7 +101,7 @@ impl Store {
     /// Removes one of the chat's alerts; false if the chat has no such alert.
     pub async fn remove_alert(&self, chat_id: i64, alert_id: i64) -> Result<bool> {
         let _turn = self.turn().await;
-        let done = sqlx::query("DELETE FROM alerts WHERE id = ?1 AND chat_id = ?2")
+        let done = sqlx::query("DELETE FROM alerts WHERE id = $1 AND chat_id = $2")
             .bind(alert_id)
             .bind(chat_id)
             .execute(&self.pool)
@@ -109,6 +109,36 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 }
+
+/// An alert's terms: `$2` a JSON array of them.
+const TERMS: Sql = Sql {
+    sqlite: "INSERT OR IGNORE INTO alert_terms (term, alert_id) SELECT value, $1 FROM json_each($2)",
+    postgres: "INSERT INTO alert_terms (term, alert_id)
+        SELECT value, $1 FROM jsonb_array_elements_text($2::jsonb) AS j(value) ON CONFLICT DO NOTHING",
+};
+
+/// From an article's tokens (`$1`, a JSON array) to the alerts that have not matched article
+/// `$2` yet (CROSS JOIN keeps SQLite to that order: one seek per token, never a pass over the
+/// alerts).
+const CANDIDATES: Sql = Sql {
+    sqlite: "SELECT a.id AS alert_id, a.chat_id, a.query
+         FROM (SELECT DISTINCT t.alert_id AS id FROM json_each($1) j
+               CROSS JOIN alert_terms t ON t.term = j.value) c
+         CROSS JOIN alerts a ON a.id = c.id
+         WHERE NOT EXISTS (SELECT 1 FROM alert_matches m WHERE m.alert_id = a.id AND m.article_id = $2)",
+    postgres: "SELECT a.id AS alert_id, a.chat_id, a.query
+         FROM (SELECT DISTINCT t.alert_id AS id FROM jsonb_array_elements_text($1::jsonb) AS j(value)
+               JOIN alert_terms t ON t.term = j.value) c
+         JOIN alerts a ON a.id = c.id
+         WHERE NOT EXISTS (SELECT 1 FROM alert_matches m WHERE m.alert_id = a.id AND m.article_id = $2)",
+};
+
+/// Alerts (`$1`, a JSON array of ids) recorded as matched by article `$2`.
+const MATCHED: Sql = Sql {
+    sqlite: "INSERT OR IGNORE INTO alert_matches (alert_id, article_id) SELECT value, $2 FROM json_each($1)",
+    postgres: "INSERT INTO alert_matches (alert_id, article_id)
+        SELECT value::bigint, $2 FROM jsonb_array_elements_text($1::jsonb) AS j(value) ON CONFLICT DO NOTHING",
+};
 
 async fn insert(
     tx: &mut Transaction<'_, Any>,
@@ -118,7 +148,7 @@ async fn insert(
     now_ms: i64,
 ) -> sqlx::Result<()> {
     let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO alerts (chat_id, query, created_at) VALUES (?1, ?2, ?3)
+        "INSERT INTO alerts (chat_id, query, created_at) VALUES ($1, $2, $3)
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(chat_id)
@@ -128,13 +158,11 @@ async fn insert(
     .await?;
     let Some(id) = id else { return Ok(()) };
     let triggers = serde_json::to_string(&query.triggers()).unwrap_or_else(|_| "[]".into());
-    sqlx::query(
-        "INSERT OR IGNORE INTO alert_terms (term, alert_id) SELECT value, ?1 FROM json_each(?2)",
-    )
-    .bind(id)
-    .bind(triggers)
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(TERMS.for_connection(tx))
+        .bind(id)
+        .bind(triggers)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -150,19 +178,11 @@ pub(super) async fn matching(
 ) -> sqlx::Result<Vec<Match>> {
     let version = index::version_of(partitions, fresh, id);
     let tokens = serde_json::to_string(&entry.triggers(version)).unwrap_or_else(|_| "[]".into());
-    let candidates: Vec<Match> = sqlx::query_as(
-        // From the article's tokens to the alerts (CROSS JOIN keeps SQLite to that order: one
-        // seek per token, never a pass over the alerts).
-        "SELECT a.id AS alert_id, a.chat_id, a.query
-         FROM (SELECT DISTINCT t.alert_id AS id FROM json_each(?1) j
-               CROSS JOIN alert_terms t ON t.term = j.value) c
-         CROSS JOIN alerts a ON a.id = c.id
-         WHERE NOT EXISTS (SELECT 1 FROM alert_matches m WHERE m.alert_id = a.id AND m.article_id = ?2)",
-    )
-    .bind(tokens)
-    .bind(id)
-    .fetch_all(&mut **tx)
-    .await?;
+    let candidates: Vec<Match> = sqlx::query_as(CANDIDATES.for_connection(tx))
+        .bind(tokens)
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await?;
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
@@ -170,31 +190,53 @@ pub(super) async fn matching(
     // checked once (readers follow the same names). A query that no longer parses (the
     // language changed under a stored alert) matches nothing.
     let queries: BTreeSet<&str> = candidates.iter().map(|c| c.query.as_str()).collect();
+    let postgres = Backend::of(tx) == Backend::Postgres;
     let checks: Vec<(&str, String)> = queries
         .into_iter()
-        .filter_map(|text| Some((text, SearchQuery::parse(text).ok()?.to_fts(version))))
+        .filter_map(|text| {
+            let query = SearchQuery::parse(text).ok()?;
+            Some((
+                text,
+                if postgres {
+                    query.to_tsquery()
+                } else {
+                    query.to_fts(version)
+                },
+            ))
+        })
         .collect();
-    let probe = index::probe(tx, version, entry).await?;
-    let matched: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT json_extract(c.value, '$[0]') FROM json_each(?1) c
-         WHERE EXISTS (SELECT 1 FROM temp.{probe} WHERE {probe} MATCH json_extract(c.value, '$[1]'))"
-    )))
-    .bind(serde_json::to_string(&checks).unwrap_or_else(|_| "[]".into()))
-    .fetch_all(&mut **tx)
-    .await?;
+    let checks = serde_json::to_string(&checks).unwrap_or_else(|_| "[]".into());
+    let matched: Vec<String> = if postgres {
+        // The article's document, stored by this transaction, against each query.
+        sqlx::query_scalar(
+            "SELECT c.value->>0 FROM jsonb_array_elements($1::jsonb) AS c(value)
+             WHERE (SELECT doc FROM article_docs WHERE article_id = $2) @@ CAST(c.value->>1 AS tsquery)",
+        )
+        .bind(checks)
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await?
+    } else {
+        let probe = index::probe(tx, version, entry).await?;
+        sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT json_extract(c.value, '$[0]') FROM json_each($1) c
+             WHERE EXISTS (SELECT 1 FROM temp.{probe} WHERE {probe} MATCH json_extract(c.value, '$[1]'))"
+        )))
+        .bind(checks)
+        .fetch_all(&mut **tx)
+        .await?
+    };
     let matched: BTreeSet<String> = matched.into_iter().collect();
     let found: Vec<Match> = candidates
         .into_iter()
         .filter(|c| matched.contains(&c.query))
         .collect();
     let ids: Vec<i64> = found.iter().map(|m| m.alert_id).collect();
-    sqlx::query(
-        "INSERT OR IGNORE INTO alert_matches (alert_id, article_id) SELECT value, ?2 FROM json_each(?1)",
-    )
-    .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(MATCHED.for_connection(tx))
+        .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(found)
 }
 
@@ -203,7 +245,7 @@ pub(super) async fn matching(
 async fn partner_matches(tx: &mut Transaction<'_, Any>, id: i64) -> sqlx::Result<Vec<Match>> {
     sqlx::query_as(
         "SELECT a.id AS alert_id, a.chat_id, a.query FROM alert_matches m JOIN alerts a ON a.id = m.alert_id
-         WHERE m.article_id = (SELECT pair_id FROM articles WHERE id = ?1)",
+         WHERE m.article_id = (SELECT pair_id FROM articles WHERE id = $1)",
     )
     .bind(id)
     .fetch_all(&mut **tx)

@@ -115,7 +115,7 @@ where
     let row = sqlx::query(concat!(
         "SELECT ",
         article_columns!(),
-        " FROM articles a WHERE a.id = ?1"
+        " FROM articles a WHERE a.id = $1"
     ))
     .bind(id)
     .fetch_optional(executor)
@@ -139,7 +139,7 @@ pub(super) async fn set_topics(
     id: i64,
     topic_ids: &[i64],
 ) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM article_topics WHERE article_id = ?1")
+    sqlx::query("DELETE FROM article_topics WHERE article_id = $1")
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -148,7 +148,7 @@ pub(super) async fn set_topics(
 
 async fn add_topics(tx: &mut Transaction<'_, Any>, id: i64, topic_ids: &[i64]) -> sqlx::Result<()> {
     for topic_id in topic_ids {
-        sqlx::query("INSERT OR IGNORE INTO article_topics (article_id, topic_id) VALUES (?1, ?2)")
+        sqlx::query("INSERT INTO article_topics (article_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(id)
             .bind(topic_id)
             .execute(&mut **tx)
@@ -169,7 +169,7 @@ pub(super) async fn insert_in(
         "INSERT INTO articles (title, lead, body, language, url, original_url, photo_url, photo_caption,
              photo_credit, author_id, published_at, breaking, label, label_position, body_marks,
              photo_media_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          RETURNING id",
     )
     .bind(&article.title)
@@ -195,7 +195,7 @@ pub(super) async fn insert_in(
     .await?;
     add_topics(tx, id, &article.topic_ids).await?;
     if let Some(pair) = article.pair_id {
-        sqlx::query("UPDATE articles SET pair_id = CASE id WHEN ?1 THEN ?2 ELSE ?1 END WHERE id IN (?1, ?2)")
+        sqlx::query("UPDATE articles SET pair_id = CASE id WHEN $1 THEN $2 ELSE $1 END WHERE id IN ($1, $2)")
             .bind(id)
             .bind(pair)
             .execute(&mut **tx)
@@ -244,7 +244,7 @@ impl Store {
     pub async fn link_pair(&self, a: i64, b: i64) -> Result<PairOutcome> {
         let (_turn, mut tx) = self.write().await?;
         let rows: Vec<(i64, String, Option<i64>)> =
-            sqlx::query_as("SELECT id, language, pair_id FROM articles WHERE id IN (?1, ?2)")
+            sqlx::query_as("SELECT id, language, pair_id FROM articles WHERE id IN ($1, $2)")
                 .bind(a)
                 .bind(b)
                 .fetch_all(&mut *tx)
@@ -262,7 +262,7 @@ impl Store {
         {
             return Ok(PairOutcome::AlreadyPaired(other));
         }
-        sqlx::query("UPDATE articles SET pair_id = CASE id WHEN ?1 THEN ?2 ELSE ?1 END WHERE id IN (?1, ?2)")
+        sqlx::query("UPDATE articles SET pair_id = CASE id WHEN $1 THEN $2 ELSE $1 END WHERE id IN ($1, $2)")
             .bind(a)
             .bind(b)
             .execute(&mut *tx)
@@ -279,7 +279,7 @@ impl Store {
         let id = insert_in(&mut tx, &self.partitions, &mut fresh, article, &entry).await?;
         // The index entry goes again: a draft is found only once it is published.
         index::remove_fresh(&mut tx, &fresh, &self.partitions, id).await?;
-        sqlx::query("UPDATE articles SET status = 'draft' WHERE id = ?1")
+        sqlx::query("UPDATE articles SET status = 'draft' WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -298,11 +298,11 @@ impl Store {
         if article.status == ArticleStatus::Published || article.retracted_at.is_some() {
             return Ok(None);
         }
-        let breaking: i64 = sqlx::query_scalar("SELECT breaking FROM articles WHERE id = ?1")
+        let breaking: i64 = sqlx::query_scalar("SELECT breaking FROM articles WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-        sqlx::query("UPDATE articles SET status = 'published', published_at = ?2, publish_at = NULL WHERE id = ?1")
+        sqlx::query("UPDATE articles SET status = 'published', published_at = $2, publish_at = NULL WHERE id = $1")
             .bind(id)
             .bind(Stamp(now))
             .execute(&mut *tx)
@@ -332,12 +332,12 @@ impl Store {
     pub async fn schedule_article(&self, id: i64, at_ms: i64, approved: bool) -> Result<bool> {
         let _turn = self.turn().await;
         let done = sqlx::query(
-            "UPDATE articles SET publish_at = ?2, status = CASE WHEN ?3 THEN 'scheduled' ELSE status END
-             WHERE id = ?1 AND status <> 'published' AND retracted_at IS NULL",
+            "UPDATE articles SET publish_at = $2, status = CASE WHEN $3 = 1 THEN 'scheduled' ELSE status END
+             WHERE id = $1 AND status <> 'published' AND retracted_at IS NULL",
         )
         .bind(id)
         .bind(at_ms)
-        .bind(approved)
+        .bind(i64::from(approved))
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)
@@ -346,7 +346,7 @@ impl Store {
     /// Scheduled articles whose embargo has passed.
     pub async fn due_articles(&self, now_ms: i64) -> Result<Vec<i64>> {
         sqlx::query_scalar(
-            "SELECT id FROM articles WHERE status = 'scheduled' AND publish_at <= ?1 AND retracted_at IS NULL ORDER BY publish_at",
+            "SELECT id FROM articles WHERE status = 'scheduled' AND publish_at <= $1 AND retracted_at IS NULL ORDER BY publish_at",
         )
         .bind(now_ms)
         .fetch_all(&self.pool)
@@ -414,7 +414,7 @@ impl Store {
     pub async fn retract_article(&self, id: i64, reason: &str, now_ms: i64) -> Result<Retraction> {
         let (_turn, mut tx) = self.write().await?;
         let state: Option<Option<String>> =
-            sqlx::query_scalar("SELECT retracted_at FROM articles WHERE id = ?1")
+            sqlx::query_scalar("SELECT retracted_at FROM articles WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -423,7 +423,7 @@ impl Store {
             Some(Some(_)) => return Ok(Retraction::AlreadyRetracted),
             Some(None) => {}
         }
-        sqlx::query("UPDATE articles SET retracted_at = ?2, retraction_reason = ?3 WHERE id = ?1")
+        sqlx::query("UPDATE articles SET retracted_at = $2, retraction_reason = $3 WHERE id = $1")
             .bind(id)
             .bind(Stamp(self.clock.now()))
             .bind(reason)
@@ -442,19 +442,22 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<ArticleRecord>> {
+        if let Some(pg) = &self.pg {
+            return pg.latest_articles(topic_id, limit, offset).await;
+        }
         let sql = match topic_id {
             None => concat!(
                 "SELECT ",
                 article_columns!(),
                 " FROM articles a WHERE a.retracted_at IS NULL AND a.status = 'published'
-                 ORDER BY a.published_at DESC, a.id DESC LIMIT ?2 OFFSET ?3"
+                 ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
             ),
             Some(_) => concat!(
                 "SELECT ",
                 article_columns!(),
                 " FROM article_topics x JOIN articles a ON a.id = x.article_id
-                 WHERE x.topic_id = ?1 AND a.retracted_at IS NULL AND a.status = 'published'
-                 ORDER BY a.published_at DESC, a.id DESC LIMIT ?2 OFFSET ?3"
+                 WHERE x.topic_id = $1 AND a.retracted_at IS NULL AND a.status = 'published'
+                 ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
             ),
         };
         let rows = sqlx::query(sql)
@@ -480,8 +483,8 @@ impl Store {
         let rows = sqlx::query(concat!(
             "SELECT ",
             article_columns!(),
-            " FROM articles a WHERE a.published_at >= ?1 AND a.published_at < ?2
-             AND a.retracted_at IS NULL AND a.status = 'published' ORDER BY a.published_at, a.id LIMIT ?3 OFFSET ?4"
+            " FROM articles a WHERE a.published_at >= $1 AND a.published_at < $2
+             AND a.retracted_at IS NULL AND a.status = 'published' ORDER BY a.published_at, a.id LIMIT $3 OFFSET $4"
         ))
         .bind(Stamp(from))
         .bind(Stamp(to))

@@ -67,7 +67,7 @@ impl Store {
         let _turn = self.turn().await;
         sqlx::query(
             "INSERT INTO audit_log (at, actor_id, chat_id, command, target, outcome, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(Stamp(self.clock.now()))
         .bind(entry.actor_id)
@@ -85,7 +85,7 @@ impl Store {
     pub async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditRecord>> {
         let rows = sqlx::query(
             "SELECT l.at, u.platform || ':' || u.native_id AS actor, l.command, l.target, l.outcome, l.detail
-             FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id ORDER BY l.id DESC LIMIT ?1",
+             FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id ORDER BY l.id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)

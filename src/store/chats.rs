@@ -70,7 +70,7 @@ impl Store {
         let _turn = self.turn().await;
         let row = sqlx::query(
             "INSERT INTO chats (platform, native_id, kind, title, language, time_zone, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (platform, native_id) DO UPDATE SET title = excluded.title, active = 1, gone_reason = NULL
              RETURNING id, platform, native_id, kind, title, language, time_zone, paused",
         )
@@ -115,8 +115,8 @@ impl Store {
         for owner in owners {
             let found: Vec<(i64, String)> = sqlx::query_as(
                 "SELECT id, language FROM chats WHERE active = 1
-                 AND ((platform = ?1 AND native_id = ?2 AND kind = 'private')
-                      OR id = (SELECT notice_chat_id FROM users WHERE platform = ?1 AND native_id = ?2))",
+                 AND ((platform = $1 AND native_id = $2 AND kind = 'private')
+                      OR id = (SELECT notice_chat_id FROM users WHERE platform = $1 AND native_id = $2))",
             )
             .bind(owner.platform.as_str())
             .bind(&owner.native_id)
@@ -140,8 +140,8 @@ impl Store {
     ) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "UPDATE users SET notice_chat_id = ?3
-             WHERE platform = ?1 AND native_id = ?2 AND notice_chat_id IS NOT ?3",
+            "UPDATE users SET notice_chat_id = $3
+             WHERE platform = $1 AND native_id = $2 AND notice_chat_id IS DISTINCT FROM $3",
         )
         .bind(platform.as_str())
         .bind(user)
@@ -154,7 +154,7 @@ impl Store {
     /// The room is no longer one-to-one: notices would be overheard there, so none go to it.
     pub async fn forget_notice_chat(&self, chat_id: i64) -> Result<()> {
         let _turn = self.turn().await;
-        sqlx::query("UPDATE users SET notice_chat_id = NULL WHERE notice_chat_id = ?1")
+        sqlx::query("UPDATE users SET notice_chat_id = NULL WHERE notice_chat_id = $1")
             .bind(chat_id)
             .execute(&self.pool)
             .await?;
@@ -163,7 +163,7 @@ impl Store {
 
     /// herald's id for a platform chat, if it knows the chat.
     pub async fn chat_id(&self, platform: Platform, native_id: &str) -> Result<Option<i64>> {
-        sqlx::query_scalar("SELECT id FROM chats WHERE platform = ?1 AND native_id = ?2")
+        sqlx::query_scalar("SELECT id FROM chats WHERE platform = $1 AND native_id = $2")
             .bind(platform.as_str())
             .bind(native_id)
             .fetch_optional(&self.pool)
@@ -174,7 +174,7 @@ impl Store {
     /// Sets the language herald speaks in a chat.
     pub async fn set_chat_language(&self, chat_id: i64, language: Language) -> Result<()> {
         let _turn = self.turn().await;
-        sqlx::query("UPDATE chats SET language = ?2 WHERE id = ?1")
+        sqlx::query("UPDATE chats SET language = $2 WHERE id = $1")
             .bind(chat_id)
             .bind(language.code())
             .execute(&self.pool)
@@ -185,7 +185,7 @@ impl Store {
     /// Sets the time zone a chat's times are shown in.
     pub async fn set_chat_time_zone(&self, chat_id: i64, zone: TimeZoneName) -> Result<()> {
         let _turn = self.turn().await;
-        sqlx::query("UPDATE chats SET time_zone = ?2 WHERE id = ?1")
+        sqlx::query("UPDATE chats SET time_zone = $2 WHERE id = $1")
             .bind(chat_id)
             .bind(zone.name())
             .execute(&self.pool)
@@ -201,7 +201,7 @@ impl Store {
     ) -> Result<Option<ChatRecord>> {
         let row = sqlx::query(
             "SELECT id, platform, native_id, kind, title, language, time_zone, paused FROM chats
-             WHERE platform = ?1 AND native_id = ?2",
+             WHERE platform = $1 AND native_id = $2",
         )
         .bind(platform.as_str())
         .bind(native_id)
@@ -217,15 +217,15 @@ impl Store {
     /// Its queued rows are moved to the end of time meanwhile, so the engine never reads them.
     pub async fn set_chat_paused(&self, chat_id: i64, paused: bool) -> Result<()> {
         let (_turn, mut tx) = self.write().await?;
-        sqlx::query("UPDATE chats SET paused = ?2 WHERE id = ?1")
+        sqlx::query("UPDATE chats SET paused = $2 WHERE id = $1")
             .bind(chat_id)
             .bind(i64::from(paused))
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "UPDATE deliveries SET not_before = CASE ?2 WHEN 1 THEN 9223372036854775807
-                 ELSE (SELECT send_after FROM chats WHERE id = ?1) END
-             WHERE chat_id = ?1 AND state = 'pending'",
+            "UPDATE deliveries SET not_before = CASE $2 WHEN 1 THEN 9223372036854775807
+                 ELSE (SELECT send_after FROM chats WHERE id = $1) END
+             WHERE chat_id = $1 AND state = 'pending'",
         )
         .bind(chat_id)
         .bind(i64::from(paused))
@@ -237,7 +237,7 @@ impl Store {
 
     /// The platform ids of the chats herald believes it can post to.
     pub async fn active_chats(&self, platform: Platform) -> Result<Vec<String>> {
-        sqlx::query_scalar("SELECT native_id FROM chats WHERE platform = ?1 AND active = 1")
+        sqlx::query_scalar("SELECT native_id FROM chats WHERE platform = $1 AND active = 1")
             .bind(platform.as_str())
             .fetch_all(&self.pool)
             .await
@@ -253,7 +253,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT id, platform, native_id, kind, title, language, time_zone, paused,
                     CASE WHEN active = 1 THEN NULL ELSE COALESCE(gone_reason, '') END AS gone
-             FROM chats WHERE platform = ?1 AND kind <> 'private' ORDER BY title, id LIMIT ?2",
+             FROM chats WHERE platform = $1 AND kind <> 'private' ORDER BY title, id LIMIT $2",
         )
         .bind(platform.as_str())
         .bind(i64::from(limit))
@@ -268,13 +268,13 @@ impl Store {
     /// one transaction; copies already sent stay correctable.
     pub async fn unlink_chat(&self, chat_id: i64) -> Result<u64> {
         let (_turn, mut tx) = self.write().await?;
-        sqlx::query("DELETE FROM subscriptions WHERE chat_id = ?1")
+        sqlx::query("DELETE FROM subscriptions WHERE chat_id = $1")
             .bind(chat_id)
             .execute(&mut *tx)
             .await?;
         let cancelled = sqlx::query(
             "UPDATE deliveries SET state = 'cancelled', last_error = 'chat unlinked by a moderator'
-             WHERE chat_id = ?1 AND action IN ('send', 'digest') AND state IN ('pending', 'held')",
+             WHERE chat_id = $1 AND action IN ('send', 'digest') AND state IN ('pending', 'held')",
         )
         .bind(chat_id)
         .execute(&mut *tx)

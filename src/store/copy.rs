@@ -256,10 +256,10 @@ impl DbCopy {
         };
         let descending: Vec<String> = keys.iter().map(|k| format!("{k} DESC")).collect();
         let placeholders: Vec<String> = (0..keys.len())
-            .map(|i| format!("json_extract(?1, '$[{i}]')"))
+            .map(|i| format!("json_extract($1, '$[{i}]')"))
             .collect();
         let (keys, placeholders) = (keys.join(", "), placeholders.join(", "));
-        // Two statements rather than `?1 IS NULL OR …`, which would keep SQLite from seeking.
+        // Two statements rather than `$1 IS NULL OR …`, which would keep SQLite from seeking.
         let resume = if after.is_some() {
             format!("WHERE ({keys}) > ({placeholders})")
         } else {
@@ -271,7 +271,7 @@ impl DbCopy {
             Key::Columns(_) => "",
         };
         let select = format!(
-            "WITH batch AS (SELECT {rowid}* FROM {table} {resume} ORDER BY {keys} LIMIT ?2)
+            "WITH batch AS (SELECT {rowid}* FROM {table} {resume} ORDER BY {keys} LIMIT $2)
              SELECT COUNT(*), json_group_array(json_object({fields})),
                     (SELECT json_array({keys}) FROM batch ORDER BY {descending} LIMIT 1)
              FROM batch",
@@ -378,7 +378,7 @@ impl DbCopy {
 
 /// A source table's columns and their declared types.
 async fn source_columns(from: &Store, table: &str) -> sqlx::Result<Vec<(String, String)>> {
-    sqlx::query_as("SELECT name, type FROM pragma_table_info(?1) ORDER BY cid")
+    sqlx::query_as("SELECT name, type FROM pragma_table_info($1) ORDER BY cid")
         .bind(table)
         .fetch_all(&from.pool)
         .await

@@ -56,7 +56,7 @@ pub(super) async fn update_in(
     let now = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
     sqlx::query(
             "INSERT INTO article_versions (article_id, version, title, lead, body, replaced_by, replaced_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id)
         .bind(old.version)
@@ -71,9 +71,9 @@ pub(super) async fn update_in(
     let lead = patch.lead.clone().unwrap_or(old.lead);
     let body = patch.body.clone().unwrap_or(old.body);
     sqlx::query(
-            "UPDATE articles SET title = ?2, lead = ?3, body = ?4, updated_at = ?5, version = version + 1,
-                 body_marks = ?6
-             WHERE id = ?1",
+            "UPDATE articles SET title = $2, lead = $3, body = $4, updated_at = $5, version = version + 1,
+                 body_marks = $6
+             WHERE id = $1",
         )
         .bind(id)
         .bind(&title)

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use super::Result;
-use super::Store;
 use super::stamp::Stamp;
+use super::{Sql, Store};
 use crate::domain::{ChatKind, Language, Platform, TimeZoneName};
 
 /// Lanes, in the order the engine serves them.
@@ -164,6 +164,19 @@ pub struct SentMessage {
     pub payload: Option<String>,
 }
 
+/// The last copy sent to chat `$1` as the message `$2` (one of its `message_ids`).
+const SENT_AS: Sql = Sql {
+    sqlite: "SELECT article_id, payload FROM deliveries
+             WHERE chat_id = $1 AND state = 'sent' AND message_ids IS NOT NULL
+               AND EXISTS (SELECT 1 FROM json_each(message_ids) WHERE value = $2)
+             ORDER BY id DESC LIMIT 1",
+    postgres: "SELECT article_id, payload FROM deliveries
+             WHERE chat_id = $1 AND state = 'sent' AND message_ids IS NOT NULL
+               AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(message_ids::jsonb) AS v(value)
+                           WHERE v.value = $2)
+             ORDER BY id DESC LIMIT 1",
+};
+
 impl Store {
     /// The message herald sent as `message_id` in chat `chat_id`; `None` for any other.
     pub async fn sent_message(
@@ -171,16 +184,11 @@ impl Store {
         chat_id: i64,
         message_id: &str,
     ) -> Result<Option<SentMessage>> {
-        let row: Option<(Option<i64>, Option<String>)> = sqlx::query_as(
-            "SELECT article_id, payload FROM deliveries
-             WHERE chat_id = ?1 AND state = 'sent' AND message_ids IS NOT NULL
-               AND EXISTS (SELECT 1 FROM json_each(message_ids) WHERE value = ?2)
-             ORDER BY id DESC LIMIT 1",
-        )
-        .bind(chat_id)
-        .bind(message_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<(Option<i64>, Option<String>)> = sqlx::query_as(SENT_AS.on(self.backend))
+            .bind(chat_id)
+            .bind(message_id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|(article_id, payload)| SentMessage {
             article_id,
             payload,
@@ -192,8 +200,8 @@ impl Store {
         let _turn = self.turn().await;
         sqlx::query_scalar(
             "INSERT INTO deliveries (chat_id, platform, action, lane, state, not_before, payload, created_at)
-             SELECT id, platform, 'reply', 0, 'pending', CASE paused WHEN 1 THEN 9223372036854775807 ELSE send_after END, ?2, ?3
-             FROM chats WHERE id = ?1 RETURNING id",
+             SELECT id, platform, 'reply', 0, 'pending', CASE paused WHEN 1 THEN 9223372036854775807 ELSE send_after END, $2, $3
+             FROM chats WHERE id = $1 RETURNING id",
         )
         .bind(chat_id)
         .bind(payload)
@@ -208,8 +216,8 @@ impl Store {
     pub async fn paid_sent_since(&self, platform: Platform, since: i64) -> Result<u64> {
         let count: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM deliveries d JOIN chats c ON c.id = d.chat_id
-             WHERE d.paid = 1 AND c.platform = ?1
-               AND ((d.state = 'sent' AND d.sent_at >= ?2) OR d.state = 'sending')",
+             WHERE d.paid = 1 AND c.platform = $1
+               AND ((d.state = 'sent' AND d.sent_at >= $2) OR d.state = 'sending')",
         )
         .bind(platform.as_str())
         .bind(since)
@@ -224,7 +232,7 @@ impl Store {
     pub async fn pending_broadcasts(&self, platform: Platform) -> Result<u64> {
         let count: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM deliveries
-             WHERE state = 'pending' AND platform = ?1 AND lane >= 2",
+             WHERE state = 'pending' AND platform = $1 AND lane >= 2",
         )
         .bind(platform.as_str())
         .fetch_one(&self.pool)
@@ -239,7 +247,7 @@ impl Store {
         let detail = format!("{platform} {day}");
         let (_turn, mut tx) = self.write().await?;
         let known: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM notices WHERE kind = 'paid_cap' AND detail = ?1")
+            sqlx::query_scalar("SELECT id FROM notices WHERE kind = 'paid_cap' AND detail = $1")
                 .bind(&detail)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -247,7 +255,7 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO notices (at, chat_id, kind, detail) VALUES (?1, NULL, 'paid_cap', ?2)",
+            "INSERT INTO notices (at, chat_id, kind, detail) VALUES ($1, NULL, 'paid_cap', $2)",
         )
         .bind(Stamp(self.clock.now()))
         .bind(&detail)
@@ -281,8 +289,8 @@ impl Store {
         let _turn = self.turn().await;
         let ids = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
         sqlx::query(
-            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(?3, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)), last_error = NULL,
-                 message_ids = ?2 WHERE id = ?1",
+            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX($3, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)), last_error = NULL,
+                 message_ids = $2 WHERE id = $1",
         )
         .bind(id)
         .bind(ids)
@@ -295,7 +303,7 @@ impl Store {
     /// Notes which version a sent copy now shows, after an edit reached it.
     pub async fn set_copy_version(&self, id: i64, version: i64) -> Result<()> {
         let _turn = self.turn().await;
-        sqlx::query("UPDATE deliveries SET sent_version = ?2 WHERE id = ?1")
+        sqlx::query("UPDATE deliveries SET sent_version = $2 WHERE id = $1")
             .bind(id)
             .bind(version)
             .execute(&self.pool)
@@ -313,8 +321,8 @@ impl Store {
     ) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(?2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)),
-                 attempts = attempts + ?3, last_error = ?4 WHERE id = ?1",
+            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX($2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)),
+                 attempts = attempts + $3, last_error = $4 WHERE id = $1",
         )
         .bind(id)
         .bind(not_before)
@@ -341,7 +349,7 @@ impl Store {
     pub async fn mark_dead(&self, id: i64, attempt: bool, error: &str) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "UPDATE deliveries SET state = 'dead', lease_until = NULL, attempts = attempts + ?2, last_error = ?3 WHERE id = ?1",
+            "UPDATE deliveries SET state = 'dead', lease_until = NULL, attempts = attempts + $2, last_error = $3 WHERE id = $1",
         )
         .bind(id)
         .bind(i64::from(attempt))
@@ -354,7 +362,7 @@ impl Store {
     /// The delivery is no longer wanted (its article was retracted, its copy never existed).
     pub async fn mark_cancelled(&self, id: i64, why: &str) -> Result<()> {
         let _turn = self.turn().await;
-        sqlx::query("UPDATE deliveries SET state = 'cancelled', lease_until = NULL, last_error = ?2 WHERE id = ?1")
+        sqlx::query("UPDATE deliveries SET state = 'cancelled', lease_until = NULL, last_error = $2 WHERE id = $1")
             .bind(id)
             .bind(why)
             .execute(&self.pool)
@@ -366,8 +374,8 @@ impl Store {
     pub async fn convert_to_notice(&self, id: i64, now_ms: i64, why: &str) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "UPDATE deliveries SET action = 'notice', state = 'pending', lease_until = NULL, not_before = MAX(?2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)),
-                 last_error = ?3 WHERE id = ?1",
+            "UPDATE deliveries SET action = 'notice', state = 'pending', lease_until = NULL, not_before = MAX($2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)),
+                 last_error = $3 WHERE id = $1",
         )
         .bind(id)
         .bind(now_ms)
@@ -383,7 +391,7 @@ impl Store {
     pub async fn chat_gone(&self, chat_id: i64, reason: &str) -> Result<bool> {
         let (_turn, mut tx) = self.write().await?;
         let was_active = sqlx::query(
-            "UPDATE chats SET active = 0, gone_reason = ?2 WHERE id = ?1 AND active = 1",
+            "UPDATE chats SET active = 0, gone_reason = $2 WHERE id = $1 AND active = 1",
         )
         .bind(chat_id)
         .bind(reason)
@@ -392,8 +400,8 @@ impl Store {
         .rows_affected()
             > 0;
         sqlx::query(
-            "UPDATE deliveries SET state = 'dead', lease_until = NULL, last_error = 'chat gone: ' || ?2
-             WHERE chat_id = ?1 AND state IN ('pending', 'held', 'sending')",
+            "UPDATE deliveries SET state = 'dead', lease_until = NULL, last_error = 'chat gone: ' || $2
+             WHERE chat_id = $1 AND state IN ('pending', 'held', 'sending')",
         )
         .bind(chat_id)
         .bind(reason)
@@ -401,7 +409,7 @@ impl Store {
         .await?;
         if was_active {
             sqlx::query(
-                "INSERT INTO notices (at, chat_id, kind, detail) VALUES (?1, ?2, 'chat_gone', ?3)",
+                "INSERT INTO notices (at, chat_id, kind, detail) VALUES ($1, $2, 'chat_gone', $3)",
             )
             .bind(Stamp(self.clock.now()))
             .bind(chat_id)
@@ -418,7 +426,7 @@ impl Store {
     pub async fn chat_moved(&self, chat_id: i64, new_native_id: &str) -> Result<()> {
         let (_turn, mut tx) = self.write().await?;
         let existing: Option<i64> = sqlx::query_scalar(
-            "SELECT n.id FROM chats n JOIN chats o ON o.platform = n.platform WHERE o.id = ?1 AND n.native_id = ?2",
+            "SELECT n.id FROM chats n JOIN chats o ON o.platform = n.platform WHERE o.id = $1 AND n.native_id = $2",
         )
         .bind(chat_id)
         .bind(new_native_id)
@@ -426,26 +434,29 @@ impl Store {
         .await?;
         match existing {
             None => {
-                sqlx::query("UPDATE chats SET native_id = ?2 WHERE id = ?1")
+                sqlx::query("UPDATE chats SET native_id = $2 WHERE id = $1")
                     .bind(chat_id)
                     .bind(new_native_id)
                     .execute(&mut *tx)
                     .await?;
             }
             Some(target) => {
-                sqlx::query("INSERT OR IGNORE INTO subscriptions (chat_id, topic_id, created_at) SELECT ?2, topic_id, created_at FROM subscriptions WHERE chat_id = ?1")
+                sqlx::query("INSERT INTO subscriptions (chat_id, topic_id, created_at) SELECT $2, topic_id, created_at FROM subscriptions WHERE chat_id = $1 ON CONFLICT DO NOTHING")
                     .bind(chat_id).bind(target).execute(&mut *tx).await?;
-                sqlx::query("UPDATE OR IGNORE deliveries SET chat_id = ?2, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE id = ?2))
-                     WHERE chat_id = ?1 AND state IN ('pending', 'held', 'sending')")
+                sqlx::query("UPDATE deliveries SET chat_id = $2, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE id = $2))
+                     WHERE chat_id = $1 AND state IN ('pending', 'held', 'sending')
+                       AND NOT (action = 'send' AND EXISTS (SELECT 1 FROM deliveries o WHERE o.action = 'send'
+                            AND o.chat_id = $2 AND o.article_id = deliveries.article_id))")
                     .bind(chat_id).bind(target).execute(&mut *tx).await?;
-                sqlx::query("UPDATE OR IGNORE alerts SET chat_id = ?2 WHERE chat_id = ?1")
+                sqlx::query("UPDATE alerts SET chat_id = $2 WHERE chat_id = $1
+                     AND NOT EXISTS (SELECT 1 FROM alerts o WHERE o.chat_id = $2 AND o.query = alerts.query)")
                     .bind(chat_id)
                     .bind(target)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("UPDATE chats SET active = 0, gone_reason = 'moved to chat ' || ?2 WHERE id = ?1")
+                sqlx::query("UPDATE chats SET active = 0, gone_reason = 'moved to chat ' || $2 WHERE id = $1")
                     .bind(chat_id).bind(target).execute(&mut *tx).await?;
-                sqlx::query("UPDATE deliveries SET state = 'cancelled', last_error = 'duplicate after chat move' WHERE chat_id = ?1 AND state IN ('pending', 'held', 'sending')")
+                sqlx::query("UPDATE deliveries SET state = 'cancelled', last_error = 'duplicate after chat move' WHERE chat_id = $1 AND state IN ('pending', 'held', 'sending')")
                     .bind(chat_id).execute(&mut *tx).await?;
             }
         }
@@ -475,7 +486,7 @@ impl Store {
     pub async fn release_lease(&self, id: i64) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query("UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
-             WHERE id = ?1 AND state = 'sending'")
+             WHERE id = $1 AND state = 'sending'")
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -505,7 +516,7 @@ impl Store {
 
     /// Send times of the chat's latest copies, newest first (to restore its rate window).
     pub async fn recent_send_times(&self, chat_id: i64, limit: u32) -> Result<Vec<i64>> {
-        sqlx::query_scalar("SELECT sent_at FROM deliveries WHERE chat_id = ?1 AND sent_at IS NOT NULL ORDER BY sent_at DESC LIMIT ?2")
+        sqlx::query_scalar("SELECT sent_at FROM deliveries WHERE chat_id = $1 AND sent_at IS NOT NULL ORDER BY sent_at DESC LIMIT $2")
             .bind(chat_id)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)

@@ -35,7 +35,7 @@ impl Store {
             _ => "09:00".to_string(),
         };
         let (_turn, mut tx) = self.write().await?;
-        sqlx::query("UPDATE chats SET delivery_mode = ?2, digest_at = ?3 WHERE id = ?1")
+        sqlx::query("UPDATE chats SET delivery_mode = $2, digest_at = $3 WHERE id = $1")
             .bind(chat_id)
             .bind(mode.as_str())
             .bind(at)
@@ -45,7 +45,7 @@ impl Store {
             // Held items should not wait for a digest that will no longer come.
             sqlx::query(
                 "UPDATE deliveries SET state = 'pending', not_before = MAX(not_before, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
-                 WHERE chat_id = ?1 AND state = 'held'",
+                 WHERE chat_id = $1 AND state = 'held'",
             )
             .bind(chat_id)
             .execute(&mut *tx)
@@ -58,7 +58,7 @@ impl Store {
     pub async fn set_quiet_hours(&self, chat_id: i64, quiet: Option<QuietHours>) -> Result<()> {
         let _turn = self.turn().await;
         let fmt = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
-        sqlx::query("UPDATE chats SET quiet_start = ?2, quiet_end = ?3 WHERE id = ?1")
+        sqlx::query("UPDATE chats SET quiet_start = $2, quiet_end = $3 WHERE id = $1")
             .bind(chat_id)
             .bind(quiet.map(|q| fmt(q.start)))
             .bind(quiet.map(|q| fmt(q.end)))
@@ -70,7 +70,7 @@ impl Store {
     /// How a chat receives articles and its quiet hours.
     pub async fn chat_schedule(&self, chat_id: i64) -> Result<(DeliveryMode, Option<QuietHours>)> {
         let row = sqlx::query(
-            "SELECT delivery_mode, digest_at, quiet_start, quiet_end FROM chats WHERE id = ?1",
+            "SELECT delivery_mode, digest_at, quiet_start, quiet_end FROM chats WHERE id = $1",
         )
         .bind(chat_id)
         .fetch_one(&self.pool)
@@ -107,7 +107,7 @@ impl Store {
     /// Holds the chat's pending new copies for the digest at the end of its quiet hours.
     pub async fn hold_pending_sends(&self, chat_id: i64) -> Result<u64> {
         let _turn = self.turn().await;
-        let done = sqlx::query("UPDATE deliveries SET state = 'held' WHERE chat_id = ?1 AND state = 'pending' AND action = 'send'")
+        let done = sqlx::query("UPDATE deliveries SET state = 'held' WHERE chat_id = $1 AND state = 'pending' AND action = 'send'")
             .bind(chat_id)
             .execute(&self.pool)
             .await?;
@@ -119,7 +119,7 @@ impl Store {
     pub async fn compose_digest(&self, chat_id: i64, now_ms: i64) -> Result<Option<i64>> {
         let (_turn, mut tx) = self.write().await?;
         let held: Vec<(i64, Option<String>)> = sqlx::query_as(
-            "SELECT article_id, alert FROM deliveries WHERE chat_id = ?1 AND state = 'held' AND action = 'send' ORDER BY id",
+            "SELECT article_id, alert FROM deliveries WHERE chat_id = $1 AND state = 'held' AND action = 'send' ORDER BY id",
         )
         .bind(chat_id)
         .fetch_all(&mut *tx)
@@ -136,15 +136,15 @@ impl Store {
             .collect();
         let digest: i64 = sqlx::query_scalar(
             "INSERT INTO deliveries (chat_id, platform, action, lane, state, not_before, digest_articles, created_at)
-             SELECT id, platform, 'digest', 3, 'pending', CASE paused WHEN 1 THEN 9223372036854775807 ELSE send_after END, ?2, ?3
-             FROM chats WHERE id = ?1 RETURNING id",
+             SELECT id, platform, 'digest', 3, 'pending', CASE paused WHEN 1 THEN 9223372036854775807 ELSE send_after END, $2, $3
+             FROM chats WHERE id = $1 RETURNING id",
         )
         .bind(chat_id)
         .bind(serde_json::to_string(&articles).unwrap_or_else(|_| "[]".into()))
         .bind(now_ms)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("UPDATE deliveries SET state = 'cancelled', last_error = 'in digest #' || ?2 WHERE chat_id = ?1 AND state = 'held' AND action = 'send'")
+        sqlx::query("UPDATE deliveries SET state = 'cancelled', last_error = 'in digest #' || $2 WHERE chat_id = $1 AND state = 'held' AND action = 'send'")
             .bind(chat_id)
             .bind(digest)
             .execute(&mut *tx)

@@ -96,7 +96,7 @@ impl Store {
     ) -> sqlx::Result<Ingested> {
         let known: Option<(i64, String)> = sqlx::query_as(
             "SELECT e.article_id, e.hash FROM external_ids e JOIN articles a ON a.id = e.article_id
-             WHERE e.origin = ?1 AND e.key = ?2",
+             WHERE e.origin = $1 AND e.key = $2",
         )
         .bind(external.origin)
         .bind(external.key)
@@ -112,7 +112,7 @@ impl Store {
                     topics: None,
                 };
                 update_in(tx, self, fresh, id, &patch, None, editor_id, now_ms).await?;
-                sqlx::query("UPDATE external_ids SET hash = ?3 WHERE origin = ?1 AND key = ?2")
+                sqlx::query("UPDATE external_ids SET hash = $3 WHERE origin = $1 AND key = $2")
                     .bind(external.origin)
                     .bind(external.key)
                     .bind(external.hash)
@@ -138,7 +138,7 @@ impl Store {
                     }
                 };
                 sqlx::query(
-                    "INSERT INTO external_ids (origin, key, article_id, hash) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO external_ids (origin, key, article_id, hash) VALUES ($1, $2, $3, $4)",
                 )
                 .bind(external.origin)
                 .bind(external.key)
@@ -153,7 +153,7 @@ impl Store {
 
     /// The article stored for an external id.
     pub async fn external_article(&self, origin: &str, key: &str) -> Result<Option<i64>> {
-        sqlx::query_scalar("SELECT article_id FROM external_ids WHERE origin = ?1 AND key = ?2")
+        sqlx::query_scalar("SELECT article_id FROM external_ids WHERE origin = $1 AND key = $2")
             .bind(origin)
             .bind(key)
             .fetch_optional(&self.pool)
@@ -164,7 +164,7 @@ impl Store {
     /// A published article with this URL (its own or its original's), newest first.
     pub async fn article_by_url(&self, url: &str) -> Result<Option<i64>> {
         sqlx::query_scalar(
-            "SELECT id FROM articles WHERE url = ?1 AND retracted_at IS NULL ORDER BY id DESC LIMIT 1",
+            "SELECT id FROM articles WHERE url = $1 AND retracted_at IS NULL ORDER BY id DESC LIMIT 1",
         )
         .bind(url)
         .fetch_optional(&self.pool)

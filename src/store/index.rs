@@ -18,7 +18,7 @@ use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 
 use super::Result;
 use crate::domain::IndexVersion;
-use crate::domain::{alert, text};
+use crate::domain::{alert, text, tsearch};
 
 /// Articles per partition in a new database.
 pub const PARTITION: i64 = 50_000;
@@ -51,6 +51,8 @@ impl Tables {
 pub struct Partitions {
     size: i64,
     existing: Arc<RwLock<BTreeMap<i64, Tables>>>,
+    /// The index is PostgreSQL's `article_docs` (see `store::pg`), not partitions.
+    documents: bool,
 }
 
 /// The table name of partition `n` in `version`. Built only from an integer, so it is safe to
@@ -65,7 +67,7 @@ pub fn table(n: i64, version: IndexVersion) -> String {
 impl Partitions {
     /// Loads the partition list; `size` applies only if the database has none recorded yet.
     pub async fn load(pool: &AnyPool, size: i64) -> Result<Partitions> {
-        sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('index_partition_size', ?1)")
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('index_partition_size', $1) ON CONFLICT DO NOTHING")
             .bind(size.to_string())
             .execute(pool)
             .await?;
@@ -94,7 +96,17 @@ impl Partitions {
         Ok(Partitions {
             size,
             existing: Arc::new(RwLock::new(existing)),
+            documents: false,
         })
+    }
+
+    /// The index of a PostgreSQL store: one document per article, no partitions.
+    pub fn documents() -> Partitions {
+        Partitions {
+            size: PARTITION,
+            existing: Arc::default(),
+            documents: true,
+        }
     }
 
     /// Articles per partition.
@@ -208,6 +220,9 @@ impl Entry {
 /// The version searches read article `id`'s partition with, counting partitions created by
 /// the current transaction (`fresh`, not yet `add`ed).
 pub fn version_of(partitions: &Partitions, fresh: &BTreeSet<i64>, id: i64) -> IndexVersion {
+    if partitions.documents {
+        return IndexVersion::Lemmas;
+    }
     let n = partitions.of(id);
     if fresh.contains(&n) {
         return IndexVersion::Lemmas;
@@ -240,6 +255,9 @@ pub async fn insert(
     id: i64,
     entry: &Entry,
 ) -> sqlx::Result<()> {
+    if partitions.documents {
+        return insert_document(tx, id, entry).await;
+    }
     let n = partitions.of(id);
     let tables = partitions.tables(n);
     if !tables.lemmas && !tables.stems && !fresh.contains(&n) {
@@ -274,7 +292,7 @@ async fn insert_lemmas_into(
     let (title, body) = (&entry.analysed_title, &entry.analysed_body);
     sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO {table} (rowid, title, text, title_lemmas, text_lemmas, title_keys, text_keys)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
     )))
     .bind(id)
     .bind(&title.written)
@@ -308,7 +326,7 @@ async fn insert_stems_into(
     let (title, title_stems) = text::legacy_index(title);
     let (body, body_stems) = text::legacy_index(body);
     sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO {table} (rowid, title, text, title_stems, text_stems) VALUES (?1, ?2, ?3, ?4, ?5)"
+        "INSERT INTO {table} (rowid, title, text, title_stems, text_stems) VALUES ($1, $2, $3, $4, $5)"
     )))
     .bind(id)
     .bind(title)
@@ -367,6 +385,9 @@ pub async fn remove_fresh(
     partitions: &Partitions,
     id: i64,
 ) -> sqlx::Result<()> {
+    if partitions.documents {
+        return remove_document(tx, id).await;
+    }
     let n = partitions.of(id);
     let mut tables = partitions.tables(n);
     tables.lemmas |= fresh.contains(&n);
@@ -379,8 +400,37 @@ pub async fn remove(
     partitions: &Partitions,
     id: i64,
 ) -> sqlx::Result<()> {
+    if partitions.documents {
+        return remove_document(tx, id).await;
+    }
     let n = partitions.of(id);
     delete(tx, n, partitions.tables(n), id).await
+}
+
+/// Stores an article's PostgreSQL search document (see `domain::tsearch`).
+async fn insert_document(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    entry: &Entry,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO article_docs (article_id, doc) VALUES ($1, CAST($2 AS tsvector))
+         ON CONFLICT (article_id) DO UPDATE SET doc = excluded.doc",
+    )
+    .bind(id)
+    .bind(tsearch::document(&entry.title, &[&entry.body]))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Takes an article's PostgreSQL search document away.
+async fn remove_document(tx: &mut Transaction<'_, Any>, id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM article_docs WHERE article_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub(super) async fn delete(
@@ -395,7 +445,7 @@ pub(super) async fn delete(
     ] {
         if exists {
             sqlx::query(AssertSqlSafe(format!(
-                "DELETE FROM {} WHERE rowid = ?1",
+                "DELETE FROM {} WHERE rowid = $1",
                 table(n, version)
             )))
             .bind(id)

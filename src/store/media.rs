@@ -30,7 +30,7 @@ impl Store {
     pub async fn insert_media(&self, media: &NewMedia, now_ms: i64) -> Result<i64> {
         let _turn = self.turn().await;
         let id = sqlx::query_scalar(
-            "INSERT INTO media (mime, bytes, telegram_file_id, created_at) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO media (mime, bytes, telegram_file_id, created_at) VALUES ($1, $2, $3, $4)
              RETURNING id",
         )
         .bind(&media.mime)
@@ -45,7 +45,7 @@ impl Store {
     /// The image `id`, if kept.
     pub async fn media(&self, id: i64) -> Result<Option<Media>> {
         let row: Option<(String, Vec<u8>, Option<String>)> =
-            sqlx::query_as("SELECT mime, bytes, telegram_file_id FROM media WHERE id = ?1")
+            sqlx::query_as("SELECT mime, bytes, telegram_file_id FROM media WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -61,7 +61,7 @@ impl Store {
     pub async fn set_media_telegram_file_id(&self, id: i64, file_id: &str) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "UPDATE media SET telegram_file_id = ?2 WHERE id = ?1 AND telegram_file_id IS NULL",
+            "UPDATE media SET telegram_file_id = $2 WHERE id = $1 AND telegram_file_id IS NULL",
         )
         .bind(id)
         .bind(file_id)

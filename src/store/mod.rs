@@ -1,8 +1,12 @@
 //! Every SQL statement herald runs lives under this module, one file per aggregate.
 //!
-//! SQLite in WAL mode (readers never wait for the writer), foreign keys on, and a busy timeout
-//! so a second connection waits for a lock instead of failing. Migrations in `migrations/sqlite/` are
-//! compiled into the binary and applied at start.
+//! Two backends behind one `Store`: SQLite in WAL mode (readers never wait for the writer),
+//! foreign keys on, and a busy timeout so a second connection waits for a lock instead of
+//! failing; or PostgreSQL. Statements run through sqlx's Any driver and are written once for
+//! both (numbered `$N` parameters, times as RFC 3339 text, flags as 0/1), except the few in
+//! [`Sql`] pairs and the search index, whose PostgreSQL side is `pg`. Each backend's
+//! migrations (`migrations/sqlite/`, `migrations/postgres/`) are compiled into the binary and
+//! applied at start.
 
 #![warn(missing_docs)]
 
@@ -44,6 +48,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, Executor, SqliteConnection};
 
 use crate::clock::Clock;
+use crate::domain::DatabaseUrl;
 
 pub use alerts::{AlertAdded, AlertRecord};
 pub use articles::{NewArticle, PairOutcome, Retraction};
@@ -87,6 +92,39 @@ enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The backend a connection (or a transaction, dereferenced) talks to.
+    fn of(connection: &sqlx::AnyConnection) -> Backend {
+        match connection.backend_name() {
+            "PostgreSQL" => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+}
+
+/// A statement written for each backend: the few whose SQL differs, almost all for reading a
+/// JSON array bound as one parameter (SQLite's `json_each`, PostgreSQL's
+/// `jsonb_array_elements`). Every other statement is the same text on both.
+struct Sql {
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+impl Sql {
+    /// The text for `backend`.
+    fn on(&self, backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+        }
+    }
+
+    /// The text for the backend `connection` talks to.
+    fn for_connection(&self, connection: &sqlx::AnyConnection) -> &'static str {
+        self.on(Backend::of(connection))
+    }
+}
+
 /// What every SQLite connection is set to when it opens (the Any driver reads only a URL).
 /// The page cache is per connection, in KiB (negative): with four connections, up to 8 MiB of
 /// herald's memory. A pick or a settle touches a handful of index pages, and a search the FTS
@@ -105,7 +143,7 @@ fn sqlite_session() -> String {
 /// A pool of `CONNECTIONS` connections to `url`, each set up with `session`, all opened
 /// now and kept: no reaper, no reconnects in the middle of work (which also keeps tests on
 /// tokio's paused clock free of connect timeouts).
-async fn pooled(url: String, session: String) -> sqlx::Result<AnyPool> {
+async fn pooled(url: String, session: Option<String>) -> sqlx::Result<AnyPool> {
     let pool = AnyPoolOptions::new()
         .max_connections(CONNECTIONS)
         .min_connections(CONNECTIONS)
@@ -115,7 +153,9 @@ async fn pooled(url: String, session: String) -> sqlx::Result<AnyPool> {
         .after_connect(move |conn, _| {
             let session = session.clone();
             Box::pin(async move {
-                conn.execute(sqlx::AssertSqlSafe(session)).await?;
+                if let Some(session) = session {
+                    conn.execute(sqlx::AssertSqlSafe(session)).await?;
+                }
                 Ok(())
             })
         })
@@ -136,6 +176,9 @@ pub struct Store {
     pool: AnyPool,
     /// Which database is behind `pool`, for the few statements that differ.
     backend: Backend,
+    /// On PostgreSQL, its own search and `/latest` (the native driver's arrays and
+    /// collations); `None` on SQLite.
+    pg: Option<PgStore>,
     /// The full-text index partitions that exist (see `index`).
     partitions: index::Partitions,
     /// The process's one clock, for the times rows are stamped with (joined, granted,
@@ -149,6 +192,37 @@ pub struct Store {
 }
 
 impl Store {
+    /// Opens the database at `url` (an SQLite file is created if needed) and applies pending
+    /// migrations; `partition_size` as in [`Store::open_with_partition`].
+    pub async fn connect(
+        url: &DatabaseUrl,
+        partition_size: i64,
+        clock: Clock,
+    ) -> anyhow::Result<Store> {
+        match url {
+            DatabaseUrl::Sqlite(path) => {
+                Store::open_with_partition(path, partition_size, clock).await
+            }
+            DatabaseUrl::Postgres(text) => {
+                let pg = PgStore::open(text)
+                    .await
+                    .with_context(|| format!("opening {url}"))?;
+                sqlx::any::install_default_drivers();
+                let pool = pooled(text.clone(), None)
+                    .await
+                    .with_context(|| format!("opening {url}"))?;
+                Ok(Store {
+                    pool,
+                    backend: Backend::Postgres,
+                    pg: Some(pg),
+                    partitions: index::Partitions::documents(),
+                    clock,
+                    turns: std::sync::Arc::default(),
+                })
+            }
+        }
+    }
+
     /// Opens (creating if needed) the database file and applies pending migrations.
     pub async fn open(path: &Path, clock: Clock) -> anyhow::Result<Store> {
         Store::open_with_partition(path, index::PARTITION, clock).await
@@ -181,13 +255,14 @@ impl Store {
         first.close().await?;
         sqlx::any::install_default_drivers();
         let url = format!("sqlite://{}", path.display());
-        let pool = pooled(url, sqlite_session())
+        let pool = pooled(url, Some(sqlite_session()))
             .await
             .with_context(|| format!("opening database {}", path.display()))?;
         let partitions = index::Partitions::load(&pool, partition_size).await?;
         Ok(Store {
             pool,
             backend: Backend::Sqlite,
+            pg: None,
             partitions,
             clock,
             turns: std::sync::Arc::default(),
@@ -221,5 +296,8 @@ impl Store {
     /// Closes every connection, waiting for running statements to finish.
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(pg) = &self.pg {
+            pg.close().await;
+        }
     }
 }

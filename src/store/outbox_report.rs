@@ -73,7 +73,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT d.id, d.article_id, c.platform || ':' || c.native_id AS chat, d.action, d.attempts,
                     COALESCE(d.last_error, '') AS error
-             FROM deliveries d JOIN chats c ON c.id = d.chat_id WHERE d.state = 'dead' ORDER BY d.id DESC LIMIT ?1",
+             FROM deliveries d JOIN chats c ON c.id = d.chat_id WHERE d.state = 'dead' ORDER BY d.id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -98,14 +98,14 @@ impl Store {
         let (_turn, mut tx) = self.write().await?;
         sqlx::query(
             "UPDATE chats SET active = 1, gone_reason = NULL, send_after = 0
-             WHERE id IN (SELECT chat_id FROM deliveries WHERE state = 'dead' AND (?1 IS NULL OR id = ?1))",
+             WHERE id IN (SELECT chat_id FROM deliveries WHERE state = 'dead' AND ($1 IS NULL OR id = $1))",
         )
         .bind(id)
         .execute(&mut *tx)
         .await?;
         let done = sqlx::query(
-            "UPDATE deliveries SET state = 'pending', attempts = 0, not_before = MAX(?2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
-             WHERE state = 'dead' AND (?1 IS NULL OR id = ?1)",
+            "UPDATE deliveries SET state = 'pending', attempts = 0, not_before = MAX($2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
+             WHERE state = 'dead' AND ($1 IS NULL OR id = $1)",
         )
         .bind(id)
         .bind(now_ms)
@@ -122,7 +122,7 @@ impl Store {
     ) -> Result<Vec<(chrono::DateTime<chrono::Utc>, String, String, String)>> {
         let rows = sqlx::query(
             "SELECT n.at, n.kind, COALESCE(c.platform || ':' || c.native_id, '') AS chat, n.detail
-             FROM notices n LEFT JOIN chats c ON c.id = n.chat_id ORDER BY n.id DESC LIMIT ?1",
+             FROM notices n LEFT JOIN chats c ON c.id = n.chat_id ORDER BY n.id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)

@@ -18,14 +18,14 @@ impl Store {
     pub async fn recent_sends(&self, platform: Platform, since: i64) -> Result<RecentSends> {
         let answered: Vec<i64> = sqlx::query_scalar(
             "SELECT sent_at FROM deliveries
-             WHERE platform = ?1 AND state = 'sent' AND sent_at >= ?2 ORDER BY sent_at",
+             WHERE platform = $1 AND state = 'sent' AND sent_at >= $2 ORDER BY sent_at",
         )
         .bind(platform.as_str())
         .bind(since)
         .fetch_all(&self.pool)
         .await?;
         let blocked_until: Option<i64> =
-            sqlx::query_scalar("SELECT until_ms FROM platform_waits WHERE platform = ?1")
+            sqlx::query_scalar("SELECT until_ms FROM platform_waits WHERE platform = $1")
                 .bind(platform.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -39,7 +39,7 @@ impl Store {
     pub async fn save_platform_wait(&self, platform: Platform, until_ms: i64) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "INSERT INTO platform_waits (platform, until_ms) VALUES (?1, ?2)
+            "INSERT INTO platform_waits (platform, until_ms) VALUES ($1, $2)
              ON CONFLICT (platform) DO UPDATE SET until_ms = MAX(until_ms, excluded.until_ms)",
         )
         .bind(platform.as_str())
@@ -58,7 +58,7 @@ impl Store {
     ) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "INSERT INTO learned_limits (platform, interval_ms, learned_at) VALUES (?1, ?2, ?3)
+            "INSERT INTO learned_limits (platform, interval_ms, learned_at) VALUES ($1, $2, $3)
              ON CONFLICT (platform) DO UPDATE
              SET interval_ms = excluded.interval_ms, learned_at = excluded.learned_at",
         )

@@ -8,7 +8,7 @@
 use std::sync::LazyLock;
 
 use super::deliveries::job_from_row;
-use super::{Job, Result, Store};
+use super::{Backend, Job, Result, Sql, Store};
 use crate::domain::Platform;
 
 /// The lanes, in the order they are served.
@@ -20,7 +20,7 @@ const LANES: [i64; 4] = [0, 1, 2, 3];
 /// pick at 30 messages a second reads two, not thirty.
 const SIZES: [usize; 3] = [2, 8, 34];
 
-/// One lane's due rows of one platform (`?2`), oldest due first: to an active, unpaused chat
+/// One lane's due rows of one platform (`$2`), oldest due first: to an active, unpaused chat
 /// whose own wait has passed and which has nothing in flight. `CROSS JOIN` keeps SQLite from
 /// driving the query from `chats` (whose platform index would make it sort the whole queue).
 fn lane(lane: i64, private_only: bool, size: usize) -> String {
@@ -31,10 +31,10 @@ fn lane(lane: i64, private_only: bool, size: usize) -> String {
     };
     format!(
         "SELECT * FROM (SELECT d.id FROM deliveries d CROSS JOIN chats c ON c.id = d.chat_id
-           WHERE d.state = 'pending' AND d.platform = ?2 AND d.lane = {lane} AND d.not_before <= ?1
-             AND c.active = 1 AND c.paused = 0 AND c.send_after <= ?1 {private}
+           WHERE d.state = 'pending' AND d.platform = $2 AND d.lane = {lane} AND d.not_before <= $1
+             AND c.active = 1 AND c.paused = 0 AND c.send_after <= $1 {private}
              AND NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.chat_id = d.chat_id AND s.state = 'sending')
-           ORDER BY d.not_before, d.id LIMIT {size})"
+           ORDER BY d.not_before, d.id LIMIT {size}) AS due"
     )
 }
 
@@ -71,7 +71,21 @@ pub(super) static PICK: LazyLock<Vec<[Vec<String>; 2]>> = LazyLock::new(|| {
         .collect()
 });
 
-/// When the first queued row of one platform (`?1`) is due, over every lane (an index seek
+/// The same on PostgreSQL, which plans joins itself and has no `CROSS JOIN … ON`.
+static PICK_PG: LazyLock<Vec<[Vec<String>; 2]>> = LazyLock::new(|| {
+    PICK.iter()
+        .map(|variants| {
+            variants.clone().map(|sizes| {
+                sizes
+                    .iter()
+                    .map(|s| s.replace("CROSS JOIN", "JOIN"))
+                    .collect()
+            })
+        })
+        .collect()
+});
+
+/// When the first queued row of one platform (`$1`) is due, over every lane (an index seek
 /// per lane), for the engine to sleep until; NULL with nothing queued.
 pub(super) static FIRST_DUE: LazyLock<String> = LazyLock::new(|| {
     let lanes: Vec<String> = LANES
@@ -79,47 +93,68 @@ pub(super) static FIRST_DUE: LazyLock<String> = LazyLock::new(|| {
         .map(|lane| {
             format!(
                 "SELECT (SELECT not_before FROM deliveries
-                   WHERE state = 'pending' AND platform = ?1 AND lane = {lane}
+                   WHERE state = 'pending' AND platform = $1 AND lane = {lane}
                      AND not_before < 9223372036854775807
                    ORDER BY not_before LIMIT 1) AS due"
             )
         })
         .collect();
-    format!("SELECT MIN(due) FROM ({})", lanes.join(" UNION ALL "))
+    format!(
+        "SELECT MIN(due) FROM ({}) AS lanes",
+        lanes.join(" UNION ALL ")
+    )
 });
 
-/// Taking deliveries for sending, all in one statement: `?1` is a JSON array of `[id, paid,
+/// Taking deliveries for sending, all in one statement: `$1` is a JSON array of `[id, paid,
 /// chat_next]`. The trigger `deliveries_lease_holds_chat` holds each chat until its
 /// `chat_next` ([`HOLD_CHAT`]). Returns the ids taken (a row cancelled meanwhile is not).
-pub(super) const LEASE: &str = "UPDATE deliveries AS d SET state = 'sending', lease_until = ?2,
+pub(super) const LEASE: Sql = Sql {
+    sqlite: "UPDATE deliveries AS d SET state = 'sending', lease_until = $2,
        paid = json_extract(l.value, '$[1]'), chat_next = json_extract(l.value, '$[2]')
-     FROM json_each(?1) AS l
+     FROM json_each($1) AS l
      WHERE d.id = json_extract(l.value, '$[0]') AND d.state = 'pending'
-     RETURNING id";
+     RETURNING id",
+    postgres: "UPDATE deliveries AS d SET state = 'sending', lease_until = $2,
+       paid = (l.value->>1)::bigint, chat_next = (l.value->>2)::bigint
+     FROM jsonb_array_elements($1::jsonb) AS l(value)
+     WHERE d.id = (l.value->>0)::bigint AND d.state = 'pending'
+     RETURNING d.id",
+};
 
-/// Marking deliveries sent, all in one statement: `?1` is a JSON array of `[id, sent_at,
+/// Marking deliveries sent, all in one statement: `$1` is a JSON array of `[id, sent_at,
 /// message_ids or null, version or null]`.
-pub(super) const SENT: &str = "UPDATE deliveries AS d SET state = 'sent',
+pub(super) const SENT: Sql = Sql {
+    sqlite: "UPDATE deliveries AS d SET state = 'sent',
        sent_at = json_extract(l.value, '$[1]'), lease_until = NULL, last_error = NULL,
        message_ids = COALESCE(json_extract(l.value, '$[2]'), d.message_ids),
        sent_version = COALESCE(json_extract(l.value, '$[3]'), d.sent_version)
-     FROM json_each(?1) AS l
-     WHERE d.id = json_extract(l.value, '$[0]')";
+     FROM json_each($1) AS l
+     WHERE d.id = json_extract(l.value, '$[0]')",
+    postgres: "UPDATE deliveries AS d SET state = 'sent',
+       sent_at = (l.value->>1)::bigint, lease_until = NULL, last_error = NULL,
+       message_ids = COALESCE(l.value->>2, d.message_ids),
+       sent_version = COALESCE((l.value->>3)::bigint, d.sent_version)
+     FROM jsonb_array_elements($1::jsonb) AS l(value)
+     WHERE d.id = (l.value->>0)::bigint",
+};
 
 /// A chat's wait (its rate limit, a retry_after, a backoff). The trigger
 /// `chats_wait_holds_rows` raises the chat's queued rows' due time with it ([`HOLD_ROWS`]).
 pub(super) const HOLD_CHAT: &str =
-    "UPDATE chats SET send_after = MAX(send_after, ?2) WHERE id = ?1";
+    "UPDATE chats SET send_after = MAX(send_after, $2) WHERE id = $1";
 
-/// Many chats' waits in one statement: `?1` is a JSON array of `[chat_id, send_after]`.
-pub(super) const HOLD_CHATS: &str =
-    "UPDATE chats AS c SET send_after = MAX(c.send_after, json_extract(l.value, '$[1]'))
-     FROM json_each(?1) AS l WHERE c.id = json_extract(l.value, '$[0]')";
+/// Many chats' waits in one statement: `$1` is a JSON array of `[chat_id, send_after]`.
+pub(super) const HOLD_CHATS: Sql = Sql {
+    sqlite: "UPDATE chats AS c SET send_after = MAX(c.send_after, json_extract(l.value, '$[1]'))
+     FROM json_each($1) AS l WHERE c.id = json_extract(l.value, '$[0]')",
+    postgres: "UPDATE chats AS c SET send_after = MAX(c.send_after, (l.value->>1)::bigint)
+     FROM jsonb_array_elements($1::jsonb) AS l(value) WHERE c.id = (l.value->>0)::bigint",
+};
 
 /// What the trigger runs (here for the query-plan test).
 #[cfg(test)]
-const HOLD_ROWS: &str = "UPDATE deliveries SET not_before = MAX(not_before, ?2)
-     WHERE chat_id = ?1 AND state = 'pending'";
+const HOLD_ROWS: &str = "UPDATE deliveries SET not_before = MAX(not_before, $2)
+     WHERE chat_id = $1 AND state = 'pending'";
 
 /// A lease later than this (ms) after its send was decided moves the chats' holds.
 const LATE_MS: i64 = 2;
@@ -167,7 +202,11 @@ impl Store {
             .iter()
             .position(|n| *n > room)
             .unwrap_or(SIZES.len() - 1);
-        let sql = PICK
+        let picks = match self.backend {
+            Backend::Sqlite => &PICK,
+            Backend::Postgres => &PICK_PG,
+        };
+        let sql = picks
             .get(lane)
             .and_then(|variants| variants[usize::from(private_only)].get(size))
             .map_or("", String::as_str);
@@ -207,7 +246,7 @@ impl Store {
                 .iter()
                 .map(|s| serde_json::json!([s.id, s.at, s.message_ids, s.version]))
                 .collect();
-            sqlx::query(SENT)
+            sqlx::query(SENT.on(self.backend))
                 .bind(serde_json::Value::Array(rows).to_string())
                 .execute(&mut *tx)
                 .await?;
@@ -216,9 +255,9 @@ impl Store {
         if !leases.is_empty() {
             let rows: Vec<_> = leases
                 .iter()
-                .map(|l| serde_json::json!([l.id, l.paid, l.chat_next]))
+                .map(|l| serde_json::json!([l.id, i64::from(l.paid), l.chat_next]))
                 .collect();
-            taken = sqlx::query_scalar(LEASE)
+            taken = sqlx::query_scalar(LEASE.on(self.backend))
                 .bind(serde_json::Value::Array(rows).to_string())
                 .bind(decided_at + lease_for_ms)
                 .fetch_all(&mut *tx)
@@ -235,7 +274,7 @@ impl Store {
                 .filter(|l| taken.contains(&l.id))
                 .map(|l| serde_json::json!([l.chat_id, l.chat_next + late]))
                 .collect();
-            sqlx::query(HOLD_CHATS)
+            sqlx::query(HOLD_CHATS.on(self.backend))
                 .bind(serde_json::Value::Array(rows).to_string())
                 .execute(&self.pool)
                 .await?;
@@ -286,11 +325,11 @@ mod tests {
             ("pick without replies", PICK[1][0][1].as_str(), 2),
             ("pick of private chats", PICK[1][1][2].as_str(), 2),
             ("pick of broadcasts", PICK[2][0][0].as_str(), 2),
-            ("lease", LEASE, 2),
+            ("lease", LEASE.sqlite, 2),
             ("hold chat", HOLD_CHAT, 2),
-            ("hold chats", HOLD_CHATS, 1),
+            ("hold chats", HOLD_CHATS.sqlite, 1),
             ("hold rows", HOLD_ROWS, 2),
-            ("mark sent", SENT, 1),
+            ("mark sent", SENT.sqlite, 1),
             ("next due", FIRST_DUE.as_str(), 1),
         ];
         for (name, sql, params) in statements {

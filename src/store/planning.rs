@@ -9,7 +9,7 @@
 
 use sqlx::{Any, Transaction};
 
-use super::{LANE_CORRECTION, Result, Store};
+use super::{LANE_CORRECTION, Result, Sql, Store};
 
 /// Chat ids planned per transaction: some 40 ms of writing, so a send's lease or a command's
 /// reply never waits long for SQLite's one write lock (they take turns, see `Store::turn`).
@@ -36,11 +36,11 @@ pub(super) async fn plan_sends(
 ) -> sqlx::Result<Planned> {
     // A translation replaces the unsent copies of its partner in chats of its language…
     sqlx::query(
-        "UPDATE deliveries SET state = 'cancelled', last_error = 'replaced by its translation #' || ?1
+        "UPDATE deliveries SET state = 'cancelled', last_error = 'replaced by its translation #' || $1
          WHERE action = 'send' AND state IN ('pending', 'held')
-           AND article_id = (SELECT pair_id FROM articles WHERE id = ?1)
+           AND article_id = (SELECT pair_id FROM articles WHERE id = $1)
            AND EXISTS (SELECT 1 FROM chats c WHERE c.id = chat_id
-                AND c.language = (SELECT language FROM articles WHERE id = ?1))",
+                AND c.language = (SELECT language FROM articles WHERE id = $1))",
     )
     .bind(article_id)
     .execute(&mut **tx)
@@ -50,7 +50,7 @@ pub(super) async fn plan_sends(
     let by_alerts = plan_alert_sends(tx, article_id, lane, now_ms, alerts).await?;
     sqlx::query(
         "INSERT INTO plans (article_id, lane, next_chat, last_chat, created_at)
-         SELECT ?1, ?2, 0, COALESCE(MAX(id), 0), ?3 FROM chats",
+         SELECT $1, $2, 0, COALESCE(MAX(id), 0), $3 FROM chats",
     )
     .bind(article_id)
     .bind(lane)
@@ -68,6 +68,29 @@ pub(super) async fn plan_sends(
 /// queries that matched there), as a subscription would: held for digests, after the chat's
 /// wait, never a second copy, never where its translation partner went. Returns the rows
 /// planned.
+/// The copies alerts bring: `$4` a JSON array of `[chat_id, queries]`.
+const ALERT_SENDS: Sql = Sql {
+    sqlite: "INSERT OR IGNORE INTO deliveries (chat_id, platform, article_id, action, lane, state, not_before, created_at, alert)
+         SELECT c.id, c.platform, $1, 'send', $2, CASE c.delivery_mode WHEN 'instant' THEN 'pending' ELSE 'held' END,
+                CASE c.paused WHEN 1 THEN 9223372036854775807 ELSE MAX($3, c.send_after) END, $3,
+                json_extract(m.value, '$[1]')
+         FROM json_each($4) m CROSS JOIN chats c ON c.id = json_extract(m.value, '$[0]')
+         WHERE c.active = 1
+           AND EXISTS (SELECT 1 FROM articles a WHERE a.id = $1 AND a.retracted_at IS NULL)
+           AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.action = 'send' AND p.chat_id = c.id
+                AND p.article_id = (SELECT pair_id FROM articles WHERE id = $1) AND p.state <> 'cancelled')",
+    postgres: "INSERT INTO deliveries (chat_id, platform, article_id, action, lane, state, not_before, created_at, alert)
+         SELECT c.id, c.platform, $1, 'send', $2, CASE c.delivery_mode WHEN 'instant' THEN 'pending' ELSE 'held' END,
+                CASE c.paused WHEN 1 THEN 9223372036854775807 ELSE MAX($3, c.send_after) END, $3,
+                m.value->>1
+         FROM jsonb_array_elements($4::jsonb) AS m(value) JOIN chats c ON c.id = (m.value->>0)::bigint
+         WHERE c.active = 1
+           AND EXISTS (SELECT 1 FROM articles a WHERE a.id = $1 AND a.retracted_at IS NULL)
+           AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.action = 'send' AND p.chat_id = c.id
+                AND p.article_id = (SELECT pair_id FROM articles WHERE id = $1) AND p.state <> 'cancelled')
+         ON CONFLICT DO NOTHING",
+};
+
 pub(super) async fn plan_alert_sends(
     tx: &mut Transaction<'_, Any>,
     article_id: i64,
@@ -78,30 +101,20 @@ pub(super) async fn plan_alert_sends(
     if alerts.is_empty() {
         return Ok(0);
     }
-    let done = sqlx::query(
-        "INSERT OR IGNORE INTO deliveries (chat_id, platform, article_id, action, lane, state, not_before, created_at, alert)
-         SELECT c.id, c.platform, ?1, 'send', ?2, CASE c.delivery_mode WHEN 'instant' THEN 'pending' ELSE 'held' END,
-                CASE c.paused WHEN 1 THEN 9223372036854775807 ELSE MAX(?3, c.send_after) END, ?3,
-                json_extract(m.value, '$[1]')
-         FROM json_each(?4) m CROSS JOIN chats c ON c.id = json_extract(m.value, '$[0]')
-         WHERE c.active = 1
-           AND EXISTS (SELECT 1 FROM articles a WHERE a.id = ?1 AND a.retracted_at IS NULL)
-           AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.action = 'send' AND p.chat_id = c.id
-                AND p.article_id = (SELECT pair_id FROM articles WHERE id = ?1) AND p.state <> 'cancelled')",
-    )
-    .bind(article_id)
-    .bind(lane)
-    .bind(now_ms)
-    .bind(serde_json::to_string(alerts).unwrap_or_else(|_| "[]".into()))
-    .execute(&mut **tx)
-    .await?;
+    let done = sqlx::query(ALERT_SENDS.for_connection(tx))
+        .bind(article_id)
+        .bind(lane)
+        .bind(now_ms)
+        .bind(serde_json::to_string(alerts).unwrap_or_else(|_| "[]".into()))
+        .execute(&mut **tx)
+        .await?;
     Ok(done.rows_affected())
 }
 
 /// Plans the next chunk of an article's sends and moves its cursor.
 async fn chunk(tx: &mut Transaction<'_, Any>, article_id: i64) -> sqlx::Result<Planned> {
     let plan: Option<(i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT lane, next_chat, last_chat, created_at FROM plans WHERE article_id = ?1",
+        "SELECT lane, next_chat, last_chat, created_at FROM plans WHERE article_id = $1",
     )
     .bind(article_id)
     .fetch_optional(&mut **tx)
@@ -118,16 +131,17 @@ async fn chunk(tx: &mut Transaction<'_, Any>, article_id: i64) -> sqlx::Result<P
     // chat that has a copy of its partner: one story, one message per chat. A retracted article
     // plans nothing more.
     let done = sqlx::query(
-        "INSERT OR IGNORE INTO deliveries (chat_id, platform, article_id, action, lane, state, not_before, created_at)
-         SELECT c.id, c.platform, ?1, 'send', ?2, CASE c.delivery_mode WHEN 'instant' THEN 'pending' ELSE 'held' END,
-                CASE c.paused WHEN 1 THEN 9223372036854775807 ELSE MAX(?5, c.send_after) END, ?5
+        "INSERT INTO deliveries (chat_id, platform, article_id, action, lane, state, not_before, created_at)
+         SELECT c.id, c.platform, $1, 'send', $2, CASE c.delivery_mode WHEN 'instant' THEN 'pending' ELSE 'held' END,
+                CASE c.paused WHEN 1 THEN 9223372036854775807 ELSE MAX($5, c.send_after) END, $5
          FROM chats c
-         WHERE c.id >= ?3 AND c.id < ?4 AND c.active = 1
-           AND EXISTS (SELECT 1 FROM articles a WHERE a.id = ?1 AND a.retracted_at IS NULL)
+         WHERE c.id >= $3 AND c.id < $4 AND c.active = 1
+           AND EXISTS (SELECT 1 FROM articles a WHERE a.id = $1 AND a.retracted_at IS NULL)
            AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = c.id AND (s.topic_id IS NULL
-                OR s.topic_id IN (SELECT topic_id FROM article_topics WHERE article_id = ?1)))
+                OR s.topic_id IN (SELECT topic_id FROM article_topics WHERE article_id = $1)))
            AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.action = 'send' AND p.chat_id = c.id
-                AND p.article_id = (SELECT pair_id FROM articles WHERE id = ?1) AND p.state <> 'cancelled')",
+                AND p.article_id = (SELECT pair_id FROM articles WHERE id = $1) AND p.state <> 'cancelled')
+         ON CONFLICT DO NOTHING",
     )
     .bind(article_id)
     .bind(lane)
@@ -138,12 +152,12 @@ async fn chunk(tx: &mut Transaction<'_, Any>, article_id: i64) -> sqlx::Result<P
     .await?;
     let finished = to > last;
     if finished {
-        sqlx::query("DELETE FROM plans WHERE article_id = ?1")
+        sqlx::query("DELETE FROM plans WHERE article_id = $1")
             .bind(article_id)
             .execute(&mut **tx)
             .await?;
     } else {
-        sqlx::query("UPDATE plans SET next_chat = ?2 WHERE article_id = ?1")
+        sqlx::query("UPDATE plans SET next_chat = $2 WHERE article_id = $1")
             .bind(article_id)
             .bind(to)
             .execute(&mut **tx)
@@ -164,9 +178,9 @@ pub(super) async fn plan_edits(
 ) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "INSERT INTO deliveries (chat_id, platform, article_id, action, target_id, lane, state, not_before, created_at)
-         SELECT d.chat_id, d.platform, d.article_id, 'edit', d.id, ?2, 'pending', (SELECT CASE c.paused WHEN 1 THEN 9223372036854775807 ELSE MAX(?3, c.send_after) END
-                FROM chats c WHERE c.id = d.chat_id), ?3 FROM deliveries d
-         WHERE d.article_id = ?1 AND d.action = 'send'
+         SELECT d.chat_id, d.platform, d.article_id, 'edit', d.id, $2, 'pending', (SELECT CASE c.paused WHEN 1 THEN 9223372036854775807 ELSE MAX($3, c.send_after) END
+                FROM chats c WHERE c.id = d.chat_id), $3 FROM deliveries d
+         WHERE d.article_id = $1 AND d.action = 'send'
            AND (d.state IN ('sent', 'sending') OR d.message_ids IS NOT NULL)
            AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.target_id = d.id AND e.action = 'edit'
                            AND e.state IN ('pending', 'sending'))",
@@ -186,16 +200,16 @@ pub(super) async fn plan_retraction(
     article_id: i64,
     now_ms: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query("DELETE FROM plans WHERE article_id = ?1")
+    sqlx::query("DELETE FROM plans WHERE article_id = $1")
         .bind(article_id)
         .execute(&mut **tx)
         .await?;
     // Copies partly sent (some parts arrived) are removed like sent ones.
     let done = sqlx::query(
         "INSERT INTO deliveries (chat_id, platform, article_id, action, target_id, lane, state, not_before, created_at)
-         SELECT d.chat_id, d.platform, d.article_id, 'delete', d.id, ?2, 'pending', (SELECT CASE c.paused WHEN 1 THEN 9223372036854775807 ELSE MAX(?3, c.send_after) END
-                FROM chats c WHERE c.id = d.chat_id), ?3 FROM deliveries d
-         WHERE d.article_id = ?1 AND d.action = 'send'
+         SELECT d.chat_id, d.platform, d.article_id, 'delete', d.id, $2, 'pending', (SELECT CASE c.paused WHEN 1 THEN 9223372036854775807 ELSE MAX($3, c.send_after) END
+                FROM chats c WHERE c.id = d.chat_id), $3 FROM deliveries d
+         WHERE d.article_id = $1 AND d.action = 'send'
            AND (d.state IN ('sent', 'sending') OR (d.state IN ('pending', 'held') AND d.message_ids IS NOT NULL))",
     )
     .bind(article_id)
@@ -206,14 +220,14 @@ pub(super) async fn plan_retraction(
     // Two statements, so each finds its rows through its own index.
     sqlx::query(
         "UPDATE deliveries SET state = 'cancelled', last_error = 'retracted before delivery'
-         WHERE article_id = ?1 AND action = 'send' AND state IN ('pending', 'held')",
+         WHERE article_id = $1 AND action = 'send' AND state IN ('pending', 'held')",
     )
     .bind(article_id)
     .execute(&mut **tx)
     .await?;
     sqlx::query(
         "UPDATE deliveries SET state = 'cancelled', last_error = 'retracted before delivery'
-         WHERE article_id = ?1 AND action <> 'send' AND action = 'edit' AND state IN ('pending', 'held')",
+         WHERE article_id = $1 AND action <> 'send' AND action = 'edit' AND state IN ('pending', 'held')",
     )
     .bind(article_id)
     .execute(&mut **tx)
@@ -254,7 +268,7 @@ mod tests {
         for id in ids {
             sqlx::query(
                 "INSERT INTO chats (id, platform, native_id, kind, language, time_zone, created_at)
-                 VALUES (?1, 'telegram', ?1, 'private', 'en', 'UTC', '')",
+                 VALUES ($1, 'telegram', $1, 'private', 'en', 'UTC', '')",
             )
             .bind(id)
             .execute(&store.pool)
@@ -266,7 +280,7 @@ mod tests {
 
     async fn sends(store: &Store, article: i64) -> anyhow::Result<Vec<i64>> {
         Ok(sqlx::query_scalar(
-            "SELECT chat_id FROM deliveries WHERE article_id = ?1 AND action = 'send' AND state = 'pending' ORDER BY chat_id",
+            "SELECT chat_id FROM deliveries WHERE article_id = $1 AND action = 'send' AND state = 'pending' ORDER BY chat_id",
         )
         .bind(article)
         .fetch_all(&store.pool)

@@ -13,8 +13,9 @@ impl Store {
     ) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "INSERT OR REPLACE INTO posted_messages (chat_id, message_id, article_id, posted_at)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO posted_messages (chat_id, message_id, article_id, posted_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id, message_id)
+             DO UPDATE SET article_id = excluded.article_id, posted_at = excluded.posted_at",
         )
         .bind(chat_id)
         .bind(message_id)
@@ -32,7 +33,7 @@ impl Store {
         message_id: &str,
     ) -> Result<Option<(i64, i64)>> {
         let row = sqlx::query_as(
-            "SELECT article_id, posted_at FROM posted_messages WHERE chat_id = ?1 AND message_id = ?2",
+            "SELECT article_id, posted_at FROM posted_messages WHERE chat_id = $1 AND message_id = $2",
         )
         .bind(chat_id)
         .bind(message_id)

@@ -36,7 +36,7 @@ impl Store {
         for n in self.partitions.with_stems() {
             let cursor = self.reindex_cursor(n).await?;
             let count: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM articles WHERE id > ?1 AND id < ?2
+                "SELECT COUNT(*) FROM articles WHERE id > $1 AND id < $2
                    AND status = 'published' AND retracted_at IS NULL",
             )
             .bind(cursor)
@@ -65,8 +65,8 @@ impl Store {
         let cursor = self.reindex_cursor(n).await?;
         let rows = sqlx::query(
             "SELECT id, version, title, lead, body, photo_caption FROM articles
-             WHERE id > ?1 AND id < ?2 AND status = 'published' AND retracted_at IS NULL
-             ORDER BY id LIMIT ?3",
+             WHERE id > $1 AND id < $2 AND status = 'published' AND retracted_at IS NULL
+             ORDER BY id LIMIT $3",
         )
         .bind(cursor)
         .bind((n + 1) * self.partitions.size())
@@ -102,7 +102,7 @@ impl Store {
         let ids: Vec<i64> = prepared.iter().map(|p| p.0).collect();
         let (_turn, mut tx) = self.write().await?;
         let current: HashMap<i64, i64> = sqlx::query_as(
-            "SELECT id, version FROM articles WHERE id IN (SELECT value FROM json_each(?1))
+            "SELECT id, version FROM articles WHERE id IN (SELECT value FROM json_each($1))
                AND status = 'published' AND retracted_at IS NULL",
         )
         .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
@@ -124,7 +124,7 @@ impl Store {
             index::insert_lemmas(&mut tx, n, *id, entry).await?;
             indexed += 1;
         }
-        sqlx::query("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(cursor_key(n))
             .bind(last.to_string())
             .execute(&mut *tx)
@@ -134,7 +134,7 @@ impl Store {
     }
 
     async fn reindex_cursor(&self, n: i64) -> Result<i64> {
-        let stored: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?1")
+        let stored: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
             .bind(cursor_key(n))
             .fetch_optional(&self.pool)
             .await?;
@@ -153,7 +153,7 @@ impl Store {
         )))
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM meta WHERE key = ?1")
+        sqlx::query("DELETE FROM meta WHERE key = $1")
             .bind(cursor_key(n))
             .execute(&mut *tx)
             .await?;

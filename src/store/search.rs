@@ -68,6 +68,9 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<ArticleRecord>> {
+        if let Some(pg) = &self.pg {
+            return pg.search(query, order, limit, offset).await;
+        }
         let fts = Fts::of(query);
         let wanted = offset as usize + limit as usize;
         let partitions = self.partitions.newest_first();
@@ -88,9 +91,9 @@ impl Store {
                     let sql = format!(
                         "SELECT rowid, rank, matches FROM (
                            SELECT rowid, rank, count(*) OVER () AS matches FROM (
-                             SELECT rowid, bm25({t}, {w}) AS rank FROM {t} WHERE {t} MATCH ?1
-                             ORDER BY rowid DESC LIMIT ?2))
-                         ORDER BY rank, rowid DESC LIMIT ?3",
+                             SELECT rowid, bm25({t}, {w}) AS rank FROM {t} WHERE {t} MATCH $1
+                             ORDER BY rowid DESC LIMIT $2))
+                         ORDER BY rank, rowid DESC LIMIT $3",
                         t = table(n, version),
                         w = bm25_weights(version),
                     );
@@ -139,7 +142,7 @@ impl Store {
                 break;
             }
             let sql = format!(
-                "SELECT rowid FROM {t} WHERE {t} MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+                "SELECT rowid FROM {t} WHERE {t} MATCH $1 ORDER BY rowid DESC LIMIT $2",
                 t = table(n, version)
             );
             let rows: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
@@ -161,7 +164,7 @@ impl Store {
         let rows = sqlx::query(concat!(
             "SELECT ",
             article_columns!(),
-            " FROM articles a WHERE a.id IN (SELECT value FROM json_each(?1))"
+            " FROM articles a WHERE a.id IN (SELECT value FROM json_each($1))"
         ))
         .bind(json)
         .fetch_all(&self.pool)

@@ -112,7 +112,7 @@ impl Store {
         let _turn = self.turn().await;
         let row = sqlx::query(concat!(
             "INSERT INTO sources (url, title, topics, language, interval_s, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (url) DO NOTHING RETURNING ",
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (url) DO NOTHING RETURNING ",
             columns!(),
             ""
         ))
@@ -146,7 +146,7 @@ impl Store {
         let row = sqlx::query(concat!(
             "SELECT ",
             columns!(),
-            " FROM sources WHERE url = ?1 OR CAST(id AS TEXT) = ?1"
+            " FROM sources WHERE url = $1 OR CAST(id AS TEXT) = $1"
         ))
         .bind(reference.trim_start_matches('#'))
         .fetch_optional(&self.pool)
@@ -162,8 +162,8 @@ impl Store {
         let rows = sqlx::query(concat!(
             "SELECT ",
             columns!(),
-            " FROM sources WHERE paused = 0 AND next_fetch_at <= ?1
-             ORDER BY next_fetch_at LIMIT ?2"
+            " FROM sources WHERE paused = 0 AND next_fetch_at <= $1
+             ORDER BY next_fetch_at LIMIT $2"
         ))
         .bind(now_ms)
         .bind(i64::from(limit))
@@ -186,7 +186,7 @@ impl Store {
     /// Removes a source; its articles stay in the archive.
     pub async fn remove_source(&self, id: i64) -> Result<bool> {
         let _turn = self.turn().await;
-        let done = sqlx::query("DELETE FROM sources WHERE id = ?1")
+        let done = sqlx::query("DELETE FROM sources WHERE id = $1")
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -196,7 +196,7 @@ impl Store {
     /// Pauses or resumes polling a source.
     pub async fn set_source_paused(&self, id: i64, paused: bool) -> Result<()> {
         let _turn = self.turn().await;
-        sqlx::query("UPDATE sources SET paused = ?2, next_fetch_at = 0 WHERE id = ?1")
+        sqlx::query("UPDATE sources SET paused = $2, next_fetch_at = 0 WHERE id = $1")
             .bind(id)
             .bind(i64::from(paused))
             .execute(&self.pool)
@@ -208,11 +208,11 @@ impl Store {
     pub async fn source_polled(&self, id: i64, polled: Polled<'_>) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "UPDATE sources SET status = ?2, etag = COALESCE(?3, etag),
-                 last_modified = COALESCE(?4, last_modified), title = COALESCE(?5, title),
-                 interval_s = ?6, next_fetch_at = ?7, last_fetch_at = ?8, failures = 0, primed = 1,
-                 last_new_at = CASE WHEN ?9 THEN ?8 ELSE last_new_at END
-             WHERE id = ?1",
+            "UPDATE sources SET status = $2, etag = COALESCE($3, etag),
+                 last_modified = COALESCE($4, last_modified), title = COALESCE($5, title),
+                 interval_s = $6, next_fetch_at = $7, last_fetch_at = $8, failures = 0, primed = 1,
+                 last_new_at = CASE WHEN $9 = 1 THEN $8 ELSE last_new_at END
+             WHERE id = $1",
         )
         .bind(id)
         .bind(polled.status)
@@ -238,8 +238,8 @@ impl Store {
     ) -> Result<i64> {
         let _turn = self.turn().await;
         sqlx::query_scalar(
-            "UPDATE sources SET status = ?2, failures = failures + 1, next_fetch_at = ?3, last_fetch_at = ?4
-             WHERE id = ?1 RETURNING failures",
+            "UPDATE sources SET status = $2, failures = failures + 1, next_fetch_at = $3, last_fetch_at = $4
+             WHERE id = $1 RETURNING failures",
         )
         .bind(id)
         .bind(error)

@@ -12,7 +12,7 @@ impl Store {
     pub async fn subscribe(&self, chat_id: i64, topic_id: Option<i64>) -> Result<bool> {
         let _turn = self.turn().await;
         let done = sqlx::query(
-            "INSERT INTO subscriptions (chat_id, topic_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            "INSERT INTO subscriptions (chat_id, topic_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(chat_id)
         .bind(topic_id)
@@ -25,18 +25,20 @@ impl Store {
     /// Removes one subscription (`None`: the "everything" one); false if there was none.
     pub async fn unsubscribe(&self, chat_id: i64, topic_id: Option<i64>) -> Result<bool> {
         let _turn = self.turn().await;
-        let done = sqlx::query("DELETE FROM subscriptions WHERE chat_id = ?1 AND topic_id IS ?2")
-            .bind(chat_id)
-            .bind(topic_id)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "DELETE FROM subscriptions WHERE chat_id = $1 AND topic_id IS NOT DISTINCT FROM $2",
+        )
+        .bind(chat_id)
+        .bind(topic_id)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
     /// Removes every subscription of the chat and says how many there were.
     pub async fn unsubscribe_all(&self, chat_id: i64) -> Result<u64> {
         let _turn = self.turn().await;
-        let done = sqlx::query("DELETE FROM subscriptions WHERE chat_id = ?1")
+        let done = sqlx::query("DELETE FROM subscriptions WHERE chat_id = $1")
             .bind(chat_id)
             .execute(&self.pool)
             .await?;
@@ -47,7 +49,7 @@ impl Store {
     pub async fn subscriptions(&self, chat_id: i64) -> Result<Vec<Option<TopicRecord>>> {
         let rows = sqlx::query(
             "SELECT s.topic_id, t.id, t.slug, t.name_ru, t.name_en FROM subscriptions s
-             LEFT JOIN topics t ON t.id = s.topic_id WHERE s.chat_id = ?1
+             LEFT JOIN topics t ON t.id = s.topic_id WHERE s.chat_id = $1
              ORDER BY s.topic_id IS NOT NULL, t.slug",
         )
         .bind(chat_id)

@@ -70,7 +70,7 @@ impl Store {
     ) -> Result<TopicRecord, TopicError> {
         let _turn = self.turn().await;
         let row = sqlx::query(
-            "INSERT INTO topics (slug, name_ru, name_en) VALUES (?1, ?2, ?3)
+            "INSERT INTO topics (slug, name_ru, name_en) VALUES ($1, $2, $3)
              ON CONFLICT (slug) DO NOTHING RETURNING id, slug, name_ru, name_en",
         )
         .bind(slug.as_str())
@@ -92,7 +92,7 @@ impl Store {
         en: &TopicName,
     ) -> Result<(), TopicError> {
         let _turn = self.turn().await;
-        let done = sqlx::query("UPDATE topics SET name_ru = ?2, name_en = ?3 WHERE slug = ?1")
+        let done = sqlx::query("UPDATE topics SET name_ru = $2, name_en = $3 WHERE slug = $1")
             .bind(slug.as_str())
             .bind(ru.as_str())
             .bind(en.as_str())
@@ -108,17 +108,17 @@ impl Store {
     /// told exactly what the removal took away. Articles keep existing; only the tag goes.
     pub async fn remove_topic(&self, slug: &TopicSlug) -> Result<u64, TopicError> {
         let (_turn, mut tx) = self.write().await?;
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM topics WHERE slug = ?1")
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM topics WHERE slug = $1")
             .bind(slug.as_str())
             .fetch_optional(&mut *tx)
             .await?;
         let id = id.ok_or_else(|| TopicError::NotFound(slug.clone()))?;
         let subscribed: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM subscriptions WHERE topic_id = ?1")
+            sqlx::query_scalar("SELECT COUNT(*) FROM subscriptions WHERE topic_id = $1")
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-        sqlx::query("DELETE FROM topics WHERE id = ?1")
+        sqlx::query("DELETE FROM topics WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -139,7 +139,7 @@ impl Store {
 
     /// A topic by slug.
     pub async fn topic(&self, slug: &TopicSlug) -> Result<Option<TopicRecord>> {
-        let row = sqlx::query("SELECT id, slug, name_ru, name_en FROM topics WHERE slug = ?1")
+        let row = sqlx::query("SELECT id, slug, name_ru, name_en FROM topics WHERE slug = $1")
             .bind(slug.as_str())
             .fetch_optional(&self.pool)
             .await?;

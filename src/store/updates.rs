@@ -10,7 +10,7 @@ impl Store {
     /// Whether the platform's update `id` was handled already.
     pub async fn update_handled(&self, platform: Platform, id: i64) -> Result<bool> {
         let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM platform_updates WHERE platform = ?1 AND update_id = ?2",
+            "SELECT 1 FROM platform_updates WHERE platform = $1 AND update_id = $2",
         )
         .bind(platform.as_str())
         .bind(id)
@@ -28,7 +28,7 @@ impl Store {
     ) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "INSERT INTO platform_updates (platform, update_id, handled_at) VALUES (?1, ?2, ?3)
+            "INSERT INTO platform_updates (platform, update_id, handled_at) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
         )
         .bind(platform.as_str())
@@ -36,7 +36,7 @@ impl Store {
         .bind(now_ms)
         .execute(&self.pool)
         .await?;
-        sqlx::query("DELETE FROM platform_updates WHERE handled_at < ?1")
+        sqlx::query("DELETE FROM platform_updates WHERE handled_at < $1")
             .bind(now_ms - REMEMBERED_MS)
             .execute(&self.pool)
             .await?;

@@ -35,7 +35,7 @@ impl Store {
     pub async fn upsert_user(&self, user: &UserRef, display_name: &str) -> Result<UserRecord> {
         let _turn = self.turn().await;
         let row = sqlx::query(
-            "INSERT INTO users (platform, native_id, display_name, first_seen) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO users (platform, native_id, display_name, first_seen) VALUES ($1, $2, $3, $4)
              ON CONFLICT (platform, native_id) DO UPDATE SET display_name =
                  CASE WHEN excluded.display_name = '' THEN users.display_name ELSE excluded.display_name END
              RETURNING id, platform, native_id, display_name",
@@ -52,7 +52,7 @@ impl Store {
     /// The stored role, `Role::Reader` when none.
     pub async fn role_of(&self, user_id: i64) -> Result<Role> {
         let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = ?1")
+            sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
                 .bind(user_id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -63,7 +63,7 @@ impl Store {
     pub async fn set_role(&self, user_id: i64, role: Role, granted_by: i64) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "INSERT INTO user_roles (user_id, role, granted_by, granted_at) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO user_roles (user_id, role, granted_by, granted_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (user_id) DO UPDATE SET role = excluded.role, granted_by = excluded.granted_by,
                  granted_at = excluded.granted_at",
         )
@@ -79,7 +79,7 @@ impl Store {
     /// Removes the stored role; false when the user had none.
     pub async fn remove_role(&self, user_id: i64) -> Result<bool> {
         let _turn = self.turn().await;
-        let done = sqlx::query("DELETE FROM user_roles WHERE user_id = ?1")
+        let done = sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
             .bind(user_id)
             .execute(&self.pool)
             .await?;

@@ -7,7 +7,7 @@ use herald::domain::{ArticleRecord, DatabaseUrl, Language, SearchQuery, TopicSlu
 use herald::store::{PgStore, SearchOrder};
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{TestApp, spawn_app, utc};
+use crate::helpers::{TestApp, spawn_app_with, utc};
 use crate::support::pg;
 
 const QUERIES: &[&str] = &[
@@ -32,7 +32,8 @@ const QUERIES: &[&str] = &[
 ];
 
 async fn newsroom() -> TestApp {
-    let t = spawn_app().await;
+    // The source is an SQLite newsroom whichever backend the suite runs on.
+    let t = spawn_app_with(|s| s.database_url = None).await;
     t.with_topics().await;
     let articles: &[(&str, &str, Language, &[&str])] = &[
         (

@@ -1,7 +1,7 @@
-//! The PostgreSQL backend, being built (issue 21). So far it answers what a reader asks of a
-//! newsroom copied by `herald copy-db`: `/latest` and `/search`, the same answers as the
-//! SQLite store gives, and it builds its search documents. Its schema is
-//! `migrations/postgres/`.
+//! What only PostgreSQL does, on its native driver (arrays, collations, `tsvector`s): `/latest`
+//! and `/search` with the same answers as the SQLite store gives, and building the search
+//! documents of a copied newsroom. A `Store` on PostgreSQL holds one of these; every other
+//! statement it runs is shared with SQLite. Its schema is `migrations/postgres/`.
 
 mod articles;
 mod docs;

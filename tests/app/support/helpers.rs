@@ -8,7 +8,7 @@ use herald::application::{Application, Options};
 use herald::clock::Clock;
 use herald::config::Settings;
 use herald::delivery::Engine;
-use herald::domain::{ChatKind, Language, Platform, TopicName, TopicSlug};
+use herald::domain::{ChatKind, DatabaseUrl, Language, Platform, TopicName, TopicSlug};
 use herald::render::plain;
 use herald::store::NewArticle;
 use tempfile::TempDir;
@@ -20,6 +20,39 @@ pub struct TestApp {
     herald: Option<Application>,
     /// Keeps the database directory alive for the test's duration.
     _dir: TempDir,
+    /// The test's PostgreSQL database when the suite runs on PostgreSQL; dropped at the end.
+    pg: Option<super::pg::PgDatabase>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(db) = self.pg.take() {
+            // The test's runtime may be gone or single-threaded: a thread of its own.
+            std::thread::spawn(move || {
+                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    runtime.block_on(db.remove());
+                }
+            })
+            .join()
+            .ok();
+        }
+    }
+}
+
+/// The database backend the app suite runs on: SQLite, or PostgreSQL when
+/// `HERALD_TEST_BACKEND=postgres` (with `HERALD_POSTGRES_URL`, see `scripts/postgres.sh`).
+async fn test_database(settings: &mut Settings) -> Option<super::pg::PgDatabase> {
+    if std::env::var("HERALD_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return None;
+    }
+    let db = super::pg::database("app suite")
+        .await
+        .expect("HERALD_TEST_BACKEND=postgres needs HERALD_POSTGRES_URL");
+    settings.database_url = Some(DatabaseUrl::Postgres(db.url.clone()));
+    Some(db)
 }
 
 /// A fresh app on an empty database; `telegram:1` is the owner.
@@ -47,12 +80,14 @@ pub async fn spawn_app_at(clock: Clock, adjust: impl FnOnce(&mut Settings)) -> T
 pub async fn spawn_herald(options: Options, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::for_tests(dir.path(), &["telegram:1"]).expect("test settings");
+    let pg = test_database(&mut settings).await;
     adjust(&mut settings);
     let herald = build(settings, options).await;
     TestApp {
         app: herald.app().clone(),
         herald: Some(herald),
         _dir: dir,
+        pg,
     }
 }
 
