@@ -140,6 +140,24 @@ fn sqlite_session() -> String {
     format!("{SQLITE_SESSION} {}", checkpoint::AUTOCHECKPOINT)
 }
 
+/// The Any driver's URL of an SQLite file: the path with the characters its parser decodes
+/// or splits on (`%`, `?`, `#`) percent-encoded.
+fn sqlite_url(path: &Path) -> anyhow::Result<String> {
+    let text = path
+        .to_str()
+        .with_context(|| format!("the database path {} is not UTF-8", path.display()))?;
+    let mut url = String::from("sqlite://");
+    for c in text.chars() {
+        match c {
+            '%' => url.push_str("%25"),
+            '?' => url.push_str("%3F"),
+            '#' => url.push_str("%23"),
+            c => url.push(c),
+        }
+    }
+    Ok(url)
+}
+
 /// A pool of `CONNECTIONS` connections to `url`, each set up with `session`, all opened
 /// now and kept: no reaper, no reconnects in the middle of work (which also keeps tests on
 /// tokio's paused clock free of connect timeouts).
@@ -254,8 +272,7 @@ impl Store {
             .context("applying database migrations")?;
         first.close().await?;
         sqlx::any::install_default_drivers();
-        let url = format!("sqlite://{}", path.display());
-        let pool = pooled(url, Some(sqlite_session()))
+        let pool = pooled(sqlite_url(path)?, Some(sqlite_session()))
             .await
             .with_context(|| format!("opening database {}", path.display()))?;
         let partitions = index::Partitions::load(&pool, partition_size).await?;
@@ -299,5 +316,25 @@ impl Store {
         if let Some(pg) = &self.pg {
             pg.close().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Store;
+    use crate::clock::Clock;
+
+    #[tokio::test]
+    async fn a_database_path_with_url_characters_opens_the_file_it_names() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let odd = dir.path().join("news 100%20 ?#1");
+        std::fs::create_dir(&odd)?;
+        let path = odd.join("herald.db");
+        let store = Store::open(&path, Clock::system()).await?;
+        assert_eq!(store.count_articles().await?, 0);
+        store.close().await;
+        assert!(path.exists());
+        assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
+        Ok(())
     }
 }
