@@ -32,12 +32,6 @@ impl Stamp {
     }
 }
 
-impl From<Stamp> for DateTime<Utc> {
-    fn from(stamp: Stamp) -> Self {
-        stamp.0
-    }
-}
-
 impl Type<Any> for Stamp {
     fn type_info() -> AnyTypeInfo {
         <String as Type<Any>>::type_info()
