@@ -27,7 +27,7 @@ impl Store {
     /// readers or writers (pages a reader's snapshot still needs are left for a later one).
     /// PostgreSQL has its own checkpointer: there this moves nothing.
     pub async fn checkpoint(&self) -> Result<Checkpoint> {
-        if self.backend == super::Backend::Postgres {
+        if self.backend() == super::Backend::Postgres {
             return Ok(Checkpoint {
                 logged: 0,
                 moved: 0,

@@ -184,7 +184,7 @@ impl Store {
         chat_id: i64,
         message_id: &str,
     ) -> Result<Option<SentMessage>> {
-        let row: Option<(Option<i64>, Option<String>)> = sqlx::query_as(SENT_AS.on(self.backend))
+        let row: Option<(Option<i64>, Option<String>)> = sqlx::query_as(SENT_AS.on(self.backend()))
             .bind(chat_id)
             .bind(message_id)
             .fetch_optional(&self.pool)

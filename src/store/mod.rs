@@ -192,8 +192,6 @@ async fn pooled(url: String, session: Option<String>) -> sqlx::Result<AnyPool> {
 pub struct Store {
     /// One pool type for both backends: the SQL herald runs is written once, for both.
     pool: AnyPool,
-    /// Which database is behind `pool`, for the few statements that differ.
-    backend: Backend,
     /// On PostgreSQL, its own search and `/latest` (the native driver's arrays and
     /// collations); `None` on SQLite.
     pg: Option<PgStore>,
@@ -231,7 +229,6 @@ impl Store {
                     .with_context(|| format!("opening {url}"))?;
                 Ok(Store {
                     pool,
-                    backend: Backend::Postgres,
                     pg: Some(pg),
                     partitions: index::Partitions::documents(),
                     clock,
@@ -278,7 +275,6 @@ impl Store {
         let partitions = index::Partitions::load(&pool, partition_size).await?;
         Ok(Store {
             pool,
-            backend: Backend::Sqlite,
             pg: None,
             partitions,
             clock,
@@ -297,11 +293,19 @@ impl Store {
         sqlx::Transaction<'static, sqlx::Any>,
     )> {
         let turn = self.turn().await;
-        let begin = match self.backend {
+        let begin = match self.backend() {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
         };
         Ok((turn, self.pool.begin_with(begin).await?))
+    }
+
+    /// Which database is behind `pool`, for the few statements that differ.
+    fn backend(&self) -> Backend {
+        match self.pg {
+            Some(_) => Backend::Postgres,
+            None => Backend::Sqlite,
+        }
     }
 
     /// Waits for this store's turn to write, behind every writer that asked first (see

@@ -202,7 +202,7 @@ impl Store {
             .iter()
             .position(|n| *n > room)
             .unwrap_or(SIZES.len() - 1);
-        let picks = match self.backend {
+        let picks = match self.backend() {
             Backend::Sqlite => &PICK,
             Backend::Postgres => &PICK_PG,
         };
@@ -246,7 +246,7 @@ impl Store {
                 .iter()
                 .map(|s| serde_json::json!([s.id, s.at, s.message_ids, s.version]))
                 .collect();
-            sqlx::query(SENT.on(self.backend))
+            sqlx::query(SENT.on(self.backend()))
                 .bind(serde_json::Value::Array(rows).to_string())
                 .execute(&mut *tx)
                 .await?;
@@ -257,7 +257,7 @@ impl Store {
                 .iter()
                 .map(|l| serde_json::json!([l.id, i64::from(l.paid), l.chat_next]))
                 .collect();
-            taken = sqlx::query_scalar(LEASE.on(self.backend))
+            taken = sqlx::query_scalar(LEASE.on(self.backend()))
                 .bind(serde_json::Value::Array(rows).to_string())
                 .bind(decided_at + lease_for_ms)
                 .fetch_all(&mut *tx)
@@ -274,7 +274,7 @@ impl Store {
                 .filter(|l| taken.contains(&l.id))
                 .map(|l| serde_json::json!([l.chat_id, l.chat_next + late]))
                 .collect();
-            sqlx::query(HOLD_CHATS.on(self.backend))
+            sqlx::query(HOLD_CHATS.on(self.backend()))
                 .bind(serde_json::Value::Array(rows).to_string())
                 .execute(&self.pool)
                 .await?;
