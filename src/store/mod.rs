@@ -22,6 +22,7 @@ mod deliveries;
 mod digests;
 mod external;
 mod index;
+mod leases;
 mod media;
 mod outbox_report;
 mod pacing;
@@ -298,6 +299,12 @@ impl Store {
             Backend::Postgres => "BEGIN",
         };
         Ok((turn, self.pool.begin_with(begin).await?))
+    }
+
+    /// Whether several herald processes may share this database (PostgreSQL's); SQLite's file
+    /// is one process's, kept by the data directory's lock.
+    pub fn shared(&self) -> bool {
+        self.pg.is_some()
     }
 
     /// Which database is behind `pool`, for the few statements that differ.

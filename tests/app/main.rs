@@ -27,6 +27,7 @@ mod matrix_photos;
 mod moderators;
 mod paid;
 mod pairs;
+mod processes;
 mod readers;
 mod rendering;
 mod replies;

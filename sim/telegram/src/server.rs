@@ -450,13 +450,48 @@ async fn get_updates(shared: &Shared, p: &HashMap<String, Value>) -> Response {
             parameters: None,
         });
     }
-    let waited = shared.updates.notified();
-    let pending = shared.sim().has_updates();
-    if !pending && timeout > 0 {
-        let _ = tokio::time::timeout(Duration::from_secs(timeout), waited).await;
+    // As Telegram does, a second bot instance's getUpdates ends the one waiting (409).
+    let turn = {
+        let mut sim = shared.sim();
+        if sim.polling > 0 {
+            sim.stats.poll_conflicts += 1;
+        }
+        sim.polling += 1;
+        sim.poll_turn += 1;
+        sim.poll_turn
+    };
+    let _polling = Polling(Arc::clone(&shared.sim));
+    shared.updates.notify_waiters();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
+    loop {
+        let waited = shared.updates.notified();
+        {
+            let sim = shared.sim();
+            if sim.poll_turn != turn {
+                return error(ApiError {
+                    code: 409,
+                    description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running".into(),
+                    parameters: None,
+                });
+            }
+            if sim.has_updates() || tokio::time::Instant::now() >= deadline {
+                break;
+            }
+        }
+        let _ = tokio::time::timeout_at(deadline, waited).await;
     }
     let result = shared.sim().get_updates(offset, limit);
     ok(result)
+}
+
+/// A getUpdates call waiting, counted until it is answered or its client goes away.
+struct Polling(Arc<Mutex<Sim>>);
+
+impl Drop for Polling {
+    fn drop(&mut self) {
+        let mut sim = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        sim.polling = sim.polling.saturating_sub(1);
+    }
 }
 
 async fn create_chat(

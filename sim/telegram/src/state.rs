@@ -152,6 +152,9 @@ pub struct Stats {
     pub errors: u64,
     /// Answers broken on purpose (fault injection).
     pub dropped: u64,
+    /// getUpdates calls made while another was still waiting: two bot instances polling,
+    /// which Telegram answers with a 409 Conflict.
+    pub poll_conflicts: u64,
 }
 
 pub struct Sim {
@@ -163,6 +166,10 @@ pub struct Sim {
     /// Simulated time added to the wall clock (the control API advances it).
     pub offset_ms: i64,
     pub webhook: Option<(String, Option<String>)>,
+    /// getUpdates calls waiting for an update now.
+    pub polling: usize,
+    /// The latest getUpdates call's number: the only one that may still wait.
+    pub poll_turn: u64,
     pub faults: Faults,
     /// setMyCommands, by scope type and language code.
     pub commands: BTreeMap<(String, String), Value>,
@@ -240,6 +247,8 @@ impl Sim {
             stats: Stats::default(),
             offset_ms: 0,
             webhook: None,
+            polling: 0,
+            poll_turn: 0,
             faults: Faults::default(),
             commands: BTreeMap::new(),
             files: Files::default(),

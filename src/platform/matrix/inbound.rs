@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use super::attachment;
 use crate::app::{App, ChatInfo, Invocation, Sender, commands};
 use crate::config::MatrixSettings;
-use crate::domain::{ChatKind, ChatLoss, Platform, Rich};
+use crate::domain::{ChatKind, ChatLoss, Platform, Rich, fnv};
 
 /// A reply's body without the quote older clients put before it (`> <@user> …` lines, then
 /// a blank line), so `!retract` written as a reply is still a command.
@@ -76,6 +76,10 @@ async fn joined(room: &Room) -> usize {
 
 /// How long one sync waits for news.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How old a message may be and still be answered: herald remembers the events it handled for
+/// two days, so an older one replayed by a sync could not be told from a new one.
+const STALE_MS: i64 = 24 * 3600 * 1000;
 
 /// Turns room events into app calls.
 #[derive(Clone)]
@@ -144,10 +148,30 @@ impl Inbound {
         }
     }
 
+    /// A message in a room, handled once however many processes' syncs see it: after a
+    /// takeover, the new syncing process replays what came since its own last sync, which
+    /// another process may have answered. Messages older than herald remembers answers are
+    /// not commands to answer now.
     async fn message(&self, event: OriginalSyncRoomMessageEvent, room: Room) {
         if room.state() != RoomState::Joined || event.sender == self.me {
             return;
         }
+        let sent_ms = i64::try_from(u64::from(event.origin_server_ts.get())).unwrap_or(i64::MAX);
+        if self.app.clock().now_ms() - sent_ms > STALE_MS {
+            tracing::debug!(event = %event.event_id, "an old message replayed by a sync; ignored");
+            return;
+        }
+        let id = fnv(event.event_id.as_str()).cast_signed();
+        let handle = self.command(event, room);
+        if let Err(error) = self.app.once(Platform::Matrix, id, handle).await {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "could not record a handled message"
+            );
+        }
+    }
+
+    async fn command(&self, event: OriginalSyncRoomMessageEvent, room: Room) {
         // An edit (`m.replace`) carries the message's new content and names the original:
         // an edited /post corrects what it published (see `app::edits`), other edits do
         // nothing.
@@ -391,9 +415,10 @@ impl Inbound {
         }
     }
 
-    /// Syncs until `shutdown`, from `token` on; failures back off and try again.
-    pub async fn sync(self, token: String, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let mut settings = SyncSettings::default().timeout(SYNC_TIMEOUT).token(token);
+    /// Syncs until `shutdown`, from this client's last sync on (events a process that synced
+    /// meanwhile handled are recognised in `message`); failures back off and try again.
+    pub async fn sync(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let mut settings = SyncSettings::default().timeout(SYNC_TIMEOUT);
         let mut failures: u32 = 0;
         loop {
             let result = tokio::select! {

@@ -22,13 +22,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use matrix_sdk::config::SyncSettings;
-use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::config::MatrixSettings;
 use crate::delivery::Outbound;
 use crate::domain::Platform;
+use crate::platform::Receiver;
 use crate::telemetry::Quiet;
 
 /// The SDK's own lines that bury herald's: an INFO on every sync, a WARN on every sync about a
@@ -50,19 +49,16 @@ pub struct Started {
     pub outbound: Arc<dyn Outbound>,
     /// herald's device, the same after every restart.
     pub device_id: String,
+    /// The sync loop (one process at a time may sync).
+    pub receiver: Receiver,
 }
 
 /// Signs in (or restores the session), syncs once to skip what happened while herald was
-/// away (rooms lost meanwhile are still deactivated), then acts on pending invites and starts
-/// the sync loop in `tasks`.
-pub async fn start(
-    app: &App,
-    settings: &MatrixSettings,
-    tasks: &mut JoinSet<anyhow::Result<()>>,
-    shutdown: CancellationToken,
-) -> anyhow::Result<Started> {
+/// away (rooms lost meanwhile are still deactivated), then acts on pending invites and returns
+/// the sync loop, which goes on from the last sync this process made.
+pub async fn start(app: &App, settings: &MatrixSettings) -> anyhow::Result<Started> {
     let client = session::connect(settings, &app.settings().data_dir).await?;
-    let first = client
+    client
         .sync_once(SyncSettings::default().timeout(Duration::ZERO))
         .await
         .context("the first Matrix sync")?;
@@ -80,7 +76,7 @@ pub async fn start(
     inbound.rooms_lost_while_away().await?;
     inbound.listen();
     inbound.pending_invites().await;
-    tasks.spawn(inbound.sync(first.next_batch, shutdown));
+    let receiver: Receiver = Box::new(move |shutdown| Box::pin(inbound.clone().sync(shutdown)));
     let photos =
         Fetcher::for_settings(&app.settings().ingest).context("building the photo HTTP client")?;
     let outbound = outbound::MatrixOutbound::new(client, photos, app.store().clone());
@@ -88,5 +84,6 @@ pub async fn start(
     Ok(Started {
         outbound: Arc::new(outbound),
         device_id,
+        receiver,
     })
 }

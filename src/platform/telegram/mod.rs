@@ -27,8 +27,6 @@ use rust_i18n::t;
 use secrecy::ExposeSecret;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope};
-use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::app::commands::{COMMANDS, NAMES, is_chat_setting};
@@ -36,6 +34,7 @@ use crate::config::{TelegramMode, TelegramSettings};
 use crate::delivery::Outbound;
 use crate::delivery::RatePolicy;
 use crate::domain::{Platform, Role};
+use crate::platform::Receiver;
 
 /// What a started Telegram adapter hands to the rest of herald.
 pub struct Started {
@@ -43,16 +42,16 @@ pub struct Started {
     pub outbound: Arc<dyn Outbound>,
     /// In webhook mode, the route to add to the HTTP listener.
     pub webhook: Option<axum::Router>,
+    /// In polling mode, the long polling (one process at a time may poll).
+    pub receiver: Option<Receiver>,
 }
 
-/// Connects, registers the directory and the command menu, and starts receiving updates
-/// (a polling task in `tasks`, or a webhook route to serve).
+/// Connects and registers the directory and the command menu; updates come through the
+/// long polling it returns, or through the webhook route to serve.
 pub async fn start(
     app: &App,
     settings: &TelegramSettings,
     limits: RatePolicy,
-    tasks: &mut JoinSet<anyhow::Result<()>>,
-    shutdown: CancellationToken,
 ) -> anyhow::Result<Started> {
     let telegram = Telegram::connect(settings.token.expose_secret(), &settings.api_url).await?;
     app.register_directory(Platform::Telegram, Arc::new(telegram.clone()));
@@ -70,17 +69,25 @@ pub async fn start(
         app.store().clone(),
     ));
     let inbound = inbound::Inbound::new(telegram.clone(), app.clone());
-    let webhook = match &settings.mode {
+    let (webhook, receiver) = match &settings.mode {
         TelegramMode::Polling => {
-            tasks.spawn(inbound.poll(shutdown));
-            None
+            let receiver: Receiver =
+                Box::new(move |shutdown| Box::pin(inbound.clone().poll(shutdown)));
+            (None, Some(receiver))
         }
         TelegramMode::Webhook { url, secret } => {
             webhook::register(&telegram, url, secret).await?;
-            Some(webhook::router(inbound, url.path(), secret.clone()))
+            (
+                Some(webhook::router(inbound, url.path(), secret.clone())),
+                None,
+            )
         }
     };
-    Ok(Started { outbound, webhook })
+    Ok(Started {
+        outbound,
+        webhook,
+        receiver,
+    })
 }
 
 /// A connected bot: the client and the bot's own username (for `/cmd@username` in groups).

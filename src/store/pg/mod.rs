@@ -5,6 +5,7 @@
 
 mod articles;
 mod docs;
+mod lease;
 mod search;
 
 use std::str::FromStr;

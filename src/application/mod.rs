@@ -3,8 +3,11 @@
 //! with the shutdown token passed in. `main`, the tests and the benchmarks all build herald
 //! here, so what they exercise is what runs in production.
 
+mod leader;
+
 use std::io::IsTerminal;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -20,6 +23,7 @@ use crate::delivery::{Engine, Metrics, Outbound};
 use crate::domain::Platform;
 use crate::instance::InstanceLock;
 use crate::platform::console::{self, ConsoleOptions};
+use leader::Duty;
 
 /// Wraps a started adapter's outbound port (a test that watches every call).
 pub type WrapOutbound = Arc<dyn Fn(Arc<dyn Outbound>) -> Arc<dyn Outbound> + Send + Sync>;
@@ -65,7 +69,9 @@ pub struct Application {
     matrix_device: Option<String>,
     /// The database was empty and the user may be asked about the demo.
     offer_demo: bool,
-    /// Keeps a second herald off the same database while this one runs.
+    /// Whether this process does what one process at a time does (see `leader`).
+    leading: Arc<AtomicBool>,
+    /// Keeps a second herald off the same data directory while this one runs.
     _lock: InstanceLock,
 }
 
@@ -99,6 +105,8 @@ impl Application {
         app.register_fetch_check(Arc::new(photos));
 
         let mut tasks = JoinSet::new();
+        // What one process at a time does (see `leader`).
+        let mut duties: Vec<Duty> = Vec::new();
         let wrap = |outbound| match &options.wrap {
             Some(wrap) => wrap(outbound),
             None => outbound,
@@ -112,24 +120,19 @@ impl Application {
         let mut webhook = None;
         if let Some(telegram) = &settings.telegram {
             let limits = settings.telegram_limits;
-            let started = crate::platform::telegram::start(
-                &app,
-                telegram,
-                limits,
-                &mut tasks,
-                shutdown.clone(),
-            )
-            .await
-            .context("starting Telegram")?;
+            let started = crate::platform::telegram::start(&app, telegram, limits)
+                .await
+                .context("starting Telegram")?;
             platforms.push((Platform::Telegram, wrap(started.outbound), limits));
             webhook = started.webhook;
+            duties.extend(started.receiver);
         }
         let mut matrix_device = None;
         if let Some(matrix) = &settings.matrix {
-            let started =
-                crate::platform::matrix::start(&app, matrix, &mut tasks, shutdown.clone())
-                    .await
-                    .context("starting Matrix")?;
+            let started = crate::platform::matrix::start(&app, matrix)
+                .await
+                .context("starting Matrix")?;
+            duties.push(started.receiver);
             platforms.push((
                 Platform::Matrix,
                 wrap(started.outbound),
@@ -155,18 +158,23 @@ impl Application {
         ));
         app.register_engine(&engine);
         if options.workers {
-            tasks.spawn(Arc::clone(&engine).run(shutdown.clone()));
-            tasks.spawn(Arc::clone(&engine).run_digests(shutdown.clone()));
-            tasks.spawn(publish_scheduled(app.clone(), shutdown.clone()));
-            tasks.spawn(rebuild_index(app.store().clone(), shutdown.clone()));
+            duties.extend(workers(&app, &engine).await?);
             tasks.spawn(crate::app::checkpoint_log(
                 app.store().clone(),
                 shutdown.clone(),
             ));
-            if settings.ingest.enabled {
-                let ingestor = crate::ingest::Ingestor::new(&app).await?;
-                tasks.spawn(ingestor.run(shutdown.clone()));
+        }
+        let leading = Arc::new(AtomicBool::new(false));
+        if !app.store().shared() {
+            // The data directory's lock already keeps every other process off this database.
+            leading.store(true, Ordering::Relaxed);
+            for duty in duties {
+                tasks.spawn(duty(shutdown.clone()));
             }
+        } else if !duties.is_empty() {
+            let store = app.store().clone();
+            let lead = leader::lead(store, duties, Arc::clone(&leading), shutdown.clone());
+            tasks.spawn(lead);
         }
         if let Some(addr) = settings.http_listen {
             let mut router = crate::http::router(app.store().clone(), metrics, app.clock());
@@ -186,6 +194,7 @@ impl Application {
             pushes: Some(pushes),
             matrix_device,
             offer_demo,
+            leading,
             _lock: lock,
         })
     }
@@ -198,6 +207,12 @@ impl Application {
     /// The delivery engine (tests drive its step).
     pub fn engine(&self) -> &Arc<Engine> {
         &self.engine
+    }
+
+    /// Whether this process polls, syncs and delivers now: always on SQLite; on PostgreSQL
+    /// while it holds the leader lease.
+    pub fn leading(&self) -> bool {
+        self.leading.load(Ordering::Relaxed)
     }
 
     /// The Matrix device herald signed in as, when Matrix is on.
@@ -260,6 +275,33 @@ impl Application {
         self.app.store().close().await;
         Ok(())
     }
+}
+
+/// The workers: the engine's loop, digests, embargoes, the index rebuild and feeds.
+async fn workers(app: &App, engine: &Arc<Engine>) -> anyhow::Result<Vec<Duty>> {
+    let mut duties: Vec<Duty> = Vec::new();
+    let (one, two) = (Arc::clone(engine), Arc::clone(engine));
+    duties.push(Box::new(move |shutdown| {
+        Box::pin(Arc::clone(&one).run(shutdown))
+    }));
+    duties.push(Box::new(move |shutdown| {
+        Box::pin(Arc::clone(&two).run_digests(shutdown))
+    }));
+    let publisher = app.clone();
+    duties.push(Box::new(move |shutdown| {
+        Box::pin(publish_scheduled(publisher.clone(), shutdown))
+    }));
+    let store = app.store().clone();
+    duties.push(Box::new(move |shutdown| {
+        Box::pin(rebuild_index(store.clone(), shutdown))
+    }));
+    if app.settings().ingest.enabled {
+        let ingestor = crate::ingest::Ingestor::new(app).await?;
+        duties.push(Box::new(move |shutdown| {
+            Box::pin(ingestor.clone().run(shutdown))
+        }));
+    }
+    Ok(duties)
 }
 
 /// The publishing worker: plans what publications left to plan (and what the last stop

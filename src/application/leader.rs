@@ -1,0 +1,155 @@
+//! Several herald processes on one PostgreSQL database: what may happen once at a time runs in
+//! the process that holds the `leader` lease, and another takes it over within seconds when
+//! that process dies.
+//!
+//! Once at a time: Telegram's long polling and the Matrix sync (the platforms allow one per
+//! account), the delivery engine (so one pacer spends each account's rate budget, and a
+//! retry_after it hears holds every send), and the feed, digest and embargo workers (so each
+//! happens once). Every process serves HTTP — the CMS and webhooks — and stores what it
+//! receives; the holder's engine delivers it.
+//!
+//! The lease lives in the database and expires by the database's clock, so the processes'
+//! own clocks need not agree. The holder renews it every second for three; a process that
+//! cannot renew stops its duties half a second before the lease could pass to another, by its
+//! own monotonic clock, which runs no faster than the time the lease was renewed for. Sends in
+//! flight at that moment may go out twice (the next holder queues them again): never more.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::platform::Receiver;
+use crate::store::Store;
+
+/// A duty of the lease's holder, started anew at each takeover (a platform's update loop has
+/// the same shape).
+pub type Duty = Receiver;
+
+const LEASE: &str = "leader";
+/// How long a renewal holds the lease.
+const TERM: Duration = Duration::from_secs(3);
+/// How often the holder renews, and another process asks for the lease.
+const RENEW: Duration = Duration::from_secs(1);
+/// How long before the lease could pass on the holder stops its duties.
+const MARGIN: Duration = Duration::from_millis(500);
+
+/// Runs `duties` whenever this process holds the lease (`leading` says when), until
+/// `shutdown`; then gives the lease up, once they stopped, so another process takes over at
+/// once.
+pub async fn lead(
+    store: Store,
+    duties: Vec<Duty>,
+    leading: Arc<AtomicBool>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let holder = holder_name();
+    let mut standing_by = false;
+    while !shutdown.is_cancelled() {
+        let asked = Instant::now();
+        match store.hold_process_lease(LEASE, &holder, ms(TERM)).await {
+            Ok(true) => {
+                tracing::info!(%holder, "this process now receives updates and delivers");
+                standing_by = false;
+                leading.store(true, Ordering::Relaxed);
+                hold(&store, &holder, asked, &duties, &shutdown).await;
+                leading.store(false, Ordering::Relaxed);
+                continue;
+            }
+            Ok(false) if !standing_by => {
+                standing_by = true;
+                let other = store.process_lease_holder(LEASE).await.ok().flatten();
+                tracing::info!(
+                    %holder,
+                    other = other.map(|(name, _)| name),
+                    "another herald process receives updates and delivers; this one takes over if it stops"
+                );
+            }
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(%error, "could not ask for the leader lease; asking again")
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(RENEW) => {}
+            () = shutdown.cancelled() => {}
+        }
+    }
+    if let Err(error) = store.release_process_lease(LEASE, &holder).await {
+        tracing::warn!(%error, "could not give the leader lease up; another process takes it when it expires");
+    }
+    Ok(())
+}
+
+/// One term: the duties run while renewals succeed, and stop (all of them, waited for) when
+/// the lease is lost, runs out or herald shuts down.
+async fn hold(
+    store: &Store,
+    holder: &str,
+    renewed: Instant,
+    duties: &[Duty],
+    shutdown: &CancellationToken,
+) {
+    let term = shutdown.child_token();
+    let mut running = JoinSet::new();
+    for duty in duties {
+        running.spawn(duty(term.clone()));
+    }
+    let mut valid_until = renewed + TERM - MARGIN;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(RENEW) => {}
+            Some(done) = running.join_next() => {
+                log_end(done);
+                continue;
+            }
+            () = shutdown.cancelled() => break,
+        }
+        let asked = Instant::now();
+        let left = valid_until.saturating_duration_since(asked);
+        match tokio::time::timeout(left, store.hold_process_lease(LEASE, holder, ms(TERM))).await {
+            Ok(Ok(true)) => valid_until = asked + TERM - MARGIN,
+            Ok(Ok(false)) => {
+                tracing::error!(%holder, "another process took the leader lease over; stopping this one's deliveries");
+                break;
+            }
+            Ok(Err(error)) if Instant::now() < valid_until => {
+                tracing::warn!(%error, "could not renew the leader lease; trying again");
+            }
+            Ok(Err(_)) | Err(_) => {
+                tracing::error!(%holder, "the leader lease could not be renewed in time; stopping this one's deliveries");
+                break;
+            }
+        }
+    }
+    term.cancel();
+    while let Some(done) = running.join_next().await {
+        log_end(done);
+    }
+}
+
+fn log_end(done: Result<anyhow::Result<()>, tokio::task::JoinError>) {
+    match done {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::error!(error = format!("{error:#}"), "a task failed"),
+        Err(error) => tracing::error!(%error, "a task panicked"),
+    }
+}
+
+/// Names this process in the lease and the logs: the machine, the pid, and a random part,
+/// since a restarted container may get the pid again.
+fn holder_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "herald".to_string());
+    format!("{host}/{}/{:08x}", std::process::id(), fastrand::u32(..))
+}
+
+fn ms(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,150 @@
+//! Several herald processes on one PostgreSQL database (each test is skipped with a line when
+//! no server is given): one polls Telegram and delivers, the others stand by, and one of them
+//! takes over when the first dies — every reader gets every article once.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use herald::application::{Application, Options};
+use herald::config::{Settings, TelegramMode, TelegramSettings};
+use herald::domain::DatabaseUrl;
+use tempfile::TempDir;
+use tgsim::{Kind, Limits, Simulator};
+use tokio_util::sync::CancellationToken;
+
+use crate::support::pg;
+use crate::tg::{OWNER, TOKEN};
+
+const READERS: [i64; 3] = [41, 42, 43];
+/// How long a test waits for something to show up before failing.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// One `herald run` on the shared database, with a data directory of its own.
+async fn process(sim: &Simulator, database: &str, dir: &Path) -> Application {
+    let mut settings = Settings::for_tests(dir, &["telegram:1"]).expect("settings");
+    settings.database_url = Some(DatabaseUrl::Postgres(database.to_string()));
+    settings.telegram = Some(TelegramSettings {
+        token: TOKEN.to_string().into(),
+        api_url: url::Url::parse(&sim.api_url()).expect("url"),
+        mode: TelegramMode::Polling,
+        register_commands: false,
+    });
+    Application::build_with(settings, Options::default(), CancellationToken::new())
+        .await
+        .expect("herald builds")
+}
+
+/// Waits until `check` holds; false if it never does.
+async fn until(check: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + PATIENCE;
+    while Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    check()
+}
+
+fn count(sim: &Simulator, chat: i64, needle: &str) -> usize {
+    sim.messages(chat)
+        .iter()
+        .filter(|m| !m.deleted && m.text.contains(needle))
+        .count()
+}
+
+/// The owner publishes `title` through Telegram; true when every reader shows it.
+async fn publish(sim: &Simulator, title: &str) -> bool {
+    sim.user_says(
+        OWNER,
+        None,
+        OWNER,
+        &format!(
+            "/post\ntitle: {title}\nlead: Rescuers reached the villages by noon.\n\nMore later."
+        ),
+    );
+    until(|| READERS.iter().all(|reader| count(sim, *reader, title) > 0)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_process_of_two_polls_and_delivers_and_the_other_takes_over_when_it_dies() {
+    let Some(db) = pg::database("two processes").await else {
+        return;
+    };
+    let sim = Simulator::start(0, TOKEN, Limits::default())
+        .await
+        .expect("simulator");
+    sim.add_chat(OWNER, Kind::Private, "Owner");
+    let dirs = [TempDir::new().unwrap(), TempDir::new().unwrap()];
+    let first = process(&sim, &db.url, dirs[0].path()).await;
+    assert!(until(|| first.leading()).await, "the first process leads");
+    let second = process(&sim, &db.url, dirs[1].path()).await;
+    for reader in READERS {
+        sim.add_chat(reader, Kind::Private, "Reader");
+        sim.user_says(reader, None, reader, "/subscribe all");
+        assert!(
+            until(|| count(&sim, reader, "all news") > 0).await,
+            "{reader} is answered"
+        );
+    }
+    assert!(publish(&sim, "Mudflow cuts the pass road").await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!second.leading(), "only one process leads");
+    assert_eq!(
+        sim.sim().stats.poll_conflicts,
+        0,
+        "only one process polls Telegram"
+    );
+    for reader in READERS {
+        assert_eq!(count(&sim, reader, "all news"), 1, "{reader}: one answer");
+        assert_eq!(count(&sim, reader, "Mudflow"), 1, "{reader}: one copy");
+    }
+
+    // The leader dies without a word: its tasks end, its lease is never given up.
+    let died = Instant::now();
+    drop(first);
+    assert!(
+        until(|| second.leading()).await,
+        "the second process takes over"
+    );
+    eprintln!("taken over {:?} after the leader died", died.elapsed());
+    assert!(publish(&sim, "Ferry to the island resumes").await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for reader in READERS {
+        assert_eq!(
+            count(&sim, reader, "Mudflow"),
+            1,
+            "{reader}: still one copy"
+        );
+        assert_eq!(count(&sim, reader, "Ferry"), 1, "{reader}: one copy");
+    }
+    let published = count(&sim, OWNER, "Published");
+    assert_eq!(published, 2, "each /post answered once");
+    second.stop().await.expect("herald stops");
+    db.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_that_stops_hands_over_at_once() {
+    let Some(db) = pg::database("hand-over").await else {
+        return;
+    };
+    let sim = Simulator::start(0, TOKEN, Limits::default())
+        .await
+        .expect("simulator");
+    sim.add_chat(OWNER, Kind::Private, "Owner");
+    let dirs = [TempDir::new().unwrap(), TempDir::new().unwrap()];
+    let first = process(&sim, &db.url, dirs[0].path()).await;
+    assert!(until(|| first.leading()).await, "the first process leads");
+    let second = process(&sim, &db.url, dirs[1].path()).await;
+    first.stop().await.expect("herald stops");
+    assert!(
+        until(|| second.leading()).await,
+        "the second process takes over"
+    );
+    sim.add_chat(READERS[0], Kind::Private, "Reader");
+    sim.user_says(READERS[0], None, READERS[0], "/subscribe all");
+    assert!(until(|| count(&sim, READERS[0], "all news") > 0).await);
+    second.stop().await.expect("herald stops");
+    db.remove().await;
+}
