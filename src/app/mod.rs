@@ -14,6 +14,7 @@ mod progress;
 mod publish;
 pub mod reindex;
 mod updates;
+pub use updates::Arrival;
 mod wal;
 
 use std::collections::HashMap;

@@ -1,6 +1,12 @@
 //! Each platform update handled once: Telegram re-delivers a webhook update whose answer was
 //! slow (while the first delivery is still being answered) and, after a restart, updates
 //! whose handling it never saw confirmed. Readers must not get two answers to one command.
+//!
+//! An update pushed to a webhook may reach any of several processes behind its address, so it
+//! is claimed in the database first (`update_claims`). A claim of a process that died blocks
+//! the update for [`CLAIM_MS`]; Telegram, never answered, pushes it again later. Polled
+//! updates are not claimed there: one process polls at a time, and an update the process
+//! that died was handling must be handled when the next one polls it again.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -9,6 +15,18 @@ use std::sync::Mutex;
 use crate::domain::Platform;
 
 use super::App;
+
+/// How long a pushed update is claimed for its handling.
+const CLAIM_MS: i64 = 60_000;
+
+/// How an update reached herald.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// Asked for (long polling, the Matrix sync): one process at a time receives them.
+    Polled,
+    /// Pushed to a webhook, which any process may serve.
+    Pushed,
+}
 
 /// Updates being handled right now, by this process.
 #[derive(Default)]
@@ -36,6 +54,7 @@ impl App {
         &self,
         platform: Platform,
         id: i64,
+        arrival: Arrival,
         handle: impl Future<Output = ()>,
     ) -> anyhow::Result<bool> {
         let key = (platform, id);
@@ -43,9 +62,39 @@ impl App {
             tracing::info!(%platform, update = id, "update delivered again while being handled; ignored");
             return Ok(false);
         }
-        let result = self.handle_once(platform, id, handle).await;
+        let result = match arrival {
+            Arrival::Polled => self.handle_once(platform, id, handle).await,
+            Arrival::Pushed => self.handle_claimed(platform, id, handle).await,
+        };
         self.in_flight.release(key);
         result
+    }
+
+    /// Handles a pushed update once across processes: claimed first (unsure is claimed).
+    async fn handle_claimed(
+        &self,
+        platform: Platform,
+        id: i64,
+        handle: impl Future<Output = ()>,
+    ) -> anyhow::Result<bool> {
+        let now = self.clock.now_ms();
+        let claimed = self
+            .store
+            .claim_update(platform, id, now, CLAIM_MS)
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, update = id, "cannot claim an update; handling it");
+                true
+            });
+        if !claimed {
+            tracing::info!(%platform, update = id, "update being handled by another process; ignored");
+            return Ok(false);
+        }
+        let handled = self.handle_once(platform, id, handle).await;
+        if !matches!(handled, Ok(true)) {
+            self.store.release_update(platform, id).await?;
+        }
+        handled
     }
 
     async fn handle_once(

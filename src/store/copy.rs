@@ -40,6 +40,7 @@ const TABLES: &[(&str, Key)] = &[
     ("plans", Key::Rowid),
     ("deliveries", Key::Rowid),
     ("platform_updates", Key::Columns(&["platform", "update_id"])),
+    ("update_claims", Key::Columns(&["platform", "update_id"])),
     ("platform_waits", Key::Columns(&["platform"])),
     ("learned_limits", Key::Columns(&["platform"])),
     ("posted_messages", Key::Rowid),

@@ -3,11 +3,13 @@
 //! takes over when the first dies — every reader gets every article once.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use herald::app::Arrival;
 use herald::application::{Application, Options};
 use herald::config::{Settings, TelegramMode, TelegramSettings};
-use herald::domain::DatabaseUrl;
+use herald::domain::{DatabaseUrl, Platform};
 use tempfile::TempDir;
 use tgsim::{Kind, Limits, Simulator};
 use tokio_util::sync::CancellationToken;
@@ -146,5 +148,53 @@ async fn a_process_that_stops_hands_over_at_once() {
     sim.user_says(READERS[0], None, READERS[0], "/subscribe all");
     assert!(until(|| count(&sim, READERS[0], "all news") > 0).await);
     second.stop().await.expect("herald stops");
+    db.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_pushed_to_two_processes_at_once_is_handled_by_one() {
+    let Some(db) = pg::database("pushed twice").await else {
+        return;
+    };
+    let dirs = [TempDir::new().unwrap(), TempDir::new().unwrap()];
+    let mut heralds = Vec::new();
+    for dir in &dirs {
+        let mut settings = Settings::for_tests(dir.path(), &["telegram:1"]).expect("settings");
+        settings.database_url = Some(DatabaseUrl::Postgres(db.url.clone()));
+        let options = Options {
+            workers: false,
+            ..Options::default()
+        };
+        let herald = Application::build_with(settings, options, CancellationToken::new())
+            .await
+            .expect("herald builds");
+        heralds.push(herald);
+    }
+    let handled = AtomicUsize::new(0);
+    let handle = || async {
+        handled.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let update = 777;
+    let (one, two) = tokio::join!(
+        heralds[0]
+            .app()
+            .once(Platform::Telegram, update, Arrival::Pushed, handle()),
+        heralds[1]
+            .app()
+            .once(Platform::Telegram, update, Arrival::Pushed, handle()),
+    );
+    assert_eq!(handled.load(Ordering::SeqCst), 1, "one process handles it");
+    assert!(one.unwrap() ^ two.unwrap(), "one of them says it ran");
+    let again = heralds[1]
+        .app()
+        .once(Platform::Telegram, update, Arrival::Pushed, handle())
+        .await
+        .unwrap();
+    assert!(!again, "pushed again later, it is recognised");
+    assert_eq!(handled.load(Ordering::SeqCst), 1);
+    for herald in heralds {
+        herald.stop().await.expect("herald stops");
+    }
     db.remove().await;
 }

@@ -53,6 +53,9 @@ pub struct Limiter {
     blocked: HashMap<i64, (i64, u32)>,
     /// Requests that came during a wait, in total.
     pub strikes: u64,
+    /// A wait (s) ordered at the next message, as Telegram's flood control may order one
+    /// before any count is reached.
+    pub flood: Option<u64>,
 }
 
 impl Limiter {
@@ -81,6 +84,9 @@ impl Limiter {
                 *until = now + wait as i64 * 1000;
                 return Err(wait);
             }
+        }
+        if let Some(seconds) = self.flood.take() {
+            return Err(self.block(0, now, seconds));
         }
         while self.recent.front().is_some_and(|t| *t + 1_000 <= now) {
             self.recent.pop_front();

@@ -22,7 +22,7 @@ use rust_i18n::t;
 use tokio_util::sync::CancellationToken;
 
 use super::attachment;
-use crate::app::{App, ChatInfo, Invocation, Sender, commands};
+use crate::app::{App, Arrival, ChatInfo, Invocation, Sender, commands};
 use crate::config::MatrixSettings;
 use crate::domain::{ChatKind, ChatLoss, Platform, Rich, fnv};
 
@@ -163,7 +163,11 @@ impl Inbound {
         }
         let id = fnv(event.event_id.as_str()).cast_signed();
         let handle = self.command(event, room);
-        if let Err(error) = self.app.once(Platform::Matrix, id, handle).await {
+        if let Err(error) = self
+            .app
+            .once(Platform::Matrix, id, Arrival::Polled, handle)
+            .await
+        {
             tracing::error!(
                 error = format!("{error:#}"),
                 "could not record a handled message"

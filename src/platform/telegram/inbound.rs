@@ -15,7 +15,7 @@ use super::Telegram;
 use super::directory::{chat_kind, chat_title};
 use super::ids::Address;
 use super::{attachment, entities, inline};
-use crate::app::{App, ChatInfo, Invocation, Sender};
+use crate::app::{App, Arrival, ChatInfo, Invocation, Sender};
 use crate::domain::{ChatLoss, Language, Platform};
 
 /// How long one getUpdates waits for news (below the HTTP client's 17 s timeout).
@@ -47,13 +47,13 @@ impl Inbound {
         Inbound { telegram, app }
     }
 
-    /// Handles one update; failures are logged, never fatal: one bad update must not stop
-    /// the others.
-    pub async fn handle(&self, update: Update) {
+    /// Handles one update, polled or pushed to the webhook; failures are logged, never fatal:
+    /// one bad update must not stop the others.
+    pub async fn handle(&self, update: Update, arrival: Arrival) {
         let id = i64::from(update.id.0);
         let handled = self
             .app
-            .once(Platform::Telegram, id, self.handle_new(update))
+            .once(Platform::Telegram, id, arrival, self.handle_new(update))
             .await;
         if let Err(error) = handled {
             tracing::error!(
@@ -266,7 +266,7 @@ impl Inbound {
                     failures = 0;
                     for update in updates {
                         offset = offset.max(update.id.0 as i32 + 1);
-                        self.handle(update).await;
+                        self.handle(update, Arrival::Polled).await;
                     }
                 }
                 Err(error) => {

@@ -12,6 +12,7 @@ use teloxide::prelude::*;
 use teloxide::types::Update;
 
 use super::inbound::{Inbound, allowed_updates};
+use crate::app::Arrival;
 
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
@@ -59,7 +60,7 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Bytes) -> S
     }
     match serde_json::from_slice::<Update>(&body) {
         Ok(update) => {
-            hook.inbound.handle(update).await;
+            hook.inbound.handle(update, Arrival::Pushed).await;
             StatusCode::OK
         }
         Err(error) => {
