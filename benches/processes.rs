@@ -55,8 +55,8 @@ impl Cluster {
             workers: false,
             ..Options::default()
         };
-        let setup = Application::build_with(settings.clone(), options, CancellationToken::new())
-            .await?;
+        let setup =
+            Application::build_with(settings.clone(), options, CancellationToken::new()).await?;
         let app = setup.app().clone();
         let slug = TopicSlug::parse("private").expect("a slug");
         let topic = TopicName::parse("private").expect("a name");
@@ -271,7 +271,10 @@ async fn paid(server: &str) -> anyhow::Result<()> {
             1_000.0,
             "Paid story",
         );
-        println!("    all delivered {:.1} s after publishing", started.elapsed().as_secs_f64());
+        println!(
+            "    all delivered {:.1} s after publishing",
+            started.elapsed().as_secs_f64()
+        );
         c.stop().await;
     }
     Ok(())

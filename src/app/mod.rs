@@ -30,7 +30,7 @@ use crate::config::Settings;
 use crate::delivery::{Directory, EngineEvents, Gone};
 use crate::domain::{ChatKind, Platform, Role};
 use crate::message::Reply;
-use crate::store::{AuditEntry, AuditOutcome, ChatRecord, NewChat, Store, UserRecord};
+use crate::store::{AuditEntry, AuditOutcome, ChatRecord, NewChat, Signal, Store, UserRecord};
 pub use attachment::{AttachedImage, Attachment, AttachmentError, Image};
 use commands::Args;
 pub use commands::Command;
@@ -183,10 +183,26 @@ impl App {
         Arc::clone(&self.planner)
     }
 
-    /// Tells the delivery engine that new deliveries were planned. Private to the use cases:
-    /// everything outside them writes through a use case that calls this.
+    /// Tells the delivery engine that new deliveries were planned — this process's, and the
+    /// one delivering when several share the database. Private to the use cases: everything
+    /// outside them writes through a use case that calls this.
     fn planned(&self) {
         self.wake.notify_one();
+        self.tell_others(Signal::Planned);
+    }
+
+    /// Sends `signal` to the other processes on a shared database, without waiting: should it
+    /// fail, the delivering process finds the work at its next look at the queue.
+    fn tell_others(&self, signal: Signal) {
+        if !self.store.shared() {
+            return;
+        }
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            if let Err(error) = store.signal(signal).await {
+                tracing::warn!(%error, ?signal, "could not tell the other processes");
+            }
+        });
     }
 
     /// Answers one message. `None` means herald stays silent (plain talk in a group).

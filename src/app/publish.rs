@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use crate::delivery::Gone;
 use crate::domain::{ArticlePatch, ArticleRecord, ChatLoss, Platform, UserRef};
 use crate::message::{Reply, chat_loss, tr_args};
-use crate::store::{External, Ingested, NewArticle, Planned, Retraction, StoreError};
+use crate::store::{External, Ingested, NewArticle, Planned, Retraction, Signal, StoreError};
 
 use super::App;
 
@@ -41,6 +41,7 @@ impl App {
         self.planned();
         if !first.done {
             self.planner.notify_one();
+            self.tell_others(Signal::Planning);
         }
     }
 

@@ -21,8 +21,9 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::app::App;
 use crate::platform::Receiver;
-use crate::store::Store;
+use crate::store::{Signal, Store};
 
 /// A duty of the lease's holder, started anew at each takeover (a platform's update loop has
 /// the same shape).
@@ -72,10 +73,7 @@ pub async fn lead(
                 tracing::warn!(%error, "could not ask for the leader lease; asking again")
             }
         }
-        tokio::select! {
-            () = tokio::time::sleep(RENEW) => {}
-            () = shutdown.cancelled() => {}
-        }
+        paused(&shutdown).await;
     }
     if let Err(error) = store.release_process_lease(LEASE, &holder).await {
         tracing::warn!(%error, "could not give the leader lease up; another process takes it when it expires");
@@ -127,6 +125,47 @@ async fn hold(
     term.cancel();
     while let Some(done) = running.join_next().await {
         log_end(done);
+    }
+}
+
+/// Passes on what the other processes tell (see `store::signals`) to this process's engine and
+/// publishing worker, until `shutdown`. A lost connection is made again; meanwhile both find
+/// their work at their next look.
+pub async fn relay_signals(app: App, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let (wake, planner) = (app.wake(), app.planner());
+    let mut signals = loop {
+        match app.store().signals().await {
+            Ok(Some(signals)) => break signals,
+            Ok(None) => return Ok(()),
+            Err(error) => tracing::warn!(%error, "cannot hear the other processes; trying again"),
+        }
+        if paused(&shutdown).await {
+            return Ok(());
+        }
+    };
+    loop {
+        let next = tokio::select! {
+            next = signals.next() => next,
+            () = shutdown.cancelled() => return Ok(()),
+        };
+        match next {
+            Ok(Signal::Planned) => wake.notify_one(),
+            Ok(Signal::Planning) => planner.notify_one(),
+            Err(error) => {
+                tracing::warn!(%error, "lost what the other processes tell; listening again");
+                if paused(&shutdown).await {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Waits a moment before trying again; true when herald shuts down meanwhile.
+async fn paused(shutdown: &CancellationToken) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(RENEW) => false,
+        () = shutdown.cancelled() => true,
     }
 }
 

@@ -277,7 +277,8 @@ impl Application {
     }
 }
 
-/// The workers: the engine's loop, digests, embargoes, the index rebuild and feeds.
+/// The workers: the engine's loop, digests, embargoes, the index rebuild, what the other
+/// processes tell, and feeds.
 async fn workers(app: &App, engine: &Arc<Engine>) -> anyhow::Result<Vec<Duty>> {
     let mut duties: Vec<Duty> = Vec::new();
     let (one, two) = (Arc::clone(engine), Arc::clone(engine));
@@ -295,6 +296,12 @@ async fn workers(app: &App, engine: &Arc<Engine>) -> anyhow::Result<Vec<Duty>> {
     duties.push(Box::new(move |shutdown| {
         Box::pin(rebuild_index(store.clone(), shutdown))
     }));
+    if app.store().shared() {
+        let relay = app.clone();
+        duties.push(Box::new(move |shutdown| {
+            Box::pin(leader::relay_signals(relay.clone(), shutdown))
+        }));
+    }
     if app.settings().ingest.enabled {
         let ingestor = crate::ingest::Ingestor::new(app).await?;
         duties.push(Box::new(move |shutdown| {

@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 
 use herald::app::Arrival;
 use herald::application::{Application, Options};
+use herald::clock::Clock;
 use herald::config::{Settings, TelegramMode, TelegramSettings};
 use herald::domain::{DatabaseUrl, Platform};
+use herald::store::{Signal, Store};
 use tempfile::TempDir;
 use tgsim::{Kind, Limits, Simulator};
 use tokio_util::sync::CancellationToken;
@@ -195,6 +197,37 @@ async fn an_update_pushed_to_two_processes_at_once_is_handled_by_one() {
     assert_eq!(handled.load(Ordering::SeqCst), 1);
     for herald in heralds {
         herald.stop().await.expect("herald stops");
+    }
+    db.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_one_process_queued_is_told_to_the_others() {
+    let Some(db) = pg::database("signals").await else {
+        return;
+    };
+    let url = DatabaseUrl::Postgres(db.url.clone());
+    let mut stores = Vec::new();
+    for _ in 0..2 {
+        let store = Store::connect(&url, 1_000, Clock::system())
+            .await
+            .expect("store");
+        stores.push(store);
+    }
+    let mut heard = stores[0]
+        .signals()
+        .await
+        .unwrap()
+        .expect("PostgreSQL listens");
+    stores[1].signal(Signal::Planning).await.unwrap();
+    stores[1].signal(Signal::Planned).await.unwrap();
+    let first = tokio::time::timeout(PATIENCE, heard.next()).await;
+    assert_eq!(first.expect("told").unwrap(), Signal::Planning);
+    let second = tokio::time::timeout(PATIENCE, heard.next()).await;
+    assert_eq!(second.expect("told").unwrap(), Signal::Planned);
+    drop(heard);
+    for store in stores {
+        store.close().await;
     }
     db.remove().await;
 }

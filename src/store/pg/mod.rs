@@ -7,6 +7,7 @@ mod articles;
 mod docs;
 mod lease;
 mod search;
+mod signals;
 
 use std::str::FromStr;
 
