@@ -1,7 +1,7 @@
 //! Several herald processes on one PostgreSQL database against the Bot API simulator with
 //! Telegram's limits on (issue 21). Real time, release build, a PostgreSQL server given:
 //!
-//! `HERALD_POSTGRES_URL=… cargo bench --bench processes [fanout|paid|failover|wait]…` (all when
+//! `HERALD_POSTGRES_URL=… cargo bench --bench processes [fanout|paid|failover|wait|race]…` (all when
 //! none named; `HERALD_BENCH_CHATS=N` overrides each case's chat count).
 //!
 //! - `fanout`: 3 processes, one article to 10,000 private chats at 30/s;
@@ -9,7 +9,8 @@
 //! - `failover`: 3 processes; mid-fan-out the one delivering dies (its tasks end at once, its
 //!   lease is never given up, as after kill -9): how long until another takes over and the
 //!   sends resume;
-//! - `wait`: the same, while the platform has ordered a retry_after of 8 s.
+//! - `wait`: the same, while a retry_after of 8 s the dying process recorded is in force;
+//! - `race`: the same, killed as the retry_after's answer arrives (it may never have read it).
 //!
 //! Each prints the msg/s (first to last arrival), the 429s, the requests during a
 //! retry_after, getUpdates conflicts (two processes polling), and the lost and duplicated
@@ -280,20 +281,38 @@ async fn paid(server: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The delivering process dies mid-fan-out (with a retry_after in force when `flood`).
-async fn failover(server: &str, flood: bool) -> anyhow::Result<()> {
+/// Whether the platform's wait is in the database, for the next leader to honour.
+async fn wait_recorded(c: &Cluster) -> anyhow::Result<bool> {
+    let app = c.processes[0].app();
+    let now = app.clock().now_ms();
+    let sends = app.store().recent_sends(Platform::Telegram, now).await?;
+    Ok(sends.blocked_until.is_some_and(|until| until > now))
+}
+
+/// The delivering process dies mid-fan-out; with `flood`, while an 8 s retry_after is in force,
+/// after the process recorded it (`Some(true)`) or as its answer arrives (`Some(false)`).
+async fn failover(server: &str, flood: Option<bool>) -> anyhow::Result<()> {
     let n = chats(3_000);
-    let case = if flood { "wait" } else { "failover" };
+    let case = match flood {
+        None => "failover",
+        Some(true) => "wait",
+        Some(false) => "race",
+    };
     let mut c = Cluster::new(server, case, n, |_| {}).await?;
     c.start(3).await?;
     c.publish("Failover story").await?;
     while c.delivered("Failover story") < n / 4 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    if flood {
+    if let Some(recorded) = flood {
         let ordered = c.sim.sim().stats.rate_limited;
         c.sim.sim().limiter.flood = Some(8);
         while c.sim.sim().stats.rate_limited == ordered {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Killed once the leader kept the wait (the next one must honour it), or as the
+        // answer arrives (it may never have read it).
+        while recorded && !wait_recorded(&c).await? {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
@@ -310,17 +329,18 @@ async fn failover(server: &str, flood: bool) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let taken_over = died.elapsed();
-    while c.delivered("Failover story") <= before {
+    let patience = died + Duration::from_secs(900);
+    while c.delivered("Failover story") <= before && Instant::now() < patience {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let resumed = died.elapsed();
     let rate = c
         .run_until_all("Failover story", Duration::from_secs(900))
         .await;
-    let label = if flood {
-        format!("wait: leader killed in an 8 s retry_after, {n} chats")
-    } else {
-        format!("failover: leader killed mid-fan-out, {n} chats")
+    let label = match flood {
+        None => format!("failover: leader killed mid-fan-out, {n} chats"),
+        Some(true) => format!("wait: killed in a recorded retry_after, {n} chats"),
+        Some(false) => format!("race: killed as a retry_after came, {n} chats"),
     };
     c.report(&label, rate, 30.0, "Failover story");
     println!(
@@ -350,10 +370,13 @@ fn main() -> anyhow::Result<()> {
             fanout(&server).await?;
         }
         if run("failover") {
-            failover(&server, false).await?;
+            failover(&server, None).await?;
         }
         if run("wait") {
-            failover(&server, true).await?;
+            failover(&server, Some(true)).await?;
+        }
+        if run("race") {
+            failover(&server, Some(false)).await?;
         }
         if run("paid") {
             paid(&server).await?;

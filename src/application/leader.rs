@@ -6,13 +6,14 @@
 //! account), the delivery engine (so one pacer spends each account's rate budget, and a
 //! retry_after it hears holds every send), and the feed, digest and embargo workers (so each
 //! happens once). Every process serves HTTP — the CMS and webhooks — and stores what it
-//! receives; the holder's engine delivers it.
+//! receives, telling the holder (`store::signals`), whose engine delivers it.
 //!
 //! The lease lives in the database and expires by the database's clock, so the processes'
 //! own clocks need not agree. The holder renews it every second for three; a process that
-//! cannot renew stops its duties half a second before the lease could pass to another, by its
-//! own monotonic clock, which runs no faster than the time the lease was renewed for. Sends in
-//! flight at that moment may go out twice (the next holder queues them again): never more.
+//! cannot renew stops its duties (no new send starts) half a second before the lease could
+//! pass to another, by its own monotonic clock, which runs no faster than the time the lease
+//! was renewed for. The sends a dead holder had in flight are queued again by the next one:
+//! those, and only those, may reach a chat twice.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::log_end;
 use crate::app::App;
 use crate::platform::Receiver;
 use crate::store::{Signal, Store};
@@ -166,14 +168,6 @@ async fn paused(shutdown: &CancellationToken) -> bool {
     tokio::select! {
         () = tokio::time::sleep(RENEW) => false,
         () = shutdown.cancelled() => true,
-    }
-}
-
-fn log_end(done: Result<anyhow::Result<()>, tokio::task::JoinError>) {
-    match done {
-        Ok(Ok(())) => {}
-        Ok(Err(error)) => tracing::error!(error = format!("{error:#}"), "a task failed"),
-        Err(error) => tracing::error!(%error, "a task panicked"),
     }
 }
 

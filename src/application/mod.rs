@@ -1,7 +1,8 @@
 //! The wiring: [`Application::build`] brings up everything `herald run` runs — the store, the
 //! platform adapters, the delivery engine, the embargo and feed workers and the HTTP server —
 //! with the shutdown token passed in. `main`, the tests and the benchmarks all build herald
-//! here, so what they exercise is what runs in production.
+//! here, so what they exercise is what runs in production. On a database several processes
+//! share, what only one of them may do runs in the one holding the lease (see `leader`).
 
 mod leader;
 
@@ -266,14 +267,19 @@ impl Application {
     pub async fn stop(mut self) -> anyhow::Result<()> {
         self.shutdown.cancel();
         while let Some(done) = self.tasks.join_next().await {
-            match done {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => tracing::error!(error = format!("{error:#}"), "a task failed"),
-                Err(error) => tracing::error!(%error, "a task panicked"),
-            }
+            log_end(done);
         }
         self.app.store().close().await;
         Ok(())
+    }
+}
+
+/// Logs how a task ended, unless it simply stopped.
+fn log_end(done: Result<anyhow::Result<()>, tokio::task::JoinError>) {
+    match done {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::error!(error = format!("{error:#}"), "a task failed"),
+        Err(error) => tracing::error!(%error, "a task panicked"),
     }
 }
 

@@ -20,7 +20,8 @@ impl Pacer {
 
     /// Continues the budget of the process before this one: its acknowledged sends count from
     /// their answers; the `in_flight` it had out, which the platform may have counted at any
-    /// moment up to now, count as answered now; a retry_after still in force holds every send.
+    /// moment up to now, count as answered now; a retry_after still in force holds every send,
+    /// and after sends left out the first one probes alone.
     pub fn restore(&mut self, platform: Platform, sends: &RecentSends, in_flight: usize, now: i64) {
         let policy = self.policy(platform);
         let margin = ms(policy.margin);
@@ -38,6 +39,12 @@ impl Pacer {
         }
         if let Some(until) = sends.blocked_until.filter(|until| *until > now) {
             state.blocked_until = state.blocked_until.max(until);
+            state.probe = Probe::Armed;
+        }
+        // A process that died with sends out may have been told to wait by an answer it never
+        // recorded: the first send goes alone, so such a wait costs one refused send, not one
+        // for every send the engine starts at once (each of which lengthens Telegram's wait).
+        if in_flight > 0 {
             state.probe = Probe::Armed;
         }
     }

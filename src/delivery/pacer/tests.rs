@@ -522,6 +522,26 @@ fn a_restarted_pacer_counts_the_last_process_sends_and_honours_its_retry_after()
 }
 
 #[test]
+fn after_a_process_that_died_with_sends_out_the_first_send_goes_alone() {
+    let mut pacer = telegram();
+    pacer.restore(Platform::Telegram, &RecentSends::default(), 3, 10_000);
+    let slot = Slot {
+        platform: Platform::Telegram,
+        kind: ChatKind::Private,
+        interactive: false,
+        paid: false,
+    };
+    assert_eq!(pacer.wait(Platform::Telegram, 10_000), Duration::ZERO);
+    pacer.record(slot, 1, 10_000);
+    assert!(
+        pacer.wait(Platform::Telegram, 10_000) > Duration::ZERO,
+        "nothing else starts before the first send is answered"
+    );
+    pacer.done(slot, 10_040, false);
+    assert_eq!(pacer.wait(Platform::Telegram, 10_040), Duration::ZERO);
+}
+
+#[test]
 fn a_restarted_matrix_pacer_refills_the_bucket_from_the_last_process_sends() {
     let policy = RatePolicy {
         margin: Duration::ZERO,

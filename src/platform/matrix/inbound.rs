@@ -13,7 +13,7 @@ use matrix_sdk::ruma::events::room::member::{
     MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
 };
 use matrix_sdk::ruma::events::room::message::{
-    MessageFormat, MessageType, OriginalSyncRoomMessageEvent, Relation,
+    MessageFormat, MessageType, OriginalSyncRoomMessageEvent, Relation, TextMessageEventContent,
 };
 use matrix_sdk::ruma::events::room::tombstone::OriginalSyncRoomTombstoneEvent;
 use matrix_sdk::ruma::{OwnedUserId, RoomId, RoomOrAliasId, UserId};
@@ -153,7 +153,10 @@ impl Inbound {
     /// another process may have answered. Messages older than herald remembers answers are
     /// not commands to answer now.
     async fn message(&self, event: OriginalSyncRoomMessageEvent, room: Room) {
-        if room.state() != RoomState::Joined || event.sender == self.me {
+        if room.state() != RoomState::Joined
+            || event.sender == self.me
+            || command_text(&event).is_none()
+        {
             return;
         }
         let sent_ms = i64::try_from(u64::from(event.origin_server_ts.get())).unwrap_or(i64::MAX);
@@ -176,28 +179,13 @@ impl Inbound {
     }
 
     async fn command(&self, event: OriginalSyncRoomMessageEvent, room: Room) {
-        // An edit (`m.replace`) carries the message's new content and names the original:
-        // an edited /post corrects what it published (see `app::edits`), other edits do
-        // nothing.
-        let (msgtype, message_id, edited) = match &event.content.relates_to {
-            Some(Relation::Replacement(edit)) => {
-                (&edit.new_content.msgtype, edit.event_id.to_string(), true)
-            }
-            _ => (&event.content.msgtype, event.event_id.to_string(), false),
-        };
-        let MessageType::Text(text) = msgtype else {
+        let Some((text, message_id, edited)) = command_text(&event) else {
             return;
         };
         let replied = match &event.content.relates_to {
             Some(Relation::Reply(reply)) => Some(&reply.in_reply_to.event_id),
             _ => None,
         };
-        if !without_reply_fallback(&text.body)
-            .trim_start()
-            .starts_with('!')
-        {
-            return;
-        }
         let display_name = match room.get_member_no_sync(&event.sender).await {
             Ok(Some(member)) => member.name().to_string(),
             _ => event.sender.localpart().to_string(),
@@ -446,6 +434,28 @@ impl Inbound {
             }
         }
     }
+}
+
+/// The text of a `!command` message, with the id of the message it is (an edit names the
+/// original) and whether it is an edit; `None` for anything else. An edit (`m.replace`)
+/// carries the message's new content: an edited /post corrects what it published (see
+/// `app::edits`), other edits do nothing.
+fn command_text(
+    event: &OriginalSyncRoomMessageEvent,
+) -> Option<(&TextMessageEventContent, String, bool)> {
+    let (msgtype, message_id, edited) = match &event.content.relates_to {
+        Some(Relation::Replacement(edit)) => {
+            (&edit.new_content.msgtype, edit.event_id.to_string(), true)
+        }
+        _ => (&event.content.msgtype, event.event_id.to_string(), false),
+    };
+    let MessageType::Text(text) = msgtype else {
+        return None;
+    };
+    without_reply_fallback(&text.body)
+        .trim_start()
+        .starts_with('!')
+        .then_some((text, message_id, edited))
 }
 
 async fn chat_info(room: &Room) -> ChatInfo {
