@@ -16,7 +16,6 @@
 //! those, and only those, may reach a chat twice.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
@@ -24,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::log_end;
 use crate::app::App;
+use crate::delivery::Metrics;
 use crate::platform::Receiver;
 use crate::store::{Signal, Store};
 
@@ -39,13 +39,13 @@ const RENEW: Duration = Duration::from_secs(1);
 /// How long before the lease could pass on the holder stops its duties.
 const MARGIN: Duration = Duration::from_millis(500);
 
-/// Runs `duties` whenever this process holds the lease (`leading` says when), until
+/// Runs `duties` whenever this process holds the lease (`metrics` say when), until
 /// `shutdown`; then gives the lease up, once they stopped, so another process takes over at
 /// once.
 pub async fn lead(
     store: Store,
     duties: Vec<Duty>,
-    leading: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let holder = holder_name();
@@ -56,9 +56,9 @@ pub async fn lead(
             Ok(true) => {
                 tracing::info!(%holder, "this process now receives updates and delivers");
                 standing_by = false;
-                leading.store(true, Ordering::Relaxed);
+                metrics.set_leading(true);
                 hold(&store, &holder, asked, &duties, &shutdown).await;
-                leading.store(false, Ordering::Relaxed);
+                metrics.set_leading(false);
                 continue;
             }
             Ok(false) if !standing_by => {

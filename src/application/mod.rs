@@ -8,7 +8,6 @@ mod leader;
 
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -70,8 +69,8 @@ pub struct Application {
     matrix_device: Option<String>,
     /// The database was empty and the user may be asked about the demo.
     offer_demo: bool,
-    /// Whether this process does what one process at a time does (see `leader`).
-    leading: Arc<AtomicBool>,
+    /// What the engine counts, and whether this process leads (see `leader`).
+    metrics: Arc<Metrics>,
     /// Keeps a second herald off the same data directory while this one runs.
     _lock: InstanceLock,
 }
@@ -165,20 +164,20 @@ impl Application {
                 shutdown.clone(),
             ));
         }
-        let leading = Arc::new(AtomicBool::new(false));
         if !app.store().shared() {
             // The data directory's lock already keeps every other process off this database.
-            leading.store(true, Ordering::Relaxed);
+            metrics.set_leading(true);
             for duty in duties {
                 tasks.spawn(duty(shutdown.clone()));
             }
         } else if !duties.is_empty() {
             let store = app.store().clone();
-            let lead = leader::lead(store, duties, Arc::clone(&leading), shutdown.clone());
+            let lead = leader::lead(store, duties, Arc::clone(&metrics), shutdown.clone());
             tasks.spawn(lead);
         }
         if let Some(addr) = settings.http_listen {
-            let mut router = crate::http::router(app.store().clone(), metrics, app.clock());
+            let mut router =
+                crate::http::router(app.store().clone(), Arc::clone(&metrics), app.clock());
             if let Some(webhook) = webhook {
                 router = router.merge(webhook);
             }
@@ -195,7 +194,7 @@ impl Application {
             pushes: Some(pushes),
             matrix_device,
             offer_demo,
-            leading,
+            metrics,
             _lock: lock,
         })
     }
@@ -213,7 +212,7 @@ impl Application {
     /// Whether this process polls, syncs and delivers now: always on SQLite; on PostgreSQL
     /// while it holds the leader lease.
     pub fn leading(&self) -> bool {
-        self.leading.load(Ordering::Relaxed)
+        self.metrics.leading()
     }
 
     /// The Matrix device herald signed in as, when Matrix is on.

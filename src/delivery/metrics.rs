@@ -68,6 +68,8 @@ pub struct Metrics {
     queue_held: Gauge,
     queue_dead: Gauge,
     oldest_pending_seconds: Seconds,
+    /// 1 while this process polls the platforms and delivers (see `application::leader`).
+    leader: Gauge,
 }
 
 impl Default for Metrics {
@@ -104,7 +106,13 @@ impl Metrics {
             queue_held: Gauge::default(),
             queue_dead: Gauge::default(),
             oldest_pending_seconds: Gauge::default(),
+            leader: Gauge::default(),
         };
+        registry.register(
+            "leader",
+            "1 while this process polls the platforms and delivers (the leader lease's holder)",
+            metrics.leader.clone(),
+        );
         registry.register(
             "lane_sent",
             "Deliveries acknowledged, by lane",
@@ -271,6 +279,16 @@ impl Metrics {
         self.lane_wait
             .get_or_create(&lane(number))
             .observe(waited.as_secs_f64());
+    }
+
+    /// Records whether this process polls the platforms and delivers now.
+    pub fn set_leading(&self, leading: bool) {
+        self.leader.set(i64::from(leading));
+    }
+
+    /// Whether this process polls the platforms and delivers now.
+    pub fn leading(&self) -> bool {
+        self.leader.get() == 1
     }
 
     /// How many 429s a platform answered so far.

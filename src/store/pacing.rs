@@ -40,7 +40,7 @@ impl Store {
         let _turn = self.turn().await;
         sqlx::query(
             "INSERT INTO platform_waits (platform, until_ms) VALUES ($1, $2)
-             ON CONFLICT (platform) DO UPDATE SET until_ms = MAX(until_ms, excluded.until_ms)",
+             ON CONFLICT (platform) DO UPDATE SET until_ms = MAX(platform_waits.until_ms, excluded.until_ms)",
         )
         .bind(platform.as_str())
         .bind(until_ms)

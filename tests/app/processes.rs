@@ -231,3 +231,21 @@ async fn what_one_process_queued_is_told_to_the_others() {
     }
     db.remove().await;
 }
+
+/// On both backends (the app suite runs on each): the process that delivers next honours the
+/// longest wait the platform ordered.
+#[tokio::test]
+async fn a_retry_after_is_kept_for_the_process_that_delivers_next() {
+    let t = crate::helpers::spawn_app().await;
+    let store = t.app.store();
+    store
+        .save_platform_wait(Platform::Telegram, 50_000)
+        .await
+        .unwrap();
+    store
+        .save_platform_wait(Platform::Telegram, 20_000)
+        .await
+        .unwrap();
+    let sends = store.recent_sends(Platform::Telegram, 0).await.unwrap();
+    assert_eq!(sends.blocked_until, Some(50_000), "the longer wait holds");
+}
