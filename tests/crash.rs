@@ -13,7 +13,7 @@ mod process;
 
 use std::time::{Duration, Instant};
 
-use process::{copies, messages, publish, signal, spawn_herald, subscribe_all};
+use process::{ONE_AT_A_TIME, copies, messages, publish, signal, spawn_herald, subscribe_all};
 use tgsim::{Limits, Simulator};
 
 const TOKEN: &str = "77:CRASH";
@@ -68,6 +68,7 @@ async fn run(how: &str) -> (Vec<usize>, usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_random_herald_loses_nothing_and_repeats_only_sends_in_flight() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (copies, crashes) = run("KILL").await;
     let lost = copies.iter().filter(|c| **c == 0).count();
     let duplicates: usize = copies.iter().map(|c| c.saturating_sub(1)).sum();
@@ -85,6 +86,7 @@ async fn killed_at_random_herald_loses_nothing_and_repeats_only_sends_in_flight(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopped_gracefully_at_random_herald_neither_loses_nor_repeats() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (copies, stops) = run("TERM").await;
     let lost = copies.iter().filter(|c| **c == 0).count();
     let duplicates: usize = copies.iter().map(|c| c.saturating_sub(1)).sum();

@@ -14,7 +14,7 @@ mod process;
 
 use std::time::{Duration, Instant};
 
-use process::{copies, messages, publish, signal, spawn_herald, subscribe_all};
+use process::{ONE_AT_A_TIME, copies, messages, publish, signal, spawn_herald, subscribe_all};
 use tgsim::{Limits, Simulator};
 
 const TOKEN: &str = "78:RESTART";
@@ -164,6 +164,7 @@ async fn compare(how: &str) -> (FanOut, usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_fan_out_herald_keeps_to_telegrams_limits_across_restarts() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (run, duplicates) = compare("KILL").await;
     assert!(
         duplicates <= run.stops * IN_FLIGHT,
@@ -174,6 +175,7 @@ async fn killed_mid_fan_out_herald_keeps_to_telegrams_limits_across_restarts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopped_mid_fan_out_herald_keeps_to_telegrams_limits_and_repeats_nothing() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (_, duplicates) = compare("TERM").await;
     assert_eq!(duplicates, 0, "a graceful stop repeats nothing");
 }

@@ -78,6 +78,11 @@ pub async fn publish(dir: &Path, title: String) {
     .await;
 }
 
+/// Held by each test of a binary while it runs: a process one test forks holds copies of the
+/// test process's files until it executes herald, and among them may be the data directory's
+/// lock the other test's herald is about to take.
+pub static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Starts `herald run` on `dir` against the simulator, with `env` set besides.
 pub fn spawn_herald(dir: &Path, sim: &Simulator, env: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_herald"))
