@@ -99,8 +99,10 @@ async fn hold(
     }
     let mut valid_until = renewed + TERM - MARGIN;
     loop {
+        // After failed renewals, the next try is at the latest when the term runs out.
+        let next = (Instant::now() + RENEW).min(valid_until);
         tokio::select! {
-            () = tokio::time::sleep(RENEW) => {}
+            () = tokio::time::sleep_until(next.into()) => {}
             Some(done) = running.join_next() => {
                 log_end(done);
                 continue;
