@@ -66,7 +66,7 @@ pub async fn lead(
                 let other = store.process_lease_holder(LEASE).await.ok().flatten();
                 tracing::info!(
                     %holder,
-                    other = other.map(|(name, _)| name),
+                    other,
                     "another herald process receives updates and delivers; this one takes over if it stops"
                 );
             }

@@ -22,8 +22,8 @@ impl Store {
         }
     }
 
-    /// The holder of lease `name` and the milliseconds left of it, while one holds it.
-    pub async fn process_lease_holder(&self, name: &str) -> Result<Option<(String, i64)>> {
+    /// The holder of lease `name`, while one holds it.
+    pub async fn process_lease_holder(&self, name: &str) -> Result<Option<String>> {
         match &self.pg {
             Some(pg) => Ok(pg.holder(name).await?),
             None => Ok(None),

@@ -23,10 +23,16 @@ const READERS: [i64; 3] = [41, 42, 43];
 /// How long a test waits for something to show up before failing.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// One `herald run` on the shared database, with a data directory of its own.
-async fn process(sim: &Simulator, database: &str, dir: &Path) -> Application {
+/// Settings of one process on the shared database, with a data directory of its own.
+fn settings(database: &str, dir: &Path) -> Settings {
     let mut settings = Settings::for_tests(dir, &["telegram:1"]).expect("settings");
     settings.database_url = Some(DatabaseUrl::Postgres(database.to_string()));
+    settings
+}
+
+/// One `herald run` on the shared database polling the simulator.
+async fn process(sim: &Simulator, database: &str, dir: &Path) -> Application {
+    let mut settings = settings(database, dir);
     settings.telegram = Some(TelegramSettings {
         token: TOKEN.to_string().into(),
         api_url: url::Url::parse(&sim.api_url()).expect("url"),
@@ -36,6 +42,21 @@ async fn process(sim: &Simulator, database: &str, dir: &Path) -> Application {
     Application::build_with(settings, Options::default(), CancellationToken::new())
         .await
         .expect("herald builds")
+}
+
+/// The simulator with the owner's chat, and two processes on `database`, the first leading.
+async fn two_processes(
+    database: &str,
+    dirs: &[TempDir; 2],
+) -> (Simulator, Application, Application) {
+    let sim = Simulator::start(0, TOKEN, Limits::default())
+        .await
+        .expect("simulator");
+    sim.add_chat(OWNER, Kind::Private, "Owner");
+    let first = process(&sim, database, dirs[0].path()).await;
+    assert!(until(|| first.leading()).await, "the first process leads");
+    let second = process(&sim, database, dirs[1].path()).await;
+    (sim, first, second)
 }
 
 /// Waits until `check` holds; false if it never does.
@@ -75,14 +96,8 @@ async fn one_process_of_two_polls_and_delivers_and_the_other_takes_over_when_it_
     let Some(db) = pg::database("two processes").await else {
         return;
     };
-    let sim = Simulator::start(0, TOKEN, Limits::default())
-        .await
-        .expect("simulator");
-    sim.add_chat(OWNER, Kind::Private, "Owner");
     let dirs = [TempDir::new().unwrap(), TempDir::new().unwrap()];
-    let first = process(&sim, &db.url, dirs[0].path()).await;
-    assert!(until(|| first.leading()).await, "the first process leads");
-    let second = process(&sim, &db.url, dirs[1].path()).await;
+    let (sim, first, second) = two_processes(&db.url, &dirs).await;
     for reader in READERS {
         sim.add_chat(reader, Kind::Private, "Reader");
         sim.user_says(reader, None, reader, "/subscribe all");
@@ -133,14 +148,8 @@ async fn a_process_that_stops_hands_over_at_once() {
     let Some(db) = pg::database("hand-over").await else {
         return;
     };
-    let sim = Simulator::start(0, TOKEN, Limits::default())
-        .await
-        .expect("simulator");
-    sim.add_chat(OWNER, Kind::Private, "Owner");
     let dirs = [TempDir::new().unwrap(), TempDir::new().unwrap()];
-    let first = process(&sim, &db.url, dirs[0].path()).await;
-    assert!(until(|| first.leading()).await, "the first process leads");
-    let second = process(&sim, &db.url, dirs[1].path()).await;
+    let (sim, first, second) = two_processes(&db.url, &dirs).await;
     first.stop().await.expect("herald stops");
     assert!(
         until(|| second.leading()).await,
@@ -161,8 +170,7 @@ async fn an_update_pushed_to_two_processes_at_once_is_handled_by_one() {
     let dirs = [TempDir::new().unwrap(), TempDir::new().unwrap()];
     let mut heralds = Vec::new();
     for dir in &dirs {
-        let mut settings = Settings::for_tests(dir.path(), &["telegram:1"]).expect("settings");
-        settings.database_url = Some(DatabaseUrl::Postgres(db.url.clone()));
+        let settings = settings(&db.url, dir.path());
         let options = Options {
             workers: false,
             ..Options::default()

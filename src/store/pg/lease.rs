@@ -38,12 +38,10 @@ impl PgStore {
         Ok(())
     }
 
-    /// Who holds lease `name` and for how many more milliseconds, if anyone does.
-    pub(in crate::store) async fn holder(&self, name: &str) -> sqlx::Result<Option<(String, i64)>> {
-        sqlx::query_as(
-            "SELECT holder,
-                    CAST(EXTRACT(EPOCH FROM expires_at - clock_timestamp()) * 1000 AS BIGINT)
-             FROM leases WHERE name = $1 AND expires_at >= clock_timestamp()",
+    /// Who holds lease `name`, if anyone does.
+    pub(in crate::store) async fn holder(&self, name: &str) -> sqlx::Result<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT holder FROM leases WHERE name = $1 AND expires_at >= clock_timestamp()",
         )
         .bind(name)
         .fetch_optional(&self.pool)
