@@ -4,9 +4,10 @@
 //!
 //! Once at a time: Telegram's long polling and the Matrix sync (the platforms allow one per
 //! account), the delivery engine (so one pacer spends each account's rate budget, and a
-//! retry_after it hears holds every send), and the feed, digest and embargo workers (so each
-//! happens once). Every process serves HTTP — the CMS and webhooks — and stores what it
-//! receives, telling the holder (`store::signals`), whose engine delivers it.
+//! retry_after it hears holds every send), and the digest and embargo workers (so each
+//! happens once). Every process serves HTTP — the CMS and webhooks — and polls feeds (each
+//! source claimed for one poll, see `ingest`), and stores what it receives, telling the
+//! holder (`store::signals`), whose engine delivers it.
 //!
 //! The lease lives in the database and expires by the database's clock, so the processes'
 //! own clocks need not agree. The holder renews it every second for three; a process that

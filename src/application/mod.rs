@@ -158,7 +158,12 @@ impl Application {
         ));
         app.register_engine(&engine);
         if options.workers {
-            duties.extend(workers(&app, &engine).await?);
+            duties.extend(workers(&app, &engine));
+            if settings.ingest.enabled {
+                // Every process polls feeds; each source is claimed for one poll.
+                let ingestor = crate::ingest::Ingestor::new(&app).await?;
+                tasks.spawn(ingestor.run(shutdown.clone()));
+            }
             tasks.spawn(crate::app::checkpoint_log(
                 app.store().clone(),
                 shutdown.clone(),
@@ -282,9 +287,9 @@ fn log_end(done: Result<anyhow::Result<()>, tokio::task::JoinError>) {
     }
 }
 
-/// The workers: the engine's loop, digests, embargoes, the index rebuild, what the other
-/// processes tell, and feeds.
-async fn workers(app: &App, engine: &Arc<Engine>) -> anyhow::Result<Vec<Duty>> {
+/// The workers one process at a time runs: the engine's loop, digests, embargoes, the index
+/// rebuild, and what the other processes tell.
+fn workers(app: &App, engine: &Arc<Engine>) -> Vec<Duty> {
     let mut duties: Vec<Duty> = Vec::new();
     let (one, two) = (Arc::clone(engine), Arc::clone(engine));
     duties.push(Box::new(move |shutdown| {
@@ -307,13 +312,7 @@ async fn workers(app: &App, engine: &Arc<Engine>) -> anyhow::Result<Vec<Duty>> {
             Box::pin(leader::relay_signals(relay.clone(), shutdown))
         }));
     }
-    if app.settings().ingest.enabled {
-        let ingestor = crate::ingest::Ingestor::new(app).await?;
-        duties.push(Box::new(move |shutdown| {
-            Box::pin(ingestor.clone().run(shutdown))
-        }));
-    }
-    Ok(duties)
+    duties
 }
 
 /// The publishing worker: plans what publications left to plan (and what the last stop

@@ -7,6 +7,8 @@
 //! - [`topics`]: categories and keyword rules → topics.
 //!
 //! [`Ingestor::poll_due`] is the worker's one step; [`Ingestor::run`] loops it until shutdown.
+//! Every process on a shared database runs it: a source is claimed for each poll, so the
+//! sources are shared out and none is polled twice at once.
 
 pub mod fetch;
 pub mod guard;
@@ -78,16 +80,26 @@ impl Ingestor {
     }
 
     /// One step: polls the sources that are due, several at once but one per host (so no
-    /// site gets parallel requests from herald). Returns how many were polled.
+    /// site gets parallel requests from this process). Each is claimed first
+    /// ([`Store::claim_source`](crate::store::Store::claim_source)): every process polls
+    /// feeds, and a source goes to whichever claims it. Returns how many were polled.
     pub async fn poll_due(&self) -> anyhow::Result<usize> {
+        let store = self.app.store();
         let now = self.app.clock().now_ms();
-        let due = self.app.store().due_sources(now, 200).await?;
+        let due = store.due_sources(now, 200).await?;
+        let until = now + self.claim_ms();
         let mut hosts = BTreeSet::new();
-        let batch: Vec<SourceRecord> = due
-            .into_iter()
-            .filter(|s| hosts.insert(host(&s.url)))
-            .take(self.settings.concurrency)
-            .collect();
+        let mut batch: Vec<SourceRecord> = Vec::new();
+        for source in due {
+            if batch.len() >= self.settings.concurrency {
+                break;
+            }
+            let host = host(&source.url);
+            if !hosts.contains(&host) && store.claim_source(source.id, now, until).await? {
+                hosts.insert(host);
+                batch.push(source);
+            }
+        }
         let count = batch.len();
         let mut polls = tokio::task::JoinSet::new();
         for source in batch {
@@ -299,6 +311,13 @@ impl Ingestor {
             store.link_pair(id, other).await?;
         }
         Ok(())
+    }
+
+    /// How long a claim holds a source: longer than any poll takes (the fetch is bounded by
+    /// the timeout, a photo check by as much again, and the writes get the rest), so only a
+    /// process that died mid-poll lets it fall due again — and then another polls it.
+    fn claim_ms(&self) -> i64 {
+        (self.settings.timeout * 3 + Duration::from_secs(60)).as_millis() as i64
     }
 
     /// Sources that publish often are polled more often, quiet ones less, within bounds.

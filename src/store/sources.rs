@@ -175,6 +175,22 @@ impl Store {
             .map_err(super::StoreError::from)
     }
 
+    /// Claims a due source for one poll: its next poll moves to `until_ms`, so no other
+    /// process polls it meanwhile, and should this one die mid-poll the source falls due again
+    /// then. False when it is no longer due (another process claimed it since it was read).
+    pub async fn claim_source(&self, id: i64, now_ms: i64, until_ms: i64) -> Result<bool> {
+        let _turn = self.turn().await;
+        let done = sqlx::query(
+            "UPDATE sources SET next_fetch_at = $3 WHERE id = $1 AND paused = 0 AND next_fetch_at <= $2",
+        )
+        .bind(id)
+        .bind(now_ms)
+        .bind(until_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// When the next source is due (ms), if any is active.
     pub async fn next_source_due(&self) -> Result<Option<i64>> {
         sqlx::query_scalar("SELECT MIN(next_fetch_at) FROM sources WHERE paused = 0")

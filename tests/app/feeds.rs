@@ -417,6 +417,33 @@ async fn the_worker_step_polls_due_sources_one_per_host_and_then_waits_for_their
     );
 }
 
+/// Two workers polling at once (as every process on a shared database does) share the due
+/// sources out: each source is fetched once, by one of them.
+#[tokio::test]
+async fn two_workers_polling_at_once_fetch_each_source_once() {
+    let (t, server, first) = newsroom(10).await;
+    let second = Ingestor::new(&t.app).await.unwrap();
+    server.put("rss2", fixture("rss2.xml"), "application/rss+xml");
+    server.put("atom", fixture("atom.xml"), "application/atom+xml");
+    for path in ["slow/rss2", "slow/atom"] {
+        t.say("1", &format!("/source add {}", server.url(path)))
+            .await;
+    }
+    let (a, b) = tokio::join!(first.poll_due(), second.poll_due());
+    assert_eq!((a.unwrap(), b.unwrap()), (1, 1), "each polled one source");
+    assert_eq!(server.hits("slow/rss2"), 1);
+    assert_eq!(server.hits("slow/atom"), 1);
+    let (a, b) = tokio::join!(first.poll_due(), second.poll_due());
+    assert_eq!(
+        (a.unwrap(), b.unwrap()),
+        (0, 0),
+        "both wait for their interval"
+    );
+    for source in t.app.store().sources().await.unwrap() {
+        assert!(source.status.starts_with("ok:"), "{}", source.status);
+    }
+}
+
 #[tokio::test]
 async fn an_item_linking_its_other_language_version_is_paired_with_it() {
     let (t, server, ingestor) = newsroom(10).await;

@@ -11,11 +11,13 @@ use herald::application::{Application, Options};
 use herald::clock::Clock;
 use herald::config::{Settings, TelegramMode, TelegramSettings};
 use herald::domain::{DatabaseUrl, Platform};
-use herald::store::{Signal, Store};
+use herald::ingest::Ingestor;
+use herald::store::{NewSource, Signal, Store};
 use tempfile::TempDir;
 use tgsim::{Kind, Limits, Simulator};
 use tokio_util::sync::CancellationToken;
 
+use crate::feed_server::{FeedServer, fixture};
 use crate::support::pg;
 use crate::tg::{OWNER, TOKEN};
 
@@ -256,4 +258,62 @@ async fn a_retry_after_is_kept_for_the_process_that_delivers_next() {
         .unwrap();
     let sends = store.recent_sends(Platform::Telegram, 0).await.unwrap();
     assert_eq!(sends.blocked_until, Some(50_000), "the longer wait holds");
+}
+
+/// A process on the shared database with no platform and no workers, its clock at `clock`.
+async fn quiet_process(database: &str, dir: &Path, clock: Clock) -> Application {
+    let mut settings = settings(database, dir);
+    settings.ingest.allow_private = vec![herald::domain::Network::parse("127.0.0.1").unwrap()];
+    settings.ingest.timeout = Duration::from_secs(3);
+    let options = Options {
+        clock,
+        workers: false,
+        ..Options::default()
+    };
+    Application::build_with(settings, options, CancellationToken::new())
+        .await
+        .expect("herald builds")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_whose_poller_died_is_polled_by_another_process_when_its_claim_runs_out() {
+    let Some(db) = pg::database("feed claim").await else {
+        return;
+    };
+    let server = FeedServer::start().await;
+    server.put("rss2", fixture("rss2.xml"), "application/rss+xml");
+    server.served.lock().unwrap().holding = true;
+    let dirs = [TempDir::new().unwrap(), TempDir::new().unwrap()];
+    let first = quiet_process(&db.url, dirs[0].path(), Clock::system()).await;
+    let url = server.url("hold/rss2");
+    let source = NewSource {
+        url: &url,
+        title: "Desk",
+        topics: &[],
+        language: None,
+        interval_s: 900,
+    };
+    first.app().store().add_source(source).await.unwrap();
+    let ingestor = Ingestor::new(first.app()).await.unwrap();
+    let polling = tokio::spawn(async move { ingestor.poll_due().await });
+    assert!(until(|| server.hits("hold/rss2") == 1).await, "polled");
+    // The process dies mid-poll: its claim stays.
+    polling.abort();
+    first.stop().await.expect("stops");
+    server.served.lock().unwrap().holding = false;
+    let claimed = quiet_process(&db.url, dirs[1].path(), Clock::system()).await;
+    let other = Ingestor::new(claimed.app()).await.unwrap();
+    assert_eq!(other.poll_due().await.unwrap(), 0, "the claim holds");
+    let until_ms = claimed.app().store().sources().await.unwrap()[0].next_fetch_at;
+    claimed.stop().await.expect("stops");
+    // Another process once the claim ran out (its clock set past it).
+    let after = chrono::DateTime::from_timestamp_millis(until_ms + 1_000).unwrap();
+    let later = quiet_process(&db.url, dirs[1].path(), Clock::starting_at(after)).await;
+    let other = Ingestor::new(later.app()).await.unwrap();
+    assert_eq!(other.poll_due().await.unwrap(), 1, "taken over");
+    assert_eq!(server.hits("hold/rss2"), 2);
+    let source = &later.app().store().sources().await.unwrap()[0];
+    assert!(source.status.starts_with("ok:"), "{}", source.status);
+    later.stop().await.expect("stops");
+    db.remove().await;
 }

@@ -1,5 +1,5 @@
 //! A local HTTP server serving fixture feeds, and misbehaving on purpose: conditional GET,
-//! redirects, errors, a server that trickles bytes, a body of 100 MB.
+//! redirects, errors, a server that trickles bytes, a body of 100 MB, slow and held answers.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -20,6 +20,8 @@ pub struct Served {
     /// requests per path
     pub hits: HashMap<String, usize>,
     pub not_modified: usize,
+    /// While set, a request for `hold/<path>` is not answered (a poll its process dies in).
+    pub holding: bool,
 }
 
 #[derive(Clone)]
@@ -104,6 +106,18 @@ async fn serve(
         };
         return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
     }
+    // slow/<path>: <path> after 300 ms; hold/<path>: <path> once `holding` is cleared.
+    let path = if let Some(rest) = path.strip_prefix("slow/") {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        rest.to_string()
+    } else if let Some(rest) = path.strip_prefix("hold/") {
+        while served.lock().unwrap().holding {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        rest.to_string()
+    } else {
+        path
+    };
     match path.as_str() {
         "error" => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         "trickle" => {
