@@ -13,7 +13,9 @@ mod process;
 
 use std::time::{Duration, Instant};
 
-use process::{ONE_AT_A_TIME, copies, messages, publish, signal, spawn_herald, subscribe_all};
+use process::{
+    ONE_AT_A_TIME, copies, messages, publish, settings, signal, spawn_herald, subscribe_all,
+};
 use tgsim::{Limits, Simulator};
 
 const TOKEN: &str = "77:CRASH";
@@ -37,11 +39,11 @@ async fn run(how: &str) -> (Vec<usize>, usize) {
         .await
         .expect("simulator");
     let dir = tempfile::tempdir().expect("dir");
-    subscribe_all(dir.path(), &sim, CHATS).await;
+    subscribe_all(&settings(dir.path()), &sim, CHATS).await;
     let mut titles = Vec::new();
     for round in 0..rounds() {
         let title = format!("Crash test article {round}");
-        publish(dir.path(), title.clone()).await;
+        publish(&settings(dir.path()), title.clone()).await;
         titles.push(title);
         let mut herald = spawn_herald(dir.path(), &sim, &[PAID]);
         tokio::time::sleep(Duration::from_millis(150 + fastrand::u64(0..700))).await;

@@ -14,7 +14,9 @@ mod process;
 
 use std::time::{Duration, Instant};
 
-use process::{ONE_AT_A_TIME, copies, messages, publish, signal, spawn_herald, subscribe_all};
+use process::{
+    ONE_AT_A_TIME, copies, messages, publish, settings, signal, spawn_herald, subscribe_all,
+};
 use tgsim::{Limits, Simulator};
 
 const TOKEN: &str = "78:RESTART";
@@ -49,9 +51,9 @@ async fn fan_out(chats: i64, stops: usize, how: Option<&str>) -> FanOut {
         .await
         .expect("simulator");
     let dir = tempfile::tempdir().expect("dir");
-    subscribe_all(dir.path(), &sim, chats).await;
+    subscribe_all(&settings(dir.path()), &sim, chats).await;
     let title = "Restart test article".to_string();
-    publish(dir.path(), title.clone()).await;
+    publish(&settings(dir.path()), title.clone()).await;
     // Stops spread over the undisturbed fan-out's length.
     let expected = chats as f64 / RATE;
     let slice = (expected / (stops.max(1) as f64)).max(0.5);

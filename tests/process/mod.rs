@@ -18,14 +18,19 @@ use tokio_util::sync::CancellationToken;
 /// The readers' chat ids: `FIRST_CHAT..FIRST_CHAT + count`.
 pub const FIRST_CHAT: i64 = 10_000;
 
-/// Builds herald in-process, its workers off (the binary under test is stopped), to run `act`
-/// on its use cases, then stops it.
-pub async fn with_app<F, Fut>(dir: &Path, act: F)
+/// The settings of a newsroom in `dir` (its SQLite database there).
+pub fn settings(dir: &Path) -> Settings {
+    Settings::for_tests(dir, &["telegram:1"]).expect("settings")
+}
+
+/// Builds herald in-process, its workers off (on SQLite the binary under test is stopped), to
+/// run `act` on its use cases, then stops it.
+pub async fn with_app<F, Fut>(settings: &Settings, act: F)
 where
     F: FnOnce(App) -> Fut,
     Fut: std::future::Future<Output = App>,
 {
-    let settings = Settings::for_tests(dir, &["telegram:1"]).expect("settings");
+    let settings = settings.clone();
     let options = Options {
         workers: false,
         ..Options::default()
@@ -38,8 +43,8 @@ where
 }
 
 /// `count` private readers subscribed to everything, known to herald and to the simulator.
-pub async fn subscribe_all(dir: &Path, sim: &Simulator, count: i64) {
-    with_app(dir, |app| async move {
+pub async fn subscribe_all(settings: &Settings, sim: &Simulator, count: i64) {
+    with_app(settings, |app| async move {
         for n in 0..count {
             let id = (FIRST_CHAT + n).to_string();
             let chat = app
@@ -68,8 +73,8 @@ pub async fn subscribe_all(dir: &Path, sim: &Simulator, count: i64) {
 }
 
 /// Publishes an article titled `title` (its deliveries planned, none sent).
-pub async fn publish(dir: &Path, title: String) {
-    with_app(dir, |app| async move {
+pub async fn publish(settings: &Settings, title: String) {
+    with_app(settings, |app| async move {
         let now = app.clock().now();
         let article = NewArticle::text(&title, "Text.", Language::En, Vec::new(), now);
         app.publish(&article).await.expect("article");
