@@ -5,7 +5,7 @@
 //! none named; `HERALD_BENCH_CHATS=N` overrides each case's chat count).
 //!
 //! - `fanout`: 3 processes, one article to 10,000 private chats at 30/s;
-//! - `paid`: paid broadcasts (1,000/s) to 20,000 chats with 1 and with 3 processes;
+//! - `paid`: paid broadcasts (1,000/s) to 100,000 chats with 1 and with 3 processes;
 //! - `failover`: 3 processes; mid-fan-out the one delivering dies (its tasks end at once, its
 //!   lease is never given up, as after kill -9): how long until another takes over and the
 //!   sends resume;
@@ -50,7 +50,7 @@ impl Cluster {
         let sim = Simulator::start(0, TOKEN, Limits::default()).await?;
         let dir = tempfile::tempdir()?;
         let mut settings = Settings::for_tests(dir.path(), &["telegram:1"])?;
-        settings.database_url = Some(DatabaseUrl::Postgres(database));
+        settings.database_url = Some(DatabaseUrl::Postgres(database.clone()));
         adjust(&mut settings);
         let options = Options {
             workers: false,
@@ -65,9 +65,11 @@ impl Cluster {
         let ids: Vec<i64> = (0..chats as i64).map(|i| 100_000 + i).collect();
         for id in &ids {
             sim.add_chat(*id, Kind::Private, "chat");
-            app.handle(&subscribe(*id)).await;
         }
+        // The first reader subscribes as readers do; the rest are copies of that chat's rows.
+        app.handle(&subscribe(ids[0])).await;
         setup.stop().await?;
+        copy_reader(&database, chats).await?;
         settings.telegram = Some(TelegramSettings {
             token: TOKEN.to_string().into(),
             api_url: url::Url::parse(&sim.api_url())?,
@@ -225,6 +227,30 @@ async fn fresh_database(server: &str, case: &str) -> anyhow::Result<String> {
     Ok(format!("{base}/{name}"))
 }
 
+/// `count - 1` more readers like the first (chat `100000`): its chat and subscription rows
+/// copied in two statements, as 100,000 `/subscribe` commands would take minutes.
+async fn copy_reader(database: &str, count: usize) -> anyhow::Result<()> {
+    use sqlx::{Connection, PgConnection};
+    let mut db = PgConnection::connect(database).await?;
+    sqlx::query(
+        "INSERT INTO chats (platform, native_id, kind, title, language, time_zone, created_at)
+         SELECT c.platform, (100000 + i)::text, c.kind, c.title, c.language, c.time_zone, c.created_at
+         FROM chats c, generate_series(1, $1 - 1) AS i WHERE c.native_id = '100000'",
+    )
+    .bind(count as i64)
+    .execute(&mut db)
+    .await?;
+    sqlx::query(
+        "INSERT INTO subscriptions (chat_id, topic_id, created_at)
+         SELECT c.id, s.topic_id, s.created_at FROM chats c, subscriptions s
+         JOIN chats first ON first.id = s.chat_id AND first.native_id = '100000'
+         WHERE c.platform = first.platform AND c.native_id <> '100000'",
+    )
+    .execute(&mut db)
+    .await?;
+    Ok(())
+}
+
 fn chats(default: usize) -> usize {
     std::env::var("HERALD_BENCH_CHATS")
         .ok()
@@ -253,7 +279,7 @@ async fn fanout(server: &str) -> anyhow::Result<()> {
 
 /// Paid broadcasts with 1 and with 3 processes.
 async fn paid(server: &str) -> anyhow::Result<()> {
-    let n = chats(20_000);
+    let n = chats(100_000);
     for processes in [1, 3] {
         let mut c = Cluster::new(server, "paid", n, |s| {
             s.telegram_limits = RatePolicy::telegram_paid();

@@ -49,7 +49,7 @@ pub async fn lead(
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let holder = holder_name();
+    let holder = store.process_name().to_string();
     let mut standing_by = false;
     while !shutdown.is_cancelled() {
         let asked = Instant::now();
@@ -172,18 +172,6 @@ async fn paused(shutdown: &CancellationToken) -> bool {
         () = tokio::time::sleep(RENEW) => false,
         () = shutdown.cancelled() => true,
     }
-}
-
-/// Names this process in the lease and the logs: the machine, the pid, and a random part,
-/// since a restarted container may get the pid again.
-fn holder_name() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|name| name.trim().to_string())
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| "herald".to_string());
-    format!("{host}/{}/{:08x}", std::process::id(), fastrand::u32(..))
 }
 
 fn ms(duration: Duration) -> i64 {

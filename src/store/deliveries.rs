@@ -289,12 +289,13 @@ impl Store {
         let _turn = self.turn().await;
         let ids = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
         sqlx::query(
-            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX($3, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)), last_error = NULL,
-                 message_ids = $2 WHERE id = $1",
+            "UPDATE deliveries SET state = 'pending', lease_until = NULL, lease_holder = NULL, not_before = MAX($3, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)), last_error = NULL,
+                 message_ids = $2 WHERE id = $1 AND state = 'sending' AND lease_holder = $4",
         )
         .bind(id)
         .bind(ids)
         .bind(now_ms)
+        .bind(self.process_name())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -321,13 +322,14 @@ impl Store {
     ) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX($2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)),
-                 attempts = attempts + $3, last_error = $4 WHERE id = $1",
+            "UPDATE deliveries SET state = 'pending', lease_until = NULL, lease_holder = NULL, not_before = MAX($2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)),
+                 attempts = attempts + $3, last_error = $4 WHERE id = $1 AND state = 'sending' AND lease_holder = $5",
         )
         .bind(id)
         .bind(not_before)
         .bind(i64::from(attempt))
         .bind(error)
+        .bind(self.process_name())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -349,11 +351,13 @@ impl Store {
     pub async fn mark_dead(&self, id: i64, attempt: bool, error: &str) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "UPDATE deliveries SET state = 'dead', lease_until = NULL, attempts = attempts + $2, last_error = $3 WHERE id = $1",
+            "UPDATE deliveries SET state = 'dead', lease_until = NULL, lease_holder = NULL, attempts = attempts + $2, last_error = $3
+             WHERE id = $1 AND state = 'sending' AND lease_holder = $4",
         )
         .bind(id)
         .bind(i64::from(attempt))
         .bind(error)
+        .bind(self.process_name())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -362,9 +366,11 @@ impl Store {
     /// The delivery is no longer wanted (its article was retracted, its copy never existed).
     pub async fn mark_cancelled(&self, id: i64, why: &str) -> Result<()> {
         let _turn = self.turn().await;
-        sqlx::query("UPDATE deliveries SET state = 'cancelled', lease_until = NULL, last_error = $2 WHERE id = $1")
+        sqlx::query("UPDATE deliveries SET state = 'cancelled', lease_until = NULL, lease_holder = NULL, last_error = $2
+             WHERE id = $1 AND state = 'sending' AND lease_holder = $3")
             .bind(id)
             .bind(why)
+            .bind(self.process_name())
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -374,12 +380,13 @@ impl Store {
     pub async fn convert_to_notice(&self, id: i64, now_ms: i64, why: &str) -> Result<()> {
         let _turn = self.turn().await;
         sqlx::query(
-            "UPDATE deliveries SET action = 'notice', state = 'pending', lease_until = NULL, not_before = MAX($2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)),
-                 last_error = $3 WHERE id = $1",
+            "UPDATE deliveries SET action = 'notice', state = 'pending', lease_until = NULL, lease_holder = NULL, not_before = MAX($2, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id)),
+                 last_error = $3 WHERE id = $1 AND state = 'sending' AND lease_holder = $4",
         )
         .bind(id)
         .bind(now_ms)
         .bind(why)
+        .bind(self.process_name())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -400,7 +407,7 @@ impl Store {
         .rows_affected()
             > 0;
         sqlx::query(
-            "UPDATE deliveries SET state = 'dead', lease_until = NULL, last_error = 'chat gone: ' || $2
+            "UPDATE deliveries SET state = 'dead', lease_until = NULL, lease_holder = NULL, last_error = 'chat gone: ' || $2
              WHERE chat_id = $1 AND state IN ('pending', 'held', 'sending')",
         )
         .bind(chat_id)
@@ -464,13 +471,16 @@ impl Store {
         Ok(())
     }
 
-    /// After a crash, deliveries leased by the dead process go back to the queue. (Only one
-    /// herald runs per database, so every lease found at start is stale.) Says how many each
-    /// platform had out: sends the platform may have counted (see `Pacer::restore`).
+    /// After a crash or at a takeover, deliveries leased by the process that delivered before
+    /// go back to the queue (one process delivers at a time, so every lease found when the
+    /// engine starts is another's). Says how many each platform had out: sends the platform
+    /// may have counted (see `Pacer::restore`). Should that process still be alive, stalled
+    /// past its leader lease, it can no longer put those rows back or give up on them: those
+    /// statements only touch a row in flight under its own name (`lease_holder`).
     pub async fn release_leases(&self) -> Result<HashMap<Platform, usize>> {
         let _turn = self.turn().await;
         let platforms: Vec<String> = sqlx::query_scalar(
-            "UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
+            "UPDATE deliveries SET state = 'pending', lease_until = NULL, lease_holder = NULL, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
              WHERE state = 'sending' RETURNING platform",
         )
         .fetch_all(&self.pool)
@@ -485,9 +495,10 @@ impl Store {
     /// Releases one lease (a send abandoned at shutdown).
     pub async fn release_lease(&self, id: i64) -> Result<()> {
         let _turn = self.turn().await;
-        sqlx::query("UPDATE deliveries SET state = 'pending', lease_until = NULL, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
-             WHERE id = $1 AND state = 'sending'")
+        sqlx::query("UPDATE deliveries SET state = 'pending', lease_until = NULL, lease_holder = NULL, not_before = MAX(not_before, (SELECT send_after FROM chats WHERE chats.id = deliveries.chat_id))
+             WHERE id = $1 AND state = 'sending' AND lease_holder = $2")
             .bind(id)
+            .bind(self.process_name())
             .execute(&self.pool)
             .await?;
         Ok(())

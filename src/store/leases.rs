@@ -5,6 +5,13 @@
 use super::{Result, Store};
 
 impl Store {
+    /// This process as the holder of leases — the leader lease and each delivery in flight:
+    /// the machine, the pid, and a random part, since a restarted container may get the pid
+    /// again. Every clone of a store shares it.
+    pub fn process_name(&self) -> &str {
+        &self.process
+    }
+
     /// Takes or renews lease `name` for `holder` for `ttl_ms`; false while another process
     /// holds it.
     pub async fn hold_process_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<bool> {
@@ -29,4 +36,15 @@ impl Store {
             None => Ok(None),
         }
     }
+}
+
+/// A name for this process (see [`Store::process_name`]).
+pub(super) fn process_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "herald".to_string());
+    format!("{host}/{}/{:08x}", std::process::id(), fastrand::u32(..))
 }

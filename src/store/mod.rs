@@ -208,6 +208,8 @@ pub struct Store {
     /// sleeping in its busy handler for seconds — a command's audit line waited 0.6 s behind
     /// planning 100,000 deliveries. This queue is first come, first served.
     turns: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// This process's name in leases (see [`Store::process_name`]).
+    process: std::sync::Arc<str>,
 }
 
 impl Store {
@@ -236,6 +238,7 @@ impl Store {
                     partitions: index::Partitions::documents(),
                     clock,
                     turns: std::sync::Arc::default(),
+                    process: leases::process_name().into(),
                 })
             }
         }
@@ -282,6 +285,7 @@ impl Store {
             partitions,
             clock,
             turns: std::sync::Arc::default(),
+            process: leases::process_name().into(),
         })
     }
 

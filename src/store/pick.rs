@@ -106,15 +106,16 @@ pub(super) static FIRST_DUE: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Taking deliveries for sending, all in one statement: `$1` is a JSON array of `[id, paid,
-/// chat_next]`. The trigger `deliveries_lease_holds_chat` holds each chat until its
+/// chat_next]`, `$3` this process ([`Store::process_name`]), which alone may then put the row
+/// back or give up on it. The trigger `deliveries_lease_holds_chat` holds each chat until its
 /// `chat_next` ([`HOLD_CHAT`]). Returns the ids taken (a row cancelled meanwhile is not).
 pub(super) const LEASE: Sql = Sql {
-    sqlite: "UPDATE deliveries AS d SET state = 'sending', lease_until = $2,
+    sqlite: "UPDATE deliveries AS d SET state = 'sending', lease_until = $2, lease_holder = $3,
        paid = json_extract(l.value, '$[1]'), chat_next = json_extract(l.value, '$[2]')
      FROM json_each($1) AS l
      WHERE d.id = json_extract(l.value, '$[0]') AND d.state = 'pending'
      RETURNING id",
-    postgres: "UPDATE deliveries AS d SET state = 'sending', lease_until = $2,
+    postgres: "UPDATE deliveries AS d SET state = 'sending', lease_until = $2, lease_holder = $3,
        paid = (l.value->>1)::bigint, chat_next = (l.value->>2)::bigint
      FROM jsonb_array_elements($1::jsonb) AS l(value)
      WHERE d.id = (l.value->>0)::bigint AND d.state = 'pending'
@@ -125,13 +126,13 @@ pub(super) const LEASE: Sql = Sql {
 /// message_ids or null, version or null]`.
 pub(super) const SENT: Sql = Sql {
     sqlite: "UPDATE deliveries AS d SET state = 'sent',
-       sent_at = json_extract(l.value, '$[1]'), lease_until = NULL, last_error = NULL,
+       sent_at = json_extract(l.value, '$[1]'), lease_until = NULL, lease_holder = NULL, last_error = NULL,
        message_ids = COALESCE(json_extract(l.value, '$[2]'), d.message_ids),
        sent_version = COALESCE(json_extract(l.value, '$[3]'), d.sent_version)
      FROM json_each($1) AS l
      WHERE d.id = json_extract(l.value, '$[0]')",
     postgres: "UPDATE deliveries AS d SET state = 'sent',
-       sent_at = (l.value->>1)::bigint, lease_until = NULL, last_error = NULL,
+       sent_at = (l.value->>1)::bigint, lease_until = NULL, lease_holder = NULL, last_error = NULL,
        message_ids = COALESCE(l.value->>2, d.message_ids),
        sent_version = COALESCE((l.value->>3)::bigint, d.sent_version)
      FROM jsonb_array_elements($1::jsonb) AS l(value)
@@ -260,6 +261,7 @@ impl Store {
             taken = sqlx::query_scalar(LEASE.on(self.backend()))
                 .bind(serde_json::Value::Array(rows).to_string())
                 .bind(decided_at + lease_for_ms)
+                .bind(self.process_name())
                 .fetch_all(&mut *tx)
                 .await?;
         }
@@ -325,7 +327,7 @@ mod tests {
             ("pick without replies", PICK[1][0][1].as_str(), 2),
             ("pick of private chats", PICK[1][1][2].as_str(), 2),
             ("pick of broadcasts", PICK[2][0][0].as_str(), 2),
-            ("lease", LEASE.sqlite, 2),
+            ("lease", LEASE.sqlite, 3),
             ("hold chat", HOLD_CHAT, 2),
             ("hold chats", HOLD_CHATS.sqlite, 1),
             ("hold rows", HOLD_ROWS, 2),

@@ -24,6 +24,7 @@ mod matrix_editors;
 mod matrix_fanout;
 mod matrix_operator;
 mod matrix_photos;
+mod matrix_processes;
 mod moderators;
 mod paid;
 mod pairs;

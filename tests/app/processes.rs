@@ -10,9 +10,9 @@ use herald::app::Arrival;
 use herald::application::{Application, Options};
 use herald::clock::Clock;
 use herald::config::{Settings, TelegramMode, TelegramSettings};
-use herald::domain::{DatabaseUrl, Platform};
+use herald::domain::{DatabaseUrl, Language, Platform};
 use herald::ingest::Ingestor;
-use herald::store::{NewSource, Signal, Store};
+use herald::store::{Lease, NewArticle, NewSource, Signal, Store};
 use tempfile::TempDir;
 use tgsim::{Kind, Limits, Simulator};
 use tokio_util::sync::CancellationToken;
@@ -316,4 +316,75 @@ async fn a_feed_whose_poller_died_is_polled_by_another_process_when_its_claim_ru
     assert!(source.status.starts_with("ok:"), "{}", source.status);
     later.stop().await.expect("stops");
     db.remove().await;
+}
+
+/// The deliveries of Telegram ready for a pick a second from now.
+async fn ready(store: &Store, clock: Clock) -> Vec<i64> {
+    let now = clock.now_ms() + 1_000;
+    let jobs = store.ready_deliveries(now, Platform::Telegram, 0, false, 10);
+    jobs.await.unwrap().iter().map(|job| job.id).collect()
+}
+
+/// Takes the delivery `id` to chat `chat_id` for sending, as the engine's pick does.
+async fn take(store: &Store, clock: Clock, id: i64, chat_id: i64) -> Vec<i64> {
+    let now = clock.now_ms();
+    let lease = Lease {
+        id,
+        chat_id,
+        chat_next: now,
+        paid: false,
+    };
+    store
+        .settle_and_lease(&[], &[lease], now, 60_000)
+        .await
+        .unwrap()
+        .0
+}
+
+/// On both backends: a process that stalled past its leader lease can no longer put back, or
+/// give up on, a delivery the next process queued again and took — it would go a third time.
+#[tokio::test]
+async fn a_stalled_process_cannot_undo_what_the_next_did_with_a_delivery() {
+    let t = crate::helpers::spawn_app().await;
+    t.say("10", "/subscribe all").await;
+    let clock = t.app.clock();
+    let article = NewArticle::text(
+        "Pass reopened",
+        "Text.",
+        Language::En,
+        Vec::new(),
+        clock.now(),
+    );
+    t.app.publish(&article).await.unwrap();
+    let stalled = t.app.store();
+    let next = Store::connect(&t.app.settings().database(), 1_000, Clock::system())
+        .await
+        .expect("a second store");
+    let jobs = stalled
+        .ready_deliveries(clock.now_ms() + 1_000, Platform::Telegram, 0, false, 10)
+        .await
+        .unwrap();
+    let job = jobs.first().expect("one copy queued");
+    assert_eq!(
+        take(stalled, clock, job.id, job.chat_id).await,
+        vec![job.id]
+    );
+    // The next process takes over: the row is queued again, and it takes it.
+    next.release_leases().await.unwrap();
+    assert_eq!(take(&next, clock, job.id, job.chat_id).await, vec![job.id]);
+    // The stalled one wakes up and puts its send back, or gives up on it: nothing happens.
+    stalled.release_lease(job.id).await.unwrap();
+    stalled
+        .reschedule_delivery(job.id, 0, true, "timed out")
+        .await
+        .unwrap();
+    stalled.mark_dead(job.id, true, "failed").await.unwrap();
+    assert!(ready(&next, clock).await.is_empty(), "still the next's");
+    assert!(stalled.dead_letters(10).await.unwrap().is_empty());
+    // The next process's own word counts.
+    next.reschedule_delivery(job.id, 0, true, "timed out")
+        .await
+        .unwrap();
+    assert_eq!(ready(&next, clock).await, vec![job.id], "queued again");
+    next.close().await;
 }

@@ -532,6 +532,17 @@ impl Herald {
 
     /// Starts on an existing account and data directory (a restart).
     pub async fn run(account: Account, dir: Arc<TempDir>, setup: Setup) -> Herald {
+        Herald::run_on(account, dir, setup, None).await
+    }
+
+    /// Like `run`, on the PostgreSQL database at `database` when given (one of several
+    /// processes on it: signed in with the password, a device of its own).
+    pub async fn run_on(
+        account: Account,
+        dir: Arc<TempDir>,
+        setup: Setup,
+        database: Option<&str>,
+    ) -> Herald {
         if let Ok(filter) = std::env::var("RUST_LOG") {
             let _ = tracing_subscriber::fmt()
                 .with_env_filter(filter)
@@ -549,6 +560,8 @@ impl Herald {
             device_name: "herald test".into(),
         });
         settings.ingest.allow_private = vec![herald::domain::Network::parse("127.0.0.1").unwrap()];
+        settings.database_url =
+            database.map(|url| herald::domain::DatabaseUrl::Postgres(url.into()));
         let limits = setup.limits.unwrap_or(RatePolicy {
             margin: Duration::ZERO,
             ..RatePolicy::unlimited()
@@ -572,6 +585,16 @@ impl Herald {
 
     pub fn id(&self) -> &str {
         &self.account.user_id
+    }
+
+    /// Whether this process leads (syncs and delivers) among those on its database.
+    pub fn leading(&self) -> bool {
+        self.herald.leading()
+    }
+
+    /// Ends the process as kill -9 would: every task stops where it is, nothing is given up.
+    pub fn kill(self) {
+        drop(self.herald);
     }
 
     /// Stops the adapter and the engine; returns what a restart needs.
