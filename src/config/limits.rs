@@ -72,7 +72,7 @@ impl RatePolicy {
                 count: 20,
                 window: Duration::from_secs(60),
             }),
-            margin: Duration::from_millis(20),
+            margin: Duration::from_millis(5),
             interactive_share: 33,
             group_share: 5,
             paid: None,
@@ -158,7 +158,8 @@ pub struct EngineConfig {
     pub idle_poll: Duration,
     /// While a platform's window is full, the least the loop sleeps: the slots that free up
     /// meanwhile are filled by one pick, so a read and a commit serve several messages.
-    /// Replies and new work still wake it at once.
+    /// Replies and new work still wake it at once. Short, as every send that starts this
+    /// much late is a window's room lost: at 100 ms a fan-out kept 0.94–0.96 of 30/s.
     pub tick: Duration,
     /// The newsroom's footnotes, for article layouts.
     pub glossary: Vec<Footnote>,
@@ -175,7 +176,7 @@ impl Default for EngineConfig {
             lease: Duration::from_secs(60),
             grace: Duration::from_secs(10),
             idle_poll: Duration::from_secs(1),
-            tick: Duration::from_millis(100),
+            tick: Duration::from_millis(10),
             glossary: Vec::new(),
         }
     }

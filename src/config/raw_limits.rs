@@ -65,7 +65,7 @@ impl Default for RawTelegramLimits {
             total_per_second: 30,
             per_chat_interval_ms: 1_000,
             group_per_minute: 20,
-            margin_ms: 20,
+            margin_ms: 5,
             reply_share_percent: 33,
             group_share_percent: 5,
         }

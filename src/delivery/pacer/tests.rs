@@ -1,10 +1,17 @@
 use super::*;
 use crate::store::RecentSends;
 
+/// The figures below are worked out for a 20 ms margin (wider than the default), so that it
+/// shows in every wait.
+const MARGIN: Duration = Duration::from_millis(20);
+
 fn telegram() -> Pacer {
     Pacer::new(HashMap::from([(
         Platform::Telegram,
-        RatePolicy::telegram(),
+        RatePolicy {
+            margin: MARGIN,
+            ..RatePolicy::telegram()
+        },
     )]))
 }
 
@@ -36,7 +43,10 @@ fn send(pacer: &mut Pacer, slot: Slot, chat: i64, at: i64) -> i64 {
 fn paid_sends_fill_their_own_window_and_leave_the_free_one_to_replies() {
     let mut pacer = Pacer::new(HashMap::from([(
         Platform::Telegram,
-        RatePolicy::telegram_paid(),
+        RatePolicy {
+            margin: MARGIN,
+            ..RatePolicy::telegram_paid()
+        },
     )]));
     let paid = Slot {
         paid: true,
