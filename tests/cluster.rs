@@ -116,8 +116,8 @@ async fn killing_the_delivering_process_hands_the_fan_out_to_another() {
         .expect("the leader is one of ours");
     let before = reached(&sim, chats, title);
     let killed = Instant::now();
-    signal(&mut heralds.0[index], "KILL");
-    heralds.0.remove(index);
+    let mut dead_one = heralds.0.remove(index);
+    signal(&mut dead_one, "KILL");
     let patience = killed + Duration::from_secs(60);
     while leader(&store).await.is_none_or(|pid| pid == dead) {
         assert!(Instant::now() < patience, "nobody took over");
