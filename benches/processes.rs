@@ -2,7 +2,8 @@
 //! Telegram's limits on (issue 21). Real time, release build, a PostgreSQL server given:
 //!
 //! `HERALD_POSTGRES_URL=… cargo bench --bench processes [fanout|paid|failover|wait|race]…` (all when
-//! none named; `HERALD_BENCH_CHATS=N` overrides each case's chat count).
+//! none named; `HERALD_BENCH_CHATS=N` overrides each case's chat count, `HERALD_BENCH_TICK_MS`
+//! the engine's tick).
 //!
 //! - `fanout`: 3 processes, one article to 10,000 private chats at 30/s;
 //! - `paid`: paid broadcasts (1,000/s) to 100,000 chats with 1 and with 3 processes;
@@ -52,6 +53,9 @@ impl Cluster {
         let mut settings = Settings::for_tests(dir.path(), &["telegram:1"])?;
         settings.database_url = Some(DatabaseUrl::Postgres(database.clone()));
         adjust(&mut settings);
+        if let Some(tick) = setting("HERALD_BENCH_TICK_MS") {
+            settings.delivery.tick = Duration::from_millis(tick as u64);
+        }
         let options = Options {
             workers: false,
             ..Options::default()
@@ -251,11 +255,12 @@ async fn copy_reader(database: &str, count: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn setting(name: &str) -> Option<usize> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
 fn chats(default: usize) -> usize {
-    std::env::var("HERALD_BENCH_CHATS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    setting("HERALD_BENCH_CHATS").unwrap_or(default)
 }
 
 /// Three processes, one article to 10,000 chats.
