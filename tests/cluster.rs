@@ -8,6 +8,8 @@
 //! The takeover and resume times are printed, not asserted (the goal is 5 s):
 //! `HERALD_CLUSTER_CHATS=3000 cargo test --release --test cluster -- --nocapture`.
 
+#[path = "app/support/pg.rs"]
+mod pg;
 #[allow(dead_code)] // The helpers are shared with the single-process tests.
 mod process;
 
@@ -18,29 +20,11 @@ use herald::clock::Clock;
 use herald::domain::DatabaseUrl;
 use herald::store::Store;
 use process::{copies, publish, settings, signal, spawn_herald, subscribe_all};
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use tgsim::{Limits, Simulator};
 
 const TOKEN: &str = "79:CLUSTER";
 /// Sends one process may have in flight: the engine's default concurrency.
 const IN_FLIGHT: usize = 32;
-
-/// A new database on the server.
-async fn database(server: &str) -> String {
-    let name = format!("herald_cluster_{}", std::process::id());
-    let mut admin = PgConnection::connect(server).await.expect("server");
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        sqlx::query(AssertSqlSafe(statement))
-            .execute(&mut admin)
-            .await
-            .expect("database");
-    }
-    let base = server.rsplit_once('/').map_or(server, |(base, _)| base);
-    format!("{base}/{name}")
-}
 
 /// The running heralds, killed should the test fail half-way (whatever it starts, it stops).
 struct Heralds(Vec<Child>);
@@ -70,32 +54,34 @@ fn reached(sim: &Simulator, chats: i64, title: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_delivering_process_hands_the_fan_out_to_another() {
-    let Ok(server) = std::env::var("HERALD_POSTGRES_URL") else {
-        eprintln!("cluster: skipped, HERALD_POSTGRES_URL is not set (scripts/postgres.sh start)");
+    let Some(db) = pg::database("cluster").await else {
         return;
     };
     let chats: i64 = std::env::var("HERALD_CLUSTER_CHATS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(450);
-    let url = database(&server).await;
     let sim = Simulator::start(0, TOKEN, Limits::default())
         .await
         .expect("simulator");
     let setup = tempfile::tempdir().expect("dir");
     let mut newsroom = settings(setup.path());
-    newsroom.database_url = Some(DatabaseUrl::Postgres(url.clone()));
+    newsroom.database_url = Some(DatabaseUrl::Postgres(db.url.clone()));
     subscribe_all(&newsroom, &sim, chats).await;
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().expect("dir")).collect();
-    let env = [("HERALD__STORAGE__URL", url.as_str())];
+    let env = [("HERALD__STORAGE__URL", db.url.as_str())];
     let mut heralds = Heralds(
         dirs.iter()
             .map(|dir| spawn_herald(dir.path(), &sim, &env))
             .collect(),
     );
-    let store = Store::connect(&DatabaseUrl::Postgres(url.clone()), 1_000, Clock::system())
-        .await
-        .expect("store");
+    let store = Store::connect(
+        &DatabaseUrl::Postgres(db.url.clone()),
+        1_000,
+        Clock::system(),
+    )
+    .await
+    .expect("store");
     let patience = Instant::now() + Duration::from_secs(60);
     while leader(&store).await.is_none() {
         assert!(Instant::now() < patience, "no process took the lease");
@@ -157,12 +143,5 @@ async fn killing_the_delivering_process_hands_the_fan_out_to_another() {
     );
     assert_eq!(stats.during_retry_after, 0);
     assert!(duplicates <= IN_FLIGHT, "{duplicates} duplicates");
-    let mut admin = PgConnection::connect(&server).await.expect("server");
-    let name = url.rsplit_once('/').map_or("", |(_, name)| name);
-    sqlx::query(AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await
-    .expect("dropped");
+    db.remove().await;
 }

@@ -49,16 +49,16 @@ pub async fn lead(
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let holder = store.process_name().to_string();
+    let holder = store.process_name();
     let mut standing_by = false;
     while !shutdown.is_cancelled() {
         let asked = Instant::now();
-        match store.hold_process_lease(LEASE, &holder, ms(TERM)).await {
+        match store.hold_process_lease(LEASE, ms(TERM)).await {
             Ok(true) => {
                 tracing::info!(%holder, "this process now receives updates and delivers");
                 standing_by = false;
                 metrics.set_leading(true);
-                hold(&store, &holder, asked, &duties, &shutdown).await;
+                hold(&store, asked, &duties, &shutdown).await;
                 metrics.set_leading(false);
                 continue;
             }
@@ -78,7 +78,7 @@ pub async fn lead(
         }
         paused(&shutdown).await;
     }
-    if let Err(error) = store.release_process_lease(LEASE, &holder).await {
+    if let Err(error) = store.release_process_lease(LEASE).await {
         tracing::warn!(%error, "could not give the leader lease up; another process takes it when it expires");
     }
     Ok(())
@@ -86,13 +86,8 @@ pub async fn lead(
 
 /// One term: the duties run while renewals succeed, and stop (all of them, waited for) when
 /// the lease is lost, runs out or herald shuts down.
-async fn hold(
-    store: &Store,
-    holder: &str,
-    renewed: Instant,
-    duties: &[Duty],
-    shutdown: &CancellationToken,
-) {
+async fn hold(store: &Store, renewed: Instant, duties: &[Duty], shutdown: &CancellationToken) {
+    let holder = store.process_name();
     let term = shutdown.child_token();
     let mut running = JoinSet::new();
     for duty in duties {
@@ -112,7 +107,7 @@ async fn hold(
         }
         let asked = Instant::now();
         let left = valid_until.saturating_duration_since(asked);
-        match tokio::time::timeout(left, store.hold_process_lease(LEASE, holder, ms(TERM))).await {
+        match tokio::time::timeout(left, store.hold_process_lease(LEASE, ms(TERM))).await {
             Ok(Ok(true)) => valid_until = asked + TERM - MARGIN,
             Ok(Ok(false)) => {
                 tracing::error!(%holder, "another process took the leader lease over; stopping this one's deliveries");

@@ -12,19 +12,19 @@ impl Store {
         &self.process
     }
 
-    /// Takes or renews lease `name` for `holder` for `ttl_ms`; false while another process
-    /// holds it.
-    pub async fn hold_process_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<bool> {
+    /// Takes or renews lease `name` for this process for `ttl_ms`; false while another
+    /// process holds it.
+    pub async fn hold_process_lease(&self, name: &str, ttl_ms: i64) -> Result<bool> {
         match &self.pg {
-            Some(pg) => Ok(pg.hold(name, holder, ttl_ms).await?),
+            Some(pg) => Ok(pg.hold(name, &self.process, ttl_ms).await?),
             None => Ok(true),
         }
     }
 
-    /// Gives lease `name` up if `holder` has it.
-    pub async fn release_process_lease(&self, name: &str, holder: &str) -> Result<()> {
+    /// Gives lease `name` up if this process has it.
+    pub async fn release_process_lease(&self, name: &str) -> Result<()> {
         match &self.pg {
-            Some(pg) => Ok(pg.release(name, holder).await?),
+            Some(pg) => Ok(pg.release(name, &self.process).await?),
             None => Ok(()),
         }
     }

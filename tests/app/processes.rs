@@ -12,7 +12,7 @@ use herald::clock::Clock;
 use herald::config::{Settings, TelegramMode, TelegramSettings};
 use herald::domain::{DatabaseUrl, Language, Platform};
 use herald::ingest::Ingestor;
-use herald::store::{Lease, NewArticle, NewSource, Signal, Store};
+use herald::store::{Job, Lease, NewArticle, NewSource, Signal, Store};
 use tempfile::TempDir;
 use tgsim::{Kind, Limits, Simulator};
 use tokio_util::sync::CancellationToken;
@@ -319,10 +319,10 @@ async fn a_feed_whose_poller_died_is_polled_by_another_process_when_its_claim_ru
 }
 
 /// The deliveries of Telegram ready for a pick a second from now.
-async fn ready(store: &Store, clock: Clock) -> Vec<i64> {
+async fn ready(store: &Store, clock: Clock) -> Vec<Job> {
     let now = clock.now_ms() + 1_000;
     let jobs = store.ready_deliveries(now, Platform::Telegram, 0, false, 10);
-    jobs.await.unwrap().iter().map(|job| job.id).collect()
+    jobs.await.unwrap()
 }
 
 /// Takes the delivery `id` to chat `chat_id` for sending, as the engine's pick does.
@@ -360,10 +360,7 @@ async fn a_stalled_process_cannot_undo_what_the_next_did_with_a_delivery() {
     let next = Store::connect(&t.app.settings().database(), 1_000, Clock::system())
         .await
         .expect("a second store");
-    let jobs = stalled
-        .ready_deliveries(clock.now_ms() + 1_000, Platform::Telegram, 0, false, 10)
-        .await
-        .unwrap();
+    let jobs = ready(stalled, clock).await;
     let job = jobs.first().expect("one copy queued");
     assert_eq!(
         take(stalled, clock, job.id, job.chat_id).await,
@@ -385,6 +382,7 @@ async fn a_stalled_process_cannot_undo_what_the_next_did_with_a_delivery() {
     next.reschedule_delivery(job.id, 0, true, "timed out")
         .await
         .unwrap();
-    assert_eq!(ready(&next, clock).await, vec![job.id], "queued again");
+    let queued: Vec<i64> = ready(&next, clock).await.iter().map(|j| j.id).collect();
+    assert_eq!(queued, vec![job.id], "queued again");
     next.close().await;
 }
